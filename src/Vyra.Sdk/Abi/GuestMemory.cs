@@ -1,0 +1,53 @@
+using Wasmtime;
+
+namespace Vyra.Plugin;
+
+/// <summary>
+/// Bounds-checked access to a guest's linear memory for memory values (string, bytes, json).
+/// Every pointer and length from the guest is checked against the memory's current size before use, so a hostile
+/// guest can neither make the host read outside its memory nor allocate a host buffer larger than that memory.
+/// Copies are one bulk copy each way.
+/// </summary>
+internal static class GuestMemory
+{
+    /// <summary>Splits a returned memory value <c>(ptr &lt;&lt; 32) | len</c>.</summary>
+    public static (int Pointer, int Length) Unpack(long packed) => ((int)(packed >> 32), (int)(packed & 0xFFFF_FFFF));
+
+    /// <summary>Packs a memory value for returning to the guest.</summary>
+    public static long Pack(int pointer, int length) => ((long)pointer << 32) | (uint)length;
+
+    public static ReadOnlySpan<byte> Span(Memory? memory, int pointer, int length, string what)
+    {
+        if (memory is null) throw new AbiViolationException($"{what}: the module exports no 'memory'");
+        if (length < 0) throw new AbiViolationException($"{what}: negative length {length}");
+        if (pointer < 0) throw new AbiViolationException($"{what}: negative pointer {pointer}");
+        var size = memory.GetLength();
+        if ((long)pointer + length > size)
+        {
+            throw new AbiViolationException($"{what}: pointer {pointer} + length {length} is outside guest memory ({size} bytes)");
+        }
+        return length == 0 ? ReadOnlySpan<byte>.Empty : memory.GetSpan(pointer, length);
+    }
+
+    /// <summary>Reads a memory value (one bulk copy) and decodes it as <paramref name="type"/>.</summary>
+    public static object? Read(Memory? memory, int pointer, int length, PluginValueType type, string what) =>
+        MemoryValues.Decode(Span(memory, pointer, length, what), type, what);
+
+    /// <summary>
+    /// Copies <paramref name="data"/> into a fresh guest buffer from <c>vyra_alloc</c> and returns its pointer.
+    /// </summary>
+    public static int Write(Memory? memory, Func<int, int>? alloc, ReadOnlySpan<byte> data, string what)
+    {
+        if (memory is null) throw new AbiViolationException($"{what}: the module exports no 'memory'");
+        if (alloc is null) throw new AbiViolationException($"{what}: the module exports no 'vyra_alloc(len: i32) -> i32'");
+        var pointer = alloc(data.Length);
+        if (pointer <= 0 && data.Length > 0) throw new AbiViolationException($"{what}: vyra_alloc({data.Length}) failed (returned {pointer})");
+        var size = memory.GetLength();
+        if (pointer < 0 || (long)pointer + data.Length > size)
+        {
+            throw new AbiViolationException($"{what}: vyra_alloc({data.Length}) returned {pointer}, outside guest memory ({size} bytes)");
+        }
+        if (data.Length > 0) data.CopyTo(memory.GetSpan(pointer, data.Length));
+        return pointer;
+    }
+}

@@ -1,0 +1,28 @@
+namespace Vyra.Plugin;
+
+/// <summary>Why a plugin call failed; callers switch on this instead of parsing messages.</summary>
+public enum PluginErrorKind
+{
+    /// <summary>The runtime was not started (or was stopped) when the call arrived.</summary>
+    NotStarted,
+    /// <summary>The function is not declared in the manifest, or the module does not export it.</summary>
+    UnknownFunction,
+    /// <summary>An argument could not be coerced to the declared type.</summary>
+    InvalidArgument,
+    /// <summary>The guest trapped (unreachable, division by zero, out-of-bounds access, ...).</summary>
+    Trap,
+    /// <summary>The call ran longer than its wall-clock timeout.</summary>
+    Timeout,
+    /// <summary>The call used up its fuel budget.</summary>
+    OutOfFuel,
+    /// <summary>The guest hit its memory cap and then failed.</summary>
+    MemoryLimit,
+    /// <summary>The guest recursed past the wasm stack limit.</summary>
+    StackOverflow,
+    /// <summary>A host function the guest called threw; the host's exception is the inner exception.</summary>
+    HostFunction,
+    /// <summary>The caller's <see cref="CancellationToken"/> was cancelled.</summary>
+    Cancelled,
+    /// <summary>The guest broke the memory ABI (bad pointer or length, missing allocator, invalid UTF-8 ...).</summary>
+    Abi,
+}

@@ -1,0 +1,98 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Wasmtime;
+
+namespace Vyra.Plugin;
+
+/// <summary>
+/// One guest call of a host import: typed access to its arguments (memory values decoded with bounds checks)
+/// and its results (memory values copied into a fresh <c>vyra_alloc</c> buffer the guest then owns).
+/// Only valid during the handler.
+/// </summary>
+public readonly ref struct HostCall
+{
+    private readonly Caller _caller;
+    private readonly ReadOnlySpan<ValueBox> _arguments;
+    private readonly Span<ValueBox> _results;
+    private readonly HostImport _import;
+
+    internal HostCall(string pluginId, Caller caller, HostImport import, ReadOnlySpan<ValueBox> arguments, Span<ValueBox> results)
+    {
+        PluginId = pluginId;
+        _caller = caller;
+        _import = import;
+        _arguments = arguments;
+        _results = results;
+    }
+
+    /// <summary>The plugin making the call.</summary>
+    public string PluginId { get; }
+
+    /// <summary>The import being called.</summary>
+    public string ImportName => _import.Name;
+
+    /// <summary>Argument <paramref name="index"/> as i32.</summary>
+    public int GetInt32(int index) => _arguments[Slot(index)].AsInt32();
+
+    /// <summary>Argument <paramref name="index"/> as i64.</summary>
+    public long GetInt64(int index) => _arguments[Slot(index)].AsInt64();
+
+    /// <summary>Argument <paramref name="index"/> as f32.</summary>
+    public float GetSingle(int index) => _arguments[Slot(index)].AsSingle();
+
+    /// <summary>Argument <paramref name="index"/> as f64.</summary>
+    public double GetDouble(int index) => _arguments[Slot(index)].AsDouble();
+
+    /// <summary>Argument <paramref name="index"/> as bool (non-zero i32).</summary>
+    public bool GetBoolean(int index) => _arguments[Slot(index)].AsInt32() != 0;
+
+    /// <summary>Argument <paramref name="index"/>, a UTF-8 string in guest memory.</summary>
+    public string GetString(int index) => (string)ReadMemoryValue(index, PluginValueType.String)!;
+
+    /// <summary>Argument <paramref name="index"/>, bytes in guest memory (copied).</summary>
+    public byte[] GetBytes(int index) => (byte[])ReadMemoryValue(index, PluginValueType.Bytes)!;
+
+    /// <summary>Argument <paramref name="index"/>, JSON text in guest memory, parsed.</summary>
+    public JsonNode? GetJson(int index) => (JsonNode?)ReadMemoryValue(index, PluginValueType.Json);
+
+    /// <summary>Sets result <paramref name="index"/> (i32).</summary>
+    public void ReturnInt32(int value, int index = 0) => _results[index] = value;
+
+    /// <summary>Sets result <paramref name="index"/> (i64).</summary>
+    public void ReturnInt64(long value, int index = 0) => _results[index] = value;
+
+    /// <summary>Sets result <paramref name="index"/> (f32).</summary>
+    public void ReturnSingle(float value, int index = 0) => _results[index] = value;
+
+    /// <summary>Sets result <paramref name="index"/> (f64).</summary>
+    public void ReturnDouble(double value, int index = 0) => _results[index] = value;
+
+    /// <summary>Sets result <paramref name="index"/> (bool as i32 0/1).</summary>
+    public void ReturnBoolean(bool value, int index = 0) => _results[index] = value ? 1 : 0;
+
+    /// <summary>Returns a string: copied into a guest buffer from <c>vyra_alloc</c>, passed as (ptr &lt;&lt; 32) | len.</summary>
+    public void ReturnString(string value, int index = 0) => ReturnBytes(Encoding.UTF8.GetBytes(value), index);
+
+    /// <summary>Returns JSON text (<c>null</c> for a null node).</summary>
+    public void ReturnJson(JsonNode? value, int index = 0) => ReturnString(value?.ToJsonString() ?? "null", index);
+
+    /// <summary>Returns bytes: copied into a guest buffer from <c>vyra_alloc</c>.</summary>
+    public void ReturnBytes(ReadOnlySpan<byte> value, int index = 0)
+    {
+        var alloc = _caller.GetFunction("vyra_alloc")?.WrapFunc<int, int>();
+        var pointer = GuestMemory.Write(Memory, alloc, value, $"result of host import '{_import.Name}'");
+        _results[index] = GuestMemory.Pack(pointer, value.Length);
+    }
+
+    private object? ReadMemoryValue(int index, PluginValueType type)
+    {
+        var slot = Slot(index);
+        return GuestMemory.Read(Memory, _arguments[slot].AsInt32(), _arguments[slot + 1].AsInt32(), type, What(index));
+    }
+
+    private Memory? Memory => _caller.GetMemory("memory");
+
+    private int Slot(int index) => _import.ParameterSlots[index];
+
+    private string What(int index) => $"argument {index} of host import '{_import.Name}'";
+}

@@ -1,0 +1,28 @@
+namespace Vyra.Plugin;
+
+/// <summary>
+/// The host functions one runtime offers its plugin, by name. Built-ins (<c>host_log</c>, <c>host_emit_event</c>)
+/// are registered first; a later registration under the same name replaces the earlier one.
+/// </summary>
+public sealed class HostImportRegistry
+{
+    private readonly Dictionary<string, HostImport> _imports = new(StringComparer.Ordinal);
+
+    /// <summary>Adds or replaces a host function.</summary>
+    public HostImportRegistry Add(HostImport import)
+    {
+        ArgumentNullException.ThrowIfNull(import);
+        _imports[import.Name] = import;
+        return this;
+    }
+
+    /// <summary>Adds or replaces a host function from its parts.</summary>
+    public HostImportRegistry Add(string name, IReadOnlyList<PluginValueType> parameters, IReadOnlyList<PluginValueType> results, HostImportHandler handler) =>
+        Add(new HostImport(name, parameters, results, handler));
+
+    /// <summary>Looks a host function up by name.</summary>
+    public bool TryGet(string name, out HostImport import) => _imports.TryGetValue(name, out import!);
+
+    /// <summary>Every registered host function.</summary>
+    public IEnumerable<HostImport> All => _imports.Values;
+}

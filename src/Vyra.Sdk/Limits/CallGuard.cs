@@ -1,0 +1,70 @@
+using Wasmtime;
+
+namespace Vyra.Plugin;
+
+/// <summary>Why the guard stopped guest code.</summary>
+internal enum Interruption
+{
+    None,
+    Timeout,
+    Cancelled,
+}
+
+/// <summary>Thrown from the epoch callback to stop guest code; Wasmtime hands it back as the inner exception.</summary>
+internal sealed class GuestInterruptedException(Interruption reason) : Exception(reason == Interruption.Timeout ? "the call timed out" : "the call was cancelled")
+{
+    public Interruption Reason { get; } = reason;
+}
+
+/// <summary>
+/// Arms one store's limits for each call: a wall-clock deadline and the caller's cancellation token, both checked in
+/// the store's epoch callback at every tick of the shared <see cref="EpochTicker"/>, and the fuel budget, re-armed
+/// per call. Arming costs a clock read and two field writes, so the typed fast path can afford it.
+/// </summary>
+internal sealed class CallGuard
+{
+    private readonly Store _store;
+    private readonly long _timeoutMs;
+    private readonly ulong? _fuel;
+    private long _deadline = long.MaxValue;
+    private CancellationToken _token;
+
+    public CallGuard(Store store, TimeSpan timeout, ulong? fuel)
+    {
+        _store = store;
+        _timeoutMs = timeout == Timeout.InfiniteTimeSpan ? -1 : (long)Math.Ceiling(timeout.TotalMilliseconds);
+        _fuel = fuel;
+        store.SetEpochDeadlineCallback(OnEpochDeadline);
+        store.SetEpochDeadline(1);
+    }
+
+    /// <summary>Why the last call was interrupted, if it was.</summary>
+    public Interruption LastInterruption { get; private set; }
+
+    public void Arm(CancellationToken cancellationToken)
+    {
+        _token = cancellationToken;
+        _deadline = _timeoutMs < 0 ? long.MaxValue : Environment.TickCount64 + _timeoutMs;
+        LastInterruption = Interruption.None;
+        if (_fuel is { } fuel) _store.Fuel = fuel;
+    }
+
+    public void Disarm()
+    {
+        _token = default;
+        _deadline = long.MaxValue;
+    }
+
+    private ulong OnEpochDeadline(Store store)
+    {
+        if (_token.IsCancellationRequested) throw Interrupt(Interruption.Cancelled);
+        if (Environment.TickCount64 >= _deadline) throw Interrupt(Interruption.Timeout);
+        return 1;
+    }
+
+    private GuestInterruptedException Interrupt(Interruption reason)
+    {
+        LastInterruption = reason;
+        return new GuestInterruptedException(reason);
+    }
+}

@@ -1,0 +1,49 @@
+namespace Vyra.Plugin;
+
+/// <summary>Decides whether a path holds a loadable wasm or wat module (the factory's VYRA rule).</summary>
+internal static class ModuleFile
+{
+    private static ReadOnlySpan<byte> WasmMagic => [0x00, 0x61, 0x73, 0x6D];
+
+    /// <summary>Returns null when the file is a module worth starting, else why not.</summary>
+    public static string? WhyNotAModule(string path)
+    {
+        if (string.IsNullOrWhiteSpace(path)) return "no module path was given";
+        if (Directory.Exists(path)) return $"'{path}' is a directory, not a module file";
+        if (!File.Exists(path)) return $"no module file at '{path}'";
+        try
+        {
+            using var stream = File.OpenRead(path);
+            Span<byte> head = stackalloc byte[64];
+            var read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+            head = head[..read];
+            if (IsText(path)) return LooksLikeWat(head) ? null : $"'{path}' does not start with a WAT '(module' form";
+            if (!head.StartsWith(WasmMagic)) return $"'{path}' is not a wasm module (no \\0asm header)";
+            // The 8-byte header alone is an empty module: nothing to call, so VYRA treats it as absent.
+            if (stream.Length <= 8) return $"'{path}' holds only a wasm header ({stream.Length} bytes)";
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return $"'{path}' cannot be read: {ex.Message}";
+        }
+    }
+
+    public static bool IsText(string path) => path.EndsWith(".wat", StringComparison.OrdinalIgnoreCase);
+
+    private static bool LooksLikeWat(ReadOnlySpan<byte> head)
+    {
+        var i = 0;
+        while (i < head.Length)
+        {
+            if (head[i] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n') { i++; continue; }
+            if (head[i] == (byte)';' && i + 1 < head.Length && head[i + 1] == (byte)';')
+            {
+                while (i < head.Length && head[i] != (byte)'\n') i++;
+                continue;
+            }
+            return head[i] == (byte)'(';
+        }
+        return false;
+    }
+}

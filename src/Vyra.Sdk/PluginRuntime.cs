@@ -1,0 +1,129 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Vyra.Plugin;
+
+/// <summary>
+/// A loaded plugin: started, called by function name with a dictionary of arguments, stopped.
+/// Both backends share the call rules here (not started → <c>ping</c> → dispatch → notify) so they behave alike.
+/// </summary>
+public abstract class PluginRuntime : IAsyncDisposable
+{
+    private static readonly IReadOnlyDictionary<string, object?> EmptyData = new Dictionary<string, object?>();
+
+    /// <summary>Initializes the shared parts of a runtime.</summary>
+    protected PluginRuntime(string pluginId, string wasmPath, IHostFunctions? host, PluginRuntimeOptions? options)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(pluginId);
+        PluginId = pluginId;
+        WasmPath = wasmPath ?? "";
+        Options = options ?? PluginRuntimeOptions.Default;
+        Logger = (Options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger(GetType().FullName ?? nameof(PluginRuntime));
+        Host = host ?? new NullHostFunctions(Logger);
+    }
+
+    /// <summary>Creates a runtime by VYRA's rule: <see cref="WasmRuntime"/> when <paramref name="preferStub"/> is false and
+    /// <paramref name="wasmPath"/> is a wasm or wat module; otherwise <see cref="StubRuntime"/>, with the reason logged.</summary>
+    public static PluginRuntime Create(
+        string pluginId,
+        string wasmPath,
+        IHostFunctions? host = null,
+        IReadOnlyDictionary<string, object?>? initialState = null,
+        bool preferStub = false,
+        PluginRuntimeOptions? options = null)
+    {
+        var reason = preferStub ? "the stub backend was requested (preferStub)" : ModuleFile.WhyNotAModule(wasmPath);
+        if (reason is null) return new WasmRuntime(pluginId, wasmPath, host, initialState, options);
+        var stub = new StubRuntime(pluginId, wasmPath, host, initialState, options);
+        stub.Logger.LogInformation("Plugin {PluginId} uses the stub runtime: {Reason}", pluginId, reason);
+        return stub;
+    }
+
+    /// <summary>The plugin id.</summary>
+    public string PluginId { get; }
+
+    /// <summary>The module path the runtime was created for.</summary>
+    public string WasmPath { get; }
+
+    /// <summary>The application's host functions.</summary>
+    public IHostFunctions Host { get; }
+
+    /// <summary>The options in force.</summary>
+    public PluginRuntimeOptions Options { get; }
+
+    /// <summary>True between a successful start and the next stop.</summary>
+    public abstract bool IsRunning { get; }
+
+    /// <summary>The backend's name as <c>ping</c> reports it: <c>wasm</c> or <c>stub</c>.</summary>
+    public abstract string Backend { get; }
+
+    /// <summary>The runtime's logger.</summary>
+    protected internal ILogger Logger { get; }
+
+    /// <summary>Starts the plugin. Idempotent; atomic: when it throws, the runtime is not running.</summary>
+    public abstract ValueTask StartAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Stops the plugin; safe when not started.</summary>
+    public abstract ValueTask StopAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Calls <paramref name="function"/> with arguments taken by name from <paramref name="data"/>.
+    /// Returns <c>{"result": v}</c>, <c>{"result": [..]}</c> or <c>{}</c>; every failure is a <see cref="PluginCallException"/>.
+    /// </summary>
+    public async ValueTask<IReadOnlyDictionary<string, object?>> CallAsync(string function, IReadOnlyDictionary<string, object?>? data = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        if (!IsRunning) throw NotStarted(function);
+        if (function == "ping") return Ping();
+        var result = await InvokeAsync(function, data ?? EmptyData, cancellationToken).ConfigureAwait(false);
+        await NotifyResultAsync(function, result).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>Delivers an event to the plugin (its <c>on_event</c> export, when it has one).</summary>
+    public abstract ValueTask OnEventAsync(string eventName, IReadOnlyDictionary<string, object?>? data = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Runs a declared function; <paramref name="function"/> is never <c>ping</c>.</summary>
+    protected abstract ValueTask<IReadOnlyDictionary<string, object?>> InvokeAsync(string function, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken);
+
+    /// <summary>Stops the runtime and frees what it holds.</summary>
+    public virtual async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>The built-in <c>ping</c> answer.</summary>
+    protected IReadOnlyDictionary<string, object?> Ping() => new Dictionary<string, object?>
+    {
+        ["status"] = "ok",
+        ["plugin_id"] = PluginId,
+        ["runtime"] = Backend,
+    };
+
+    /// <summary>Tells the host about a call's result (<c>plugin.{fn}.result</c>). Best effort: a failing host is logged, never thrown.</summary>
+    protected internal async ValueTask NotifyResultAsync(string function, IReadOnlyDictionary<string, object?> result)
+    {
+        try
+        {
+            var payload = new Dictionary<string, object?> { ["plugin_id"] = PluginId, ["result"] = result };
+            await Host.NotifyUiAsync($"plugin.{function}.result", payload).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Logger.LogWarning(ex, "Plugin {PluginId}: notifying the result of '{Function}' failed", PluginId, function);
+        }
+    }
+
+    /// <summary>The exception for a call on a runtime that is not running.</summary>
+    protected PluginCallException NotStarted(string function) =>
+        new(PluginId, function, "the plugin is not started", PluginErrorKind.NotStarted);
+
+    /// <summary>The exception for a call whose token was cancelled; an <see cref="OperationCanceledException"/> is inside.</summary>
+    protected PluginCallException Cancelled(string function, CancellationToken cancellationToken, Exception? inner = null) =>
+        new(PluginId, function, "the call was cancelled", PluginErrorKind.Cancelled, inner ?? new OperationCanceledException(cancellationToken));
+
+    /// <summary>The exception for a function the plugin does not offer.</summary>
+    protected PluginCallException UnknownFunction(string function, string why) =>
+        new(PluginId, function, why, PluginErrorKind.UnknownFunction);
+}

@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Logging;
+
+namespace Vyra.Plugin;
+
+/// <summary>
+/// Limits and services for one runtime. A limit left null falls back to the plugin's
+/// <c>entry_points.backend.runtime_limits</c>, then to the default.
+/// </summary>
+public sealed class PluginRuntimeOptions
+{
+    /// <summary>The wall-clock limit per call when neither the options nor the manifest set one.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>Wall-clock limit per call; <see cref="Timeout.InfiniteTimeSpan"/> disables it. Null: manifest <c>timeout_ms</c>, else 10 s.</summary>
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>Fuel budget per call (re-armed for every call). Null: manifest <c>fuel</c>, else unmetered.</summary>
+    public ulong? Fuel { get; init; }
+
+    /// <summary>Cap on the guest's linear memory in bytes. Null: manifest <c>memory_mb</c>, else only wasm's own 4 GiB.</summary>
+    public long? MemoryLimitBytes { get; init; }
+
+    /// <summary>
+    /// What a failed guest call does to plugin state. False (default, as the Python runtime): the instance and its
+    /// globals are kept as the failure left them. True: the instance is rebuilt (fresh globals, <c>init</c> again).
+    /// </summary>
+    public bool RecycleInstanceAfterTrap { get; init; }
+
+    /// <summary>Where the runtime logs (factory decisions, warnings, notification failures).</summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    internal static PluginRuntimeOptions Default { get; } = new();
+}

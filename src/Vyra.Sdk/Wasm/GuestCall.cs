@@ -1,0 +1,58 @@
+using Wasmtime;
+
+namespace Vyra.Plugin;
+
+/// <summary>
+/// One typed call in progress (see <see cref="TypedExport{TDelegate}"/>): holds the runtime's lock until disposed,
+/// offers the memory ABI for string, bytes and json values, and maps failures to <see cref="PluginCallException"/>.
+/// </summary>
+public readonly struct GuestCall<TDelegate> : IDisposable
+    where TDelegate : Delegate
+{
+    private readonly WasmRuntime _runtime;
+    private readonly WasmInstance _instance;
+    private readonly string _name;
+
+    internal GuestCall(WasmRuntime runtime, WasmInstance instance, TDelegate function, string name)
+    {
+        _runtime = runtime;
+        _instance = instance;
+        _name = name;
+        Function = function;
+    }
+
+    /// <summary>The bound wasm function.</summary>
+    public TDelegate Function { get; }
+
+    /// <summary>Copies a string, bytes or json argument into the guest; it is freed when the call ends.</summary>
+    public (int Pointer, int Length) Write(object? value, PluginValueType type)
+    {
+        try
+        {
+            return _instance.WriteArgument(MemoryValues.Encode(value, type), $"argument of '{_name}'");
+        }
+        catch (FormatException ex)
+        {
+            throw new PluginCallException(_runtime.PluginId, _name, ex.Message, PluginErrorKind.InvalidArgument, ex);
+        }
+    }
+
+    /// <summary>Reads a returned memory value <c>(ptr &lt;&lt; 32) | len</c> as <paramref name="type"/> and frees the guest's buffer.</summary>
+    public object? Read(long packed, PluginValueType type) => _instance.ReadResult(packed, type, $"result of '{_name}'");
+
+    /// <summary>The exception to throw for a failure during the call (applies the after-trap policy).</summary>
+    public PluginCallException Fail(Exception exception) => _runtime.Fail(_name, exception, _instance);
+
+    /// <summary>Frees the call's guest buffers, disarms the limits and releases the lock.</summary>
+    public void Dispose()
+    {
+        try
+        {
+            _instance.EndCall();
+        }
+        finally
+        {
+            Monitor.Exit(_runtime.Gate);
+        }
+    }
+}

@@ -1,0 +1,82 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Wasmtime;
+
+namespace Vyra.Plugin;
+
+/// <summary>
+/// A shared Wasmtime <see cref="Engine"/> per configuration (fuel metering on or off; epoch interruption always on),
+/// its epoch ticker, and the modules compiled on it, cached by the sha256 of their bytes. Engines live for the
+/// process: they are thread-safe and every runtime with the same configuration reuses one.
+/// </summary>
+internal sealed class WasmEngine
+{
+    private static readonly WasmEngine Metered = new(fuel: true);
+    private static readonly WasmEngine Unmetered = new(fuel: false);
+
+    private readonly ConcurrentDictionary<string, Lazy<Module>> _modules = new(StringComparer.Ordinal);
+
+    private WasmEngine(bool fuel)
+    {
+        using var config = new Config()
+            .WithEpochInterruption(true)
+            .WithFuelConsumption(fuel);
+        Engine = new Engine(config);
+        Ticker = new EpochTicker(Engine);
+        FuelEnabled = fuel;
+    }
+
+    public static WasmEngine For(bool fuel) => fuel ? Metered : Unmetered;
+
+    public Engine Engine { get; }
+
+    public EpochTicker Ticker { get; }
+
+    public bool FuelEnabled { get; }
+
+    /// <summary>Compiles the module at <paramref name="path"/> (wasm or wat), or returns the copy compiled earlier from the same bytes.</summary>
+    public Module LoadModule(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new PluginLoadException($"{path}: cannot read the module: {ex.Message}", path, innerException: ex);
+        }
+        var key = Convert.ToHexString(SHA256.HashData(bytes)) + (ModuleFile.IsText(path) ? ".wat" : ".wasm");
+        var lazy = _modules.GetOrAdd(key, _ => new Lazy<Module>(() => Compile(path, bytes)));
+        try
+        {
+            return lazy.Value;
+        }
+        catch
+        {
+            // A module that failed to compile is not cached: the next start reports the error afresh.
+            _modules.TryRemove(new KeyValuePair<string, Lazy<Module>>(key, lazy));
+            throw;
+        }
+    }
+
+    private Module Compile(string path, byte[] bytes)
+    {
+        var name = Path.GetFileName(path);
+        try
+        {
+            if (!ModuleFile.IsText(path)) return Module.FromBytes(Engine, name, bytes);
+            return Module.FromText(Engine, name, System.Text.Encoding.UTF8.GetString(bytes));
+        }
+        catch (WasmtimeException ex)
+        {
+            throw new PluginLoadException($"{path}: not a valid WebAssembly module: {FirstLine(ex.Message)}", path, innerException: ex);
+        }
+    }
+
+    internal static string FirstLine(string message)
+    {
+        var cut = message.IndexOf('\n');
+        return (cut < 0 ? message : message[..cut]).Trim();
+    }
+}

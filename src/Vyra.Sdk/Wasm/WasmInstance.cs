@@ -1,0 +1,130 @@
+using Wasmtime;
+
+namespace Vyra.Plugin;
+
+/// <summary>The limits in force for one runtime, after options and manifest were combined.</summary>
+internal sealed record EffectiveLimits(TimeSpan Timeout, ulong? Fuel, long? MemoryBytes);
+
+/// <summary>
+/// One instantiation of a plugin: its store (single-threaded, owned by the runtime's lock), the instance,
+/// the resolved exports and the ABI helpers. Stopping or recycling a runtime disposes it; a new start builds a new one.
+/// </summary>
+internal sealed class WasmInstance : IDisposable
+{
+    private readonly List<(int Pointer, int Length)> _pendingFrees = [];
+    private readonly Dictionary<string, Function> _functions = new(StringComparer.Ordinal);
+    private readonly long? _memoryLimit;
+
+    public WasmInstance(string pluginId, WasmEngine engine, Module module, ModuleContract contract, EffectiveLimits limits, int generation)
+    {
+        Contract = contract;
+        Generation = generation;
+        _memoryLimit = limits.MemoryBytes;
+        Store = new Store(engine.Engine);
+        try
+        {
+            if (limits.MemoryBytes is { } bytes) Store.SetLimits(memorySize: bytes);
+            Guard = new CallGuard(Store, limits.Timeout, engine.FuelEnabled ? limits.Fuel : null);
+            using var linker = new Linker(engine.Engine);
+            foreach (var import in contract.Imports)
+            {
+                var definition = import.Definition;
+                linker.DefineFunction(import.ModuleName, definition.Name,
+                    (Caller caller, ReadOnlySpan<ValueBox> arguments, Span<ValueBox> results) =>
+                        definition.Handler(new HostCall(pluginId, caller, definition, arguments, results)),
+                    definition.WasmParameters, definition.WasmResults);
+            }
+            // The start function and _initialize run under the same timeout and fuel as a call.
+            Guard.Arm(CancellationToken.None);
+            try
+            {
+                Instance = linker.Instantiate(Store, module);
+                Instance.GetAction("_initialize")?.Invoke();
+            }
+            finally
+            {
+                Guard.Disarm();
+            }
+            Memory = Instance.GetMemory("memory");
+            Alloc = Instance.GetFunction("vyra_alloc")?.WrapFunc<int, int>();
+            Free = Instance.GetFunction("vyra_free")?.WrapAction<int, int>();
+            foreach (var name in contract.Exports.Keys) _functions[name] = Instance.GetFunction(name)!;
+            if (contract.OnEvent is not null) _functions["on_event"] = Instance.GetFunction("on_event")!;
+        }
+        catch
+        {
+            Store.Dispose();
+            throw;
+        }
+    }
+
+    public ModuleContract Contract { get; }
+
+    /// <summary>Counts instantiations of one runtime, so typed exports know when to re-resolve.</summary>
+    public int Generation { get; }
+
+    public Store Store { get; }
+
+    public Instance Instance { get; }
+
+    public CallGuard Guard { get; }
+
+    public Memory? Memory { get; }
+
+    public Func<int, int>? Alloc { get; }
+
+    public Action<int, int>? Free { get; }
+
+    public bool IsDisposed { get; private set; }
+
+    public Function GetFunction(string name) => _functions[name];
+
+    /// <summary>Copies a memory argument into the guest; it is freed with <c>vyra_free</c> when the call ends.</summary>
+    public (int Pointer, int Length) WriteArgument(ReadOnlySpan<byte> bytes, string what)
+    {
+        var pointer = GuestMemory.Write(Memory, Alloc, bytes, what);
+        if (Free is not null) _pendingFrees.Add((pointer, bytes.Length));
+        return (pointer, bytes.Length);
+    }
+
+    /// <summary>Reads a returned memory value and releases the guest's buffer.</summary>
+    public object? ReadResult(long packed, PluginValueType type, string what)
+    {
+        var (pointer, length) = GuestMemory.Unpack(packed);
+        var value = GuestMemory.Read(Memory, pointer, length, type, what);
+        Free?.Invoke(pointer, length);
+        return value;
+    }
+
+    /// <summary>Ends a call: frees the call's arguments (still under the call's limits) and disarms the guard.</summary>
+    public void EndCall()
+    {
+        try
+        {
+            if (!IsDisposed)
+            {
+                foreach (var (pointer, length) in _pendingFrees) Free!(pointer, length);
+            }
+        }
+        catch (Exception)
+        {
+            // A guest whose vyra_free fails after its call has a broken allocator; leaking its buffers is all we can do.
+        }
+        finally
+        {
+            _pendingFrees.Clear();
+            Guard.Disarm();
+        }
+    }
+
+    /// <summary>True when the memory is at its cap, so a trap that follows is most likely the failed growth's doing.</summary>
+    public bool IsAtMemoryLimit() =>
+        _memoryLimit is { } limit && Memory is { } memory && memory.GetLength() + Wasmtime.Memory.PageSize > limit;
+
+    public void Dispose()
+    {
+        if (IsDisposed) return;
+        IsDisposed = true;
+        Store.Dispose();
+    }
+}
