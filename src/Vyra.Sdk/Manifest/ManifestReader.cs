@@ -33,8 +33,15 @@ public static partial class ManifestReader
     {
         var bytes = utf8Json.ToArray();
         ManifestDocument? doc;
+        var syntaxChecked = false;
         try
         {
+            // A reader pass first, so a syntax error is told apart from a value of the wrong shape.
+            var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            while (reader.Read())
+            {
+            }
+            syntaxChecked = true;
             doc = JsonSerializer.Deserialize(bytes, ManifestJsonContext.Default.ManifestDocument);
         }
         catch (JsonException ex)
@@ -42,9 +49,9 @@ public static partial class ManifestReader
             var line = ex.LineNumber is { } l ? (int)l + 1 : (int?)null;
             var column = ex.BytePositionInLine is { } c ? (int)c + 1 : (int?)null;
             var where = line is null ? sourcePath : $"{sourcePath}({line},{column})";
-            var field = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? null : ex.Path;
-            var what = field is null ? "invalid JSON" : $"invalid value for '{field}'";
-            throw new PluginLoadException($"{where}: {what}: {FirstSentence(ex.Message)}", sourcePath, line, field, ex);
+            var field = !syntaxChecked || string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? null : ex.Path;
+            var what = !syntaxChecked ? "invalid JSON" : field is null ? "the manifest must be a JSON object" : $"invalid value for '{field}'";
+            throw new PluginLoadException($"{where}: {what}: {FirstSentence(ex.Message)}", sourcePath, line, field ?? "$", ex);
         }
         if (doc is null)
         {

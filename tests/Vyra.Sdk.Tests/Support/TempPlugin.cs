@@ -1,0 +1,45 @@
+namespace Vyra.Sdk.Tests.Support;
+
+/// <summary>A plugin folder in a temp directory (logic.wat or logic.wasm + metadata.json), deleted on dispose.</summary>
+public sealed class TempPlugin : IDisposable
+{
+    private TempPlugin(string directory, string modulePath)
+    {
+        Directory = directory;
+        ModulePath = modulePath;
+    }
+
+    public string Directory { get; }
+
+    public string ModulePath { get; }
+
+    public string ManifestPath => Path.Combine(Directory, "metadata.json");
+
+    /// <summary>Writes <paramref name="wat"/> as logic.wat and, when given, <paramref name="manifest"/> as metadata.json.</summary>
+    public static TempPlugin FromWat(string wat, string? manifest = null) => Create("logic.wat", File.WriteAllText, wat, manifest);
+
+    /// <summary>Writes raw module bytes as logic.wasm.</summary>
+    public static TempPlugin FromBytes(byte[] module, string? manifest = null) => Create("logic.wasm", File.WriteAllBytes, module, manifest);
+
+    private static TempPlugin Create<T>(string fileName, Action<string, T> write, T content, string? manifest)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "vyra-tests", Guid.NewGuid().ToString("N"));
+        System.IO.Directory.CreateDirectory(directory);
+        var modulePath = Path.Combine(directory, fileName);
+        write(modulePath, content);
+        if (manifest is not null) File.WriteAllText(Path.Combine(directory, "metadata.json"), manifest);
+        return new TempPlugin(directory, modulePath);
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A temp folder left behind is harmless.
+        }
+    }
+}
