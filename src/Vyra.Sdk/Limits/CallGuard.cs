@@ -11,9 +11,12 @@ internal enum Interruption
 }
 
 /// <summary>Thrown from the epoch callback to stop guest code; Wasmtime hands it back as the inner exception.</summary>
-internal sealed class GuestInterruptedException(Interruption reason) : Exception(reason == Interruption.Timeout ? "the call timed out" : "the call was cancelled")
+internal sealed class GuestInterruptedException(Interruption reason, CancellationToken token) : Exception(reason == Interruption.Timeout ? "the call timed out" : "the call was cancelled")
 {
     public Interruption Reason { get; } = reason;
+
+    /// <summary>The caller's token, for the <see cref="OperationCanceledException"/> a cancelled call carries.</summary>
+    public CancellationToken Token { get; } = token;
 }
 
 /// <summary>
@@ -65,6 +68,6 @@ internal sealed class CallGuard
     private GuestInterruptedException Interrupt(Interruption reason)
     {
         LastInterruption = reason;
-        return new GuestInterruptedException(reason);
+        return new GuestInterruptedException(reason, _token);
     }
 }

@@ -13,7 +13,7 @@ internal static class GuestFailure
             switch (e)
             {
                 case GuestInterruptedException interrupted when interrupted.Reason == Interruption.Cancelled:
-                    return new(pluginId, function, "the call was cancelled", PluginErrorKind.Cancelled, new OperationCanceledException(interrupted.Message, exception));
+                    return new(pluginId, function, "the call was cancelled", PluginErrorKind.Cancelled, new OperationCanceledException(interrupted.Message, exception, interrupted.Token));
                 case GuestInterruptedException:
                     return new(pluginId, function, "the call timed out", PluginErrorKind.Timeout, exception);
                 case AbiViolationException abi:
