@@ -48,13 +48,20 @@ public abstract class BaseHostFunctions : IHostFunctions
     public virtual ValueTask EmitEventAsync(string pluginId, string eventType, string payload, CancellationToken cancellationToken = default) =>
         NotifyUiAsync(eventType, new Dictionary<string, object?> { ["plugin_id"] = pluginId, ["payload"] = payload }, cancellationToken);
 
+    /// <summary>Collects this host's imports: generated bindings first, then hand registrations (which win on a name clash).</summary>
+    internal void CollectImports(HostImportRegistry imports)
+    {
+        RegisterGeneratedImports(imports);
+        RegisterImports(imports);
+    }
+
     /// <summary>Register host functions by hand (in addition to the built-in <c>host_log</c> and <c>host_emit_event</c>).</summary>
-    protected internal virtual void RegisterImports(HostImportRegistry imports)
+    protected virtual void RegisterImports(HostImportRegistry imports)
     {
     }
 
     /// <summary>Overridden by the generator with the bindings of this class's <c>host_*</c> methods.</summary>
-    protected internal virtual void RegisterGeneratedImports(HostImportRegistry imports)
+    protected virtual void RegisterGeneratedImports(HostImportRegistry imports)
     {
     }
 }

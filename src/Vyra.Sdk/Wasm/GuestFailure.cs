@@ -26,13 +26,13 @@ internal static class GuestFailure
         }
         if (exception is TrapException trap)
         {
-            var reason = "the plugin trapped: " + WasmEngine.FirstLine(trap.Message);
+            var reason = "the plugin trapped: " + TrapText(trap.Message);
             return trap.Type switch
             {
                 TrapCode.OutOfFuel => new(pluginId, function, "the call ran out of fuel", PluginErrorKind.OutOfFuel, trap),
                 TrapCode.StackOverflow => new(pluginId, function, "the plugin overflowed its stack (too deep recursion)", PluginErrorKind.StackOverflow, trap),
                 TrapCode.Interrupt => new(pluginId, function, "the call timed out", PluginErrorKind.Timeout, trap),
-                _ when instance?.IsAtMemoryLimit() == true => new(pluginId, function, reason + " (memory is at its limit)", PluginErrorKind.MemoryLimit, trap),
+                _ when instance?.LikelyHitMemoryLimit(trap.Type) == true => new(pluginId, function, reason + " after the memory limit refused to grow memory", PluginErrorKind.MemoryLimit, trap),
                 _ => new(pluginId, function, reason, PluginErrorKind.Trap, trap),
             };
         }
@@ -40,6 +40,21 @@ internal static class GuestFailure
         {
             return new(pluginId, function, $"a host function failed: {hostException.Message}", PluginErrorKind.HostFunction, hostException);
         }
-        return new(pluginId, function, WasmEngine.FirstLine(exception.Message), PluginErrorKind.Trap, exception);
+        return new(pluginId, function, TrapText(exception.Message), PluginErrorKind.Trap, exception);
+    }
+
+    /// <summary>
+    /// Wasmtime's trap messages start with "error while executing at wasm backtrace:" and a backtrace; the cause
+    /// ("wasm trap: integer divide by zero") comes last. Keep the cause.
+    /// </summary>
+    internal static string TrapText(string message)
+    {
+        var lines = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var line in lines)
+        {
+            var at = line.IndexOf("wasm trap:", StringComparison.Ordinal);
+            if (at >= 0) return line[(at + "wasm trap:".Length)..].Trim();
+        }
+        return lines.Length == 0 ? message : lines[^1];
     }
 }

@@ -56,7 +56,7 @@ public sealed class TypedExport<TDelegate>
             {
                 throw new PluginCallException(_runtime.PluginId, Name, "the call was cancelled", PluginErrorKind.Cancelled, new OperationCanceledException(cancellationToken));
             }
-            instance.Guard.Arm(cancellationToken);
+            instance.BeginCall(cancellationToken);
             return new GuestCall<TDelegate>(_runtime, instance, _function!, Name);
         }
         catch

@@ -14,6 +14,7 @@ internal sealed class WasmInstance : IDisposable
     private readonly List<(int Pointer, int Length)> _pendingFrees = [];
     private readonly Dictionary<string, Function> _functions = new(StringComparer.Ordinal);
     private readonly long? _memoryLimit;
+    private long _memoryAtCallStart;
 
     public WasmInstance(string pluginId, WasmEngine engine, Module module, ModuleContract contract, EffectiveLimits limits, int generation)
     {
@@ -117,9 +118,25 @@ internal sealed class WasmInstance : IDisposable
         }
     }
 
-    /// <summary>True when the memory is at its cap, so a trap that follows is most likely the failed growth's doing.</summary>
-    public bool IsAtMemoryLimit() =>
-        _memoryLimit is { } limit && Memory is { } memory && memory.GetLength() + Wasmtime.Memory.PageSize > limit;
+    /// <summary>Starts a call: arms the limits and, when memory is capped, notes its size (to judge a later trap).</summary>
+    public void BeginCall(CancellationToken cancellationToken)
+    {
+        Guard.Arm(cancellationToken);
+        if (_memoryLimit is not null) _memoryAtCallStart = Memory?.GetLength() ?? 0;
+    }
+
+    /// <summary>
+    /// Wasmtime does not say when it refused a <c>memory.grow</c>, so judge by the evidence: memory is capped and the
+    /// call grew memory or left it within a page of the cap. A trap that a refused growth typically leads to
+    /// (the guest's own abort, or a write where the new page should be) is then reported as the memory limit.
+    /// </summary>
+    public bool LikelyHitMemoryLimit(TrapCode trap)
+    {
+        if (_memoryLimit is not { } limit || Memory is not { } memory) return false;
+        if (trap is not (TrapCode.Unreachable or TrapCode.MemoryOutOfBounds)) return false;
+        var size = memory.GetLength();
+        return size > _memoryAtCallStart || size + Wasmtime.Memory.PageSize > limit;
+    }
 
     public void Dispose()
     {

@@ -228,11 +228,7 @@ public sealed class WasmRuntime : PluginRuntime
     {
         var registry = new HostImportRegistry();
         BuiltInHostImports.Register(registry, Host, Logger);
-        if (Host is BaseHostFunctions custom)
-        {
-            custom.RegisterImports(registry);
-            custom.RegisterGeneratedImports(registry);
-        }
+        (Host as BaseHostFunctions)?.CollectImports(registry);
         return registry;
     }
 
@@ -249,7 +245,7 @@ public sealed class WasmRuntime : PluginRuntime
     {
         if (cancellationToken.IsCancellationRequested) throw Cancelled(export.Name, cancellationToken);
         var arguments = new ValueBox[export.WasmParameterCount];
-        instance.Guard.Arm(cancellationToken);
+        instance.BeginCall(cancellationToken);
         try
         {
             var slot = 0;
