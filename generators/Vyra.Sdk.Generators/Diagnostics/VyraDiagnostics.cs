@@ -1,0 +1,79 @@
+using Microsoft.CodeAnalysis;
+
+namespace Vyra.Sdk.Generators.Diagnostics;
+
+/// <summary>Every diagnostic the generator reports; one descriptor per failure mode (listed in AnalyzerReleases.Unshipped.md).</summary>
+internal static class VyraDiagnostics
+{
+    private const string Manifest = "Vyra.Manifest";
+    private const string Naming = "Vyra.Naming";
+    private const string HostImports = "Vyra.HostImports";
+
+    public static readonly DiagnosticDescriptor InvalidJson = new(
+        "VYRA001", "metadata.json is not valid JSON", "Invalid JSON in the plugin manifest: {0}",
+        Manifest, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor InvalidId = new(
+        "VYRA002", "Missing or invalid plugin id", "{0}",
+        Manifest, DiagnosticSeverity.Error, isEnabledByDefault: true,
+        description: "A manifest needs an 'id' matching [a-z][a-z0-9-]* (dotted forms allowed); the proxy class is named after it.");
+
+    public static readonly DiagnosticDescriptor DuplicateExport = new(
+        "VYRA003", "Export declared twice", "Export '{0}' is declared more than once; only the first declaration gets a proxy method",
+        Manifest, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor UnknownType = new(
+        "VYRA004", "Unknown value type", "Unknown type \"{0}\" (expected one of {1})",
+        Manifest, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor BadName = new(
+        "VYRA005", "Invalid name", "{0} name \"{1}\" cannot become a C# identifier: {2}",
+        Manifest, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor NameCollision = new(
+        "VYRA006", "Generated name collision", "{0} '{1}' maps to the C# name '{2}', already used by {3}; it gets no generated member",
+        Naming, DiagnosticSeverity.Warning, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor UnsupportedHostMethod = new(
+        "VYRA007", "Unsupported host method signature", "Host method '{0}' cannot be bound as wasm import '{1}': {2}",
+        HostImports, DiagnosticSeverity.Error, isEnabledByDefault: true,
+        description: "Host import parameters may be int, long, float, double, bool, string, byte[] or JsonNode; results the same (or a tuple of them), optionally wrapped in Task or ValueTask.");
+
+    public static readonly DiagnosticDescriptor HostClassNotPartial = new(
+        "VYRA008", "Host class is not partial", "'{0}' has host import methods but is not partial (with every enclosing type), so no bindings can be generated for it",
+        HostImports, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor LegacyExport = new(
+        "VYRA009", "Legacy string export cannot be typed",
+        "Export \"{0}\" uses the legacy string form, so it gets no typed proxy method; declare it as {{ \"name\": \"{0}\", \"args\": [...], \"returns\": \"i32\" }} (it stays callable through Runtime.CallAsync)",
+        Manifest, DiagnosticSeverity.Warning, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor InvalidField = new(
+        "VYRA010", "Invalid manifest field", "{0}",
+        Manifest, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor DuplicatePluginClass = new(
+        "VYRA011", "Two plugins map to one proxy class",
+        "Plugin '{0}' maps to the proxy class '{1}', which is generated from {2}; set VyraClassName on one of the AdditionalFiles items, or exclude one manifest",
+        Naming, DiagnosticSeverity.Warning, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor GeneratorFailure = new(
+        "VYRA012", "Unexpected generator failure", "The Vyra generator failed on {0}: {1}",
+        "Vyra.Generator", DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static DiagnosticDescriptor ById(string id) => id switch
+    {
+        "VYRA001" => InvalidJson,
+        "VYRA002" => InvalidId,
+        "VYRA003" => DuplicateExport,
+        "VYRA004" => UnknownType,
+        "VYRA005" => BadName,
+        "VYRA006" => NameCollision,
+        "VYRA007" => UnsupportedHostMethod,
+        "VYRA008" => HostClassNotPartial,
+        "VYRA009" => LegacyExport,
+        "VYRA010" => InvalidField,
+        "VYRA011" => DuplicatePluginClass,
+        _ => GeneratorFailure,
+    };
+}

@@ -1,0 +1,231 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text;
+using Microsoft.CodeAnalysis.Text;
+
+namespace Vyra.Sdk.Generators.Json;
+
+/// <summary>Thrown by <see cref="JsonReader"/> for malformed JSON; <see cref="Position"/> is where reading stopped.</summary>
+internal sealed class JsonSyntaxException : Exception
+{
+    public JsonSyntaxException(string message, int position)
+        : base(message)
+    {
+        Position = position;
+    }
+
+    public int Position { get; }
+}
+
+/// <summary>
+/// A small strict JSON reader (RFC 8259, plus a tolerated UTF-8 byte order mark) that remembers the span of every
+/// value. Our own on purpose: it knows spans for diagnostics, and System.Text.Json is not loadable in every compiler host.
+/// </summary>
+internal sealed class JsonReader
+{
+    private const int MaxDepth = 64;
+    private readonly string _text;
+    private int _position;
+
+    private JsonReader(string text)
+    {
+        _text = text;
+    }
+
+    /// <summary>Parses a whole document; throws <see cref="JsonSyntaxException"/> on the first error.</summary>
+    public static JsonValue Parse(string text)
+    {
+        var reader = new JsonReader(text);
+        if (reader.Peek() == '\uFEFF') reader._position++;
+        reader.SkipWhitespace();
+        if (reader.AtEnd) throw new JsonSyntaxException("the file is empty; expected a JSON object", reader._position);
+        var value = reader.ReadValue(0);
+        reader.SkipWhitespace();
+        if (!reader.AtEnd) throw new JsonSyntaxException($"unexpected '{reader.Peek()}' after the end of the document", reader._position);
+        return value;
+    }
+
+    private bool AtEnd => _position >= _text.Length;
+
+    private char Peek() => _position < _text.Length ? _text[_position] : '\0';
+
+    private void SkipWhitespace()
+    {
+        while (!AtEnd && _text[_position] is ' ' or '\t' or '\r' or '\n') _position++;
+    }
+
+    private JsonValue ReadValue(int depth)
+    {
+        if (depth > MaxDepth) throw new JsonSyntaxException($"nesting deeper than {MaxDepth} levels", _position);
+        if (AtEnd) throw new JsonSyntaxException("unexpected end of file; expected a value", _position);
+        var c = Peek();
+        switch (c)
+        {
+            case '{': return ReadObject(depth);
+            case '[': return ReadArray(depth);
+            case '"':
+                var start = _position;
+                var text = ReadString();
+                return JsonValue.Scalar(JsonKind.String, TextSpan.FromBounds(start, _position), text);
+            case 't': return ReadLiteral("true", JsonKind.True);
+            case 'f': return ReadLiteral("false", JsonKind.False);
+            case 'n': return ReadLiteral("null", JsonKind.Null);
+            default:
+                if (c == '-' || (c >= '0' && c <= '9')) return ReadNumber();
+                throw new JsonSyntaxException($"unexpected character '{c}'; expected a value", _position);
+        }
+    }
+
+    private JsonValue ReadObject(int depth)
+    {
+        var start = _position++;
+        var properties = new List<JsonProperty>();
+        SkipWhitespace();
+        if (Peek() == '}')
+        {
+            _position++;
+            return JsonValue.Object(TextSpan.FromBounds(start, _position), properties);
+        }
+        while (true)
+        {
+            SkipWhitespace();
+            if (Peek() != '"') throw new JsonSyntaxException(AtEnd ? "unexpected end of file inside an object" : $"expected a property name in double quotes, found '{Peek()}'", _position);
+            var nameStart = _position;
+            var name = ReadString();
+            var nameSpan = TextSpan.FromBounds(nameStart, _position);
+            SkipWhitespace();
+            if (Peek() != ':') throw new JsonSyntaxException($"expected ':' after property \"{name}\"", _position);
+            _position++;
+            SkipWhitespace();
+            properties.Add(new JsonProperty(name, nameSpan, ReadValue(depth + 1)));
+            SkipWhitespace();
+            var c = Peek();
+            _position++;
+            if (c == ',') continue;
+            if (c == '}') return JsonValue.Object(TextSpan.FromBounds(start, _position), properties);
+            _position--;
+            throw new JsonSyntaxException(AtEnd ? "unexpected end of file inside an object" : $"expected ',' or '}}', found '{c}'", _position);
+        }
+    }
+
+    private JsonValue ReadArray(int depth)
+    {
+        var start = _position++;
+        var items = new List<JsonValue>();
+        SkipWhitespace();
+        if (Peek() == ']')
+        {
+            _position++;
+            return JsonValue.Array(TextSpan.FromBounds(start, _position), items);
+        }
+        while (true)
+        {
+            SkipWhitespace();
+            items.Add(ReadValue(depth + 1));
+            SkipWhitespace();
+            var c = Peek();
+            _position++;
+            if (c == ',') continue;
+            if (c == ']') return JsonValue.Array(TextSpan.FromBounds(start, _position), items);
+            _position--;
+            throw new JsonSyntaxException(AtEnd ? "unexpected end of file inside a list" : $"expected ',' or ']', found '{c}'", _position);
+        }
+    }
+
+    private JsonValue ReadLiteral(string literal, JsonKind kind)
+    {
+        if (string.CompareOrdinal(_text, _position, literal, 0, literal.Length) != 0)
+        {
+            throw new JsonSyntaxException($"unexpected character '{Peek()}'; expected a value", _position);
+        }
+        var start = _position;
+        _position += literal.Length;
+        return JsonValue.Scalar(kind, TextSpan.FromBounds(start, _position));
+    }
+
+    private JsonValue ReadNumber()
+    {
+        var start = _position;
+        if (Peek() == '-') _position++;
+        if (Peek() == '0')
+        {
+            _position++;
+        }
+        else if (Peek() >= '1' && Peek() <= '9')
+        {
+            while (char.IsDigit(Peek())) _position++;
+        }
+        else
+        {
+            throw new JsonSyntaxException("invalid number", _position);
+        }
+        if (Peek() == '.')
+        {
+            _position++;
+            if (!char.IsDigit(Peek())) throw new JsonSyntaxException("invalid number: a digit must follow '.'", _position);
+            while (char.IsDigit(Peek())) _position++;
+        }
+        if (Peek() is 'e' or 'E')
+        {
+            _position++;
+            if (Peek() is '+' or '-') _position++;
+            if (!char.IsDigit(Peek())) throw new JsonSyntaxException("invalid number: a digit must follow the exponent", _position);
+            while (char.IsDigit(Peek())) _position++;
+        }
+        return JsonValue.Scalar(JsonKind.Number, TextSpan.FromBounds(start, _position), _text.Substring(start, _position - start));
+    }
+
+    private string ReadString()
+    {
+        var start = _position;
+        _position++; // opening quote
+        StringBuilder? builder = null;
+        var runStart = _position;
+        while (true)
+        {
+            if (AtEnd) throw new JsonSyntaxException("unterminated string", start);
+            var c = _text[_position];
+            if (c == '"')
+            {
+                var tail = _text.Substring(runStart, _position - runStart);
+                _position++;
+                return builder is null ? tail : builder.Append(tail).ToString();
+            }
+            if (c < ' ') throw new JsonSyntaxException("control character in a string (escape it, e.g. \\n)", _position);
+            if (c != '\\')
+            {
+                _position++;
+                continue;
+            }
+            builder ??= new StringBuilder();
+            builder.Append(_text, runStart, _position - runStart);
+            _position++;
+            var escape = Peek();
+            _position++;
+            switch (escape)
+            {
+                case '"': builder.Append('"'); break;
+                case '\\': builder.Append('\\'); break;
+                case '/': builder.Append('/'); break;
+                case 'b': builder.Append('\b'); break;
+                case 'f': builder.Append('\f'); break;
+                case 'n': builder.Append('\n'); break;
+                case 'r': builder.Append('\r'); break;
+                case 't': builder.Append('\t'); break;
+                case 'u':
+                    if (_position + 4 > _text.Length
+                        || !int.TryParse(_text.Substring(_position, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var code))
+                    {
+                        throw new JsonSyntaxException("invalid \\u escape (four hex digits expected)", _position - 2);
+                    }
+                    builder.Append((char)code);
+                    _position += 4;
+                    break;
+                default:
+                    throw new JsonSyntaxException($"invalid escape '\\{escape}'", _position - 2);
+            }
+            runStart = _position;
+        }
+    }
+}

@@ -1,0 +1,223 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Vyra.Sdk.Generators.Diagnostics;
+using Vyra.Sdk.Generators.Model;
+
+namespace Vyra.Sdk.Generators.Parsing;
+
+/// <summary>
+/// Finds <c>BaseHostFunctions</c> subclasses with host import methods (named <c>host_*</c> or marked
+/// <c>[HostImport("name")]</c>) and describes them as plain values; signatures are checked against the ABI here.
+/// </summary>
+internal static class HostClassParser
+{
+    private const string BaseClassName = "Vyra.Plugin.BaseHostFunctions";
+    private const string AttributeName = "Vyra.Plugin.HostImportAttribute";
+    private const string Prefix = "host_";
+
+    /// <summary>Cheap syntax filter: a class that may be one part of a host class.</summary>
+    public static bool IsCandidate(SyntaxNode node, CancellationToken cancellationToken) =>
+        node is ClassDeclarationSyntax declaration
+        && (declaration.BaseList is not null || declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+        && declaration.Members.Any(m => m is MethodDeclarationSyntax method
+            && (method.Identifier.ValueText.StartsWith(Prefix, System.StringComparison.Ordinal) || method.AttributeLists.Count > 0));
+
+    public static HostClassSpec? Parse(GeneratorSyntaxContext context, CancellationToken cancellationToken)
+    {
+        var declaration = (ClassDeclarationSyntax)context.Node;
+        if (context.SemanticModel.GetDeclaredSymbol(declaration, cancellationToken) is not INamedTypeSymbol type) return null;
+        var baseType = FindBase(type);
+        if (baseType is null) return null;
+        // A partial class is seen once per part that has host methods: describe it from its first such part only.
+        var firstPart = type.DeclaringSyntaxReferences
+            .Select(r => r.GetSyntax(cancellationToken))
+            .OfType<ClassDeclarationSyntax>()
+            .FirstOrDefault(d => IsCandidate(d, cancellationToken));
+        if (firstPart != declaration) return null;
+
+        var attribute = context.SemanticModel.Compilation.GetTypeByMetadataName(AttributeName);
+        var diagnostics = new List<DiagnosticInfo>();
+        var methods = new List<HostMethodSpec>();
+        var names = new Dictionary<string, string>(System.StringComparer.Ordinal);
+        foreach (var method in type.GetMembers().OfType<IMethodSymbol>())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (method.MethodKind != MethodKind.Ordinary) continue;
+            var importName = ImportName(method, attribute);
+            if (importName is null) continue;
+            var location = method.Locations.Length > 0 ? LocationInfo.From(method.Locations[0]) : null;
+            var spec = Describe(method, importName, out var problem);
+            if (spec is null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(VyraDiagnostics.UnsupportedHostMethod, location, method.Name, importName, problem!));
+                continue;
+            }
+            if (names.TryGetValue(importName, out var other))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(VyraDiagnostics.NameCollision, location, "Host method", method.Name, importName, $"host method '{other}'"));
+                continue;
+            }
+            names[importName] = method.Name;
+            methods.Add(spec);
+        }
+        if (methods.Count == 0 && diagnostics.Count == 0) return null;
+
+        var notPartial = type.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<TypeDeclarationSyntax>()
+            .Any(d => !d.Modifiers.Any(SyntaxKind.PartialKeyword));
+        var containers = new List<string>();
+        for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            var outerSyntax = outer.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<TypeDeclarationSyntax>().ToList();
+            if (outerSyntax.Count == 0 || outerSyntax.Any(d => !d.Modifiers.Any(SyntaxKind.PartialKeyword))) notPartial = true;
+            containers.Insert(0, "partial " + Keyword(outer) + " " + NameWithTypeParameters(outer));
+        }
+        if (notPartial)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(VyraDiagnostics.HostClassNotPartial, LocationInfo.From(declaration.Identifier.GetLocation()), type.Name));
+            methods.Clear();
+        }
+        var sameAccess = baseType.ContainingAssembly.GivesAccessTo(type.ContainingAssembly);
+        return new HostClassSpec(
+            type.ContainingNamespace.IsGlobalNamespace ? "" : type.ContainingNamespace.ToDisplayString(),
+            containers.ToEquatableArray(),
+            "class " + NameWithTypeParameters(type),
+            MetadataName(type),
+            sameAccess,
+            methods.ToEquatableArray(),
+            diagnostics.ToEquatableArray());
+    }
+
+    private static INamedTypeSymbol? FindBase(INamedTypeSymbol type)
+    {
+        for (var current = type.BaseType; current is not null; current = current.BaseType)
+        {
+            if (current.ToDisplayString() == BaseClassName) return current;
+        }
+        return null;
+    }
+
+    private static string? ImportName(IMethodSymbol method, INamedTypeSymbol? attribute)
+    {
+        if (attribute is not null)
+        {
+            foreach (var data in method.GetAttributes())
+            {
+                if (SymbolEqualityComparer.Default.Equals(data.AttributeClass, attribute)
+                    && data.ConstructorArguments.Length == 1 && data.ConstructorArguments[0].Value is string { Length: > 0 } name)
+                {
+                    return name;
+                }
+            }
+        }
+        return method.Name.StartsWith(Prefix, System.StringComparison.Ordinal) ? method.Name : null;
+    }
+
+    private static HostMethodSpec? Describe(IMethodSymbol method, string importName, out string? problem)
+    {
+        problem = null;
+        if (method.IsGenericMethod)
+        {
+            problem = "a host method cannot be generic";
+            return null;
+        }
+        var parameters = new List<AbiType>();
+        foreach (var parameter in method.Parameters)
+        {
+            if (parameter.RefKind != RefKind.None || parameter.IsParams)
+            {
+                problem = $"parameter '{parameter.Name}' must be passed by value (no ref, out, in or params)";
+                return null;
+            }
+            if (Map(parameter.Type) is not { } type)
+            {
+                problem = $"parameter '{parameter.Name}' has type {parameter.Type.ToDisplayString()}; supported: int, long, float, double, bool, string, byte[], JsonNode";
+                return null;
+            }
+            parameters.Add(type);
+        }
+        if (method.ReturnsByRef || method.ReturnsByRefReadonly)
+        {
+            problem = "a host method cannot return by reference";
+            return null;
+        }
+        var shape = HostReturnShape.Direct;
+        var returnType = method.ReturnType;
+        if (returnType is INamedTypeSymbol named && named.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks"
+            && named.Name is "Task" or "ValueTask")
+        {
+            shape = named.Name == "Task" ? HostReturnShape.Task : HostReturnShape.ValueTask;
+            if (named.TypeArguments.Length == 0)
+            {
+                return new HostMethodSpec(importName, method.Name, method.IsStatic, parameters.ToEquatableArray(), EquatableArray<AbiType>.Empty, shape);
+            }
+            returnType = named.TypeArguments[0];
+        }
+        else if (returnType.SpecialType == SpecialType.System_Void)
+        {
+            return new HostMethodSpec(importName, method.Name, method.IsStatic, parameters.ToEquatableArray(), EquatableArray<AbiType>.Empty, shape);
+        }
+        var results = new List<AbiType>();
+        if (returnType is INamedTypeSymbol { IsTupleType: true } tuple)
+        {
+            foreach (var element in tuple.TupleElements)
+            {
+                if (Map(element.Type) is not { } type)
+                {
+                    problem = $"tuple element '{element.Name}' has type {element.Type.ToDisplayString()}; supported: int, long, float, double, bool, string, byte[], JsonNode";
+                    return null;
+                }
+                results.Add(type);
+            }
+        }
+        else if (Map(returnType) is { } single)
+        {
+            results.Add(single);
+        }
+        else
+        {
+            problem = $"the return type {method.ReturnType.ToDisplayString()} is not supported; use void, int, long, float, double, bool, string, byte[], JsonNode, a tuple of them, or Task/ValueTask of those";
+            return null;
+        }
+        return new HostMethodSpec(importName, method.Name, method.IsStatic, parameters.ToEquatableArray(), results.ToEquatableArray(), shape);
+    }
+
+    private static AbiType? Map(ITypeSymbol type)
+    {
+        switch (type.SpecialType)
+        {
+            case SpecialType.System_Int32: return AbiType.I32;
+            case SpecialType.System_Int64: return AbiType.I64;
+            case SpecialType.System_Single: return AbiType.F32;
+            case SpecialType.System_Double: return AbiType.F64;
+            case SpecialType.System_Boolean: return AbiType.Bool;
+            case SpecialType.System_String: return AbiType.String;
+        }
+        if (type is IArrayTypeSymbol { Rank: 1, ElementType.SpecialType: SpecialType.System_Byte }) return AbiType.Bytes;
+        if (type.OriginalDefinition.ToDisplayString() == "System.Text.Json.Nodes.JsonNode") return AbiType.Json;
+        return null;
+    }
+
+    private static string Keyword(INamedTypeSymbol type) => type switch
+    {
+        { IsRecord: true, TypeKind: TypeKind.Struct } => "record struct",
+        { IsRecord: true } => "record",
+        { TypeKind: TypeKind.Struct } => "struct",
+        { TypeKind: TypeKind.Interface } => "interface",
+        _ => "class",
+    };
+
+    private static string NameWithTypeParameters(INamedTypeSymbol type) =>
+        type.TypeParameters.Length == 0 ? Naming.Identifiers.Escape(type.Name) : $"{Naming.Identifiers.Escape(type.Name)}<{string.Join(", ", type.TypeParameters.Select(t => t.Name))}>";
+
+    private static string MetadataName(INamedTypeSymbol type)
+    {
+        var name = type.MetadataName;
+        for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType) name = outer.MetadataName + "." + name;
+        if (!type.ContainingNamespace.IsGlobalNamespace) name = type.ContainingNamespace.ToDisplayString() + "." + name;
+        return name.Replace('`', '_');
+    }
+}

@@ -1,0 +1,35 @@
+namespace Vyra.Sdk.Generators;
+
+/// <summary>Names of the pipeline steps, for caching tests (<c>WithTrackingName</c>).</summary>
+public static class TrackingNames
+{
+    /// <summary>The <c>metadata.json</c> additional files.</summary>
+    public const string ManifestFiles = nameof(ManifestFiles);
+
+    /// <summary>Each manifest parsed, with its diagnostics (changes when any text moves).</summary>
+    public const string ParsedManifests = nameof(ParsedManifests);
+
+    /// <summary>Each manifest's spec alone (no locations: whitespace and key order do not change it).</summary>
+    public const string PluginSpecs = nameof(PluginSpecs);
+
+    /// <summary>Proxy classes claimed by more than one plugin.</summary>
+    public const string ClassWinners = nameof(ClassWinners);
+
+    /// <summary>MSBuild options shared by every manifest.</summary>
+    public const string Options = nameof(Options);
+
+    /// <summary>Each plugin's generated source.</summary>
+    public const string ProxySources = nameof(ProxySources);
+
+    /// <summary>Each manifest's diagnostics, cross-plugin ones included.</summary>
+    public const string ManifestDiagnostics = nameof(ManifestDiagnostics);
+
+    /// <summary>Whether any proxy is generated (the shared helpers are emitted then).</summary>
+    public const string Support = nameof(Support);
+
+    /// <summary><c>BaseHostFunctions</c> subclasses with host import methods.</summary>
+    public const string HostClasses = nameof(HostClasses);
+
+    /// <summary>Each host class's generated bindings.</summary>
+    public const string HostSources = nameof(HostSources);
+}

@@ -1,0 +1,175 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.IO;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Text;
+using Vyra.Sdk.Generators.Diagnostics;
+using Vyra.Sdk.Generators.Emit;
+using Vyra.Sdk.Generators.Model;
+using Vyra.Sdk.Generators.Naming;
+using Vyra.Sdk.Generators.Parsing;
+
+namespace Vyra.Sdk.Generators;
+
+/// <summary>
+/// Typed plugin proxies from each <c>metadata.json</c> (AdditionalFiles) and wasm import bindings for
+/// <c>partial</c> <c>BaseHostFunctions</c> subclasses. Pipeline: input → pure parse into equatable models → emit.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class VyraGenerator : IIncrementalGenerator
+{
+    /// <summary>The manifest file name the generator picks up.</summary>
+    public const string ManifestFileName = "metadata.json";
+
+    /// <summary>MSBuild property: the namespace of generated proxies (default <c>$(RootNamespace).Plugins</c>).</summary>
+    public const string NamespaceProperty = "build_property.VyraPluginNamespace";
+
+    /// <summary>MSBuild item metadata on an AdditionalFiles item: the proxy class name for that manifest.</summary>
+    public const string ClassNameMetadata = "build_metadata.AdditionalFiles.VyraClassName";
+
+    /// <inheritdoc />
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        var files = context.AdditionalTextsProvider
+            .Where(static text => string.Equals(Path.GetFileName(text.Path), ManifestFileName, StringComparison.OrdinalIgnoreCase))
+            .WithTrackingName(TrackingNames.ManifestFiles);
+
+        var parsed = files
+            .Combine(context.AnalyzerConfigOptionsProvider)
+            .Select(static (input, cancellationToken) =>
+            {
+                var (file, options) = input;
+                options.GetOptions(file).TryGetValue(ClassNameMetadata, out var className);
+                SourceText? text;
+                try
+                {
+                    text = file.GetText(cancellationToken);
+                }
+                catch (IOException)
+                {
+                    text = null;
+                }
+                return ManifestParser.Parse(file.Path, text, className?.Trim(), cancellationToken);
+            })
+            .WithTrackingName(TrackingNames.ParsedManifests);
+
+        var specs = parsed
+            .Select(static (result, _) => result.Spec)
+            .WithTrackingName(TrackingNames.PluginSpecs);
+
+        var winners = specs
+            .Select(static (spec, _) => spec is null ? null : new ClassClaim(spec.ClassName, spec.FilePath, spec.Version))
+            .Collect()
+            .Select(static (claims, _) => PickWinners(claims))
+            .WithTrackingName(TrackingNames.ClassWinners);
+
+        var options = context.AnalyzerConfigOptionsProvider
+            .Select(static (provider, _) => ReadOptions(provider.GlobalOptions))
+            .WithTrackingName(TrackingNames.Options);
+
+        var sources = specs
+            .Combine(winners)
+            .Combine(options)
+            .Select(static (input, _) =>
+            {
+                var ((spec, contested), generatorOptions) = input;
+                if (spec is null) return null;
+                if (contested.WinnerFor(spec.ClassName) is { } winner && winner.FilePath != spec.FilePath) return null;
+                try
+                {
+                    return ProxyEmitter.Emit(spec, generatorOptions);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    return new GeneratedFile("VyraPlugin." + spec.ClassName + ".g.cs", $"#error Vyra generator failed on plugin '{spec.Id}': {ex.GetType().Name}: {ex.Message.Replace('\n', ' ')}\n");
+                }
+            })
+            .WithTrackingName(TrackingNames.ProxySources);
+
+        var diagnostics = parsed
+            .Combine(winners)
+            .Select(static (input, _) => WithCollisions(input.Left, input.Right))
+            .WithTrackingName(TrackingNames.ManifestDiagnostics);
+
+        var support = specs
+            .Where(static spec => spec is not null)
+            .Collect()
+            .Select(static (all, _) => !all.IsEmpty)
+            .WithTrackingName(TrackingNames.Support);
+
+        context.RegisterSourceOutput(sources, static (spc, file) =>
+        {
+            if (file is not null) spc.AddSource(file.HintName, file.Text);
+        });
+        context.RegisterSourceOutput(diagnostics, static (spc, list) =>
+        {
+            foreach (var diagnostic in list) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
+        });
+        context.RegisterSourceOutput(support, static (spc, any) =>
+        {
+            if (any) spc.AddSource(SupportEmitter.HintName, SupportEmitter.Text);
+        });
+
+        var hosts = context.SyntaxProvider
+            .CreateSyntaxProvider(HostClassParser.IsCandidate, HostClassParser.Parse)
+            .Where(static host => host is not null)
+            .WithTrackingName(TrackingNames.HostClasses);
+
+        var hostSources = hosts
+            .Select(static (host, _) => host!.Methods.IsEmpty ? null : HostBindingEmitter.Emit(host))
+            .WithTrackingName(TrackingNames.HostSources);
+
+        context.RegisterSourceOutput(hosts, static (spc, host) =>
+        {
+            foreach (var diagnostic in host!.Diagnostics) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
+        });
+        context.RegisterSourceOutput(hostSources, static (spc, file) =>
+        {
+            if (file is not null) spc.AddSource(file.HintName, file.Text);
+        });
+    }
+
+    private static GeneratorOptions ReadOptions(AnalyzerConfigOptions options)
+    {
+        if (options.TryGetValue(NamespaceProperty, out var ns) && IsNamespace(ns.Trim())) return new GeneratorOptions(ns.Trim());
+        if (options.TryGetValue("build_property.RootNamespace", out var root) && IsNamespace(root.Trim())) return new GeneratorOptions(root.Trim() + ".Plugins");
+        return new GeneratorOptions("Plugins");
+    }
+
+    private static bool IsNamespace(string name) =>
+        name.Length > 0 && name.Split('.').All(part => Identifiers.IsValid(part));
+
+    /// <summary>
+    /// For every class name claimed more than once, the winner: the highest version, then the first path (ordinal),
+    /// so the choice never depends on the order the compiler lists the files in.
+    /// </summary>
+    private static ClassWinners PickWinners(ImmutableArray<ClassClaim?> claims)
+    {
+        var contested = new List<ClassClaim>();
+        foreach (var group in claims.Where(c => c is not null).GroupBy(c => c!.ClassName, StringComparer.Ordinal))
+        {
+            if (group.Count() < 2) continue;
+            var winner = group
+                .OrderByDescending(c => c!.Version, SemanticVersionComparer.Instance)
+                .ThenBy(c => c!.FilePath, StringComparer.Ordinal)
+                .First()!;
+            contested.Add(winner);
+        }
+        contested.Sort((a, b) => string.CompareOrdinal(a.ClassName, b.ClassName));
+        return contested.Count == 0 ? ClassWinners.None : new ClassWinners(contested.ToEquatableArray());
+    }
+
+    private static EquatableArray<DiagnosticInfo> WithCollisions(ManifestParseResult result, ClassWinners contested)
+    {
+        if (result.Spec is not { } spec || contested.WinnerFor(spec.ClassName) is not { } winner || winner.FilePath == spec.FilePath)
+        {
+            return result.Diagnostics;
+        }
+        var description = winner.Version is null ? "another manifest" : $"version {winner.Version} of a plugin";
+        var collision = DiagnosticInfo.Create(VyraDiagnostics.DuplicatePluginClass, result.IdLocation, spec.Id, spec.ClassName, description);
+        return result.Diagnostics.Concat(new[] { collision }).ToEquatableArray();
+    }
+}
