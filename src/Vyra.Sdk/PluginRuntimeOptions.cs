@@ -26,6 +26,19 @@ public sealed class PluginRuntimeOptions
     /// </summary>
     public bool RecycleInstanceAfterTrap { get; init; }
 
+    /// <summary>
+    /// How many instances serve calls. 1 (default): one instance, calls serialized, state kept between calls (VYRA).
+    /// More: a pool for stateless plugins; calls run in parallel on separate instances, each with its own globals,
+    /// and an instance whose call failed is replaced.
+    /// </summary>
+    public int Instances { get; init; } = 1;
+
+    /// <summary>
+    /// A folder for compiled modules, so later processes skip compilation. Null (default): compiled modules are
+    /// shared within the process only.
+    /// </summary>
+    public string? CacheDirectory { get; init; }
+
     /// <summary>Where the runtime logs (factory decisions, warnings, notification failures).</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 

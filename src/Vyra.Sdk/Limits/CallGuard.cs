@@ -35,7 +35,8 @@ internal sealed class CallGuard
     public CallGuard(Store store, TimeSpan timeout, ulong? fuel)
     {
         _store = store;
-        _timeoutMs = timeout == Timeout.InfiniteTimeSpan ? -1 : (long)Math.Ceiling(timeout.TotalMilliseconds);
+        // Negative or absurdly long (beyond ~30 years, where the clock arithmetic would overflow) means no deadline.
+        _timeoutMs = timeout < TimeSpan.Zero || timeout.TotalMilliseconds > 1e12 ? -1 : (long)Math.Ceiling(timeout.TotalMilliseconds);
         _fuel = fuel;
         store.SetEpochDeadlineCallback(OnEpochDeadline);
         store.SetEpochDeadline(1);

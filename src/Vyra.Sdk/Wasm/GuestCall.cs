@@ -3,19 +3,21 @@ using Wasmtime;
 namespace Vyra.Plugin;
 
 /// <summary>
-/// One typed call in progress (see <see cref="TypedExport{TDelegate}"/>): holds the runtime's lock until disposed,
+/// One typed call in progress (see <see cref="TypedExport{TDelegate}"/>): holds its instance's lease until disposed,
 /// offers the memory ABI for string, bytes and json values, and maps failures to <see cref="PluginCallException"/>.
 /// </summary>
 public readonly struct GuestCall<TDelegate> : IDisposable
     where TDelegate : Delegate
 {
     private readonly WasmRuntime _runtime;
+    private readonly InstanceSlots _slots;
     private readonly WasmInstance _instance;
     private readonly string _name;
 
-    internal GuestCall(WasmRuntime runtime, WasmInstance instance, TDelegate function, string name)
+    internal GuestCall(WasmRuntime runtime, InstanceSlots slots, WasmInstance instance, TDelegate function, string name)
     {
         _runtime = runtime;
+        _slots = slots;
         _instance = instance;
         _name = name;
         Function = function;
@@ -41,9 +43,9 @@ public readonly struct GuestCall<TDelegate> : IDisposable
     public object? Read(long packed, PluginValueType type) => _instance.ReadResult(packed, type, $"result of '{_name}'");
 
     /// <summary>The exception to throw for a failure during the call (applies the after-trap policy).</summary>
-    public PluginCallException Fail(Exception exception) => _runtime.Fail(_name, exception, _instance);
+    public PluginCallException Fail(Exception exception) => _runtime.Fail(_slots, _name, exception, _instance);
 
-    /// <summary>Frees the call's guest buffers, disarms the limits and releases the lock.</summary>
+    /// <summary>Frees the call's guest buffers, disarms the limits and returns the lease.</summary>
     public void Dispose()
     {
         try
@@ -52,7 +54,7 @@ public readonly struct GuestCall<TDelegate> : IDisposable
         }
         finally
         {
-            Monitor.Exit(_runtime.Gate);
+            _slots.Release(_instance);
         }
     }
 }

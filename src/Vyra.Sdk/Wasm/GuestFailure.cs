@@ -20,8 +20,6 @@ internal static class GuestFailure
                     return new(pluginId, function, abi.Message, PluginErrorKind.Abi, abi);
                 case PluginCallException nested:
                     return new(pluginId, function, nested.Reason, nested.Kind, nested);
-                case FormatException format:
-                    return new(pluginId, function, format.Message, PluginErrorKind.InvalidArgument, format);
             }
         }
         if (exception is TrapException trap)

@@ -34,8 +34,11 @@ internal sealed class WasmEngine
 
     public bool FuelEnabled { get; }
 
-    /// <summary>Compiles the module at <paramref name="path"/> (wasm or wat), or returns the copy compiled earlier from the same bytes.</summary>
-    public Module LoadModule(string path)
+    /// <summary>
+    /// Compiles the module at <paramref name="path"/> (wasm or wat), or returns the copy compiled earlier from the same
+    /// bytes in this process, or the one in <paramref name="cacheDirectory"/> from an earlier process.
+    /// </summary>
+    public Module LoadModule(string path, string? cacheDirectory, out ModuleSource source)
     {
         byte[] bytes;
         try
@@ -47,10 +50,13 @@ internal sealed class WasmEngine
             throw new PluginLoadException($"{path}: cannot read the module: {ex.Message}", path, innerException: ex);
         }
         var key = Convert.ToHexString(SHA256.HashData(bytes)) + (ModuleFile.IsText(path) ? ".wat" : ".wasm");
-        var lazy = _modules.GetOrAdd(key, _ => new Lazy<Module>(() => Compile(path, bytes)));
+        var loadedFrom = ModuleSource.MemoryCache;
+        var lazy = _modules.GetOrAdd(key, _ => new Lazy<Module>(() => LoadOrCompile(path, bytes, key, cacheDirectory, out loadedFrom)));
         try
         {
-            return lazy.Value;
+            var module = lazy.Value;
+            source = loadedFrom;
+            return module;
         }
         catch
         {
@@ -58,6 +64,20 @@ internal sealed class WasmEngine
             _modules.TryRemove(new KeyValuePair<string, Lazy<Module>>(key, lazy));
             throw;
         }
+    }
+
+    private Module LoadOrCompile(string path, byte[] bytes, string key, string? cacheDirectory, out ModuleSource source)
+    {
+        var disk = cacheDirectory is null ? null : new ModuleDiskCache(cacheDirectory, FuelEnabled);
+        if (disk?.TryLoad(Engine, key, Path.GetFileName(path)) is { } cached)
+        {
+            source = ModuleSource.DiskCache;
+            return cached;
+        }
+        var module = Compile(path, bytes);
+        disk?.Store(key, module);
+        source = ModuleSource.Compiled;
+        return module;
     }
 
     private Module Compile(string path, byte[] bytes)

@@ -15,11 +15,11 @@ internal sealed class WasmInstance : IDisposable
     private readonly Dictionary<string, Function> _functions = new(StringComparer.Ordinal);
     private readonly long? _memoryLimit;
     private long _memoryAtCallStart;
+    private object?[] _typed = new object?[4];
 
-    public WasmInstance(string pluginId, WasmEngine engine, Module module, ModuleContract contract, EffectiveLimits limits, int generation)
+    public WasmInstance(string pluginId, WasmEngine engine, Module module, ModuleContract contract, EffectiveLimits limits)
     {
         Contract = contract;
-        Generation = generation;
         _memoryLimit = limits.MemoryBytes;
         Store = new Store(engine.Engine);
         try
@@ -61,9 +61,6 @@ internal sealed class WasmInstance : IDisposable
 
     public ModuleContract Contract { get; }
 
-    /// <summary>Counts instantiations of one runtime, so typed exports know when to re-resolve.</summary>
-    public int Generation { get; }
-
     public Store Store { get; }
 
     public Instance Instance { get; }
@@ -77,6 +74,23 @@ internal sealed class WasmInstance : IDisposable
     public Action<int, int>? Free { get; }
 
     public bool IsDisposed { get; private set; }
+
+    /// <summary>The instance that took this one's place after a failed call (pool bookkeeping).</summary>
+    public WasmInstance? Replacement { get; set; }
+
+    /// <summary>
+    /// The typed delegate of a <see cref="TypedExport{TDelegate}"/> for this instance, bound on first use.
+    /// Indexed by the typed export's number, so a call costs an array read, not a lookup.
+    /// </summary>
+    public TDelegate? Bound<TDelegate>(int slot, string name, Func<Function, TDelegate?> bind)
+        where TDelegate : Delegate
+    {
+        if (slot >= _typed.Length) Array.Resize(ref _typed, Math.Max(slot + 1, _typed.Length * 2));
+        if (_typed[slot] is TDelegate bound) return bound;
+        var fresh = bind(GetFunction(name));
+        _typed[slot] = fresh;
+        return fresh;
+    }
 
     public Function GetFunction(string name) => _functions[name];
 

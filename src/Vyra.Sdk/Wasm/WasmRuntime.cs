@@ -10,30 +10,35 @@ namespace Vyra.Plugin;
 /// </summary>
 public sealed class WasmRuntime : PluginRuntime
 {
-    private readonly object _gate = new();
+    private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private readonly IReadOnlyDictionary<string, object?> _initialState;
     private WasmEngine? _engine;
     private Module? _module;
-    private volatile WasmInstance? _instance;
+    private ModuleContract? _contract;
     private EffectiveLimits? _limits;
-    private int _generation;
+    private volatile InstanceSlots? _slots;
+    private int _typedExports;
 
     /// <summary>Creates a runtime for the module at <paramref name="wasmPath"/> (<c>.wasm</c> or <c>.wat</c>); <c>metadata.json</c> is read from its folder.</summary>
     public WasmRuntime(string pluginId, string wasmPath, IHostFunctions? host = null, IReadOnlyDictionary<string, object?>? initialState = null, PluginRuntimeOptions? options = null)
         : base(pluginId, wasmPath, host, options)
     {
         ArgumentException.ThrowIfNullOrEmpty(wasmPath);
+        if (Options.Instances < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.Instances, "PluginRuntimeOptions.Instances must be at least 1");
         _initialState = initialState is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(initialState);
     }
 
     /// <inheritdoc />
-    public override bool IsRunning => _instance is not null;
+    public override bool IsRunning => _slots is { IsOpen: true };
 
     /// <inheritdoc />
     public override string Backend => "wasm";
 
     /// <summary>The manifest read by the last start; null before a start, or when the plugin has no <c>metadata.json</c>.</summary>
     public PluginManifest? Manifest { get; private set; }
+
+    /// <summary>Where the last start's compiled module came from.</summary>
+    public ModuleSource ModuleSource { get; private set; }
 
     /// <summary>The path of the manifest next to the module.</summary>
     public string ManifestPath => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(WasmPath)) ?? ".", ManifestReader.FileName);
@@ -42,91 +47,141 @@ public sealed class WasmRuntime : PluginRuntime
     public override async ValueTask StartAsync(CancellationToken cancellationToken = default)
     {
         IReadOnlyDictionary<string, object?>? initResult;
-        lock (_gate)
+        await _lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            if (_instance is not null) return;
-            cancellationToken.ThrowIfCancellationRequested();
+            if (IsRunning) return;
+            if (_slots is not null) await CloseSlotsAsync().ConfigureAwait(false); // closed by a failed replacement
             initResult = StartCore();
+        }
+        finally
+        {
+            _lifecycle.Release();
         }
         if (initResult is not null) await NotifyResultAsync("init", initResult).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
-    public override ValueTask StopAsync(CancellationToken cancellationToken = default)
+    public override async ValueTask StopAsync(CancellationToken cancellationToken = default)
     {
-        lock (_gate)
+        await _lifecycle.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
         {
-            if (_instance is null) return ValueTask.CompletedTask;
-            _instance.Dispose();
-            _instance = null;
-            _engine!.Ticker.Release();
+            if (_slots is not null) await CloseSlotsAsync().ConfigureAwait(false);
         }
-        return ValueTask.CompletedTask;
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    private async ValueTask CloseSlotsAsync()
+    {
+        var slots = _slots!;
+        _slots = null;
+        await slots.CloseAsync().ConfigureAwait(false);
+        _engine!.Ticker.Release();
     }
 
     /// <inheritdoc />
-    public override ValueTask OnEventAsync(string eventName, IReadOnlyDictionary<string, object?>? data = null, CancellationToken cancellationToken = default)
+    public override async ValueTask OnEventAsync(string eventName, IReadOnlyDictionary<string, object?>? data = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(eventName);
-        lock (_gate)
+        if (!IsRunning) throw NotStarted("on_event");
+        if (!EventGlob.MatchesAny(Manifest?.Events, eventName))
         {
-            var instance = _instance ?? throw NotStarted("on_event");
-            if (!EventGlob.MatchesAny(Manifest?.Events, eventName))
-            {
-                Logger.LogDebug("Plugin {PluginId} does not subscribe to event {EventName}", PluginId, eventName);
-                return ValueTask.CompletedTask;
-            }
-            if (instance.Contract.OnEvent is not { } handler)
-            {
-                Logger.LogDebug("Plugin {PluginId} exports no on_event; event {EventName} ignored", PluginId, eventName);
-                return ValueTask.CompletedTask;
-            }
-            var arguments = new Dictionary<string, object?> { ["name"] = eventName, ["data"] = data };
-            Invoke(instance, handler, arguments, cancellationToken);
+            Logger.LogDebug("Plugin {PluginId} does not subscribe to event {EventName}", PluginId, eventName);
+            return;
         }
-        return ValueTask.CompletedTask;
+        if (_contract?.OnEvent is not { } handler)
+        {
+            Logger.LogDebug("Plugin {PluginId} exports no on_event; event {EventName} ignored", PluginId, eventName);
+            return;
+        }
+        var arguments = new Dictionary<string, object?> { ["name"] = eventName, ["data"] = data };
+        await InvokeLeasedAsync(handler, arguments, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// A typed, allocation-free handle on an export for generated proxies: the delegate is bound once per instance
     /// (<paramref name="bind"/>, e.g. <c>f =&gt; f.WrapFunc&lt;int, int&gt;()</c>) and every call still goes through the
-    /// runtime's lock and limits. See <see cref="TypedExport{TDelegate}.Enter"/>.
+    /// runtime's lease and limits. See <see cref="TypedExport{TDelegate}.Enter"/>.
     /// </summary>
     public TypedExport<TDelegate> GetTypedExport<TDelegate>(string name, Func<Function, TDelegate?> bind)
-        where TDelegate : Delegate => new(this, name, bind);
+        where TDelegate : Delegate => new(this, name, bind, Interlocked.Increment(ref _typedExports) - 1);
 
     /// <inheritdoc />
     protected override ValueTask<IReadOnlyDictionary<string, object?>> InvokeAsync(string function, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken)
     {
-        lock (_gate)
+        var contract = _contract ?? throw NotStarted(function);
+        if (!contract.Exports.TryGetValue(function, out var export))
         {
-            var instance = _instance ?? throw NotStarted(function);
-            if (!instance.Contract.Exports.TryGetValue(function, out var export))
-            {
-                throw UnknownFunction(function, Manifest?.Exports is null
-                    ? "the module exports no such function"
-                    : "the function is not declared in the manifest's exports");
-            }
-            return ValueTask.FromResult(Invoke(instance, export, data, cancellationToken));
+            throw UnknownFunction(function, Manifest?.Exports is null
+                ? "the module exports no such function"
+                : "the function is not declared in the manifest's exports");
+        }
+        return InvokeLeasedAsync(export, data, cancellationToken);
+    }
+
+    private async ValueTask<IReadOnlyDictionary<string, object?>> InvokeLeasedAsync(ExportSpec export, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken)
+    {
+        var slots = _slots ?? throw NotStarted(export.Name);
+        WasmInstance? instance;
+        try
+        {
+            instance = slots is SingleInstanceSlot ? slots.Acquire() : await slots.AcquireAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex)
+        {
+            throw Cancelled(export.Name, cancellationToken, ex);
+        }
+        if (instance is null) throw NotStarted(export.Name);
+        try
+        {
+            return Invoke(slots, instance, export, data, cancellationToken);
+        }
+        finally
+        {
+            slots.Release(instance);
         }
     }
 
-    // ---- called under _gate -------------------------------------------------------------------------------
+    // ---- used by TypedExport / GuestCall -------------------------------------------------------------------
 
-    internal object Gate => _gate;
+    internal WasmInstance Lease(string function, out InstanceSlots slots)
+    {
+        slots = _slots ?? throw NotStarted(function);
+        return slots.Acquire() ?? throw NotStarted(function);
+    }
 
-    internal WasmInstance CurrentInstance(string function) => _instance ?? throw NotStarted(function);
-
-    /// <summary>Maps a failure of a guest call and applies the after-trap policy.</summary>
-    internal PluginCallException Fail(string function, Exception exception, WasmInstance instance)
+    /// <summary>
+    /// Maps a failure of a guest call and applies the after-failure policy: a pool always replaces the instance; a single
+    /// instance is rebuilt only with <see cref="PluginRuntimeOptions.RecycleInstanceAfterTrap"/>. Called while leased.
+    /// </summary>
+    internal PluginCallException Fail(InstanceSlots slots, string function, Exception exception, WasmInstance instance)
     {
         var failure = GuestFailure.ToCallException(PluginId, function, exception, instance);
-        if (Options.RecycleInstanceAfterTrap && failure.Kind is not (PluginErrorKind.InvalidArgument or PluginErrorKind.UnknownFunction or PluginErrorKind.NotStarted)
-            && ReferenceEquals(instance, _instance))
+        var guestFailed = failure.Kind is not (PluginErrorKind.InvalidArgument or PluginErrorKind.UnknownFunction or PluginErrorKind.NotStarted);
+        if (guestFailed && !instance.IsDisposed && (slots is InstancePool || Options.RecycleInstanceAfterTrap))
         {
-            Recycle();
+            slots.Replace(instance, TryCreateInstance());
         }
         return failure;
+    }
+
+    private WasmInstance? TryCreateInstance()
+    {
+        try
+        {
+            var (instance, _) = CreateInstance();
+            Logger.LogInformation("Plugin {PluginId}: instance rebuilt after a failed call", PluginId);
+            return instance;
+        }
+        catch (Exception ex)
+        {
+            Logger.LogError(ex, "Plugin {PluginId}: rebuilding the instance failed; the runtime is stopped", PluginId);
+            return null;
+        }
     }
 
     private IReadOnlyDictionary<string, object?>? StartCore()
@@ -142,27 +197,38 @@ public sealed class WasmRuntime : PluginRuntime
         }
         _limits = ResolveLimits(Manifest);
         _engine = WasmEngine.For(fuel: _limits.Fuel is not null);
-        _module = _engine.LoadModule(WasmPath);
+        _module = _engine.LoadModule(WasmPath, Options.CacheDirectory, out var source);
+        ModuleSource = source;
+        _contract = ModuleContract.Check(Manifest, _module, WasmPath, BuildHostImports());
         _engine.Ticker.Acquire();
+        var instances = new List<WasmInstance>();
         try
         {
-            return Instantiate();
+            IReadOnlyDictionary<string, object?>? initResult = null;
+            for (var i = 0; i < Options.Instances; i++)
+            {
+                var (instance, result) = CreateInstance();
+                instances.Add(instance);
+                initResult ??= result;
+            }
+            _slots = instances.Count == 1 ? new SingleInstanceSlot(instances[0]) : new InstancePool(instances);
+            return initResult;
         }
         catch
         {
+            foreach (var instance in instances) instance.Dispose();
             _engine.Ticker.Release();
             throw;
         }
     }
 
-    /// <summary>Builds a fresh instance and runs <c>init</c>; on failure nothing is left running.</summary>
-    private IReadOnlyDictionary<string, object?>? Instantiate()
+    /// <summary>Builds a fresh instance and runs <c>init</c>; on failure nothing is left behind.</summary>
+    private (WasmInstance Instance, IReadOnlyDictionary<string, object?>? InitResult) CreateInstance()
     {
-        var contract = ModuleContract.Check(Manifest, _module!, WasmPath, BuildHostImports());
         WasmInstance instance;
         try
         {
-            instance = new WasmInstance(PluginId, _engine!, _module!, contract, _limits!, ++_generation);
+            instance = new WasmInstance(PluginId, _engine!, _module!, _contract!, _limits!);
         }
         catch (Exception ex) when (ex is not PluginLoadException)
         {
@@ -171,9 +237,7 @@ public sealed class WasmRuntime : PluginRuntime
         }
         try
         {
-            var result = RunInit(instance);
-            _instance = instance;
-            return result;
+            return (instance, RunInit(instance));
         }
         catch (PluginCallException ex)
         {
@@ -184,23 +248,6 @@ public sealed class WasmRuntime : PluginRuntime
         {
             instance.Dispose();
             throw;
-        }
-    }
-
-    private void Recycle()
-    {
-        var old = _instance!;
-        _instance = null;
-        old.Dispose();
-        try
-        {
-            Instantiate();
-            Logger.LogInformation("Plugin {PluginId}: instance rebuilt after a failed call", PluginId);
-        }
-        catch (Exception ex)
-        {
-            _engine!.Ticker.Release();
-            Logger.LogError(ex, "Plugin {PluginId}: rebuilding the instance failed; the runtime is stopped", PluginId);
         }
     }
 
@@ -221,7 +268,7 @@ public sealed class WasmRuntime : PluginRuntime
                 Logger.LogWarning("Plugin {PluginId}: initial state key '{Key}' matches no argument of init", PluginId, key);
             }
         }
-        return Invoke(instance, init, state, CancellationToken.None);
+        return Invoke(null, instance, init, state, CancellationToken.None);
     }
 
     private HostImportRegistry BuildHostImports()
@@ -235,13 +282,18 @@ public sealed class WasmRuntime : PluginRuntime
     private EffectiveLimits ResolveLimits(PluginManifest? manifest)
     {
         var limits = manifest?.Limits ?? new RuntimeLimits();
-        var timeout = Options.Timeout ?? (limits.TimeoutMs is { } ms ? TimeSpan.FromMilliseconds(ms) : PluginRuntimeOptions.DefaultTimeout);
-        var memory = Options.MemoryLimitBytes ?? (limits.MemoryMb is { } mb ? mb * 1024 * 1024 : null);
+        // A manifest may ask for more than a TimeSpan or a byte count can hold: beyond ~30 years means "no timeout",
+        // beyond 64 GiB means "no cap" (wasm32 memory cannot exceed 4 GiB anyway).
+        const long maxTimeoutMs = 1_000_000_000_000;
+        const long maxMemoryMb = 64 * 1024;
+        var timeout = Options.Timeout
+            ?? (limits.TimeoutMs is { } ms ? (ms >= maxTimeoutMs ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(ms)) : PluginRuntimeOptions.DefaultTimeout);
+        var memory = Options.MemoryLimitBytes ?? (limits.MemoryMb is { } mb && mb < maxMemoryMb ? mb * 1024 * 1024 : null);
         return new EffectiveLimits(timeout, Options.Fuel ?? limits.Fuel, memory);
     }
 
     /// <summary>The dictionary call path: coerce arguments by name, invoke, decode results.</summary>
-    private IReadOnlyDictionary<string, object?> Invoke(WasmInstance instance, ExportSpec export, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken)
+    private IReadOnlyDictionary<string, object?> Invoke(InstanceSlots? slots, WasmInstance instance, ExportSpec export, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested) throw Cancelled(export.Name, cancellationToken);
         var arguments = new ValueBox[export.WasmParameterCount];
@@ -281,7 +333,8 @@ public sealed class WasmRuntime : PluginRuntime
         }
         catch (Exception ex)
         {
-            throw Fail(export.Name, ex, instance);
+            // During start (no slots yet) a failure just fails the start.
+            throw slots is null ? GuestFailure.ToCallException(PluginId, export.Name, ex, instance) : Fail(slots, export.Name, ex, instance);
         }
         finally
         {
