@@ -73,11 +73,25 @@ public abstract class PluginRuntime : IAsyncDisposable
     public async ValueTask<IReadOnlyDictionary<string, object?>> CallAsync(string function, IReadOnlyDictionary<string, object?>? data = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(function);
-        if (!IsRunning) throw NotStarted(function);
-        if (function == "ping") return Ping();
-        var result = await InvokeAsync(function, data ?? EmptyData, cancellationToken).ConfigureAwait(false);
-        await NotifyResultAsync(function, result).ConfigureAwait(false);
-        return result;
+        var started = VyraTelemetry.BeginCall(PluginId, function, Backend, out var activity);
+        PluginErrorKind? failure = null;
+        try
+        {
+            if (!IsRunning) throw NotStarted(function);
+            if (function == "ping") return Ping();
+            var result = await InvokeAsync(function, data ?? EmptyData, cancellationToken).ConfigureAwait(false);
+            await NotifyResultAsync(function, result).ConfigureAwait(false);
+            return result;
+        }
+        catch (PluginCallException ex)
+        {
+            failure = ex.Kind;
+            throw;
+        }
+        finally
+        {
+            VyraTelemetry.EndCall(started, activity, PluginId, function, failure);
+        }
     }
 
     /// <summary>Delivers an event to the plugin (its <c>on_event</c> export, when it has one).</summary>

@@ -56,7 +56,7 @@ public static class ScalarCoercion
         BigInteger big => (double)big,
         string s => ParseFloat(s),
         JsonElement e => FromJson(e, ToDouble),
-        JsonNode n => FromJson(ToElement(n), ToDouble),
+        JsonNode n => FromNode(n, ToDouble),
         null => throw new FormatException("float() argument must be a string or a real number, not 'NoneType'"),
         _ => throw new FormatException($"float() argument must be a string or a real number, not '{value.GetType().Name}'"),
     };
@@ -70,7 +70,7 @@ public static class ScalarCoercion
         JsonElement { ValueKind: JsonValueKind.True } => true,
         JsonElement { ValueKind: JsonValueKind.False } => false,
         JsonElement e => FromJson(e, ToBoolean),
-        JsonNode n => FromJson(ToElement(n), ToBoolean),
+        JsonNode n => FromNode(n, ToBoolean),
         double or float or decimal => ToDouble(value) != 0,
         _ => ToBigInteger(value) != 0,
     };
@@ -88,7 +88,7 @@ public static class ScalarCoercion
         decimal m => new BigInteger(decimal.Truncate(m)),
         string s => ParseInteger(s),
         JsonElement e => FromJson(e, ToBigInteger),
-        JsonNode n => FromJson(ToElement(n), ToBigInteger),
+        JsonNode n => FromNode(n, ToBigInteger),
         null => throw new FormatException("int() argument must be a string, a number or a bool, not 'NoneType'"),
         _ => throw new FormatException($"int() argument must be a string, a number or a bool, not '{value.GetType().Name}'"),
     };
@@ -106,14 +106,32 @@ public static class ScalarCoercion
         JsonValueKind.Number => IsIntegerLiteral(element.GetRawText())
             ? convert(BigInteger.Parse(element.GetRawText(), CultureInfo.InvariantCulture))
             : convert(element.GetDouble()),
-        JsonValueKind.String => convert(element.GetString()),
+        JsonValueKind.String => convert(JsonText(element)),
         JsonValueKind.True => convert(true),
         JsonValueKind.False => convert(false),
         JsonValueKind.Null => convert(null),
         _ => throw new FormatException($"a JSON {element.ValueKind.ToString().ToLowerInvariant()} cannot be converted to a number"),
     };
 
-    private static JsonElement ToElement(JsonNode node) => JsonSerializer.SerializeToElement(node, JsonNodeContext.Default.JsonNode);
+    private static string JsonText(JsonElement element)
+    {
+        try
+        {
+            return element.GetString()!;
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new FormatException($"the JSON string is not valid text: {ex.Message}");
+        }
+    }
+
+    /// <summary>A JSON node holds either parsed JSON (a JsonElement) or the .NET value it was created from.</summary>
+    private static T FromNode<T>(JsonNode node, Func<object?, T> convert)
+    {
+        if (node is not JsonValue value) throw new FormatException($"a JSON {node.GetValueKind().ToString().ToLowerInvariant()} cannot be converted to a number");
+        if (value.TryGetValue<JsonElement>(out var element)) return FromJson(element, convert);
+        return convert(value.GetValue<object>());
+    }
 
     private static bool IsIntegerLiteral(string raw) => raw.AsSpan().IndexOfAny(".eE") < 0;
 

@@ -8,10 +8,16 @@ internal enum Interruption
     None,
     Timeout,
     Cancelled,
+    Stopped,
 }
 
 /// <summary>Thrown from the epoch callback to stop guest code; Wasmtime hands it back as the inner exception.</summary>
-internal sealed class GuestInterruptedException(Interruption reason, CancellationToken token) : Exception(reason == Interruption.Timeout ? "the call timed out" : "the call was cancelled")
+internal sealed class GuestInterruptedException(Interruption reason, CancellationToken token) : Exception(reason switch
+{
+    Interruption.Timeout => "the call timed out",
+    Interruption.Stopped => "the runtime was stopped during the call",
+    _ => "the call was cancelled",
+})
 {
     public Interruption Reason { get; } = reason;
 
@@ -31,6 +37,7 @@ internal sealed class CallGuard
     private readonly ulong? _fuel;
     private long _deadline = long.MaxValue;
     private CancellationToken _token;
+    private volatile bool _stopping;
 
     public CallGuard(Store store, TimeSpan timeout, ulong? fuel)
     {
@@ -59,8 +66,12 @@ internal sealed class CallGuard
         _deadline = long.MaxValue;
     }
 
+    /// <summary>Interrupts a call in flight (at the next tick) and every later one: the instance is going away.</summary>
+    public void Stop() => _stopping = true;
+
     private ulong OnEpochDeadline(Store store)
     {
+        if (_stopping) throw Interrupt(Interruption.Stopped);
         if (_token.IsCancellationRequested) throw Interrupt(Interruption.Cancelled);
         if (Environment.TickCount64 >= _deadline) throw Interrupt(Interruption.Timeout);
         return 1;

@@ -32,6 +32,7 @@ public static partial class ManifestReader
     public static PluginManifest Parse(ReadOnlySpan<byte> utf8Json, string sourcePath = FileName)
     {
         var bytes = utf8Json.ToArray();
+        CheckUtf8(bytes, sourcePath);
         ManifestDocument? doc;
         var syntaxChecked = false;
         try
@@ -57,7 +58,31 @@ public static partial class ManifestReader
         {
             throw new PluginLoadException($"{sourcePath}(1,1): the manifest must be a JSON object, not null", sourcePath, 1, "$");
         }
-        return new Builder(bytes, sourcePath).Build(doc);
+        try
+        {
+            return new Builder(bytes, sourcePath).Build(doc);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // System.Text.Json refuses strings it cannot turn into .NET text, such as a lone "\ud800" escape.
+            throw new PluginLoadException($"{sourcePath}: a string in the manifest is not valid text: {ex.Message}", sourcePath, innerException: ex);
+        }
+    }
+
+    private static void CheckUtf8(byte[] bytes, string sourcePath)
+    {
+        var buffer = new char[Math.Min(bytes.Length, 4096)];
+        var offset = 0;
+        while (offset < bytes.Length)
+        {
+            var status = System.Text.Unicode.Utf8.ToUtf16(bytes.AsSpan(offset), buffer, out var read, out _, replaceInvalidSequences: false);
+            offset += read;
+            if (status is System.Buffers.OperationStatus.InvalidData or System.Buffers.OperationStatus.NeedMoreData)
+            {
+                var line = JsonLineLocator.LineOf(bytes, offset);
+                throw new PluginLoadException($"{sourcePath}({line}): the manifest is not valid UTF-8 (byte offset {offset})", sourcePath, line);
+            }
+        }
     }
 
     // JsonException messages carry "Path: ... | LineNumber: ..." which we already format ourselves.

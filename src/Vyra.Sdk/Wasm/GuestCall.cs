@@ -43,7 +43,12 @@ public readonly struct GuestCall<TDelegate> : IDisposable
     public object? Read(long packed, PluginValueType type) => _instance.ReadResult(packed, type, $"result of '{_name}'");
 
     /// <summary>The exception to throw for a failure during the call (applies the after-trap policy).</summary>
-    public PluginCallException Fail(Exception exception) => _runtime.Fail(_slots, _name, exception, _instance);
+    public PluginCallException Fail(Exception exception)
+    {
+        var failure = _runtime.Fail(_slots, _name, exception, _instance);
+        _instance.ObserveFailure(failure.Kind);
+        return failure;
+    }
 
     /// <summary>Frees the call's guest buffers, disarms the limits and returns the lease.</summary>
     public void Dispose()
@@ -51,6 +56,7 @@ public readonly struct GuestCall<TDelegate> : IDisposable
         try
         {
             _instance.EndCall();
+            _instance.EndObservedCall(_name);
         }
         finally
         {

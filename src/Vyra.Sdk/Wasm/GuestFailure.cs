@@ -12,8 +12,8 @@ internal static class GuestFailure
         {
             switch (e)
             {
-                case GuestInterruptedException interrupted when interrupted.Reason == Interruption.Cancelled:
-                    return new(pluginId, function, "the call was cancelled", PluginErrorKind.Cancelled, new OperationCanceledException(interrupted.Message, exception, interrupted.Token));
+                case GuestInterruptedException interrupted when interrupted.Reason is Interruption.Cancelled or Interruption.Stopped:
+                    return new(pluginId, function, interrupted.Message, PluginErrorKind.Cancelled, new OperationCanceledException(interrupted.Message, exception, interrupted.Token));
                 case GuestInterruptedException:
                     return new(pluginId, function, "the call timed out", PluginErrorKind.Timeout, exception);
                 case AbiViolationException abi:

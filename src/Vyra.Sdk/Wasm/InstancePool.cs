@@ -11,11 +11,13 @@ internal sealed class InstancePool : InstanceSlots
     private readonly SemaphoreSlim _free;
     private readonly ConcurrentQueue<WasmInstance> _idle;
     private readonly int _size;
+    private readonly List<WasmInstance> _all;
     private volatile bool _closed;
 
     public InstancePool(IReadOnlyList<WasmInstance> instances)
     {
         _size = instances.Count;
+        _all = [.. instances];
         _idle = new ConcurrentQueue<WasmInstance>(instances);
         _free = new SemaphoreSlim(_size, _size);
     }
@@ -53,12 +55,21 @@ internal sealed class InstancePool : InstanceSlots
     {
         broken.Replacement = fresh;
         broken.Dispose();
+        lock (_all)
+        {
+            _all.Remove(broken);
+            if (fresh is not null) _all.Add(fresh);
+        }
         if (fresh is null) _closed = true;
     }
 
     public override async ValueTask CloseAsync()
     {
         _closed = true;
+        lock (_all)
+        {
+            foreach (var instance in _all) instance.Guard.Stop(); // runaway calls end at the next epoch tick
+        }
         // Taking every slot waits for the calls in flight; then nothing is leased and all can go.
         for (var i = 0; i < _size; i++) await _free.WaitAsync().ConfigureAwait(false);
         while (_idle.TryDequeue(out var instance)) instance.Dispose();

@@ -28,6 +28,7 @@ internal sealed class SingleInstanceSlot(WasmInstance instance) : InstanceSlots
 
     public override ValueTask CloseAsync()
     {
+        _instance?.Guard.Stop(); // a runaway call ends at the next epoch tick instead of holding the lock until its timeout
         lock (_gate)
         {
             _instance?.Dispose();

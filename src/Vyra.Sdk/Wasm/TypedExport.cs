@@ -52,6 +52,7 @@ public sealed class TypedExport<TDelegate>
                 throw new PluginCallException(_runtime.PluginId, Name, "the call was cancelled", PluginErrorKind.Cancelled, new OperationCanceledException(cancellationToken));
             }
             instance.BeginCall(cancellationToken);
+            instance.ObserveTypedCall(Name);
             return new GuestCall<TDelegate>(_runtime, slots, instance, function, Name);
         }
         catch

@@ -56,6 +56,8 @@ internal sealed class WasmEngine
         {
             var module = lazy.Value;
             source = loadedFrom;
+            if (source == ModuleSource.Compiled) VyraTelemetry.CacheMisses.Add(1);
+            else VyraTelemetry.CacheHits.Add(1, new KeyValuePair<string, object?>(VyraTelemetry.CacheTag, source == ModuleSource.DiskCache ? "disk" : "memory"));
             return module;
         }
         catch

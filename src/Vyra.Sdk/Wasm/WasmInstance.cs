@@ -16,10 +16,17 @@ internal sealed class WasmInstance : IDisposable
     private readonly long? _memoryLimit;
     private long _memoryAtCallStart;
     private object?[] _typed = new object?[4];
+    private readonly string _pluginId;
+    private readonly ulong? _fuelBudget;
+    private long _observedStart;
+    private System.Diagnostics.Activity? _observedActivity;
+    private PluginErrorKind? _observedFailure;
 
     public WasmInstance(string pluginId, WasmEngine engine, Module module, ModuleContract contract, EffectiveLimits limits)
     {
         Contract = contract;
+        _pluginId = pluginId;
+        _fuelBudget = engine.FuelEnabled ? limits.Fuel : null;
         _memoryLimit = limits.MemoryBytes;
         Store = new Store(engine.Engine);
         try
@@ -57,6 +64,7 @@ internal sealed class WasmInstance : IDisposable
             Store.Dispose();
             throw;
         }
+        VyraTelemetry.Instances.Add(1, new KeyValuePair<string, object?>(VyraTelemetry.PluginIdTag, pluginId));
     }
 
     public ModuleContract Contract { get; }
@@ -129,7 +137,30 @@ internal sealed class WasmInstance : IDisposable
         {
             _pendingFrees.Clear();
             Guard.Disarm();
+            if (_fuelBudget is { } budget && VyraTelemetry.FuelConsumed.Enabled && !IsDisposed)
+            {
+                VyraTelemetry.FuelConsumed.Record((long)(budget - Store.Fuel), new KeyValuePair<string, object?>(VyraTelemetry.PluginIdTag, _pluginId));
+            }
         }
+    }
+
+    /// <summary>Starts telemetry for a typed call (CallAsync is observed by <see cref="PluginRuntime"/>).</summary>
+    public void ObserveTypedCall(string function)
+    {
+        _observedFailure = null;
+        _observedStart = VyraTelemetry.BeginCall(_pluginId, function, "wasm", out _observedActivity);
+    }
+
+    /// <summary>Marks the observed typed call as failed.</summary>
+    public void ObserveFailure(PluginErrorKind kind) => _observedFailure = kind;
+
+    /// <summary>Ends telemetry for a typed call.</summary>
+    public void EndObservedCall(string function)
+    {
+        if (_observedStart == 0) return;
+        VyraTelemetry.EndCall(_observedStart, _observedActivity, _pluginId, function, _observedFailure);
+        _observedStart = 0;
+        _observedActivity = null;
     }
 
     /// <summary>Starts a call: arms the limits and, when memory is capped, notes its size (to judge a later trap).</summary>
@@ -157,5 +188,6 @@ internal sealed class WasmInstance : IDisposable
         if (IsDisposed) return;
         IsDisposed = true;
         Store.Dispose();
+        VyraTelemetry.Instances.Add(-1, new KeyValuePair<string, object?>(VyraTelemetry.PluginIdTag, _pluginId));
     }
 }

@@ -199,7 +199,7 @@ public sealed class WasmRuntime : PluginRuntime
         _engine = WasmEngine.For(fuel: _limits.Fuel is not null);
         _module = _engine.LoadModule(WasmPath, Options.CacheDirectory, out var source);
         ModuleSource = source;
-        _contract = ModuleContract.Check(Manifest, _module, WasmPath, BuildHostImports());
+        _contract = ModuleContract.Check(Manifest, _module, WasmPath, HostImportRegistry.For(Host, Logger));
         _engine.Ticker.Acquire();
         var instances = new List<WasmInstance>();
         try
@@ -269,14 +269,6 @@ public sealed class WasmRuntime : PluginRuntime
             }
         }
         return Invoke(null, instance, init, state, CancellationToken.None);
-    }
-
-    private HostImportRegistry BuildHostImports()
-    {
-        var registry = new HostImportRegistry();
-        BuiltInHostImports.Register(registry, Host, Logger);
-        (Host as BaseHostFunctions)?.CollectImports(registry);
-        return registry;
     }
 
     private EffectiveLimits ResolveLimits(PluginManifest? manifest)

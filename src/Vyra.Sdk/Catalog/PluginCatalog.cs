@@ -1,0 +1,139 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Vyra.Plugin;
+
+/// <summary>
+/// The plugins in one or more VYRA pool folders (<c>&lt;pool&gt;/&lt;id&gt;/&lt;version&gt;/{logic.wasm, metadata.json}</c>).
+/// Discovery validates every plugin fully — manifest, module, declared signatures, imports against the host, and the
+/// manifest's <c>checksum</c> (<c>sha256:&lt;hex&gt;</c> of the module) — and keeps every problem of every plugin
+/// rather than stopping at the first. Runtimes are created by id, from the highest valid version unless one is asked for.
+/// </summary>
+public sealed class PluginCatalog
+{
+    private static readonly string[] ModuleNames = ["logic.wasm", "logic.wat"];
+
+    private PluginCatalog(IReadOnlyList<CatalogEntry> entries) => Entries = entries;
+
+    /// <summary>Every plugin version found, valid or not, sorted by id then version.</summary>
+    public IReadOnlyList<CatalogEntry> Entries { get; }
+
+    /// <summary>The entries with problems.</summary>
+    public IEnumerable<CatalogEntry> Invalid => Entries.Where(e => !e.IsValid);
+
+    /// <summary>Scans the pools. <paramref name="host"/> decides which imports count as provided (default: the built-ins).</summary>
+    public static PluginCatalog Discover(IEnumerable<string> pools, IHostFunctions? host = null, ILogger? logger = null)
+    {
+        logger ??= NullLogger.Instance;
+        var imports = HostImportRegistry.For(host ?? new NullHostFunctions(logger), logger);
+        var entries = new List<CatalogEntry>();
+        foreach (var pool in pools)
+        {
+            if (!System.IO.Directory.Exists(pool))
+            {
+                entries.Add(new CatalogEntry(Path.GetFileName(Path.TrimEndingDirectorySeparator(pool)), "", pool, null, null, [$"pool folder '{pool}' does not exist"]));
+                continue;
+            }
+            foreach (var idDir in System.IO.Directory.EnumerateDirectories(pool))
+            {
+                foreach (var versionDir in System.IO.Directory.EnumerateDirectories(idDir))
+                {
+                    entries.Add(Inspect(Path.GetFileName(idDir), Path.GetFileName(versionDir), versionDir, imports));
+                }
+            }
+        }
+        entries.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id) is var c and not 0 ? c : Compare(a, b));
+        return new PluginCatalog(entries);
+    }
+
+    /// <summary>Scans the pools (convenience overload).</summary>
+    public static PluginCatalog Discover(params string[] pools) => Discover((IEnumerable<string>)pools);
+
+    /// <summary>The valid entry of <paramref name="id"/>: the asked <paramref name="version"/>, or the highest one.</summary>
+    public CatalogEntry? Find(string id, string? version = null) =>
+        Entries.Where(e => e.Id == id && e.IsValid && (version is null || e.Version == version))
+               .OrderByDescending(e => e, Comparer<CatalogEntry>.Create(Compare))
+               .FirstOrDefault();
+
+    /// <summary>Creates a runtime for a plugin by id (and version); a missing or invalid plugin is a <see cref="PluginLoadException"/> saying why.</summary>
+    public PluginRuntime CreateRuntime(string id, string? version = null, IHostFunctions? host = null,
+        IReadOnlyDictionary<string, object?>? initialState = null, PluginRuntimeOptions? options = null)
+    {
+        var entry = Find(id, version);
+        if (entry is null)
+        {
+            var known = Entries.Where(e => e.Id == id && (version is null || e.Version == version)).ToList();
+            var why = known.Count == 0
+                ? $"no plugin '{id}'{(version is null ? "" : $" version {version}")} in the catalog"
+                : $"plugin '{id}' has no valid version: " + string.Join("; ", known.Select(e => $"{e.Version}: {string.Join(", ", e.Problems)}"));
+            throw new PluginLoadException(why);
+        }
+        return new WasmRuntime(id, entry.ModulePath!, host, initialState, options);
+    }
+
+    private static int Compare(CatalogEntry a, CatalogEntry b)
+    {
+        var (x, y) = (a.SemanticVersion, b.SemanticVersion);
+        if (x is not null && y is not null) return x.CompareTo(y);
+        if (x is not null) return 1;
+        if (y is not null) return -1;
+        return string.CompareOrdinal(a.Version, b.Version);
+    }
+
+    private static CatalogEntry Inspect(string id, string version, string directory, HostImportRegistry imports)
+    {
+        var problems = new List<string>();
+        PluginManifest? manifest = null;
+        var manifestPath = Path.Combine(directory, ManifestReader.FileName);
+        if (!File.Exists(manifestPath)) problems.Add($"no {ManifestReader.FileName}");
+        else
+        {
+            try
+            {
+                manifest = ManifestReader.ReadFile(manifestPath);
+                if (manifest.Id != id) problems.Add($"the manifest's id '{manifest.Id}' differs from the folder name '{id}'");
+                if (manifest.Version is { } v && v != version) problems.Add($"the manifest's version '{v}' differs from the folder name '{version}'");
+            }
+            catch (PluginLoadException ex)
+            {
+                problems.Add(ex.Message);
+            }
+        }
+        if (SemanticVersion.TryParse(version) is null) problems.Add($"the version folder '{version}' is not a semantic version");
+
+        var modulePath = ModuleNames.Select(n => Path.Combine(directory, n)).FirstOrDefault(File.Exists);
+        if (modulePath is null) problems.Add("no logic.wasm (or logic.wat)");
+        else if (ModuleFile.WhyNotAModule(modulePath) is { } notModule) problems.Add(notModule);
+        else
+        {
+            CheckChecksum(manifest, modulePath, problems);
+            try
+            {
+                var module = WasmEngine.For(fuel: false).LoadModule(modulePath, cacheDirectory: null, out _);
+                ModuleContract.Check(manifest, module, modulePath, imports);
+            }
+            catch (PluginLoadException ex)
+            {
+                problems.Add(ex.Message);
+            }
+        }
+        return new CatalogEntry(id, version, directory, modulePath, manifest, problems);
+    }
+
+    private static void CheckChecksum(PluginManifest? manifest, string modulePath, List<string> problems)
+    {
+        if (manifest?.Extra.TryGetValue("checksum", out var checksum) != true) return;
+        var text = checksum.ValueKind == System.Text.Json.JsonValueKind.String ? checksum.GetString() : null;
+        if (text is null || !text.StartsWith("sha256:", StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add($"checksum must be \"sha256:<hex>\", got {checksum.GetRawText()}");
+            return;
+        }
+        var actual = Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(modulePath)));
+        if (!string.Equals(actual, text["sha256:".Length..], StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add($"checksum mismatch: the manifest says {text}, the module is sha256:{actual.ToLowerInvariant()}");
+        }
+    }
+}
