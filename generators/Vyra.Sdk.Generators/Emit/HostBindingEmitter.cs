@@ -22,7 +22,7 @@ internal static class HostBindingEmitter
         w.Open("partial " + host.Declaration);
         w.Line("/// <summary>Registers the wasm imports of this class's host methods (generated, reflection-free).</summary>");
         w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"Vyra.Sdk.Generators\", \"1.0.0\")]");
-        w.Open($"{(host.SameAssemblyAccess ? "protected internal" : "protected")} override void RegisterGeneratedImports(global::Vyra.Plugin.HostImportRegistry imports)");
+        w.Open("protected override void RegisterGeneratedImports(global::Vyra.Plugin.HostImportRegistry imports)");
         w.Line("base.RegisterGeneratedImports(imports);");
         foreach (var method in host.Methods)
         {

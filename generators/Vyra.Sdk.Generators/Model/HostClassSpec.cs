@@ -3,14 +3,12 @@ namespace Vyra.Sdk.Generators.Model;
 /// <summary>A <c>partial</c> subclass of <c>BaseHostFunctions</c> with host import methods, as plain values.</summary>
 /// <param name="Namespace">The namespace, or empty for the global namespace.</param>
 /// <param name="Containers">Enclosing type declarations, outermost first (e.g. <c>partial class Outer</c>).</param>
-/// <param name="SameAssemblyAccess">True when the class sees the kernel's internals (the override may say <c>protected internal</c>).</param>
 /// <param name="Declaration">The class's own declaration head without modifiers (e.g. <c>class MyHost&lt;T&gt;</c>).</param>
 internal sealed record HostClassSpec(
     string Namespace,
     EquatableArray<string> Containers,
     string Declaration,
     string MetadataName,
-    bool SameAssemblyAccess,
     EquatableArray<HostMethodSpec> Methods,
     EquatableArray<DiagnosticInfo> Diagnostics);
 

@@ -80,13 +80,11 @@ internal static class HostClassParser
             diagnostics.Add(DiagnosticInfo.Create(VyraDiagnostics.HostClassNotPartial, LocationInfo.From(declaration.Identifier.GetLocation()), type.Name));
             methods.Clear();
         }
-        var sameAccess = baseType.ContainingAssembly.GivesAccessTo(type.ContainingAssembly);
         return new HostClassSpec(
             type.ContainingNamespace.IsGlobalNamespace ? "" : type.ContainingNamespace.ToDisplayString(),
             containers.ToEquatableArray(),
             "class " + NameWithTypeParameters(type),
             MetadataName(type),
-            sameAccess,
             methods.ToEquatableArray(),
             diagnostics.ToEquatableArray());
     }

@@ -196,13 +196,15 @@ internal sealed class ManifestParser
             {
                 methodName += "Export";
             }
-            if (members.TryGetValue(methodName, out var owner) || members.TryGetValue(methodName + "Async", out owner))
+            // Each export owns four members: the pair callers see and the two private paths behind them.
+            var owned = new[] { methodName, methodName + "Async", methodName + "Typed", methodName + "ViaRuntimeAsync" };
+            string? owner = null;
+            if (Array.Exists(owned, m => members.TryGetValue(m, out owner)))
             {
-                Report(VyraDiagnostics.NameCollision, nameValue!.Span, "Export", name, methodName, owner);
+                Report(VyraDiagnostics.NameCollision, nameValue!.Span, "Export", name, methodName, owner!);
                 continue;
             }
-            members[methodName] = $"export '{name}'";
-            members[methodName + "Async"] = $"export '{name}'";
+            foreach (var member in owned) members[member] = $"export '{name}'";
 
             var tokenName = "cancellationToken";
             while (parameters.Exists(p => p.Name == tokenName)) tokenName += "_";

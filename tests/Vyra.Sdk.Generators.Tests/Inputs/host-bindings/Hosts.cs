@@ -1,0 +1,63 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using System.Text.Json.Nodes;
+using Vyra.Plugin;
+
+namespace Sample.App;
+
+public abstract class TestHostBase : BaseHostFunctions
+{
+    public override ValueTask NotifyUiAsync(string eventName, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken = default) => default;
+
+    public override ValueTask<object?> CreatePublisherAsync(string name, CancellationToken cancellationToken = default) => default;
+
+    public override ValueTask<object?> CreateSubscriberAsync(string name, Func<IReadOnlyDictionary<string, object?>, ValueTask> callback, CancellationToken cancellationToken = default) => default;
+
+    public override ValueTask<object?> CreateServerAsync(string name, Func<IReadOnlyDictionary<string, object?>, ValueTask<IReadOnlyDictionary<string, object?>>> handler, CancellationToken cancellationToken = default) => default;
+
+    public override ValueTask<object?> CreateClientAsync(string name, CancellationToken cancellationToken = default) => default;
+}
+
+public static partial class Outer
+{
+    public sealed partial class AllTypesHost : TestHostBase
+    {
+        public int host_i32(int a) => a;
+
+        public long host_i64(long a) => a;
+
+        public float host_f32(float a) => a;
+
+        public double host_f64(double a) => a;
+
+        public bool host_bool(bool a) => !a;
+
+        public string host_string(string text) => text;
+
+        public byte[] host_bytes(byte[] data) => data;
+
+        public JsonNode? host_json(JsonNode? node) => node;
+
+        public (int Count, string Name) host_pair(int a) => (a, "x");
+
+        public void host_void(string message)
+        {
+        }
+
+        public Task host_task() => Task.CompletedTask;
+
+        public ValueTask<int> host_value_task(int x) => new(x);
+
+        [HostImport("custom_name")]
+        public static int Custom(int x) => x;
+
+        public int NotAnImport(int x) => x;
+    }
+}
+
+public partial class GenericHost<T> : TestHostBase
+{
+    public int host_generic(int x) => x;
+}
