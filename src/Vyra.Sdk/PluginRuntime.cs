@@ -32,11 +32,27 @@ public abstract class PluginRuntime : IAsyncDisposable
         bool preferStub = false,
         PluginRuntimeOptions? options = null)
     {
-        var reason = preferStub ? "the stub backend was requested (preferStub)" : ModuleFile.WhyNotAModule(wasmPath);
+        var reason = preferStub ? "the stub backend was requested (preferStub)" : ModuleFile.WhyNotAModule(wasmPath) is { } why ? FrontendOnly(wasmPath) ?? why : null;
         if (reason is null) return new WasmRuntime(pluginId, wasmPath, host, initialState, options);
         var stub = new StubRuntime(pluginId, wasmPath, host, initialState, options);
         stub.Logger.LogInformation("Plugin {PluginId} uses the stub runtime: {Reason}", pluginId, reason);
         return stub;
+    }
+
+    /// <summary>Names the real reason when a folder without a module holds an upstream frontend-only plugin.</summary>
+    private static string? FrontendOnly(string wasmPath)
+    {
+        try
+        {
+            var directory = Path.GetDirectoryName(Path.GetFullPath(wasmPath));
+            return directory is not null && ManifestReader.ReadFolder(directory) is { HasBackend: false } m
+                ? $"plugin '{m.Id}' is frontend-only: its manifest has no backend entry point"
+                : null;
+        }
+        catch (Exception ex) when (ex is PluginLoadException or IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The plugin id.</summary>

@@ -85,25 +85,26 @@ public sealed class PluginCatalog
     {
         var problems = new List<string>();
         PluginManifest? manifest = null;
-        var manifestPath = Path.Combine(directory, ManifestReader.FileName);
-        if (!File.Exists(manifestPath)) problems.Add($"no {ManifestReader.FileName}");
-        else
+        try
         {
-            try
+            manifest = ManifestReader.ReadFolder(directory);
+            if (manifest is null) problems.Add($"no {ManifestReader.FileName} (or {YamlManifest.FileName})");
+            else
             {
-                manifest = ManifestReader.ReadFile(manifestPath);
                 if (manifest.Id != id) problems.Add($"the manifest's id '{manifest.Id}' differs from the folder name '{id}'");
                 if (manifest.Version is { } v && v != version) problems.Add($"the manifest's version '{v}' differs from the folder name '{version}'");
+                if (!manifest.HasBackend) problems.Add("frontend-only plugin: the manifest has no backend entry point, so there is nothing to run");
             }
-            catch (PluginLoadException ex)
-            {
-                problems.Add(ex.Message);
-            }
+        }
+        catch (PluginLoadException ex)
+        {
+            problems.Add(ex.Message);
         }
         if (SemanticVersion.TryParse(version) is null) problems.Add($"the version folder '{version}' is not a semantic version");
 
         var modulePath = ModuleNames.Select(n => Path.Combine(directory, n)).FirstOrDefault(File.Exists);
-        if (modulePath is null) problems.Add("no logic.wasm (or logic.wat)");
+        if (modulePath is null && manifest is { HasBackend: false }) { }
+        else if (modulePath is null) problems.Add("no logic.wasm (or logic.wat)");
         else if (ModuleFile.WhyNotAModule(modulePath) is { } notModule) problems.Add(notModule);
         else
         {

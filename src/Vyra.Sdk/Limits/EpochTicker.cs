@@ -4,23 +4,33 @@ namespace Vyra.Plugin;
 
 /// <summary>
 /// One ticker per engine drives epoch interruption for every store on it: no thread or timer per call.
-/// It runs only while at least one runtime on the engine is started. Each store checks its own deadline and
-/// cancellation token in its epoch callback (<see cref="CallGuard"/>), so the tick interval bounds how late a
-/// timeout or cancellation takes effect.
+/// Each store checks its own deadline and cancellation token in its epoch callback (<see cref="CallGuard"/>), so the
+/// tick interval bounds how late a timeout or cancellation takes effect. The ticker is a dedicated background thread,
+/// not a thread-pool timer: a starved thread pool (for example, callers blocked on a busy plugin) must not delay the
+/// very timeouts that would free it. It sleeps while no runtime on the engine is started.
 /// </summary>
-internal sealed class EpochTicker(Engine engine)
+internal sealed class EpochTicker
 {
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(5);
 
+    private readonly Engine _engine;
     private readonly object _gate = new();
-    private Timer? _timer;
+    private Thread? _thread;
     private int _users;
+
+    public EpochTicker(Engine engine) => _engine = engine;
 
     public void Acquire()
     {
         lock (_gate)
         {
-            if (_users++ == 0) _timer = new Timer(static state => ((Engine)state!).IncrementEpoch(), engine, Interval, Interval);
+            _users++;
+            if (_thread is null)
+            {
+                _thread = new Thread(Run) { IsBackground = true, Name = "Vyra epoch ticker" };
+                _thread.Start();
+            }
+            Monitor.PulseAll(_gate);
         }
     }
 
@@ -28,12 +38,20 @@ internal sealed class EpochTicker(Engine engine)
     {
         lock (_gate)
         {
-            if (_users == 0) return;
-            if (--_users == 0)
+            if (_users > 0) _users--;
+        }
+    }
+
+    private void Run()
+    {
+        while (true)
+        {
+            lock (_gate)
             {
-                _timer?.Dispose();
-                _timer = null;
+                while (_users == 0) Monitor.Wait(_gate);
             }
+            Thread.Sleep(Interval);
+            _engine.IncrementEpoch();
         }
     }
 }

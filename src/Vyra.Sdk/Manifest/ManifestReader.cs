@@ -13,6 +13,38 @@ public static partial class ManifestReader
     /// <summary>The manifest's file name inside a plugin folder.</summary>
     public const string FileName = "metadata.json";
 
+    /// <summary>
+    /// Reads the manifest of a plugin folder: upstream's <c>manifest.yaml</c> when present, else <c>metadata.json</c>;
+    /// null when the folder has neither. When both exist they must declare the same exports.
+    /// </summary>
+    public static PluginManifest? ReadFolder(string directory)
+    {
+        var yamlPath = Path.Combine(directory, YamlManifest.FileName);
+        var jsonPath = Path.Combine(directory, FileName);
+        var yaml = File.Exists(yamlPath) ? YamlManifest.ReadFile(yamlPath) : null;
+        var json = File.Exists(jsonPath) ? ReadFile(jsonPath) : null;
+        if (yaml is not null && json is not null && ExportsDisagreement(yaml, json) is { } problem)
+        {
+            throw new PluginLoadException($"{yamlPath} and {jsonPath} disagree: {problem}", yamlPath);
+        }
+        return yaml ?? json;
+    }
+
+    private static string? ExportsDisagreement(PluginManifest yaml, PluginManifest json)
+    {
+        var a = yaml.Exports ?? [];
+        var b = json.Exports ?? [];
+        foreach (var export in a)
+        {
+            if (json.FindExport(export.Name) is not { } other) return $"export '{export.Name}' is only in {YamlManifest.FileName}";
+            if (export.Args is not null && other.Args is not null && !export.Args.Select(x => x.Type).SequenceEqual(other.Args.Select(x => x.Type)))
+                return $"export '{export.Name}' has different argument types";
+            if (export.Returns is not null && other.Returns is not null && !export.Returns.SequenceEqual(other.Returns))
+                return $"export '{export.Name}' has different return types";
+        }
+        return b.FirstOrDefault(e => yaml.FindExport(e.Name) is null) is { } only ? $"export '{only.Name}' is only in {FileName}" : null;
+    }
+
     /// <summary>Reads and validates a manifest file.</summary>
     public static PluginManifest ReadFile(string path)
     {
@@ -29,7 +61,13 @@ public static partial class ManifestReader
     }
 
     /// <summary>Parses and validates manifest JSON; <paramref name="sourcePath"/> is used in messages.</summary>
-    public static PluginManifest Parse(ReadOnlySpan<byte> utf8Json, string sourcePath = FileName)
+    public static PluginManifest Parse(ReadOnlySpan<byte> utf8Json, string sourcePath = FileName) => Parse(utf8Json, sourcePath, lineOf: null, upstream: false);
+
+    /// <summary>
+    /// Parses JSON that may have come from another format: <paramref name="lineOf"/> maps a JSON path to the line of the
+    /// original file (null: lines of this JSON); <paramref name="upstream"/> applies the upstream schema's stricter rules.
+    /// </summary>
+    internal static PluginManifest Parse(ReadOnlySpan<byte> utf8Json, string sourcePath, Func<string, int?>? lineOf, bool upstream)
     {
         var bytes = utf8Json.ToArray();
         CheckUtf8(bytes, sourcePath);
@@ -60,7 +98,7 @@ public static partial class ManifestReader
         }
         try
         {
-            return new Builder(bytes, sourcePath).Build(doc);
+            return new Builder(lineOf ?? (path => JsonLineLocator.FindLine(bytes, path)), sourcePath, upstream).Build(doc);
         }
         catch (InvalidOperationException ex)
         {
@@ -102,7 +140,7 @@ public static partial class ManifestReader
     private static partial Regex NamePattern();
 
     /// <summary>Turns the raw document into the model, checking each field where it stands.</summary>
-    private sealed class Builder(byte[] bytes, string sourcePath)
+    private sealed class Builder(Func<string, int?> lineOf, string sourcePath, bool upstream)
     {
         public PluginManifest Build(ManifestDocument doc)
         {
@@ -111,10 +149,31 @@ public static partial class ManifestReader
             {
                 throw Fail("$.id", $"'id' must match [a-z][a-z0-9-]* (dotted forms allowed), got \"{id}\"");
             }
-            var version = OptionalString(doc.Version, "$.version");
+            if (doc.Version is { ValueKind: JsonValueKind.Number } number)
+            {
+                // YAML reads an unquoted 1.2 as a number: say what is wrong with it, not just that it is no string.
+                throw Fail("$.version", $"'version' must be a semantic version like 1.0.0, got {number.GetRawText()}");
+            }
+            var version = upstream ? RequiredString(doc.Version, "$.version") : OptionalString(doc.Version, "$.version");
             if (version is not null && !SemverPattern().IsMatch(version))
             {
                 throw Fail("$.version", $"'version' must be a semantic version like 1.0.0, got \"{version}\"");
+            }
+            var extra = doc.Extra ?? new Dictionary<string, JsonElement>();
+            if (upstream)
+            {
+                // The upstream schema requires these; metadata.json (VYRA's older format) never did.
+                RequiredString(doc.Name, "$.name");
+                RequiredString(extra.TryGetValue("scope", out var scope) ? scope : null, "$.scope");
+            }
+            var backend = Backend(doc.EntryPoints);
+            // Upstream keeps exports under entry_points.backend.exports; VYRA's metadata.json at the top.
+            JsonElement? exports = doc.Exports is { ValueKind: not JsonValueKind.Null } top ? top : null;
+            var exportsPath = "$.exports";
+            if (exports is null && backend is { } b && Property(b, "exports") is { ValueKind: not JsonValueKind.Null } nested)
+            {
+                exports = nested;
+                exportsPath = "$.entry_points.backend.exports";
             }
             return new PluginManifest
             {
@@ -122,25 +181,42 @@ public static partial class ManifestReader
                 Version = version,
                 Name = LenientString(doc.Name),
                 Description = LenientString(doc.Description),
-                Exports = doc.Exports is { } e && e.ValueKind != JsonValueKind.Null ? ReadExports(e) : null,
+                Exports = exports is { } e ? ReadExports(e, exportsPath) : null,
                 Imports = doc.Imports is { } i && i.ValueKind != JsonValueKind.Null ? ReadImports(i) : null,
                 InitialState = doc.InitialState is { } s && s.ValueKind != JsonValueKind.Null ? ReadState(s) : [],
                 Events = doc.Events is { } ev && ev.ValueKind != JsonValueKind.Null ? ReadStrings(ev, "$.events") : null,
-                Limits = ReadLimits(doc.EntryPoints),
-                Extra = doc.Extra ?? new Dictionary<string, JsonElement>(),
+                Limits = ReadLimits(backend),
+                Scope = extra.TryGetValue("scope", out var sc) ? LenientString(sc) : null,
+                LoadStrategy = ReadLoadStrategy(extra),
+                HasBackend = !upstream || backend is not null,
+                Extra = extra,
                 SourcePath = sourcePath,
             };
         }
 
-        private List<ExportDeclaration> ReadExports(JsonElement exports)
+        private static JsonElement? Backend(JsonElement? entryPoints) =>
+            entryPoints is { ValueKind: JsonValueKind.Object } ep && Property(ep, "backend") is { ValueKind: JsonValueKind.Object } backend ? backend : null;
+
+        private PluginLoadStrategy ReadLoadStrategy(Dictionary<string, JsonElement> extra)
         {
-            ExpectKind(exports, JsonValueKind.Array, "$.exports", "a list");
+            if (!extra.TryGetValue("load_strategy", out var value) || value.ValueKind == JsonValueKind.Null) return PluginLoadStrategy.Eager;
+            return RequiredString(value, "$.load_strategy") switch
+            {
+                "eager" => PluginLoadStrategy.Eager,
+                "lazy" => PluginLoadStrategy.Lazy,
+                var other => throw Fail("$.load_strategy", $"'load_strategy' must be \"eager\" or \"lazy\", got \"{other}\""),
+            };
+        }
+
+        private List<ExportDeclaration> ReadExports(JsonElement exports, string exportsPath)
+        {
+            ExpectKind(exports, JsonValueKind.Array, exportsPath, "a list");
             var result = new List<ExportDeclaration>();
             var seen = new HashSet<string>(StringComparer.Ordinal);
             var index = 0;
             foreach (var item in exports.EnumerateArray())
             {
-                var path = $"$.exports[{index++}]";
+                var path = $"{exportsPath}[{index++}]";
                 ExportDeclaration export;
                 if (item.ValueKind == JsonValueKind.String)
                 {
@@ -197,7 +273,12 @@ public static partial class ManifestReader
                 ExpectKind(arg, JsonValueKind.Object, argPath, "an object { \"name\", \"type\" }");
                 var name = CheckName(RequiredString(Property(arg, "name"), argPath + ".name"), argPath + ".name", "argument");
                 if (!names.Add(name)) throw Fail(argPath + ".name", $"argument '{name}' is declared twice");
-                result.Add(new ArgDeclaration(name, ReadType(Property(arg, "type"), argPath + ".type", allowVoid: false)!.Value));
+                var type = ReadType(Property(arg, "type"), argPath + ".type", allowVoid: false)!.Value;
+                if (upstream && type is not (PluginValueType.I32 or PluginValueType.I64 or PluginValueType.F32 or PluginValueType.F64))
+                {
+                    throw Fail(argPath + ".type", $"the upstream schema allows only i32, i64, f32, f64 as argument types, got \"{type.ToManifestName()}\" (use metadata.json for Vyra.Sdk's extension types)");
+                }
+                result.Add(new ArgDeclaration(name, type));
             }
             return result;
         }
@@ -249,17 +330,25 @@ public static partial class ManifestReader
             return result;
         }
 
-        private RuntimeLimits ReadLimits(JsonElement? entryPoints)
+        private RuntimeLimits ReadLimits(JsonElement? backend)
         {
-            if (entryPoints is not { ValueKind: JsonValueKind.Object } ep) return new RuntimeLimits();
-            if (Property(ep, "backend") is not { ValueKind: JsonValueKind.Object } backend) return new RuntimeLimits();
-            if (Property(backend, "runtime_limits") is not { } limits || limits.ValueKind == JsonValueKind.Null) return new RuntimeLimits();
+            if (backend is not { } b || Property(b, "runtime_limits") is not { } limits || limits.ValueKind == JsonValueKind.Null) return new RuntimeLimits();
             const string path = "$.entry_points.backend.runtime_limits";
             ExpectKind(limits, JsonValueKind.Object, path, "an object");
+            double? cpuShares = null;
+            if (Property(limits, "cpu_shares") is { ValueKind: not JsonValueKind.Null } shares)
+            {
+                if (shares.ValueKind != JsonValueKind.Number || shares.GetDouble() is <= 0 or > 1)
+                {
+                    throw Fail(path + ".cpu_shares", $"'cpu_shares' must be a number in (0, 1], got {shares.GetRawText()}");
+                }
+                cpuShares = shares.GetDouble();
+            }
             return new RuntimeLimits(
                 MemoryMb: PositiveInteger(limits, "memory_mb", path),
                 TimeoutMs: PositiveInteger(limits, "timeout_ms", path),
-                Fuel: PositiveInteger(limits, "fuel", path) is { } fuel ? (ulong)fuel : null);
+                Fuel: PositiveInteger(limits, "fuel", path) is { } fuel ? (ulong)fuel : null,
+                CpuShares: cpuShares);
         }
 
         private long? PositiveInteger(JsonElement parent, string name, string parentPath)
@@ -319,7 +408,7 @@ public static partial class ManifestReader
 
         private PluginLoadException Fail(string path, string problem)
         {
-            var line = JsonLineLocator.FindLine(bytes, path);
+            var line = lineOf(path);
             var where = line is null ? sourcePath : $"{sourcePath}({line})";
             return new PluginLoadException($"{where}: {problem} [field {path}]", sourcePath, line, path);
         }

@@ -38,6 +38,15 @@ public sealed record PluginManifest
     /// <summary><c>entry_points.backend.runtime_limits</c>.</summary>
     public RuntimeLimits Limits { get; init; } = new();
 
+    /// <summary>Upstream's <c>scope</c> (required in manifest.yaml), when given.</summary>
+    public string? Scope { get; init; }
+
+    /// <summary>Upstream's <c>load_strategy</c>: start with the application (eager, default) or on first use (lazy).</summary>
+    public PluginLoadStrategy LoadStrategy { get; init; }
+
+    /// <summary>False for an upstream frontend-only plugin: its manifest has no <c>entry_points.backend</c>, so nothing runs here.</summary>
+    public bool HasBackend { get; init; } = true;
+
     /// <summary>Fields the runtime keeps but does not interpret.</summary>
     public IReadOnlyDictionary<string, JsonElement> Extra { get; init; } = new Dictionary<string, JsonElement>();
 
@@ -83,4 +92,17 @@ public sealed record StateEntry(string Key, PluginValueType? Type, JsonElement? 
 /// <param name="MemoryMb">Memory cap in MiB (VYRA's <c>memory_mb</c>).</param>
 /// <param name="TimeoutMs">Wall-clock limit per call in milliseconds (ext).</param>
 /// <param name="Fuel">Fuel budget per call (ext).</param>
-public sealed record RuntimeLimits(long? MemoryMb = null, long? TimeoutMs = null, ulong? Fuel = null);
+/// <param name="CpuShares">
+/// Upstream's share of a CPU (0..1]. Read and validated but not enforced: an in-process wasm call runs on the caller's
+/// thread and cannot be throttled to a share of a core; the enforceable budgets are <c>timeout_ms</c> and <c>fuel</c>.
+/// </param>
+public sealed record RuntimeLimits(long? MemoryMb = null, long? TimeoutMs = null, ulong? Fuel = null, double? CpuShares = null);
+
+/// <summary>When an application starts a plugin (upstream's <c>load_strategy</c>).</summary>
+public enum PluginLoadStrategy
+{
+    /// <summary>With the application.</summary>
+    Eager,
+    /// <summary>On first use.</summary>
+    Lazy,
+}

@@ -40,8 +40,8 @@ public sealed class WasmRuntime : PluginRuntime
     /// <summary>Where the last start's compiled module came from.</summary>
     public ModuleSource ModuleSource { get; private set; }
 
-    /// <summary>The path of the manifest next to the module.</summary>
-    public string ManifestPath => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(WasmPath)) ?? ".", ManifestReader.FileName);
+    /// <summary>The plugin folder: the module's directory, where its manifest is read from.</summary>
+    public string PluginDirectory => Path.GetDirectoryName(Path.GetFullPath(WasmPath)) ?? ".";
 
     /// <inheritdoc />
     public override async ValueTask StartAsync(CancellationToken cancellationToken = default)
@@ -126,6 +126,7 @@ public sealed class WasmRuntime : PluginRuntime
     private async ValueTask<IReadOnlyDictionary<string, object?>> InvokeLeasedAsync(ExportSpec export, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken)
     {
         var slots = _slots ?? throw NotStarted(export.Name);
+        var prepared = Prepare(export, data);
         WasmInstance? instance;
         try
         {
@@ -138,7 +139,7 @@ public sealed class WasmRuntime : PluginRuntime
         if (instance is null) throw NotStarted(export.Name);
         try
         {
-            return Invoke(slots, instance, export, data, cancellationToken);
+            return Invoke(slots, instance, export, prepared, cancellationToken);
         }
         finally
         {
@@ -186,10 +187,14 @@ public sealed class WasmRuntime : PluginRuntime
 
     private IReadOnlyDictionary<string, object?>? StartCore()
     {
-        Manifest = File.Exists(ManifestPath) ? ManifestReader.ReadFile(ManifestPath) : null;
+        Manifest = ManifestReader.ReadFolder(PluginDirectory);
         if (Manifest is null)
         {
             Logger.LogWarning("Plugin {PluginId} has no {Manifest} next to {Module}: every function the module exports is callable with its wasm signature", PluginId, ManifestReader.FileName, WasmPath);
+        }
+        else if (!Manifest.HasBackend)
+        {
+            throw new PluginLoadException($"{Manifest.SourcePath}: plugin '{Manifest.Id}' is frontend-only: its manifest has no backend entry point, so there is nothing to run", Manifest.SourcePath, field: "$.entry_points.backend");
         }
         else if (Manifest.Id != PluginId)
         {
@@ -268,7 +273,7 @@ public sealed class WasmRuntime : PluginRuntime
                 Logger.LogWarning("Plugin {PluginId}: initial state key '{Key}' matches no argument of init", PluginId, key);
             }
         }
-        return Invoke(null, instance, init, state, CancellationToken.None);
+        return Invoke(null, instance, init, Prepare(init, state), CancellationToken.None);
     }
 
     private EffectiveLimits ResolveLimits(PluginManifest? manifest)
@@ -284,44 +289,65 @@ public sealed class WasmRuntime : PluginRuntime
         return new EffectiveLimits(timeout, Options.Fuel ?? limits.Fuel, memory);
     }
 
-    /// <summary>The dictionary call path: coerce arguments by name, invoke, decode results.</summary>
-    private IReadOnlyDictionary<string, object?> Invoke(InstanceSlots? slots, WasmInstance instance, ExportSpec export, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken)
+    /// <summary>A call's arguments, coerced and encoded before the instance is leased and the limits armed.</summary>
+    private readonly record struct PreparedArguments(ValueBox[] Values, byte[]?[]? MemoryValues);
+
+    /// <summary>
+    /// Coerces the arguments by name (VYRA: missing is 0, extra is ignored) and encodes memory values. Runs before the
+    /// lease, so host-side work (JSON serialization, first-use JIT) neither holds the instance nor eats the guest's timeout.
+    /// </summary>
+    private PreparedArguments Prepare(ExportSpec export, IReadOnlyDictionary<string, object?> data)
+    {
+        var values = new ValueBox[export.WasmParameterCount];
+        byte[]?[]? memory = null;
+        var slot = 0;
+        foreach (var arg in export.Args)
+        {
+            var present = data.TryGetValue(arg.Name, out var value);
+            try
+            {
+                switch (arg.Type)
+                {
+                    case PluginValueType.I32: values[slot++] = present ? ScalarCoercion.ToInt32(value) : 0; break;
+                    case PluginValueType.I64: values[slot++] = present ? ScalarCoercion.ToInt64(value) : 0L; break;
+                    case PluginValueType.F32: values[slot++] = present ? (float)ScalarCoercion.ToDouble(value) : 0f; break;
+                    case PluginValueType.F64: values[slot++] = present ? ScalarCoercion.ToDouble(value) : 0d; break;
+                    case PluginValueType.Bool: values[slot++] = present && ScalarCoercion.ToBoolean(value) ? 1 : 0; break;
+                    default:
+                        memory ??= new byte[]?[values.Length];
+                        memory[slot] = present ? MemoryValues.Encode(value, arg.Type) : MissingMemoryValue(arg.Type);
+                        slot += 2;
+                        break;
+                }
+            }
+            catch (FormatException ex)
+            {
+                throw new PluginCallException(PluginId, export.Name, $"argument '{arg.Name}' ({arg.Type.ToManifestName()}): {ex.Message}", PluginErrorKind.InvalidArgument, ex);
+            }
+        }
+        return new PreparedArguments(values, memory);
+    }
+
+    /// <summary>The dictionary call path on a leased instance: copy memory values in, invoke, decode results.</summary>
+    private IReadOnlyDictionary<string, object?> Invoke(InstanceSlots? slots, WasmInstance instance, ExportSpec export, PreparedArguments prepared, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested) throw Cancelled(export.Name, cancellationToken);
-        var arguments = new ValueBox[export.WasmParameterCount];
+        var arguments = prepared.Values;
         instance.BeginCall(cancellationToken);
         try
         {
-            var slot = 0;
-            foreach (var arg in export.Args)
+            if (prepared.MemoryValues is { } memory)
             {
-                data.TryGetValue(arg.Name, out var value);
-                var present = data.ContainsKey(arg.Name);
-                try
+                for (var slot = 0; slot < memory.Length; slot++)
                 {
-                    switch (arg.Type)
-                    {
-                        case PluginValueType.I32: arguments[slot++] = present ? ScalarCoercion.ToInt32(value) : 0; break;
-                        case PluginValueType.I64: arguments[slot++] = present ? ScalarCoercion.ToInt64(value) : 0L; break;
-                        case PluginValueType.F32: arguments[slot++] = present ? (float)ScalarCoercion.ToDouble(value) : 0f; break;
-                        case PluginValueType.F64: arguments[slot++] = present ? ScalarCoercion.ToDouble(value) : 0d; break;
-                        case PluginValueType.Bool: arguments[slot++] = present && ScalarCoercion.ToBoolean(value) ? 1 : 0; break;
-                        default:
-                            var bytes = present ? MemoryValues.Encode(value, arg.Type) : MissingMemoryValue(arg.Type);
-                            var (pointer, length) = instance.WriteArgument(bytes, $"argument '{arg.Name}'");
-                            arguments[slot++] = pointer;
-                            arguments[slot++] = length;
-                            break;
-                    }
-                }
-                catch (FormatException ex)
-                {
-                    throw new PluginCallException(PluginId, export.Name, $"argument '{arg.Name}' ({arg.Type.ToManifestName()}): {ex.Message}", PluginErrorKind.InvalidArgument, ex);
+                    if (memory[slot] is not { } bytes) continue;
+                    var (pointer, length) = instance.WriteArgument(bytes, $"argument '{ArgumentAt(export, slot)}'");
+                    arguments[slot] = pointer;
+                    arguments[slot + 1] = length;
                 }
             }
             var raw = instance.GetFunction(export.Name).Invoke(arguments);
-            var result = DecodeResults(instance, export, raw);
-            return result;
+            return DecodeResults(instance, export, raw);
         }
         catch (Exception ex)
         {
@@ -332,6 +358,17 @@ public sealed class WasmRuntime : PluginRuntime
         {
             instance.EndCall();
         }
+    }
+
+    private static string ArgumentAt(ExportSpec export, int wasmSlot)
+    {
+        var slot = 0;
+        foreach (var arg in export.Args)
+        {
+            if (slot == wasmSlot) return arg.Name;
+            slot += arg.Type.IsMemoryValue() ? 2 : 1;
+        }
+        return wasmSlot.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static byte[] MissingMemoryValue(PluginValueType type) => type == PluginValueType.Json ? "null"u8.ToArray() : [];
