@@ -52,7 +52,16 @@ public sealed class VyraGenerator : IIncrementalGenerator
                 {
                     text = null;
                 }
-                return ManifestParser.Parse(file.Path, text, className?.Trim(), cancellationToken);
+                try
+                {
+                    return ManifestParser.Parse(file.Path, text, className?.Trim(), cancellationToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // A bug of ours must be visible at the manifest, never a silently missing proxy.
+                    var failure = DiagnosticInfo.Create(VyraDiagnostics.GeneratorFailure, new LocationInfo(file.Path, default, default), file.Path, ex.GetType().Name + ": " + ex.Message);
+                    return new ManifestParseResult(file.Path, null, null, new[] { failure }.ToEquatableArray());
+                }
             })
             .WithTrackingName(TrackingNames.ParsedManifests);
 
