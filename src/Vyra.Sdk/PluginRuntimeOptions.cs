@@ -39,6 +39,9 @@ public sealed class PluginRuntimeOptions
     /// </summary>
     public string? CacheDirectory { get; init; }
 
+    /// <summary>WASI access for the plugin. Null (default): none — a module that imports WASI fails to start.</summary>
+    public WasiGrants? Wasi { get; init; }
+
     /// <summary>Where the runtime logs (factory decisions, warnings, notification failures).</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 

@@ -44,7 +44,7 @@ internal sealed class ModuleContract
     /// <summary>The host functions to link.</summary>
     public IReadOnlyList<ResolvedImport> Imports { get; }
 
-    public static ModuleContract Check(PluginManifest? manifest, Module module, string modulePath, HostImportRegistry host)
+    public static ModuleContract Check(PluginManifest? manifest, Module module, string modulePath, HostImportRegistry host, bool wasiGranted = false)
     {
         var problems = new List<string>();
         var functions = new Dictionary<string, FunctionExport>(StringComparer.Ordinal);
@@ -96,7 +96,7 @@ internal sealed class ModuleContract
                 problems.Add($"export 'vyra_free' must be (i32, i32), but the module has {WasmSignature.Format(free.Parameters, free.Results)}");
         }
 
-        var imports = ResolveImports(manifest, module, host, problems);
+        var imports = ResolveImports(manifest, module, host, wasiGranted, problems);
 
         if (problems.Count > 0)
         {
@@ -147,7 +147,7 @@ internal sealed class ModuleContract
         return new ExportSpec(declaration.Name, declaration.Args, function.Results.Select(WasmSignature.Raise).ToList());
     }
 
-    private static List<ResolvedImport> ResolveImports(PluginManifest? manifest, Module module, HostImportRegistry host, List<string> problems)
+    private static List<ResolvedImport> ResolveImports(PluginManifest? manifest, Module module, HostImportRegistry host, bool wasiGranted, List<string> problems)
     {
         var resolved = new List<ResolvedImport>();
         var declared = manifest?.Imports?.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
@@ -157,6 +157,12 @@ internal sealed class ModuleContract
             if (import is not FunctionImport function)
             {
                 problems.Add($"import {label} is not a function; plugins may import only host functions");
+                continue;
+            }
+            if (import.ModuleName == WasiGrants.ModuleName)
+            {
+                // Provided by Wasmtime's WASI when granted; an unknown WASI name then fails instantiation, naming it.
+                if (!wasiGranted) problems.Add($"import {label} is WASI, which the runtime's options do not grant (PluginRuntimeOptions.Wasi)");
                 continue;
             }
             if (import.ModuleName is not ("vyra" or "env"))

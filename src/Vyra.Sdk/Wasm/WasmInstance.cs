@@ -22,7 +22,7 @@ internal sealed class WasmInstance : IDisposable
     private System.Diagnostics.Activity? _observedActivity;
     private PluginErrorKind? _observedFailure;
 
-    public WasmInstance(string pluginId, WasmEngine engine, Module module, ModuleContract contract, EffectiveLimits limits)
+    public WasmInstance(string pluginId, WasmEngine engine, Module module, ModuleContract contract, EffectiveLimits limits, WasiGrants? wasi)
     {
         Contract = contract;
         _pluginId = pluginId;
@@ -34,6 +34,11 @@ internal sealed class WasmInstance : IDisposable
             if (limits.MemoryBytes is { } bytes) Store.SetLimits(memorySize: bytes);
             Guard = new CallGuard(Store, limits.Timeout, engine.FuelEnabled ? limits.Fuel : null);
             using var linker = new Linker(engine.Engine);
+            if (wasi is not null)
+            {
+                linker.DefineWasi();
+                Store.SetWasiConfiguration(wasi.ToConfiguration());
+            }
             foreach (var import in contract.Imports)
             {
                 var definition = import.Definition;

@@ -204,7 +204,7 @@ public sealed class WasmRuntime : PluginRuntime
         _engine = WasmEngine.For(fuel: _limits.Fuel is not null);
         _module = _engine.LoadModule(WasmPath, Options.CacheDirectory, out var source);
         ModuleSource = source;
-        _contract = ModuleContract.Check(Manifest, _module, WasmPath, HostImportRegistry.For(Host, Logger));
+        _contract = ModuleContract.Check(Manifest, _module, WasmPath, HostImportRegistry.For(Host, Logger), wasiGranted: Options.Wasi is not null);
         _engine.Ticker.Acquire();
         var instances = new List<WasmInstance>();
         try
@@ -233,7 +233,7 @@ public sealed class WasmRuntime : PluginRuntime
         WasmInstance instance;
         try
         {
-            instance = new WasmInstance(PluginId, _engine!, _module!, _contract!, _limits!);
+            instance = new WasmInstance(PluginId, _engine!, _module!, _contract!, _limits!, Options.Wasi);
         }
         catch (Exception ex) when (ex is not PluginLoadException)
         {

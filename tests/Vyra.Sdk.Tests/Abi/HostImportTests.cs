@@ -104,13 +104,42 @@ public class HostImportTests
     }
 
     [Fact]
-    public async Task Imports_from_other_modules_and_non_function_imports_are_refused()
+    public async Task Imports_from_other_modules_ungranted_wasi_and_non_function_imports_are_refused()
     {
-        using var plugin = TempPlugin.FromWat("""(module (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32))) (import "env" "mem" (memory 1)))""");
+        using var plugin = TempPlugin.FromWat("""
+            (module (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32)))
+                    (import "os" "exec" (func))
+                    (import "env" "mem" (memory 1)))
+            """);
         await using var runtime = PluginRuntime.Create("wasi", plugin.ModulePath);
         var ex = await Assert.ThrowsAsync<PluginLoadException>(async () => await runtime.StartAsync());
-        Assert.Contains("'wasi_snapshot_preview1.fd_write' comes from module 'wasi_snapshot_preview1'", ex.Message);
+        Assert.Contains("'wasi_snapshot_preview1.fd_write' is WASI, which the runtime's options do not grant", ex.Message);
+        Assert.Contains("'os.exec' comes from module 'os'", ex.Message);
         Assert.Contains("'env.mem' is not a function", ex.Message);
+    }
+
+    /// <summary>Counts the environment variables the guest can see (WASI environ_sizes_get).</summary>
+    private const string WasiEnvWat = """
+        (module
+          (import "wasi_snapshot_preview1" "environ_sizes_get" (func $sizes (param i32 i32) (result i32)))
+          (memory (export "memory") 1)
+          (func (export "env_count") (result i32)
+            (drop (call $sizes (i32.const 0) (i32.const 4)))
+            (i32.load (i32.const 0))))
+        """;
+
+    [Fact]
+    public async Task Granted_wasi_gives_exactly_what_the_grant_lists()
+    {
+        using var plugin = TempPlugin.FromWat(WasiEnvWat);
+        var grants = new WasiGrants { Environment = new Dictionary<string, string> { ["MODE"] = "test", ["LEVEL"] = "2" } };
+        await using var runtime = PluginRuntime.Create("wasi-env", plugin.ModulePath, options: new PluginRuntimeOptions { Wasi = grants });
+        await runtime.StartAsync();
+        Assert.Equal(2, (await runtime.CallAsync("env_count"))["result"]);
+
+        await using var bare = PluginRuntime.Create("wasi-env", plugin.ModulePath, options: new PluginRuntimeOptions { Wasi = new WasiGrants() });
+        await bare.StartAsync();
+        Assert.Equal(0, (await bare.CallAsync("env_count"))["result"]); // the host's own environment is never passed on
     }
 
     [Fact]
