@@ -1,0 +1,35 @@
+namespace Vyra.Plugin.Hosting;
+
+/// <summary>
+/// The plugins of the application by id, as registered by <c>AddVyraPlugins</c>: one runtime per id, created on first
+/// use (or at host start), shared with the typed proxy registered for that id, stopped with the host.
+/// </summary>
+public interface IPluginRuntimes
+{
+    /// <summary>The catalog of the configured pools.</summary>
+    PluginCatalog Catalog { get; }
+
+    /// <summary>The host functions given to every plugin: the container's <see cref="IHostFunctions"/>, else a <see cref="NullHostFunctions"/>.</summary>
+    IHostFunctions Host { get; }
+
+    /// <summary>The runtimes created so far (started or not), typed proxies' runtimes included.</summary>
+    IReadOnlyCollection<PluginRuntime> Runtimes { get; }
+
+    /// <summary>True when <paramref name="pluginId"/> names a plugin of the catalog (valid or not), a typed registration or a created runtime.</summary>
+    bool IsKnown(string pluginId);
+
+    /// <summary>The runtime of <paramref name="pluginId"/> when it was created already.</summary>
+    bool TryGetExisting(string pluginId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PluginRuntime? runtime);
+
+    /// <summary>
+    /// The runtime of <paramref name="pluginId"/>, created when needed (not started): the typed proxy's when one is registered
+    /// for the id, else one from the catalog. A missing or invalid plugin is a <see cref="PluginLoadException"/>.
+    /// </summary>
+    PluginRuntime Get(string pluginId);
+
+    /// <summary><see cref="Get"/>, then started (idempotent). Start failures are thrown as the kernel reports them.</summary>
+    ValueTask<PluginRuntime> GetStartedAsync(string pluginId, CancellationToken cancellationToken = default);
+
+    /// <summary>What a runtime of <paramref name="pluginId"/> is created with: catalog entry, host, options from configuration.</summary>
+    PluginFactoryContext CreateContext(string pluginId);
+}

@@ -1,0 +1,44 @@
+namespace Vyra.Plugin.Hosting;
+
+/// <summary>
+/// Everything needed to create a plugin's runtime or proxy the way the configuration says: handed to the factory of
+/// <c>AddPlugin&lt;TProxy&gt;(id, factory)</c>, e.g.
+/// <c>c =&gt; CounterWidgetPlugin.Create(c.ModulePath, c.Host, new CounterWidgetState { Start = 10 }, c.Options, c.PreferStub)</c>.
+/// </summary>
+public sealed class PluginFactoryContext
+{
+    internal PluginFactoryContext(string pluginId, CatalogEntry entry, IHostFunctions host, PluginRuntimeOptions options, bool preferStub, IServiceProvider services)
+    {
+        PluginId = pluginId;
+        Entry = entry;
+        Host = host;
+        Options = options;
+        PreferStub = preferStub;
+        Services = services;
+    }
+
+    /// <summary>The plugin id.</summary>
+    public string PluginId { get; }
+
+    /// <summary>The catalog entry chosen (the configured version, else the highest valid one).</summary>
+    public CatalogEntry Entry { get; }
+
+    /// <summary>The module (<c>logic.wasm</c> or <c>logic.wat</c>) of <see cref="Entry"/>.</summary>
+    public string ModulePath => Entry.ModulePath!;
+
+    /// <summary>The host functions (the container's <see cref="IHostFunctions"/>, else a <see cref="NullHostFunctions"/>).</summary>
+    public IHostFunctions Host { get; }
+
+    /// <summary>The runtime options from configuration (limits, instances, cache folder, logger factory).</summary>
+    public PluginRuntimeOptions Options { get; }
+
+    /// <summary>Whether the configuration asks for the stub backend.</summary>
+    public bool PreferStub { get; }
+
+    /// <summary>The application's services.</summary>
+    public IServiceProvider Services { get; }
+
+    /// <summary>Creates a runtime (not started) by the kernel's rule with the context's module, host, options and backend choice.</summary>
+    public PluginRuntime CreateRuntime(IReadOnlyDictionary<string, object?>? initialState = null) =>
+        PluginRuntime.Create(PluginId, ModulePath, Host, initialState, PreferStub, Options);
+}

@@ -1,0 +1,279 @@
+using System.Diagnostics.CodeAnalysis;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Vyra.Plugin.Hosting;
+
+/// <summary>
+/// The container's <see cref="IPluginRuntimes"/>: one runtime per plugin id, created from the catalog on demand (or
+/// adopted from a typed proxy), started by <see cref="StartConfiguredAsync"/> and stopped by <see cref="StopAllAsync"/>
+/// (the hosted service calls both with the host's lifetime).
+/// </summary>
+public sealed class PluginRuntimeRegistry : IPluginRuntimes, IAsyncDisposable, IDisposable
+{
+    private readonly object _gate = new();
+    private readonly Dictionary<string, PluginRuntime> _byId = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<(PluginRuntime Runtime, bool Owned)> _all = [];
+    private readonly IServiceProvider _services;
+    private readonly VyraPluginsOptions _options;
+    private readonly IReadOnlyList<PluginRegistration> _registrations;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly string? _cacheDirectory;
+    private readonly Lazy<PluginCatalog> _catalog;
+    private bool _disposed;
+
+    /// <summary>Creates the registry from the container (called by <c>AddVyraPlugins</c>).</summary>
+    public PluginRuntimeRegistry(IServiceProvider services, IOptions<VyraPluginsOptions> options)
+    {
+        _services = services ?? throw new ArgumentNullException(nameof(services));
+        _options = options?.Value ?? throw new ArgumentNullException(nameof(options));
+        _registrations = services.GetServices<PluginRegistration>().ToList();
+        _loggerFactory = services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
+        _logger = _loggerFactory.CreateLogger("Vyra.Plugin.Hosting");
+        Host = services.GetService<IHostFunctions>() ?? new NullHostFunctions(_loggerFactory.CreateLogger<NullHostFunctions>());
+        var baseDirectory = services.GetService<IHostEnvironment>()?.ContentRootPath ?? AppContext.BaseDirectory;
+        Pools = _options.Pools.Select(p => Path.GetFullPath(p, baseDirectory)).ToList();
+        _cacheDirectory = _options.CacheDirectory is { Length: > 0 } cache ? Path.GetFullPath(cache, baseDirectory) : null;
+        _catalog = new Lazy<PluginCatalog>(DiscoverCatalog, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>The pool folders scanned, as full paths.</summary>
+    public IReadOnlyList<string> Pools { get; }
+
+    /// <inheritdoc />
+    public PluginCatalog Catalog => _catalog.Value;
+
+    /// <inheritdoc />
+    public IHostFunctions Host { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyCollection<PluginRuntime> Runtimes
+    {
+        get
+        {
+            lock (_gate) return _all.Select(r => r.Runtime).ToList();
+        }
+    }
+
+    /// <inheritdoc />
+    public bool IsKnown(string pluginId)
+    {
+        ArgumentNullException.ThrowIfNull(pluginId);
+        lock (_gate)
+        {
+            if (_byId.ContainsKey(pluginId)) return true;
+        }
+        return FindRegistration(pluginId) is not null || Catalog.Entries.Any(e => string.Equals(e.Id, pluginId, StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <inheritdoc />
+    public bool TryGetExisting(string pluginId, [NotNullWhen(true)] out PluginRuntime? runtime)
+    {
+        ArgumentNullException.ThrowIfNull(pluginId);
+        lock (_gate) return _byId.TryGetValue(pluginId, out runtime);
+    }
+
+    /// <inheritdoc />
+    public PluginRuntime Get(string pluginId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(pluginId);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (TryGetExisting(pluginId, out var existing)) return existing;
+
+        // A typed proxy registered for the id owns the id's runtime: resolving it adopts that runtime here.
+        if (FindRegistration(pluginId) is { } registration)
+        {
+            var proxy = _services.GetRequiredService(registration.ServiceType);
+            var runtime = registration.RuntimeOf(proxy);
+            if (TryGetExisting(pluginId, out existing)) return existing;
+            return Adopt(runtime, owned: false);
+        }
+
+        var created = CreateContext(pluginId).CreateRuntime();
+        lock (_gate)
+        {
+            if (_byId.TryGetValue(pluginId, out existing))
+            {
+                // Lost a race with another caller: keep theirs; this one was never started.
+                _ = created.DisposeAsync().AsTask();
+                return existing;
+            }
+            _byId[pluginId] = created;
+            _all.Add((created, true));
+        }
+        return created;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<PluginRuntime> GetStartedAsync(string pluginId, CancellationToken cancellationToken = default)
+    {
+        var runtime = Get(pluginId);
+        await runtime.StartAsync(cancellationToken).ConfigureAwait(false);
+        return runtime;
+    }
+
+    /// <inheritdoc />
+    public PluginFactoryContext CreateContext(string pluginId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(pluginId);
+        var settings = _options.For(pluginId);
+        var entry = Catalog.Find(pluginId, settings.Version)
+            ?? Catalog.Entries.Where(e => string.Equals(e.Id, pluginId, StringComparison.OrdinalIgnoreCase)).Select(e => Catalog.Find(e.Id, settings.Version)).FirstOrDefault(e => e is not null);
+        if (entry is null) throw new PluginLoadException(WhyMissing(pluginId, settings.Version));
+        var options = settings.ToRuntimeOptions(_cacheDirectory, _loggerFactory);
+        return new PluginFactoryContext(entry.Id, entry, Host, options, settings.PreferStub ?? false, _services);
+    }
+
+    /// <summary>
+    /// Tracks a runtime created elsewhere (a typed proxy's) so it is found by id and stopped with the others. When the id
+    /// already has a runtime, the first one stays the id's runtime and this one is only stopped with the host.
+    /// </summary>
+    public PluginRuntime Adopt(PluginRuntime runtime) => Adopt(runtime, owned: false);
+
+    internal PluginRuntime Adopt(PluginRuntime runtime, bool owned)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        lock (_gate)
+        {
+            if (_all.Any(r => ReferenceEquals(r.Runtime, runtime))) return runtime;
+            _all.Add((runtime, owned));
+            if (_byId.TryAdd(runtime.PluginId, runtime)) return runtime;
+        }
+        _logger.LogWarning("Plugin {PluginId}: a second runtime was registered for the id; lookups by id keep the first", runtime.PluginId);
+        return runtime;
+    }
+
+    /// <summary>
+    /// Creates and starts what the configuration asks for: every typed proxy, the plugins with <c>AutoStart</c>, and
+    /// with <see cref="VyraPluginsOptions.StartAll"/> every valid plugin of the catalog. Failures are logged with the plugin
+    /// id; with <see cref="VyraPluginsOptions.FailOnStartError"/> they stop what was started and throw a
+    /// <see cref="VyraPluginStartException"/>, otherwise the failed plugins stay stopped.
+    /// </summary>
+    public async Task StartConfiguredAsync(CancellationToken cancellationToken = default)
+    {
+        var targets = new List<(string Label, Func<PluginRuntime> Resolve)>();
+        var ids = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var registration in _registrations)
+        {
+            if (registration.PluginId is { } id)
+            {
+                if (ids.Add(id)) targets.Add((id, () => Get(id)));
+            }
+            else
+            {
+                targets.Add((registration.Label, () => Adopt(registration.RuntimeOf(_services.GetRequiredService(registration.ServiceType)), owned: false)));
+            }
+        }
+        foreach (var id in Catalog.Entries.Select(e => e.Id).Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            var asked = _options.For(id).AutoStart == true;
+            if (!asked && !_options.StartAll) continue;
+            if (!asked && Catalog.Find(id, _options.For(id).Version) is null)
+            {
+                _logger.LogWarning("Plugin {PluginId} is not started: {Problems}", id, WhyMissing(id, _options.For(id).Version));
+                continue;
+            }
+            if (ids.Add(id)) targets.Add((id, () => Get(id)));
+        }
+        foreach (var (id, settings) in _options.ById)
+        {
+            if (settings.AutoStart == true && ids.Add(id)) targets.Add((id, () => Get(id)));
+        }
+
+        var failures = new System.Collections.Concurrent.ConcurrentDictionary<string, Exception>(StringComparer.OrdinalIgnoreCase);
+        await Task.WhenAll(targets.Select(target => Task.Run(async () =>
+        {
+            using var scope = _logger.BeginScope(new Dictionary<string, object> { ["PluginId"] = target.Label });
+            try
+            {
+                var runtime = target.Resolve();
+                await runtime.StartAsync(cancellationToken).ConfigureAwait(false);
+                _logger.LogInformation("Plugin {PluginId} started ({Backend})", runtime.PluginId, runtime.Backend);
+            }
+            catch (Exception ex)
+            {
+                _logger.LogError(ex, "Plugin {PluginId} failed to start: {Reason}", target.Label, ex.Message);
+                failures[target.Label] = ex;
+            }
+        }, CancellationToken.None))).ConfigureAwait(false);
+
+        if (failures.IsEmpty) return;
+        if (cancellationToken.IsCancellationRequested)
+        {
+            await StopAllAsync(CancellationToken.None).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+        if (_options.FailOnStartError)
+        {
+            await StopAllAsync(CancellationToken.None).ConfigureAwait(false);
+            throw new VyraPluginStartException(new Dictionary<string, Exception>(failures, StringComparer.OrdinalIgnoreCase));
+        }
+        _logger.LogWarning("{Count} plugin(s) failed to start and stay stopped (FailOnStartError is false): {Plugins}",
+            failures.Count, string.Join(", ", failures.Keys.Order(StringComparer.Ordinal)));
+    }
+
+    /// <summary>Stops every runtime created or adopted; failures are logged, never thrown.</summary>
+    public async Task StopAllAsync(CancellationToken cancellationToken = default)
+    {
+        List<PluginRuntime> runtimes;
+        lock (_gate) runtimes = _all.Select(r => r.Runtime).ToList();
+        await Task.WhenAll(runtimes.Select(async runtime =>
+        {
+            try
+            {
+                var wasRunning = runtime.IsRunning;
+                await runtime.StopAsync(cancellationToken).ConfigureAwait(false);
+                if (wasRunning) _logger.LogInformation("Plugin {PluginId} stopped", runtime.PluginId);
+            }
+            catch (Exception ex)
+            {
+                _logger.LogError(ex, "Plugin {PluginId} failed to stop: {Reason}", runtime.PluginId, ex.Message);
+            }
+        })).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops everything and disposes the runtimes the registry created (typed proxies dispose their own).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        List<PluginRuntime> owned;
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            owned = _all.Where(r => r.Owned).Select(r => r.Runtime).ToList();
+        }
+        await StopAllAsync(CancellationToken.None).ConfigureAwait(false);
+        foreach (var runtime in owned) await runtime.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    private PluginRegistration? FindRegistration(string pluginId) =>
+        _registrations.FirstOrDefault(r => string.Equals(r.PluginId, pluginId, StringComparison.OrdinalIgnoreCase));
+
+    private PluginCatalog DiscoverCatalog()
+    {
+        var catalog = PluginCatalog.Discover(Pools, Host, _loggerFactory.CreateLogger<PluginCatalog>());
+        _logger.LogInformation("Plugin catalog: {Valid} valid, {Invalid} invalid plugin version(s) in {Pools}",
+            catalog.Entries.Count(e => e.IsValid), catalog.Invalid.Count(), string.Join(", ", Pools));
+        foreach (var entry in catalog.Invalid)
+        {
+            _logger.LogWarning("Plugin {PluginId} {Version} is invalid: {Problems}", entry.Id, entry.Version, string.Join("; ", entry.Problems));
+        }
+        return catalog;
+    }
+
+    private string WhyMissing(string pluginId, string? version)
+    {
+        var known = Catalog.Entries.Where(e => string.Equals(e.Id, pluginId, StringComparison.OrdinalIgnoreCase) && (version is null || e.Version == version)).ToList();
+        var which = version is null ? $"'{pluginId}'" : $"'{pluginId}' version {version}";
+        return known.Count == 0
+            ? $"no plugin {which} in the pools ({(Pools.Count == 0 ? "none configured" : string.Join(", ", Pools))})"
+            : $"plugin {which} has no valid version: " + string.Join("; ", known.Select(e => $"{e.Version}: {string.Join(", ", e.Problems)}"));
+    }
+}
