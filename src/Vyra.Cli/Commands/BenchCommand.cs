@@ -1,0 +1,123 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Vyra.Cli.Infrastructure;
+using Vyra.Plugin;
+
+namespace Vyra.Cli.Commands;
+
+/// <summary>
+/// <c>vyra bench &lt;plugin&gt; &lt;function&gt; [key=value ...]</c>: calls one export in a loop through
+/// <see cref="PluginRuntime.CallAsync"/> (or, with <c>--typed</c>, the allocation-free typed path generated proxies use)
+/// and prints calls per second and latency percentiles.
+/// </summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var plugin = new Argument<string>("plugin") { Description = "A plugin folder or a .wasm/.wat module file." };
+        var function = new Argument<string>("function") { Description = "The export to call." };
+        var pairs = new Argument<string[]>("arguments") { Description = "Arguments as key=value (as for call).", Arity = ArgumentArity.ZeroOrMore };
+        var json = new Option<string?>("--json") { Description = "Arguments as a JSON object; key=value pairs win on the same key." };
+        var duration = new Option<double?>("--duration", "-d") { Description = "Measure for this many seconds (default 3).", HelpName = "s" };
+        var calls = new Option<long?>("--calls", "-n") { Description = "Measure exactly this many calls (instead of --duration).", HelpName = "n" };
+        var warmup = new Option<int>("--warmup") { Description = "Calls made before measuring (default 100).", DefaultValueFactory = _ => 100, HelpName = "n" };
+        var typed = new Option<bool>("--typed") { Description = "Call through the typed export path (bound Wasmtime delegate, no dictionary) instead of CallAsync. Scalar signatures only." };
+        var shared = SharedOptions.Create();
+        var command = new Command("bench", "Call one export repeatedly and print calls per second and latency percentiles (p50, p90, p99, max). " +
+            "Exit 0 when measured; a failing call exits with the code call uses (see vyra call --help); 2 for usage errors.")
+        {
+            plugin, function, pairs, json, duration, calls, warmup, typed,
+        };
+        shared.AddTo(command);
+        command.SetAction((result, cancellationToken) => CommandRunner.RunAsync(async () =>
+        {
+            var seconds = result.GetValue(duration);
+            var count = result.GetValue(calls);
+            if (seconds is not null && count is not null) throw new UsageException("give --duration or --calls, not both");
+            if (seconds is <= 0 or > 86_400) throw new UsageException("--duration must be between 0 and 86400 seconds");
+            if (count is <= 0 or > 100_000_000) throw new UsageException("--calls must be between 1 and 100000000");
+            var warmupCalls = result.GetValue(warmup);
+            if (warmupCalls < 0) throw new UsageException("--warmup must not be negative");
+            var useTyped = result.GetValue(typed);
+            if (useTyped && shared.Stub(result)) throw new UsageException("--typed needs the wasm backend; it cannot be combined with --stub");
+
+            var location = PluginLocation.Resolve(result.GetRequiredValue(plugin));
+            var name = result.GetRequiredValue(function);
+            var manifest = CommandRunner.TryReadManifest(location);
+            var data = CallArguments.Build(result.GetValue(pairs), result.GetValue(json), "--json", manifest, name);
+
+            await using var runtime = PluginRuntime.Create(location.ReadId(), location.ModulePath, new ConsoleHost(quiet: true), null, shared.Stub(result), shared.Options(result));
+            await runtime.StartAsync(cancellationToken).ConfigureAwait(false);
+
+            Func<CancellationToken, ValueTask> call;
+            string path;
+            if (useTyped)
+            {
+                call = TypedCall.Create((WasmRuntime)runtime, location, name, data);
+                path = "typed export";
+            }
+            else
+            {
+                call = async ct => await runtime.CallAsync(name, data, ct).ConfigureAwait(false);
+                path = "CallAsync";
+            }
+
+            for (var i = 0; i < warmupCalls; i++) await call(cancellationToken).ConfigureAwait(false);
+            // One call outside the warm-up as well, so a failing call is reported before anything is measured.
+            if (warmupCalls == 0) await call(cancellationToken).ConfigureAwait(false);
+
+            var elapsed = new Stopwatch();
+            var samples = await MeasureAsync(call, count, TimeSpan.FromSeconds(seconds ?? 3), elapsed, cancellationToken).ConfigureAwait(false);
+            Report($"{runtime.PluginId}.{name}", runtime.Backend, path, samples, elapsed.Elapsed);
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static async Task<long[]> MeasureAsync(Func<CancellationToken, ValueTask> call, long? count, TimeSpan duration, Stopwatch total, CancellationToken cancellationToken)
+    {
+        var ticks = new List<long>(count is { } n ? (int)Math.Min(n, 10_000_000) : 1 << 16);
+        total.Start();
+        var deadline = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        while (count is { } c ? ticks.Count < c : Stopwatch.GetTimestamp() < deadline)
+        {
+            var start = Stopwatch.GetTimestamp();
+            var pending = call(cancellationToken);
+            if (!pending.IsCompletedSuccessfully) await pending.ConfigureAwait(false);
+            ticks.Add(Stopwatch.GetTimestamp() - start);
+        }
+        total.Stop();
+        return [.. ticks];
+    }
+
+    private static void Report(string what, string backend, string path, long[] ticks, TimeSpan elapsed)
+    {
+        Array.Sort(ticks);
+        var output = Console.Out;
+        var rate = ticks.Length / Math.Max(elapsed.TotalSeconds, 1e-9);
+        output.WriteLine($"bench {what} ({backend} backend, {path})");
+        output.WriteLine($"  calls     {ticks.Length.ToString("N0", CultureInfo.InvariantCulture)} in {elapsed.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture)} s");
+        output.WriteLine($"  calls/s   {rate.ToString("N0", CultureInfo.InvariantCulture)}");
+        output.WriteLine($"  latency   p50 {Time(Percentile(ticks, 0.50))}  p90 {Time(Percentile(ticks, 0.90))}  p99 {Time(Percentile(ticks, 0.99))}  max {Time(ticks[^1])}");
+    }
+
+    /// <summary>Nearest-rank percentile of sorted samples.</summary>
+    private static long Percentile(long[] sorted, double p)
+    {
+        var rank = (int)Math.Ceiling(p * sorted.Length);
+        return sorted[Math.Clamp(rank - 1, 0, sorted.Length - 1)];
+    }
+
+    private static string Time(long ticks)
+    {
+        var ns = ticks * 1e9 / Stopwatch.Frequency;
+        return ns switch
+        {
+            < 1_000 => ns.ToString("0", CultureInfo.InvariantCulture) + " ns",
+            < 1_000_000 => (ns / 1_000).ToString("0.0", CultureInfo.InvariantCulture) + " µs",
+            < 1_000_000_000 => (ns / 1_000_000).ToString("0.00", CultureInfo.InvariantCulture) + " ms",
+            _ => (ns / 1_000_000_000).ToString("0.000", CultureInfo.InvariantCulture) + " s",
+        };
+    }
+}

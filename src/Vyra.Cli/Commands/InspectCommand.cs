@@ -1,0 +1,182 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Vyra.Cli.Infrastructure;
+using Vyra.Plugin;
+using Wasmtime;
+
+namespace Vyra.Cli.Commands;
+
+/// <summary>
+/// <c>vyra inspect &lt;plugin-dir|file&gt;</c>: the manifest, the module's real imports and exports, and every mismatch
+/// between them. The check is the one a start runs (a <see cref="WasmRuntime"/> is started and stopped), so the rules
+/// are the kernel's, not a copy.
+/// </summary>
+internal static class InspectCommand
+{
+    public static Command Create()
+    {
+        var plugin = new Argument<string>("plugin") { Description = "A plugin folder (<pool>/<id>/<version>, or <pool>/<id> for its highest version) or a .wasm/.wat module file." };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Also print the runtime's log on standard error." };
+        var command = new Command("inspect", "Show a plugin's manifest, the module's real imports and exports, and every mismatch between them. " +
+            "Exit 0 when the module fits its manifest and the default host, 1 when it does not (or cannot be read), 2 for usage errors.")
+        {
+            plugin, verbose,
+        };
+        command.SetAction((result, cancellationToken) => CommandRunner.RunAsync(() =>
+            RunAsync(result.GetRequiredValue(plugin), result.GetValue(verbose), cancellationToken)));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string path, bool verbose, CancellationToken cancellationToken)
+    {
+        var location = PluginLocation.Resolve(path);
+        var ok = true;
+        var output = Console.Out;
+
+        PluginManifest? manifest = null;
+        output.WriteLine($"module    {location.ModulePath} ({new FileInfo(location.ModulePath).Length.ToString(CultureInfo.InvariantCulture)} bytes)");
+        if (!location.HasManifest)
+        {
+            output.WriteLine($"manifest  none ({ManifestReader.FileName} is missing: every export is callable with its wasm signature)");
+        }
+        else
+        {
+            output.WriteLine($"manifest  {location.ManifestPath}");
+            try
+            {
+                manifest = ManifestReader.ReadFile(location.ManifestPath);
+            }
+            catch (PluginLoadException ex)
+            {
+                ok = false;
+                output.WriteLine();
+                output.WriteLine("✗ the manifest is invalid:");
+                WriteIndented(output, ex.Message, "    ");
+                if (ex.Field is { } field) output.WriteLine($"    (field {field}{(ex.Line is { } line ? $", line {line}" : "")})");
+            }
+        }
+        if (manifest is not null) WriteManifest(output, manifest);
+
+        output.WriteLine();
+        WasmModuleInfo? module = null;
+        try
+        {
+            module = WasmModuleInfo.Load(location.ModulePath);
+        }
+        catch (WasmtimeException ex)
+        {
+            ok = false;
+            output.WriteLine("✗ the module cannot be compiled:");
+            WriteIndented(output, ex.Message, "    ");
+        }
+        if (module is not null)
+        {
+            using (module)
+            {
+                output.WriteLine("module exports");
+                WriteList(output, module.DescribeExports().ToList());
+                output.WriteLine("module imports");
+                WriteList(output, module.DescribeImports().ToList());
+            }
+        }
+        if (!ok) return ExitCodes.Failed;
+
+        // The start's own check: manifest ↔ module ↔ default host, all problems at once.
+        output.WriteLine();
+        var runtime = new WasmRuntime(manifest?.Id ?? location.FallbackId, location.ModulePath, new ConsoleHost(quiet: !verbose),
+            options: new PluginRuntimeOptions { LoggerFactory = CommandRunner.Logging(verbose) });
+        try
+        {
+            await runtime.StartAsync(cancellationToken).ConfigureAwait(false);
+            output.WriteLine($"✓ the module fits its {(manifest is null ? "wasm signatures" : "manifest")} and the default host (it starts{(runtime.Manifest?.InitialState.Count > 0 ? " and init runs" : "")})");
+            return ExitCodes.Ok;
+        }
+        catch (PluginLoadException ex)
+        {
+            output.WriteLine("✗ mismatch: a start fails with");
+            WriteIndented(output, ex.Message, "    ");
+            return ExitCodes.Failed;
+        }
+        finally
+        {
+            await runtime.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static void WriteManifest(TextWriter output, PluginManifest manifest)
+    {
+        output.WriteLine($"id        {manifest.Id}");
+        output.WriteLine($"version   {manifest.Version ?? "(none)"}");
+        if (manifest.Name is not null) output.WriteLine($"name      {manifest.Name}");
+        if (manifest.Description is not null) output.WriteLine($"about     {manifest.Description}");
+
+        output.WriteLine();
+        if (manifest.Exports is null)
+        {
+            output.WriteLine("exports   (not declared: every function the module exports, with its wasm signature)");
+        }
+        else
+        {
+            output.WriteLine("exports");
+            WriteList(output, manifest.Exports.Select(FormatExport).ToList());
+        }
+        if (manifest.Imports is null)
+        {
+            output.WriteLine("imports   (not declared: any function the host provides)");
+        }
+        else
+        {
+            output.WriteLine("imports");
+            WriteList(output, manifest.Imports.Select(FormatImport).ToList());
+        }
+        output.WriteLine("initial_state");
+        WriteList(output, manifest.InitialState.Select(FormatState).ToList());
+        output.WriteLine(manifest.Events is null ? "events    (all)" : $"events    {(manifest.Events.Count == 0 ? "(none)" : string.Join(", ", manifest.Events))}");
+        var limits = manifest.Limits;
+        output.WriteLine("limits    " + string.Join(", ",
+            limits.MemoryMb is { } mb ? $"memory {mb.ToString(CultureInfo.InvariantCulture)} MiB" : "memory (wasm's own 4 GiB)",
+            limits.TimeoutMs is { } ms ? $"timeout {ms.ToString(CultureInfo.InvariantCulture)} ms" : $"timeout (default {PluginRuntimeOptions.DefaultTimeout.TotalMilliseconds.ToString(CultureInfo.InvariantCulture)} ms)",
+            limits.Fuel is { } fuel ? $"fuel {fuel.ToString(CultureInfo.InvariantCulture)}" : "fuel (unmetered)"));
+    }
+
+    private static string FormatExport(ExportDeclaration export)
+    {
+        if (export.IsLegacy) return $"{export.Name}  (name only: the module's signature is used)";
+        return export.Name + FormatSignature(export.Args, export.Returns, "(from the module)");
+    }
+
+    private static string FormatImport(ImportDeclaration import) =>
+        import.Args is null && import.Returns is null ? $"{import.Name}  (name only)" : import.Name + FormatSignature(import.Args, import.Returns, "(not declared)");
+
+    private static string FormatSignature(IReadOnlyList<ArgDeclaration>? args, IReadOnlyList<PluginValueType>? returns, string unknownReturns)
+    {
+        var parameters = args is null ? "(?)" : "(" + string.Join(", ", args.Select(a => $"{a.Name}: {a.Type.ToManifestName()}")) + ")";
+        var results = returns switch
+        {
+            null => unknownReturns,
+            { Count: 0 } => "void",
+            { Count: 1 } => returns[0].ToManifestName(),
+            _ => "(" + string.Join(", ", returns.Select(r => r.ToManifestName())) + ")",
+        };
+        return $"{parameters} -> {results}";
+    }
+
+    private static string FormatState(StateEntry entry)
+    {
+        var type = entry.Type is { } t ? $": {t.ToManifestName()}" : "";
+        var value = entry.Default is { } d ? " = " + d.GetRawText() : "";
+        return entry.Key + type + value;
+    }
+
+    private static void WriteList(TextWriter output, IReadOnlyList<string> lines)
+    {
+        if (lines.Count == 0) output.WriteLine("  (none)");
+        foreach (var line in lines) output.WriteLine("  " + line);
+    }
+
+    private static void WriteIndented(TextWriter output, string text, string indent)
+    {
+        foreach (var line in text.Split('\n')) output.WriteLine(indent + line.TrimEnd('\r'));
+    }
+}

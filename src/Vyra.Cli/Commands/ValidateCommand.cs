@@ -1,0 +1,58 @@
+using System.CommandLine;
+using System.Globalization;
+using Vyra.Cli.Infrastructure;
+using Vyra.Plugin;
+
+namespace Vyra.Cli.Commands;
+
+/// <summary><c>vyra validate &lt;pool&gt;...</c>: the catalog's full check of every plugin version in the pools.</summary>
+internal static class ValidateCommand
+{
+    public static Command Create()
+    {
+        var pools = new Argument<string[]>("pool")
+        {
+            Description = "Pool folders laid out as <pool>/<id>/<version>/{logic.wasm, metadata.json}.",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var command = new Command("validate", "Check every plugin version in the pools (manifest, module, signatures, imports against the default host, checksum) " +
+            "and print one line per version. Exit 0 when all are valid, 1 when any is invalid or no plugin was found, 2 for usage errors.")
+        {
+            pools,
+        };
+        command.SetAction((result, _) => CommandRunner.RunAsync(() => Task.FromResult(Run(result.GetRequiredValue(pools)))));
+        return command;
+    }
+
+    private static int Run(string[] pools)
+    {
+        var catalog = PluginCatalog.Discover(pools, new ConsoleHost(quiet: true));
+        var output = Console.Out;
+        if (catalog.Entries.Count == 0)
+        {
+            output.WriteLine($"no plugins found in {string.Join(", ", pools)}");
+            return ExitCodes.Failed;
+        }
+        foreach (var entry in catalog.Entries)
+        {
+            var name = entry.Version.Length == 0 ? entry.Id : $"{entry.Id} {entry.Version}";
+            if (entry.IsValid)
+            {
+                var selected = ReferenceEquals(catalog.Find(entry.Id), entry) ? "" : "  (not the newest valid version)";
+                output.WriteLine($"✓ {name}{selected}");
+                continue;
+            }
+            output.WriteLine($"✗ {name}  ({entry.Directory})");
+            foreach (var problem in entry.Problems)
+            {
+                var lines = problem.Split('\n');
+                output.WriteLine("    - " + lines[0].TrimEnd('\r'));
+                foreach (var line in lines.Skip(1)) output.WriteLine("      " + line.TrimEnd('\r'));
+            }
+        }
+        var invalid = catalog.Invalid.Count();
+        var valid = catalog.Entries.Count - invalid;
+        output.WriteLine($"{valid.ToString(CultureInfo.InvariantCulture)} valid, {invalid.ToString(CultureInfo.InvariantCulture)} invalid");
+        return invalid == 0 ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+}

@@ -1,0 +1,69 @@
+using Vyra.Plugin;
+
+namespace Vyra.Cli.Infrastructure;
+
+/// <summary>
+/// Where a plugin given on the command line lives: a module file (<c>logic.wasm</c>/<c>logic.wat</c> or any
+/// <c>.wasm</c>/<c>.wat</c>), a version folder holding one, or an id folder whose highest semver subfolder holds one.
+/// </summary>
+internal sealed record PluginLocation(string Directory, string ModulePath, string ManifestPath, string FallbackId)
+{
+    private static readonly string[] ModuleNames = ["logic.wasm", "logic.wat"];
+
+    public bool HasManifest => File.Exists(ManifestPath);
+
+    public static PluginLocation Resolve(string path)
+    {
+        if (string.IsNullOrWhiteSpace(path)) throw new UsageException("no plugin path was given");
+        var full = Path.GetFullPath(path);
+        if (File.Exists(full))
+        {
+            var dir = Path.GetDirectoryName(full)!;
+            return new PluginLocation(dir, full, Path.Combine(dir, ManifestReader.FileName), IdFromFolder(dir));
+        }
+        if (!System.IO.Directory.Exists(full)) throw new UsageException($"no plugin file or folder at '{path}'");
+
+        var folder = full;
+        if (FindModule(folder) is null && !File.Exists(Path.Combine(folder, ManifestReader.FileName)))
+        {
+            // An id folder of a pool: take its highest version.
+            var best = System.IO.Directory.EnumerateDirectories(folder)
+                .Select(d => (Dir: d, Version: SemanticVersion.TryParse(Path.GetFileName(d))))
+                .Where(x => x.Version is not null && FindModule(x.Dir) is not null)
+                .OrderByDescending(x => x.Version)
+                .FirstOrDefault();
+            if (best.Dir is null) throw new UsageException($"'{path}' holds no logic.wasm or logic.wat (nor a version folder with one)");
+            folder = best.Dir;
+        }
+        var module = FindModule(folder) ?? throw new UsageException($"'{path}' holds no logic.wasm or logic.wat");
+        return new PluginLocation(folder, module, Path.Combine(folder, ManifestReader.FileName), IdFromFolder(folder));
+    }
+
+    /// <summary>The id to run the plugin under: the manifest's when it can be read, else the folder's.</summary>
+    public string ReadId()
+    {
+        if (!HasManifest) return FallbackId;
+        try
+        {
+            return ManifestReader.ReadFile(ManifestPath).Id;
+        }
+        catch (PluginLoadException)
+        {
+            return FallbackId;
+        }
+    }
+
+    private static string? FindModule(string dir) => ModuleNames.Select(n => Path.Combine(dir, n)).FirstOrDefault(File.Exists);
+
+    /// <summary><c>&lt;pool&gt;/&lt;id&gt;/&lt;version&gt;</c>: the id folder's name; otherwise the folder's own name.</summary>
+    private static string IdFromFolder(string dir)
+    {
+        var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(dir));
+        if (SemanticVersion.TryParse(name) is not null)
+        {
+            var parent = Path.GetFileName(Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(dir)) ?? "");
+            if (!string.IsNullOrEmpty(parent)) return parent;
+        }
+        return string.IsNullOrEmpty(name) ? "plugin" : name;
+    }
+}
