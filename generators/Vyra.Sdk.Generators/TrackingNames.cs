@@ -24,9 +24,6 @@ public static class TrackingNames
     /// <summary>Each manifest's diagnostics, cross-plugin ones included.</summary>
     public const string ManifestDiagnostics = nameof(ManifestDiagnostics);
 
-    /// <summary>Whether any proxy is generated (the shared helpers are emitted then).</summary>
-    public const string Support = nameof(Support);
-
     /// <summary><c>BaseHostFunctions</c> subclasses with host import methods.</summary>
     public const string HostClasses = nameof(HostClasses);
 

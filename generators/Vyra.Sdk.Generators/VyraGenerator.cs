@@ -103,12 +103,6 @@ public sealed class VyraGenerator : IIncrementalGenerator
             .Select(static (input, _) => WithCollisions(input.Left, input.Right))
             .WithTrackingName(TrackingNames.ManifestDiagnostics);
 
-        var support = specs
-            .Where(static spec => spec is not null)
-            .Collect()
-            .Select(static (all, _) => !all.IsEmpty)
-            .WithTrackingName(TrackingNames.Support);
-
         context.RegisterSourceOutput(sources, static (spc, file) =>
         {
             if (file is not null) spc.AddSource(file.HintName, file.Text);
@@ -117,11 +111,6 @@ public sealed class VyraGenerator : IIncrementalGenerator
         {
             foreach (var diagnostic in list) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
         });
-        context.RegisterSourceOutput(support, static (spc, any) =>
-        {
-            if (any) spc.AddSource(SupportEmitter.HintName, SupportEmitter.Text);
-        });
-
         var hosts = context.SyntaxProvider
             .CreateSyntaxProvider(HostClassParser.IsCandidate, HostClassParser.Parse)
             .Where(static host => host is not null)

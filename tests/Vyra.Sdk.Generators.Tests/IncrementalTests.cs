@@ -12,7 +12,7 @@ public class IncrementalTests
     private static readonly string[] ManifestSteps =
     [
         TrackingNames.ManifestFiles, TrackingNames.ParsedManifests, TrackingNames.PluginSpecs,
-        TrackingNames.ClassWinners, TrackingNames.Options, TrackingNames.ProxySources, TrackingNames.ManifestDiagnostics, TrackingNames.Support,
+        TrackingNames.ClassWinners, TrackingNames.Options, TrackingNames.ProxySources, TrackingNames.ManifestDiagnostics,
     ];
 
     private static AdditionalText Sample(string id) => Repo.SampleManifest(Repo.Path("samples", "plugins", id, "1.0.0", "metadata.json"));

@@ -16,7 +16,7 @@ internal static class ProxyEmitter
     private const string WasmRuntime = "global::Vyra.Plugin.WasmRuntime";
     private const string Token = "global::System.Threading.CancellationToken";
     private const string ValueTask = "global::System.Threading.Tasks.ValueTask";
-    private const string Support = "global::Vyra.Plugin.Generated.VyraProxySupport";
+    private const string Support = "global::Vyra.Plugin.ProxySupport";
     private const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"Vyra.Sdk.Generators\", \"1.0.0\")]";
 
     /// <summary>Wasmtime's typed wrappers take at most 16 parameters and return at most 4 values.</summary>

@@ -168,7 +168,7 @@ namespace Sample.App.Plugins
         /// <inheritdoc />
         public int Init(int start)
         {
-            if (__export_Init is null) return global::Vyra.Plugin.Generated.VyraProxySupport.Wait(InitViaRuntimeAsync(start, default));
+            if (__export_Init is null) return global::Vyra.Plugin.ProxySupport.Wait(InitViaRuntimeAsync(start, default));
             return InitTyped(start, default);
         }
 
@@ -205,13 +205,13 @@ namespace Sample.App.Plugins
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(1);
             __data["start"] = start;
             var __result = await Runtime.CallAsync("init", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.Generated.VyraProxySupport.ToInt32(PluginId, "init", global::Vyra.Plugin.Generated.VyraProxySupport.Result(PluginId, "init", __result));
+            return global::Vyra.Plugin.ProxySupport.ToInt32(PluginId, "init", global::Vyra.Plugin.ProxySupport.Result(PluginId, "init", __result));
         }
 
         /// <inheritdoc />
         public int Increment(int step)
         {
-            if (__export_Increment is null) return global::Vyra.Plugin.Generated.VyraProxySupport.Wait(IncrementViaRuntimeAsync(step, default));
+            if (__export_Increment is null) return global::Vyra.Plugin.ProxySupport.Wait(IncrementViaRuntimeAsync(step, default));
             return IncrementTyped(step, default);
         }
 
@@ -248,13 +248,13 @@ namespace Sample.App.Plugins
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(1);
             __data["step"] = step;
             var __result = await Runtime.CallAsync("increment", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.Generated.VyraProxySupport.ToInt32(PluginId, "increment", global::Vyra.Plugin.Generated.VyraProxySupport.Result(PluginId, "increment", __result));
+            return global::Vyra.Plugin.ProxySupport.ToInt32(PluginId, "increment", global::Vyra.Plugin.ProxySupport.Result(PluginId, "increment", __result));
         }
 
         /// <inheritdoc />
         public int Reset()
         {
-            if (__export_Reset is null) return global::Vyra.Plugin.Generated.VyraProxySupport.Wait(ResetViaRuntimeAsync(default));
+            if (__export_Reset is null) return global::Vyra.Plugin.ProxySupport.Wait(ResetViaRuntimeAsync(default));
             return ResetTyped(default);
         }
 
@@ -290,13 +290,13 @@ namespace Sample.App.Plugins
         {
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(0);
             var __result = await Runtime.CallAsync("reset", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.Generated.VyraProxySupport.ToInt32(PluginId, "reset", global::Vyra.Plugin.Generated.VyraProxySupport.Result(PluginId, "reset", __result));
+            return global::Vyra.Plugin.ProxySupport.ToInt32(PluginId, "reset", global::Vyra.Plugin.ProxySupport.Result(PluginId, "reset", __result));
         }
 
         /// <inheritdoc />
         public int GetCount()
         {
-            if (__export_GetCount is null) return global::Vyra.Plugin.Generated.VyraProxySupport.Wait(GetCountViaRuntimeAsync(default));
+            if (__export_GetCount is null) return global::Vyra.Plugin.ProxySupport.Wait(GetCountViaRuntimeAsync(default));
             return GetCountTyped(default);
         }
 
@@ -332,7 +332,7 @@ namespace Sample.App.Plugins
         {
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(0);
             var __result = await Runtime.CallAsync("get_count", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.Generated.VyraProxySupport.ToInt32(PluginId, "get_count", global::Vyra.Plugin.Generated.VyraProxySupport.Result(PluginId, "get_count", __result));
+            return global::Vyra.Plugin.ProxySupport.ToInt32(PluginId, "get_count", global::Vyra.Plugin.ProxySupport.Result(PluginId, "get_count", __result));
         }
     }
 }

@@ -168,7 +168,7 @@ namespace Sample.App.Plugins
         /// <inheritdoc />
         public int Add(int a, int b)
         {
-            if (__export_Add is null) return global::Vyra.Plugin.Generated.VyraProxySupport.Wait(AddViaRuntimeAsync(a, b, default));
+            if (__export_Add is null) return global::Vyra.Plugin.ProxySupport.Wait(AddViaRuntimeAsync(a, b, default));
             return AddTyped(a, b, default);
         }
 
@@ -206,13 +206,13 @@ namespace Sample.App.Plugins
             __data["a"] = a;
             __data["b"] = b;
             var __result = await Runtime.CallAsync("add", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.Generated.VyraProxySupport.ToInt32(PluginId, "add", global::Vyra.Plugin.Generated.VyraProxySupport.Result(PluginId, "add", __result));
+            return global::Vyra.Plugin.ProxySupport.ToInt32(PluginId, "add", global::Vyra.Plugin.ProxySupport.Result(PluginId, "add", __result));
         }
 
         /// <inheritdoc />
         public int SumTo(int n)
         {
-            if (__export_SumTo is null) return global::Vyra.Plugin.Generated.VyraProxySupport.Wait(SumToViaRuntimeAsync(n, default));
+            if (__export_SumTo is null) return global::Vyra.Plugin.ProxySupport.Wait(SumToViaRuntimeAsync(n, default));
             return SumToTyped(n, default);
         }
 
@@ -249,13 +249,13 @@ namespace Sample.App.Plugins
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(1);
             __data["n"] = n;
             var __result = await Runtime.CallAsync("sum_to", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.Generated.VyraProxySupport.ToInt32(PluginId, "sum_to", global::Vyra.Plugin.Generated.VyraProxySupport.Result(PluginId, "sum_to", __result));
+            return global::Vyra.Plugin.ProxySupport.ToInt32(PluginId, "sum_to", global::Vyra.Plugin.ProxySupport.Result(PluginId, "sum_to", __result));
         }
 
         /// <inheritdoc />
         public string Lookup(string key)
         {
-            if (__export_Lookup is null) return global::Vyra.Plugin.Generated.VyraProxySupport.Wait(LookupViaRuntimeAsync(key, default));
+            if (__export_Lookup is null) return global::Vyra.Plugin.ProxySupport.Wait(LookupViaRuntimeAsync(key, default));
             return LookupTyped(key, default);
         }
 
@@ -293,7 +293,7 @@ namespace Sample.App.Plugins
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(1);
             __data["key"] = key;
             var __result = await Runtime.CallAsync("lookup", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.Generated.VyraProxySupport.ToText(PluginId, "lookup", global::Vyra.Plugin.Generated.VyraProxySupport.Result(PluginId, "lookup", __result));
+            return global::Vyra.Plugin.ProxySupport.ToText(PluginId, "lookup", global::Vyra.Plugin.ProxySupport.Result(PluginId, "lookup", __result));
         }
     }
 }

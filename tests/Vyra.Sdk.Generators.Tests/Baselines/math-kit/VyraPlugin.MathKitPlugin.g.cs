@@ -196,7 +196,7 @@ namespace Sample.App.Plugins
         /// <inheritdoc />
         public long AddI64(long a, long b)
         {
-            if (__export_AddI64 is null) return global::Vyra.Plugin.Generated.VyraProxySupport.Wait(AddI64ViaRuntimeAsync(a, b, default));
+            if (__export_AddI64 is null) return global::Vyra.Plugin.ProxySupport.Wait(AddI64ViaRuntimeAsync(a, b, default));
             return AddI64Typed(a, b, default);
         }
 
@@ -234,13 +234,13 @@ namespace Sample.App.Plugins
             __data["a"] = a;
             __data["b"] = b;
             var __result = await Runtime.CallAsync("add_i64", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.Generated.VyraProxySupport.ToInt64(PluginId, "add_i64", global::Vyra.Plugin.Generated.VyraProxySupport.Result(PluginId, "add_i64", __result));
+            return global::Vyra.Plugin.ProxySupport.ToInt64(PluginId, "add_i64", global::Vyra.Plugin.ProxySupport.Result(PluginId, "add_i64", __result));
         }
 
         /// <inheritdoc />
         public float Scale(float x, float factor)
         {
-            if (__export_Scale is null) return global::Vyra.Plugin.Generated.VyraProxySupport.Wait(ScaleViaRuntimeAsync(x, factor, default));
+            if (__export_Scale is null) return global::Vyra.Plugin.ProxySupport.Wait(ScaleViaRuntimeAsync(x, factor, default));
             return ScaleTyped(x, factor, default);
         }
 
@@ -278,13 +278,13 @@ namespace Sample.App.Plugins
             __data["x"] = x;
             __data["factor"] = factor;
             var __result = await Runtime.CallAsync("scale", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.Generated.VyraProxySupport.ToSingle(PluginId, "scale", global::Vyra.Plugin.Generated.VyraProxySupport.Result(PluginId, "scale", __result));
+            return global::Vyra.Plugin.ProxySupport.ToSingle(PluginId, "scale", global::Vyra.Plugin.ProxySupport.Result(PluginId, "scale", __result));
         }
 
         /// <inheritdoc />
         public double Hypot(double a, double b)
         {
-            if (__export_Hypot is null) return global::Vyra.Plugin.Generated.VyraProxySupport.Wait(HypotViaRuntimeAsync(a, b, default));
+            if (__export_Hypot is null) return global::Vyra.Plugin.ProxySupport.Wait(HypotViaRuntimeAsync(a, b, default));
             return HypotTyped(a, b, default);
         }
 
@@ -322,13 +322,13 @@ namespace Sample.App.Plugins
             __data["a"] = a;
             __data["b"] = b;
             var __result = await Runtime.CallAsync("hypot", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.Generated.VyraProxySupport.ToDouble(PluginId, "hypot", global::Vyra.Plugin.Generated.VyraProxySupport.Result(PluginId, "hypot", __result));
+            return global::Vyra.Plugin.ProxySupport.ToDouble(PluginId, "hypot", global::Vyra.Plugin.ProxySupport.Result(PluginId, "hypot", __result));
         }
 
         /// <inheritdoc />
         public (int, int) Divmod(int a, int b)
         {
-            if (__export_Divmod is null) return global::Vyra.Plugin.Generated.VyraProxySupport.Wait(DivmodViaRuntimeAsync(a, b, default));
+            if (__export_Divmod is null) return global::Vyra.Plugin.ProxySupport.Wait(DivmodViaRuntimeAsync(a, b, default));
             return DivmodTyped(a, b, default);
         }
 
@@ -365,14 +365,14 @@ namespace Sample.App.Plugins
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(2);
             __data["a"] = a;
             __data["b"] = b;
-            var __result = global::Vyra.Plugin.Generated.VyraProxySupport.Results(PluginId, "divmod", await Runtime.CallAsync("divmod", __data, cancellationToken).ConfigureAwait(false), 2);
-            return (global::Vyra.Plugin.Generated.VyraProxySupport.ToInt32(PluginId, "divmod", __result[0]), global::Vyra.Plugin.Generated.VyraProxySupport.ToInt32(PluginId, "divmod", __result[1]));
+            var __result = global::Vyra.Plugin.ProxySupport.Results(PluginId, "divmod", await Runtime.CallAsync("divmod", __data, cancellationToken).ConfigureAwait(false), 2);
+            return (global::Vyra.Plugin.ProxySupport.ToInt32(PluginId, "divmod", __result[0]), global::Vyra.Plugin.ProxySupport.ToInt32(PluginId, "divmod", __result[1]));
         }
 
         /// <inheritdoc />
         public long Fib(int n)
         {
-            if (__export_Fib is null) return global::Vyra.Plugin.Generated.VyraProxySupport.Wait(FibViaRuntimeAsync(n, default));
+            if (__export_Fib is null) return global::Vyra.Plugin.ProxySupport.Wait(FibViaRuntimeAsync(n, default));
             return FibTyped(n, default);
         }
 
@@ -409,7 +409,7 @@ namespace Sample.App.Plugins
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(1);
             __data["n"] = n;
             var __result = await Runtime.CallAsync("fib", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.Generated.VyraProxySupport.ToInt64(PluginId, "fib", global::Vyra.Plugin.Generated.VyraProxySupport.Result(PluginId, "fib", __result));
+            return global::Vyra.Plugin.ProxySupport.ToInt64(PluginId, "fib", global::Vyra.Plugin.ProxySupport.Result(PluginId, "fib", __result));
         }
     }
 }

@@ -268,7 +268,7 @@ namespace Sample.App.Plugins
         /// <inheritdoc />
         public string Upper(string text)
         {
-            if (__export_Upper is null) return global::Vyra.Plugin.Generated.VyraProxySupport.Wait(UpperViaRuntimeAsync(text, default));
+            if (__export_Upper is null) return global::Vyra.Plugin.ProxySupport.Wait(UpperViaRuntimeAsync(text, default));
             return UpperTyped(text, default);
         }
 
@@ -306,13 +306,13 @@ namespace Sample.App.Plugins
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(1);
             __data["text"] = text;
             var __result = await Runtime.CallAsync("upper", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.Generated.VyraProxySupport.ToText(PluginId, "upper", global::Vyra.Plugin.Generated.VyraProxySupport.Result(PluginId, "upper", __result));
+            return global::Vyra.Plugin.ProxySupport.ToText(PluginId, "upper", global::Vyra.Plugin.ProxySupport.Result(PluginId, "upper", __result));
         }
 
         /// <inheritdoc />
         public string Echo(string text)
         {
-            if (__export_Echo is null) return global::Vyra.Plugin.Generated.VyraProxySupport.Wait(EchoViaRuntimeAsync(text, default));
+            if (__export_Echo is null) return global::Vyra.Plugin.ProxySupport.Wait(EchoViaRuntimeAsync(text, default));
             return EchoTyped(text, default);
         }
 
@@ -350,13 +350,13 @@ namespace Sample.App.Plugins
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(1);
             __data["text"] = text;
             var __result = await Runtime.CallAsync("echo", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.Generated.VyraProxySupport.ToText(PluginId, "echo", global::Vyra.Plugin.Generated.VyraProxySupport.Result(PluginId, "echo", __result));
+            return global::Vyra.Plugin.ProxySupport.ToText(PluginId, "echo", global::Vyra.Plugin.ProxySupport.Result(PluginId, "echo", __result));
         }
 
         /// <inheritdoc />
         public int ByteSum(byte[] data)
         {
-            if (__export_ByteSum is null) return global::Vyra.Plugin.Generated.VyraProxySupport.Wait(ByteSumViaRuntimeAsync(data, default));
+            if (__export_ByteSum is null) return global::Vyra.Plugin.ProxySupport.Wait(ByteSumViaRuntimeAsync(data, default));
             return ByteSumTyped(data, default);
         }
 
@@ -394,13 +394,13 @@ namespace Sample.App.Plugins
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(1);
             __data["data"] = data;
             var __result = await Runtime.CallAsync("byte_sum", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.Generated.VyraProxySupport.ToInt32(PluginId, "byte_sum", global::Vyra.Plugin.Generated.VyraProxySupport.Result(PluginId, "byte_sum", __result));
+            return global::Vyra.Plugin.ProxySupport.ToInt32(PluginId, "byte_sum", global::Vyra.Plugin.ProxySupport.Result(PluginId, "byte_sum", __result));
         }
 
         /// <inheritdoc />
         public int WordCount(string text)
         {
-            if (__export_WordCount is null) return global::Vyra.Plugin.Generated.VyraProxySupport.Wait(WordCountViaRuntimeAsync(text, default));
+            if (__export_WordCount is null) return global::Vyra.Plugin.ProxySupport.Wait(WordCountViaRuntimeAsync(text, default));
             return WordCountTyped(text, default);
         }
 
@@ -438,13 +438,13 @@ namespace Sample.App.Plugins
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(1);
             __data["text"] = text;
             var __result = await Runtime.CallAsync("word_count", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.Generated.VyraProxySupport.ToInt32(PluginId, "word_count", global::Vyra.Plugin.Generated.VyraProxySupport.Result(PluginId, "word_count", __result));
+            return global::Vyra.Plugin.ProxySupport.ToInt32(PluginId, "word_count", global::Vyra.Plugin.ProxySupport.Result(PluginId, "word_count", __result));
         }
 
         /// <inheritdoc />
         public string Greet(string name)
         {
-            if (__export_Greet is null) return global::Vyra.Plugin.Generated.VyraProxySupport.Wait(GreetViaRuntimeAsync(name, default));
+            if (__export_Greet is null) return global::Vyra.Plugin.ProxySupport.Wait(GreetViaRuntimeAsync(name, default));
             return GreetTyped(name, default);
         }
 
@@ -482,13 +482,13 @@ namespace Sample.App.Plugins
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(1);
             __data["name"] = name;
             var __result = await Runtime.CallAsync("greet", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.Generated.VyraProxySupport.ToText(PluginId, "greet", global::Vyra.Plugin.Generated.VyraProxySupport.Result(PluginId, "greet", __result));
+            return global::Vyra.Plugin.ProxySupport.ToText(PluginId, "greet", global::Vyra.Plugin.ProxySupport.Result(PluginId, "greet", __result));
         }
 
         /// <inheritdoc />
         public int Shout(string text)
         {
-            if (__export_Shout is null) return global::Vyra.Plugin.Generated.VyraProxySupport.Wait(ShoutViaRuntimeAsync(text, default));
+            if (__export_Shout is null) return global::Vyra.Plugin.ProxySupport.Wait(ShoutViaRuntimeAsync(text, default));
             return ShoutTyped(text, default);
         }
 
@@ -526,13 +526,13 @@ namespace Sample.App.Plugins
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(1);
             __data["text"] = text;
             var __result = await Runtime.CallAsync("shout", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.Generated.VyraProxySupport.ToInt32(PluginId, "shout", global::Vyra.Plugin.Generated.VyraProxySupport.Result(PluginId, "shout", __result));
+            return global::Vyra.Plugin.ProxySupport.ToInt32(PluginId, "shout", global::Vyra.Plugin.ProxySupport.Result(PluginId, "shout", __result));
         }
 
         /// <inheritdoc />
         public global::System.Text.Json.Nodes.JsonNode? Describe(global::System.Text.Json.Nodes.JsonNode? doc)
         {
-            if (__export_Describe is null) return global::Vyra.Plugin.Generated.VyraProxySupport.Wait(DescribeViaRuntimeAsync(doc, default));
+            if (__export_Describe is null) return global::Vyra.Plugin.ProxySupport.Wait(DescribeViaRuntimeAsync(doc, default));
             return DescribeTyped(doc, default);
         }
 
@@ -570,13 +570,13 @@ namespace Sample.App.Plugins
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(1);
             __data["doc"] = doc;
             var __result = await Runtime.CallAsync("describe", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.Generated.VyraProxySupport.ToJson(PluginId, "describe", global::Vyra.Plugin.Generated.VyraProxySupport.Result(PluginId, "describe", __result));
+            return global::Vyra.Plugin.ProxySupport.ToJson(PluginId, "describe", global::Vyra.Plugin.ProxySupport.Result(PluginId, "describe", __result));
         }
 
         /// <inheritdoc />
         public void OnEvent(string name, global::System.Text.Json.Nodes.JsonNode? data)
         {
-            if (__export_OnEvent is null) global::Vyra.Plugin.Generated.VyraProxySupport.Wait(OnEventViaRuntimeAsync(name, data, default));
+            if (__export_OnEvent is null) global::Vyra.Plugin.ProxySupport.Wait(OnEventViaRuntimeAsync(name, data, default));
             else OnEventTyped(name, data, default);
         }
 
@@ -621,7 +621,7 @@ namespace Sample.App.Plugins
         /// <inheritdoc />
         public int EventCount()
         {
-            if (__export_EventCount is null) return global::Vyra.Plugin.Generated.VyraProxySupport.Wait(EventCountViaRuntimeAsync(default));
+            if (__export_EventCount is null) return global::Vyra.Plugin.ProxySupport.Wait(EventCountViaRuntimeAsync(default));
             return EventCountTyped(default);
         }
 
@@ -657,7 +657,7 @@ namespace Sample.App.Plugins
         {
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(0);
             var __result = await Runtime.CallAsync("event_count", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.Generated.VyraProxySupport.ToInt32(PluginId, "event_count", global::Vyra.Plugin.Generated.VyraProxySupport.Result(PluginId, "event_count", __result));
+            return global::Vyra.Plugin.ProxySupport.ToInt32(PluginId, "event_count", global::Vyra.Plugin.ProxySupport.Result(PluginId, "event_count", __result));
         }
     }
 }

@@ -264,7 +264,7 @@ namespace Sample.App.Plugins
         /// <inheritdoc />
         public bool Class(int @event, string @string)
         {
-            if (__export_Class is null) return global::Vyra.Plugin.Generated.VyraProxySupport.Wait(ClassViaRuntimeAsync(@event, @string, default));
+            if (__export_Class is null) return global::Vyra.Plugin.ProxySupport.Wait(ClassViaRuntimeAsync(@event, @string, default));
             return ClassTyped(@event, @string, default);
         }
 
@@ -303,13 +303,13 @@ namespace Sample.App.Plugins
             __data["event"] = @event;
             __data["string"] = @string;
             var __result = await Runtime.CallAsync("class", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.Generated.VyraProxySupport.ToBoolean(PluginId, "class", global::Vyra.Plugin.Generated.VyraProxySupport.Result(PluginId, "class", __result));
+            return global::Vyra.Plugin.ProxySupport.ToBoolean(PluginId, "class", global::Vyra.Plugin.ProxySupport.Result(PluginId, "class", __result));
         }
 
         /// <inheritdoc />
         public void CreateExport()
         {
-            if (__export_CreateExport is null) global::Vyra.Plugin.Generated.VyraProxySupport.Wait(CreateExportViaRuntimeAsync(default));
+            if (__export_CreateExport is null) global::Vyra.Plugin.ProxySupport.Wait(CreateExportViaRuntimeAsync(default));
             else CreateExportTyped(default);
         }
 
@@ -350,7 +350,7 @@ namespace Sample.App.Plugins
         /// <inheritdoc />
         public (float, double) StartExport(long cancellationToken)
         {
-            if (__export_StartExport is null) return global::Vyra.Plugin.Generated.VyraProxySupport.Wait(StartExportViaRuntimeAsync(cancellationToken, default));
+            if (__export_StartExport is null) return global::Vyra.Plugin.ProxySupport.Wait(StartExportViaRuntimeAsync(cancellationToken, default));
             return StartExportTyped(cancellationToken, default);
         }
 
@@ -386,14 +386,14 @@ namespace Sample.App.Plugins
         {
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(1);
             __data["cancellation_token"] = cancellationToken;
-            var __result = global::Vyra.Plugin.Generated.VyraProxySupport.Results(PluginId, "start", await Runtime.CallAsync("start", __data, cancellationToken_).ConfigureAwait(false), 2);
-            return (global::Vyra.Plugin.Generated.VyraProxySupport.ToSingle(PluginId, "start", __result[0]), global::Vyra.Plugin.Generated.VyraProxySupport.ToDouble(PluginId, "start", __result[1]));
+            var __result = global::Vyra.Plugin.ProxySupport.Results(PluginId, "start", await Runtime.CallAsync("start", __data, cancellationToken_).ConfigureAwait(false), 2);
+            return (global::Vyra.Plugin.ProxySupport.ToSingle(PluginId, "start", __result[0]), global::Vyra.Plugin.ProxySupport.ToDouble(PluginId, "start", __result[1]));
         }
 
         /// <inheritdoc />
         public byte[] GetValue(byte[] value)
         {
-            if (__export_GetValue is null) return global::Vyra.Plugin.Generated.VyraProxySupport.Wait(GetValueViaRuntimeAsync(value, default));
+            if (__export_GetValue is null) return global::Vyra.Plugin.ProxySupport.Wait(GetValueViaRuntimeAsync(value, default));
             return GetValueTyped(value, default);
         }
 
@@ -431,13 +431,13 @@ namespace Sample.App.Plugins
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(1);
             __data["value"] = value;
             var __result = await Runtime.CallAsync("get_value", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.Generated.VyraProxySupport.ToBytes(PluginId, "get_value", global::Vyra.Plugin.Generated.VyraProxySupport.Result(PluginId, "get_value", __result));
+            return global::Vyra.Plugin.ProxySupport.ToBytes(PluginId, "get_value", global::Vyra.Plugin.ProxySupport.Result(PluginId, "get_value", __result));
         }
 
         /// <inheritdoc />
         public global::System.Text.Json.Nodes.JsonNode? JsonStuff(global::System.Text.Json.Nodes.JsonNode? doc, bool flag)
         {
-            if (__export_JsonStuff is null) return global::Vyra.Plugin.Generated.VyraProxySupport.Wait(JsonStuffViaRuntimeAsync(doc, flag, default));
+            if (__export_JsonStuff is null) return global::Vyra.Plugin.ProxySupport.Wait(JsonStuffViaRuntimeAsync(doc, flag, default));
             return JsonStuffTyped(doc, flag, default);
         }
 
@@ -476,13 +476,13 @@ namespace Sample.App.Plugins
             __data["doc"] = doc;
             __data["flag"] = flag;
             var __result = await Runtime.CallAsync("json_stuff", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.Generated.VyraProxySupport.ToJson(PluginId, "json_stuff", global::Vyra.Plugin.Generated.VyraProxySupport.Result(PluginId, "json_stuff", __result));
+            return global::Vyra.Plugin.ProxySupport.ToJson(PluginId, "json_stuff", global::Vyra.Plugin.ProxySupport.Result(PluginId, "json_stuff", __result));
         }
 
         /// <inheritdoc />
         public int Nothing()
         {
-            if (__export_Nothing is null) return global::Vyra.Plugin.Generated.VyraProxySupport.Wait(NothingViaRuntimeAsync(default));
+            if (__export_Nothing is null) return global::Vyra.Plugin.ProxySupport.Wait(NothingViaRuntimeAsync(default));
             return NothingTyped(default);
         }
 
@@ -518,13 +518,13 @@ namespace Sample.App.Plugins
         {
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(0);
             var __result = await Runtime.CallAsync("nothing", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.Generated.VyraProxySupport.ToInt32(PluginId, "nothing", global::Vyra.Plugin.Generated.VyraProxySupport.Result(PluginId, "nothing", __result));
+            return global::Vyra.Plugin.ProxySupport.ToInt32(PluginId, "nothing", global::Vyra.Plugin.ProxySupport.Result(PluginId, "nothing", __result));
         }
 
         /// <inheritdoc />
         public void ClassNewThingPluginExport()
         {
-            if (__export_ClassNewThingPluginExport is null) global::Vyra.Plugin.Generated.VyraProxySupport.Wait(ClassNewThingPluginExportViaRuntimeAsync(default));
+            if (__export_ClassNewThingPluginExport is null) global::Vyra.Plugin.ProxySupport.Wait(ClassNewThingPluginExportViaRuntimeAsync(default));
             else ClassNewThingPluginExportTyped(default);
         }
 
