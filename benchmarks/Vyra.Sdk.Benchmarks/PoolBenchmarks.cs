@@ -1,0 +1,53 @@
+using BenchmarkDotNet.Attributes;
+using Vyra.Plugin;
+using Vyra.Sdk.Benchmarks.Plugins;
+
+namespace Vyra.Sdk.Benchmarks;
+
+/// <summary>
+/// Case 6: throughput of a stateless CPU-bound export (spin's <c>work(100_000)</c>, typed proxy) on a pool of two
+/// instances called from two threads, against one instance called from one thread. Each invocation makes the same
+/// number of calls, so Mean is per call and the throughput gain is 1 / Ratio. Target ≥ 1.7× (Ratio ≤ 0.59).
+/// </summary>
+[MemoryDiagnoser]
+public class PoolBenchmarks
+{
+    private const int Iterations = 100_000;
+    private const int CallsPerThread = 16;
+    private const int Calls = 2 * CallsPerThread;
+    private SpinPlugin _single = null!;
+    private SpinPlugin _pool = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _single = BenchPlugins.Started(SpinPlugin.Create(BenchPlugins.Spin), p => p.StartAsync());
+        _pool = BenchPlugins.Started(SpinPlugin.Create(BenchPlugins.Spin, options: new PluginRuntimeOptions { Instances = 2 }), p => p.StartAsync());
+        if (_single.Work(Iterations) != _pool.Work(Iterations)) throw new InvalidOperationException("instances disagree");
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _single.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _pool.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Calls, Description = "1 instance, 1 thread")]
+    public int OneInstanceOneThread() => Run(_single, Calls);
+
+    [Benchmark(OperationsPerInvoke = Calls, Description = "pool of 2, 2 threads")]
+    public int PoolOfTwoOnTwoThreads()
+    {
+        var second = Task.Run(() => Run(_pool, CallsPerThread));
+        var first = Run(_pool, CallsPerThread);
+        return first ^ second.GetAwaiter().GetResult();
+    }
+
+    private static int Run(SpinPlugin plugin, int calls)
+    {
+        var x = 0;
+        for (var i = 0; i < calls; i++) x ^= plugin.Work(Iterations);
+        return x;
+    }
+}
