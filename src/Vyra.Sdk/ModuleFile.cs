@@ -14,11 +14,11 @@ internal static class ModuleFile
         try
         {
             using var stream = File.OpenRead(path);
-            Span<byte> head = stackalloc byte[64];
+            // WAT may open with long comments: look further into a .wat file than the 8 bytes a binary needs.
+            var head = new byte[IsText(path) ? 64 * 1024 : 64];
             var read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-            head = head[..read];
-            if (IsText(path)) return LooksLikeWat(head) ? null : $"'{path}' does not start with a WAT '(module' form";
-            if (!head.StartsWith(WasmMagic)) return $"'{path}' is not a wasm module (no \\0asm header)";
+            if (IsText(path)) return LooksLikeWat(head.AsSpan(0, read)) ? null : $"'{path}' does not start with a WAT '(module' form";
+            if (!head.AsSpan(0, read).StartsWith(WasmMagic)) return $"'{path}' is not a wasm module (no \\0asm header)";
             // The 8-byte header alone is an empty module: nothing to call, so VYRA treats it as absent.
             if (stream.Length <= 8) return $"'{path}' holds only a wasm header ({stream.Length} bytes)";
             return null;
@@ -40,6 +40,13 @@ internal static class ModuleFile
             if (head[i] == (byte)';' && i + 1 < head.Length && head[i + 1] == (byte)';')
             {
                 while (i < head.Length && head[i] != (byte)'\n') i++;
+                continue;
+            }
+            if (head[i] == (byte)'(' && i + 1 < head.Length && head[i + 1] == (byte)';')
+            {
+                var end = head[i..].IndexOf(";)"u8);
+                if (end < 0) return false;
+                i += end + 2;
                 continue;
             }
             return head[i] == (byte)'(';

@@ -16,7 +16,7 @@ internal static class GuestMemory
     /// <summary>Packs a memory value for returning to the guest.</summary>
     public static long Pack(int pointer, int length) => ((long)pointer << 32) | (uint)length;
 
-    public static ReadOnlySpan<byte> Span(Memory? memory, int pointer, int length, string what)
+    public static ReadOnlySpan<byte> Span(Memory? memory, int pointer, int length, AbiSite what)
     {
         if (memory is null) throw new AbiViolationException($"{what}: the module exports no 'memory'");
         if (length < 0) throw new AbiViolationException($"{what}: negative length {length}");
@@ -30,13 +30,13 @@ internal static class GuestMemory
     }
 
     /// <summary>Reads a memory value (one bulk copy) and decodes it as <paramref name="type"/>.</summary>
-    public static object? Read(Memory? memory, int pointer, int length, PluginValueType type, string what) =>
+    public static object? Read(Memory? memory, int pointer, int length, PluginValueType type, AbiSite what) =>
         MemoryValues.Decode(Span(memory, pointer, length, what), type, what);
 
     /// <summary>
     /// Copies <paramref name="data"/> into a fresh guest buffer from <c>vyra_alloc</c> and returns its pointer.
     /// </summary>
-    public static int Write(Memory? memory, Func<int, int>? alloc, ReadOnlySpan<byte> data, string what)
+    public static int Write(Memory? memory, Func<int, int>? alloc, ReadOnlySpan<byte> data, AbiSite what)
     {
         if (memory is null) throw new AbiViolationException($"{what}: the module exports no 'memory'");
         if (alloc is null) throw new AbiViolationException($"{what}: the module exports no 'vyra_alloc(len: i32) -> i32'");

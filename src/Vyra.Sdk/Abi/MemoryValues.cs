@@ -18,7 +18,7 @@ internal static class MemoryValues
         _ => throw new ArgumentOutOfRangeException(nameof(type)),
     };
 
-    public static object? Decode(ReadOnlySpan<byte> bytes, PluginValueType type, string what)
+    public static object? Decode(ReadOnlySpan<byte> bytes, PluginValueType type, AbiSite what)
     {
         switch (type)
         {
@@ -41,7 +41,7 @@ internal static class MemoryValues
 
     private static readonly UTF8Encoding StrictUtf8 = new(false, true);
 
-    internal static string Utf8(ReadOnlySpan<byte> bytes, string what)
+    internal static string Utf8(ReadOnlySpan<byte> bytes, AbiSite what)
     {
         try
         {

@@ -11,14 +11,16 @@ namespace Vyra.Plugin;
 /// </summary>
 public readonly ref struct HostCall
 {
+    private readonly WasmInstance _instance;
     private readonly Caller _caller;
     private readonly ReadOnlySpan<ValueBox> _arguments;
     private readonly Span<ValueBox> _results;
     private readonly HostImport _import;
 
-    internal HostCall(string pluginId, Caller caller, HostImport import, ReadOnlySpan<ValueBox> arguments, Span<ValueBox> results)
+    internal HostCall(string pluginId, WasmInstance instance, Caller caller, HostImport import, ReadOnlySpan<ValueBox> arguments, Span<ValueBox> results)
     {
         PluginId = pluginId;
+        _instance = instance;
         _caller = caller;
         _import = import;
         _arguments = arguments;
@@ -79,8 +81,9 @@ public readonly ref struct HostCall
     /// <summary>Returns bytes: copied into a guest buffer from <c>vyra_alloc</c>.</summary>
     public void ReturnBytes(ReadOnlySpan<byte> value, int index = 0)
     {
-        var alloc = _caller.GetFunction("vyra_alloc")?.WrapFunc<int, int>();
-        var pointer = GuestMemory.Write(Memory, alloc, value, $"result of host import '{_import.Name}'");
+        // The instance resolved memory and vyra_alloc once; only a host call made by the start function, before that, looks them up.
+        var alloc = _instance.Alloc ?? _caller.GetFunction("vyra_alloc")?.WrapFunc<int, int>();
+        var pointer = GuestMemory.Write(Memory, alloc, value, AbiSite.ImportResult(_import.Name));
         _results[index] = GuestMemory.Pack(pointer, value.Length);
     }
 
@@ -90,9 +93,9 @@ public readonly ref struct HostCall
         return GuestMemory.Read(Memory, _arguments[slot].AsInt32(), _arguments[slot + 1].AsInt32(), type, What(index));
     }
 
-    private Memory? Memory => _caller.GetMemory("memory");
+    private Memory? Memory => _instance.Memory ?? _caller.GetMemory("memory");
 
     private int Slot(int index) => _import.ParameterSlots[index];
 
-    private string What(int index) => $"argument {index} of host import '{_import.Name}'";
+    private AbiSite What(int index) => AbiSite.ImportArgument(_import.Name, index);
 }

@@ -21,6 +21,18 @@ public static partial class ManifestReader
     {
         var yamlPath = Path.Combine(directory, YamlManifest.FileName);
         var jsonPath = Path.Combine(directory, FileName);
+        var stamps = (FileStamp.Of(yamlPath), FileStamp.Of(jsonPath));
+        if (FolderCache.TryGetValue(directory, out var cached) && cached.Stamps == stamps) return cached.Manifest;
+        var manifest = ReadFolderUncached(yamlPath, jsonPath);
+        FolderCache[directory] = (stamps, manifest);
+        return manifest;
+    }
+
+    // Manifests are immutable records: one parse serves every start while the files are unchanged.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, ((FileStamp, FileStamp) Stamps, PluginManifest? Manifest)> FolderCache = new(StringComparer.Ordinal);
+
+    private static PluginManifest? ReadFolderUncached(string yamlPath, string jsonPath)
+    {
         var yaml = File.Exists(yamlPath) ? YamlManifest.ReadFile(yamlPath) : null;
         var json = File.Exists(jsonPath) ? ReadFile(jsonPath) : null;
         if (yaml is not null && json is not null && ExportsDisagreement(yaml, json) is { } problem)

@@ -31,7 +31,7 @@ public readonly struct GuestCall<TDelegate> : IDisposable
     {
         try
         {
-            return _instance.WriteArgument(MemoryValues.Encode(value, type), $"argument of '{_name}'");
+            return _instance.WriteArgument(MemoryValues.Encode(value, type), AbiSite.Argument(_name));
         }
         catch (FormatException ex)
         {
@@ -40,7 +40,7 @@ public readonly struct GuestCall<TDelegate> : IDisposable
     }
 
     /// <summary>Reads a returned memory value <c>(ptr &lt;&lt; 32) | len</c> as <paramref name="type"/> and frees the guest's buffer.</summary>
-    public object? Read(long packed, PluginValueType type) => _instance.ReadResult(packed, type, $"result of '{_name}'");
+    public object? Read(long packed, PluginValueType type) => _instance.ReadResult(packed, type, AbiSite.Result(_name));
 
     /// <summary>The exception to throw for a failure during the call (applies the after-trap policy).</summary>
     public PluginCallException Fail(Exception exception)

@@ -41,12 +41,7 @@ public sealed class TypedExport<TDelegate>
         var instance = _runtime.Lease(Name, out var slots);
         try
         {
-            if (!instance.Contract.Exports.ContainsKey(Name))
-            {
-                throw new PluginCallException(_runtime.PluginId, Name, "the function is not declared in the manifest's exports", PluginErrorKind.UnknownFunction);
-            }
-            var function = instance.Bound(_slot, Name, _bind) ?? throw new PluginCallException(_runtime.PluginId, Name,
-                $"the module's signature {WasmSignature.Format(instance.GetFunction(Name).Parameters, instance.GetFunction(Name).Results)} does not match the typed proxy", PluginErrorKind.Abi);
+            var function = instance.Bound(_slot, Name, _bind) ?? throw BindFailure(instance);
             if (cancellationToken.IsCancellationRequested)
             {
                 throw new PluginCallException(_runtime.PluginId, Name, "the call was cancelled", PluginErrorKind.Cancelled, new OperationCanceledException(cancellationToken));
@@ -61,4 +56,9 @@ public sealed class TypedExport<TDelegate>
             throw;
         }
     }
+
+    private PluginCallException BindFailure(WasmInstance instance) =>
+        instance.TryGetFunction(Name) is { } function
+            ? new(_runtime.PluginId, Name, $"the module's signature {WasmSignature.Format(function.Parameters, function.Results)} does not match the typed proxy", PluginErrorKind.Abi)
+            : new(_runtime.PluginId, Name, "the function is not declared in the manifest's exports", PluginErrorKind.UnknownFunction);
 }

@@ -16,6 +16,9 @@ internal sealed class WasmEngine
 
     private readonly ConcurrentDictionary<string, Lazy<Module>> _modules = new(StringComparer.Ordinal);
 
+    // Path → content key while the file is unchanged, so a restart does not re-read and re-hash the module.
+    private readonly ConcurrentDictionary<string, (FileStamp Stamp, string Key)> _keysByPath = new(StringComparer.Ordinal);
+
     private WasmEngine(bool fuel)
     {
         using var config = new Config()
@@ -40,6 +43,14 @@ internal sealed class WasmEngine
     /// </summary>
     public Module LoadModule(string path, string? cacheDirectory, out ModuleSource source)
     {
+        var stamp = FileStamp.Of(path);
+        if (_keysByPath.TryGetValue(path, out var known) && known.Stamp == stamp && stamp != FileStamp.None
+            && _modules.TryGetValue(known.Key, out var compiled) && compiled.IsValueCreated)
+        {
+            source = ModuleSource.MemoryCache;
+            VyraTelemetry.CacheHits.Add(1, new KeyValuePair<string, object?>(VyraTelemetry.CacheTag, "memory"));
+            return compiled.Value;
+        }
         byte[] bytes;
         try
         {
@@ -50,6 +61,7 @@ internal sealed class WasmEngine
             throw new PluginLoadException($"{path}: cannot read the module: {ex.Message}", path, innerException: ex);
         }
         var key = Convert.ToHexString(SHA256.HashData(bytes)) + (ModuleFile.IsText(path) ? ".wat" : ".wasm");
+        _keysByPath[path] = (stamp, key);
         var loadedFrom = ModuleSource.MemoryCache;
         var lazy = _modules.GetOrAdd(key, _ => new Lazy<Module>(() => LoadOrCompile(path, bytes, key, cacheDirectory, out loadedFrom)));
         try

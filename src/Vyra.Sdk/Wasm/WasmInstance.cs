@@ -44,7 +44,7 @@ internal sealed class WasmInstance : IDisposable
                 var definition = import.Definition;
                 linker.DefineFunction(import.ModuleName, definition.Name,
                     (Caller caller, ReadOnlySpan<ValueBox> arguments, Span<ValueBox> results) =>
-                        definition.Handler(new HostCall(pluginId, caller, definition, arguments, results)),
+                        definition.Handler(new HostCall(pluginId, this, caller, definition, arguments, results)),
                     definition.WasmParameters, definition.WasmResults);
             }
             // The start function and _initialize run under the same timeout and fuel as a call.
@@ -92,23 +92,27 @@ internal sealed class WasmInstance : IDisposable
     public WasmInstance? Replacement { get; set; }
 
     /// <summary>
-    /// The typed delegate of a <see cref="TypedExport{TDelegate}"/> for this instance, bound on first use.
-    /// Indexed by the typed export's number, so a call costs an array read, not a lookup.
+    /// The typed delegate of a <see cref="TypedExport{TDelegate}"/> for this instance, bound on first use; null when the
+    /// export is not callable (not declared) or its signature does not fit. Indexed by the typed export's number, so a
+    /// call after the first costs an array read, not a lookup.
     /// </summary>
     public TDelegate? Bound<TDelegate>(int slot, string name, Func<Function, TDelegate?> bind)
         where TDelegate : Delegate
     {
+        if (slot < _typed.Length && _typed[slot] is TDelegate bound) return bound;
+        if (!Contract.Exports.ContainsKey(name) || TryGetFunction(name) is not { } function) return null;
         if (slot >= _typed.Length) Array.Resize(ref _typed, Math.Max(slot + 1, _typed.Length * 2));
-        if (_typed[slot] is TDelegate bound) return bound;
-        var fresh = bind(GetFunction(name));
+        var fresh = bind(function);
         _typed[slot] = fresh;
         return fresh;
     }
 
+    public Function? TryGetFunction(string name) => _functions.TryGetValue(name, out var function) ? function : null;
+
     public Function GetFunction(string name) => _functions[name];
 
     /// <summary>Copies a memory argument into the guest; it is freed with <c>vyra_free</c> when the call ends.</summary>
-    public (int Pointer, int Length) WriteArgument(ReadOnlySpan<byte> bytes, string what)
+    public (int Pointer, int Length) WriteArgument(ReadOnlySpan<byte> bytes, AbiSite what)
     {
         var pointer = GuestMemory.Write(Memory, Alloc, bytes, what);
         if (Free is not null) _pendingFrees.Add((pointer, bytes.Length));
@@ -116,7 +120,7 @@ internal sealed class WasmInstance : IDisposable
     }
 
     /// <summary>Reads a returned memory value and releases the guest's buffer.</summary>
-    public object? ReadResult(long packed, PluginValueType type, string what)
+    public object? ReadResult(long packed, PluginValueType type, AbiSite what)
     {
         var (pointer, length) = GuestMemory.Unpack(packed);
         var value = GuestMemory.Read(Memory, pointer, length, type, what);

@@ -341,7 +341,7 @@ public sealed class WasmRuntime : PluginRuntime
                 for (var slot = 0; slot < memory.Length; slot++)
                 {
                     if (memory[slot] is not { } bytes) continue;
-                    var (pointer, length) = instance.WriteArgument(bytes, $"argument '{ArgumentAt(export, slot)}'");
+                    var (pointer, length) = instance.WriteArgument(bytes, AbiSite.Argument(ArgumentAt(export, slot)));
                     arguments[slot] = pointer;
                     arguments[slot + 1] = length;
                 }
@@ -391,6 +391,6 @@ public sealed class WasmRuntime : PluginRuntime
         PluginValueType.F32 => (float)raw!,
         PluginValueType.F64 => (double)raw!,
         PluginValueType.Bool => (int)raw! != 0,
-        _ => instance.ReadResult((long)raw!, type, $"result of '{export.Name}'"),
+        _ => instance.ReadResult((long)raw!, type, AbiSite.Result(export.Name)),
     };
 }

@@ -69,6 +69,14 @@ public class FactoryTests
     }
 
     [Fact]
+    public void A_wat_file_with_long_leading_comments_is_still_a_module()
+    {
+        var header = string.Concat(Enumerable.Repeat(";; a long licence header line that goes on and on\n", 200)) + "(; block\n comment ;)\n";
+        using var plugin = TempPlugin.FromWat(header + "(module (func (export \"f\") (result i32) i32.const 1))");
+        Assert.IsType<WasmRuntime>(Create(plugin.ModulePath).Runtime);
+    }
+
+    [Fact]
     public void A_wat_file_that_is_not_wat_gets_the_stub()
     {
         using var plugin = TempPlugin.FromWat("hello world");
