@@ -134,6 +134,7 @@ public abstract class PluginRuntime : IAsyncDisposable
     /// <summary>Tells the host about a call's result (<c>plugin.{fn}.result</c>). Best effort: a failing host is logged, never thrown.</summary>
     protected internal async ValueTask NotifyResultAsync(string function, IReadOnlyDictionary<string, object?> result)
     {
+        if (Host is NullHostFunctions) return; // nobody to tell: skip building the payload on every call
         try
         {
             var payload = new Dictionary<string, object?> { ["plugin_id"] = PluginId, ["result"] = result };
