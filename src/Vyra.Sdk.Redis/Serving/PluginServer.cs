@@ -1,0 +1,512 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
+
+namespace Vyra.Plugin.Redis;
+
+/// <summary>
+/// Exposes local plugin runtimes on Redis. Each plugin id has a request stream read through one consumer group, so
+/// every host serving that id shares its load; a request is acknowledged only together with its reply, and one a host
+/// took but stopped refreshing (the host died) is claimed by another host after <see cref="PluginServerOptions.ClaimTimeout"/>
+/// and run again: delivery is at least once. A call that carries an idempotency key runs once per key (its reply is
+/// cached for <see cref="PluginServerOptions.IdempotencyTtl"/>). The server neither starts nor disposes the runtimes.
+/// </summary>
+public sealed class PluginServer : IAsyncDisposable
+{
+    // One round trip answers a request: keep the reply, cache it for the idempotency key, publish it, ack and delete the entry.
+    private const string ReplyScript = """
+        redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+        if #KEYS >= 3 then redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[6]) end
+        redis.call('PUBLISH', ARGV[3], ARGV[1])
+        redis.call('XACK', KEYS[2], ARGV[4], ARGV[5])
+        redis.call('XDEL', KEYS[2], ARGV[5])
+        return 1
+        """;
+
+    private const string AckScript = """
+        redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+        redis.call('XDEL', KEYS[1], ARGV[2])
+        return 1
+        """;
+
+    private const string ReleaseMarkerScript = """
+        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+        return 0
+        """;
+
+    private const string PendingMarker = "pending:";
+
+    private readonly IConnectionMultiplexer _redis;
+    private readonly PluginServerOptions _options;
+    private readonly RedisKeyspace _keys;
+    private readonly ILogger _logger;
+    private readonly Dictionary<string, Served> _served = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Work, byte> _inFlight = new();
+    private readonly SemaphoreSlim _slots;
+    private readonly object _gate = new();
+    private CancellationTokenSource? _stopReading;
+    private CancellationTokenSource? _abort;
+    private readonly List<Task> _loops = [];
+    private long _handled;
+    private long _claimed;
+    private bool _started;
+
+    /// <summary>Creates a server on <paramref name="redis"/> (see <see cref="VyraRedis.ConnectAsync"/>).</summary>
+    public PluginServer(IConnectionMultiplexer redis, PluginServerOptions? options = null)
+    {
+        _redis = redis ?? throw new ArgumentNullException(nameof(redis));
+        _options = options ?? new PluginServerOptions();
+        if (_options.MaxConcurrentCalls < 1) throw new ArgumentOutOfRangeException(nameof(options), "MaxConcurrentCalls must be at least 1");
+        if (_options.ClaimTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(options), "ClaimTimeout must be positive");
+        _keys = _options.Keyspace;
+        _logger = _options.LoggerFactory?.CreateLogger<PluginServer>() ?? NullLogger<PluginServer>.Instance;
+        _slots = new SemaphoreSlim(_options.MaxConcurrentCalls, _options.MaxConcurrentCalls);
+        HostName = _options.HostName ?? $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}"[..^24];
+    }
+
+    /// <summary>This host's consumer name (reported to callers as <c>served_by</c>).</summary>
+    public string HostName { get; }
+
+    /// <summary>The plugin ids served.</summary>
+    public IReadOnlyCollection<string> PluginIds
+    {
+        get
+        {
+            lock (_gate) return _served.Keys.ToArray();
+        }
+    }
+
+    /// <summary>Requests this host has answered after running them.</summary>
+    public long HandledCount => Interlocked.Read(ref _handled);
+
+    /// <summary>Requests this host claimed from another host that stopped refreshing them.</summary>
+    public long ClaimedCount => Interlocked.Read(ref _claimed);
+
+    /// <summary>Requests running now.</summary>
+    public int InFlightCount => _inFlight.Count;
+
+    /// <summary>Serves <paramref name="runtime"/> under its plugin id (before <see cref="StartAsync"/>).</summary>
+    public PluginServer Serve(PluginRuntime runtime)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        lock (_gate)
+        {
+            if (_started) throw new InvalidOperationException("Serve runtimes before the server starts.");
+            if (_served.ContainsKey(runtime.PluginId)) throw new ArgumentException($"plugin '{runtime.PluginId}' is already served", nameof(runtime));
+            _served[runtime.PluginId] = new Served(runtime, _keys.RequestStream(runtime.PluginId));
+        }
+        return this;
+    }
+
+    /// <summary>Creates the consumer groups and starts taking requests. Fails when Redis cannot be reached.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (_started) return;
+            _started = true;
+        }
+        try
+        {
+            var subscriber = _redis.GetSubscriber();
+            foreach (var served in _served.Values)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                await EnsureGroupAsync(served).ConfigureAwait(false);
+                await subscriber.SubscribeAsync(_keys.WakeChannel(served.Runtime.PluginId), (_, _) => served.Wake.Set()).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            lock (_gate) _started = false;
+            throw;
+        }
+        _stopReading = new CancellationTokenSource();
+        _abort = new CancellationTokenSource();
+        foreach (var served in _served.Values)
+        {
+            _loops.Add(Task.Run(() => ReadLoopAsync(served, _stopReading.Token)));
+            _loops.Add(Task.Run(() => ClaimLoopAsync(served, _stopReading.Token)));
+        }
+        _loops.Add(Task.Run(() => HeartbeatLoopAsync(_stopReading.Token)));
+        _logger.LogInformation("Host {Host} serves {Plugins} on Redis", HostName, string.Join(", ", _served.Keys));
+    }
+
+    /// <summary>
+    /// Stops taking requests, lets running calls finish for <see cref="PluginServerOptions.ShutdownGrace"/>, then
+    /// abandons the rest unanswered (they stay pending and another host claims them).
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        CancellationTokenSource? stop, abort;
+        lock (_gate)
+        {
+            if (!_started) return;
+            _started = false;
+            stop = _stopReading;
+            abort = _abort;
+            _stopReading = null;
+            _abort = null;
+        }
+        stop?.Cancel();
+        try
+        {
+            await Task.WhenAll(_loops).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "Host {Host}: a loop ended with an error", HostName);
+        }
+        _loops.Clear();
+        var subscriber = _redis.GetSubscriber();
+        foreach (var served in _served.Values)
+        {
+            try
+            {
+                await subscriber.UnsubscribeAsync(_keys.WakeChannel(served.Runtime.PluginId)).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
+            {
+                // The subscription goes with the connection.
+            }
+        }
+        var graceEnds = DateTime.UtcNow + _options.ShutdownGrace;
+        while (!_inFlight.IsEmpty && DateTime.UtcNow < graceEnds && !cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(20, CancellationToken.None).ConfigureAwait(false);
+        }
+        abort?.Cancel();
+        var abandonEnds = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (!_inFlight.IsEmpty && DateTime.UtcNow < abandonEnds)
+        {
+            await Task.Delay(20, CancellationToken.None).ConfigureAwait(false);
+        }
+        _logger.LogInformation("Host {Host} stopped", HostName);
+    }
+
+    /// <summary>Stops the server.</summary>
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    private IDatabase Db => _redis.GetDatabase();
+
+    private async Task EnsureGroupAsync(Served served)
+    {
+        try
+        {
+            // From the stream's start: a request sent before any host was up is still served.
+            await Db.StreamCreateConsumerGroupAsync(served.Stream, _keys.Group, "0-0", createStream: true).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (ex.Message.Contains("BUSYGROUP", StringComparison.Ordinal))
+        {
+        }
+    }
+
+    private async Task ReadLoopAsync(Served served, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await _slots.WaitAsync(stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            var dispatched = false;
+            var failed = false;
+            try
+            {
+                var entries = await Db.StreamReadGroupAsync(served.Stream, _keys.Group, HostName, StreamPosition.NewMessages, count: 1).ConfigureAwait(false);
+                if (entries.Length > 0)
+                {
+                    dispatched = true;
+                    Dispatch(served, entries[0], claimed: false);
+                }
+            }
+            catch (RedisServerException ex) when (ex.Message.Contains("NOGROUP", StringComparison.Ordinal))
+            {
+                failed = true;
+                await TryAsync(() => EnsureGroupAsync(served)).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RedisException or ObjectDisposedException or TimeoutException)
+            {
+                failed = true;
+                _logger.LogDebug(ex, "Host {Host}: reading requests of {Plugin} failed", HostName, served.Runtime.PluginId);
+            }
+            finally
+            {
+                if (!dispatched) _slots.Release();
+            }
+            if (!dispatched)
+            {
+                if (failed)
+                {
+                    try
+                    {
+                        await Task.Delay(_options.PollInterval, stop).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return;
+                    }
+                }
+                else
+                {
+                    await served.Wake.WaitAsync(_options.PollInterval, stop).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    private async Task ClaimLoopAsync(Served served, CancellationToken stop)
+    {
+        var period = TimeSpan.FromTicks(Math.Max(_options.ClaimTimeout.Ticks / 2, TimeSpan.FromMilliseconds(50).Ticks));
+        var minIdle = (long)_options.ClaimTimeout.TotalMilliseconds;
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(period, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            var free = _slots.CurrentCount;
+            if (free == 0) continue;
+            try
+            {
+                var result = await Db.StreamAutoClaimAsync(served.Stream, _keys.Group, HostName, minIdle, "0-0", free).ConfigureAwait(false);
+                foreach (var entry in result.ClaimedEntries)
+                {
+                    if (entry.IsNull) continue;
+                    if (_inFlight.Keys.Any(w => w.Served == served && w.EntryId == entry.Id)) continue;
+                    if (!await _slots.WaitAsync(0, CancellationToken.None).ConfigureAwait(false))
+                    {
+                        // No room after all: leave it pending (idle again from now), it is claimed on a later round.
+                        continue;
+                    }
+                    Interlocked.Increment(ref _claimed);
+                    _logger.LogInformation("Host {Host} claimed request {Entry} of {Plugin} from a host that stopped answering", HostName, entry.Id, served.Runtime.PluginId);
+                    Dispatch(served, entry, claimed: true);
+                }
+            }
+            catch (RedisServerException ex) when (ex.Message.Contains("NOGROUP", StringComparison.Ordinal))
+            {
+                await TryAsync(() => EnsureGroupAsync(served)).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RedisException or ObjectDisposedException or TimeoutException)
+            {
+                _logger.LogDebug(ex, "Host {Host}: claiming requests of {Plugin} failed", HostName, served.Runtime.PluginId);
+            }
+        }
+    }
+
+    /// <summary>Keeps this host's running requests fresh so no other host claims them while they run.</summary>
+    private async Task HeartbeatLoopAsync(CancellationToken stop)
+    {
+        var period = TimeSpan.FromTicks(Math.Max(_options.ClaimTimeout.Ticks / 3, TimeSpan.FromMilliseconds(20).Ticks));
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(period, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            foreach (var group in _inFlight.Keys.GroupBy(w => w.Served))
+            {
+                var ids = group.Select(w => w.EntryId).ToArray();
+                try
+                {
+                    await Db.StreamClaimIdsOnlyAsync(group.Key.Stream, _keys.Group, HostName, 0, ids).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is RedisException or ObjectDisposedException or TimeoutException)
+                {
+                    _logger.LogDebug(ex, "Host {Host}: refreshing running requests failed", HostName);
+                }
+            }
+        }
+    }
+
+    private void Dispatch(Served served, StreamEntry entry, bool claimed)
+    {
+        var work = new Work(served, entry.Id);
+        _inFlight[work] = 0;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await ProcessAsync(work, entry, claimed).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                _logger.LogWarning(ex, "Host {Host}: request {Entry} of {Plugin} was not answered; it stays pending", HostName, entry.Id, served.Runtime.PluginId);
+            }
+            finally
+            {
+                _inFlight.TryRemove(work, out _);
+                _slots.Release();
+            }
+        });
+    }
+
+    private async Task ProcessAsync(Work work, StreamEntry entry, bool claimed)
+    {
+        var served = work.Served;
+        var request = RemoteRequest.FromEntry(entry, out var problem);
+        if (request is null)
+        {
+            _logger.LogWarning("Host {Host}: dropping entry {Entry} of {Plugin}: {Problem}", HostName, entry.Id, served.Runtime.PluginId, problem);
+            await AckAsync(served, entry.Id).ConfigureAwait(false);
+            return;
+        }
+        if (claimed && await Db.KeyExistsAsync(request.ReplyKey).ConfigureAwait(false))
+        {
+            // Answered by the host that died before it could acknowledge: answer nobody twice.
+            await AckAsync(served, entry.Id).ConfigureAwait(false);
+            return;
+        }
+        if (Expired(request))
+        {
+            await ReplyAsync(work, request, Failure(request, PluginErrorKind.Timeout, "the call waited past its deadline before a host took it"), cacheFor: null).ConfigureAwait(false);
+            return;
+        }
+        var abort = _abort?.Token ?? new CancellationToken(canceled: true);
+        RedisKey? idempotency = null;
+        if (request.IdempotencyKey is { } key)
+        {
+            idempotency = _keys.IdempotencyKey(request.PluginId, key);
+            var marker = PendingMarker + request.RequestId;
+            while (true)
+            {
+                var lease = request.DeadlineUnixMs > 0
+                    ? TimeSpan.FromMilliseconds(Math.Max(0, request.DeadlineUnixMs - NowMs())) + _options.ClaimTimeout
+                    : _options.ClaimTimeout * 3;
+                if (await Db.StringSetAsync(idempotency.Value, marker, lease, When.NotExists).ConfigureAwait(false)) break;
+                var cached = (string?)await Db.StringGetAsync(idempotency.Value).ConfigureAwait(false);
+                if (cached == marker) break;
+                if (cached is not null && !cached.StartsWith(PendingMarker, StringComparison.Ordinal))
+                {
+                    await ReplyAsync(work, request, RemoteReply.Readdress(cached, request.RequestId), cacheFor: null).ConfigureAwait(false);
+                    return;
+                }
+                if (Expired(request))
+                {
+                    await ReplyAsync(work, request, Failure(request, PluginErrorKind.Timeout, "the call waited past its deadline for an earlier call with its idempotency key"), cacheFor: null).ConfigureAwait(false);
+                    return;
+                }
+                if (abort.IsCancellationRequested) return;
+                await Task.Delay(50, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+
+        string reply;
+        using (var call = CancellationTokenSource.CreateLinkedTokenSource(abort))
+        {
+            if (request.DeadlineUnixMs > 0) call.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(1, request.DeadlineUnixMs - NowMs())));
+            try
+            {
+                if (request.Op == RemoteRequest.OpEvent)
+                {
+                    await served.Runtime.OnEventAsync(request.Function, request.Data, call.Token).ConfigureAwait(false);
+                    reply = Success(request, new Dictionary<string, object?>(), null);
+                }
+                else
+                {
+                    var result = await served.Runtime.CallAsync(request.Function, request.Data, call.Token).ConfigureAwait(false);
+                    reply = Success(request, result, ResultTypes(served.Runtime, request.Function));
+                }
+            }
+            catch (Exception) when (abort.IsCancellationRequested)
+            {
+                // The host is stopping: abandon the call unanswered; another host claims it.
+                if (idempotency is { } k) await TryAsync(() => Db.ScriptEvaluateAsync(ReleaseMarkerScript, [k], [PendingMarker + request.RequestId])).ConfigureAwait(false);
+                _logger.LogInformation("Host {Host} abandoned request {Entry} of {Plugin} on stop", HostName, entry.Id, served.Runtime.PluginId);
+                return;
+            }
+            catch (PluginCallException ex)
+            {
+                var kind = ex.Kind == PluginErrorKind.Cancelled && Expired(request) ? PluginErrorKind.Timeout : ex.Kind;
+                reply = Failure(request, kind, kind == PluginErrorKind.Timeout && ex.Kind == PluginErrorKind.Cancelled ? "the call ran past its deadline" : ex.Reason);
+            }
+            catch (OperationCanceledException) when (Expired(request))
+            {
+                reply = Failure(request, PluginErrorKind.Timeout, "the call ran past its deadline");
+            }
+            catch (Exception ex)
+            {
+                reply = Failure(request, PluginErrorKind.Trap, ex.Message);
+            }
+        }
+        await ReplyAsync(work, request, reply, idempotency).ConfigureAwait(false);
+        Interlocked.Increment(ref _handled);
+    }
+
+    private static IReadOnlyList<PluginValueType>? ResultTypes(PluginRuntime runtime, string function) =>
+        runtime is WasmRuntime { Manifest: { } manifest } ? manifest.FindExport(function)?.Returns : null;
+
+    private string Success(RemoteRequest request, IReadOnlyDictionary<string, object?> result, IReadOnlyList<PluginValueType>? types)
+    {
+        try
+        {
+            return RemoteReply.Serialize(request.RequestId, request.PluginId, true, result, null, null, HostName, types);
+        }
+        catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException or System.Text.Json.JsonException or ArgumentException)
+        {
+            return Failure(request, PluginErrorKind.Abi, $"the result cannot be sent as JSON: {ex.Message}");
+        }
+    }
+
+    private string Failure(RemoteRequest request, PluginErrorKind kind, string error) =>
+        RemoteReply.Serialize(request.RequestId, request.PluginId, false, null, error, kind, HostName, null);
+
+    private async Task ReplyAsync(Work work, RemoteRequest request, string reply, RedisKey? cacheFor)
+    {
+        RedisKey[] keys = cacheFor is { } cache
+            ? [request.ReplyKey, work.Served.Stream, cache]
+            : [request.ReplyKey, work.Served.Stream];
+        RedisValue[] values =
+        [
+            reply,
+            (long)_options.ReplyTtl.TotalMilliseconds,
+            request.ReplyTo,
+            _keys.Group,
+            work.EntryId,
+            (long)_options.IdempotencyTtl.TotalMilliseconds,
+        ];
+        await Db.ScriptEvaluateAsync(ReplyScript, keys, values).ConfigureAwait(false);
+    }
+
+    private Task AckAsync(Served served, RedisValue entryId) =>
+        Db.ScriptEvaluateAsync(AckScript, [served.Stream], [_keys.Group, entryId]);
+
+    private async Task TryAsync(Func<Task> action)
+    {
+        try
+        {
+            await action().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or ObjectDisposedException or TimeoutException)
+        {
+            _logger.LogDebug(ex, "Host {Host}: a Redis command failed", HostName);
+        }
+    }
+
+    private static bool Expired(RemoteRequest request) => request.DeadlineUnixMs > 0 && NowMs() >= request.DeadlineUnixMs;
+
+    private static long NowMs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    private sealed class Served(PluginRuntime runtime, RedisKey stream)
+    {
+        public PluginRuntime Runtime { get; } = runtime;
+        public RedisKey Stream { get; } = stream;
+        public Signal Wake { get; } = new();
+    }
+
+    private sealed record Work(Served Served, RedisValue EntryId);
+}

@@ -1,0 +1,41 @@
+using Microsoft.Extensions.Logging;
+
+namespace Vyra.Plugin.Redis;
+
+/// <summary>How a <see cref="PluginServer"/> takes, runs and answers requests.</summary>
+public sealed class PluginServerOptions
+{
+    /// <summary>The Redis names (prefix) shared with the callers.</summary>
+    public RedisKeyspace Keyspace { get; init; } = RedisKeyspace.Default;
+
+    /// <summary>This host's consumer name in the groups; null: machine name, process id and a random suffix.</summary>
+    public string? HostName { get; init; }
+
+    /// <summary>Calls run at once by this host, over all its plugins; a host reads no more requests than it can run.</summary>
+    public int MaxConcurrentCalls { get; init; } = 16;
+
+    /// <summary>
+    /// A request taken by a host and not refreshed for this long is claimed by another host and run again (the host
+    /// is taken for dead). A live host refreshes its running requests three times per period, so a long call is not
+    /// taken from it.
+    /// </summary>
+    public TimeSpan ClaimTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often the streams are read when no wake-up signal arrives (a missed signal costs at most this).</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How long a reply is kept in Redis for a request that is delivered again.</summary>
+    public TimeSpan ReplyTtl { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long the reply to a call with an idempotency key is cached for retries with that key.</summary>
+    public TimeSpan IdempotencyTtl { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// On stop, how long running calls may finish and answer. Calls still running then are abandoned without an answer
+    /// and stay pending, so another host claims them after <see cref="ClaimTimeout"/>.
+    /// </summary>
+    public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Where the server logs.</summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+}

@@ -1,0 +1,106 @@
+using StackExchange.Redis;
+using Vyra.Plugin;
+using Vyra.Plugin.Redis;
+
+namespace Vyra.Sdk.Redis.Tests;
+
+/// <summary>One test's world on a shared redis-server: its own key prefix, connections, hosts and runtimes, disposed in reverse.</summary>
+internal sealed class Bench : IAsyncDisposable
+{
+    private readonly Stack<Func<ValueTask>> _cleanup = new();
+
+    private Bench(RedisServerFixture redis)
+    {
+        Redis = redis;
+    }
+
+    public RedisServerFixture Redis { get; }
+
+    /// <summary>A prefix of this test's own, so tests sharing a server never see each other's streams.</summary>
+    public RedisKeyspace Keys { get; } = new("t" + Guid.NewGuid().ToString("N")[..10]);
+
+    public static Bench Create(RedisServerFixture redis) => new(redis);
+
+    public static string PluginPath(string id) => Path.Combine(AppContext.BaseDirectory, "plugins", id, "1.0.0", "logic.wasm");
+
+    public async Task<ConnectionMultiplexer> ConnectAsync()
+    {
+        var connection = await Redis.ConnectAsync();
+        _cleanup.Push(async () => await connection.DisposeAsync());
+        return connection;
+    }
+
+    public async Task<PluginRuntime> StartLocalAsync(string id, IHostFunctions? host = null)
+    {
+        var runtime = PluginRuntime.Create(id, PluginPath(id), host);
+        _cleanup.Push(() => runtime.DisposeAsync());
+        await runtime.StartAsync();
+        return runtime;
+    }
+
+    public async Task<StubRuntime> StartStubAsync(string id)
+    {
+        var runtime = new StubRuntime(id);
+        _cleanup.Push(() => runtime.DisposeAsync());
+        await runtime.StartAsync();
+        return runtime;
+    }
+
+    public PluginServerOptions ServerOptions(TimeSpan? claimTimeout = null, TimeSpan? shutdownGrace = null, string? hostName = null) => new()
+    {
+        Keyspace = Keys,
+        HostName = hostName,
+        ClaimTimeout = claimTimeout ?? TimeSpan.FromSeconds(10),
+        ShutdownGrace = shutdownGrace ?? TimeSpan.FromSeconds(5),
+    };
+
+    /// <summary>A host on its own connection (as another process would have) serving <paramref name="runtimes"/>.</summary>
+    public async Task<PluginServer> ServeAsync(PluginServerOptions? options, params PluginRuntime[] runtimes)
+    {
+        var connection = await ConnectAsync();
+        var server = new PluginServer(connection, options ?? ServerOptions());
+        foreach (var runtime in runtimes) server.Serve(runtime);
+        _cleanup.Push(() => server.DisposeAsync());
+        await server.StartAsync();
+        return server;
+    }
+
+    /// <summary>A started remote runtime on its own connection.</summary>
+    public async Task<RemotePluginRuntime> RemoteAsync(string pluginId, TimeSpan? callTimeout = null, IConnectionMultiplexer? connection = null)
+    {
+        connection ??= await ConnectAsync();
+        var remote = new RemotePluginRuntime(pluginId, connection, new RemotePluginRuntimeOptions
+        {
+            Keyspace = Keys,
+            CallTimeout = callTimeout ?? TimeSpan.FromSeconds(30),
+        });
+        _cleanup.Push(() => remote.DisposeAsync());
+        await remote.StartAsync();
+        return remote;
+    }
+
+    public void Defer(Func<ValueTask> cleanup) => _cleanup.Push(cleanup);
+
+    public async ValueTask DisposeAsync()
+    {
+        while (_cleanup.TryPop(out var cleanup)) await cleanup();
+    }
+
+    /// <summary>Waits until <paramref name="condition"/> holds (generous: the machine is shared).</summary>
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, TimeSpan? within = null, string? what = null)
+    {
+        var until = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(15));
+        while (DateTime.UtcNow < until)
+        {
+            if (await condition()) return;
+            await Task.Delay(25);
+        }
+        if (!await condition()) throw new TimeoutException($"not reached in time: {what ?? "condition"}");
+    }
+
+    public static Task EventuallyAsync(Func<bool> condition, TimeSpan? within = null, string? what = null) =>
+        EventuallyAsync(() => Task.FromResult(condition()), within, what);
+
+    public static Dictionary<string, object?> Args(params (string Key, object? Value)[] pairs) =>
+        pairs.ToDictionary(p => p.Key, p => p.Value);
+}
