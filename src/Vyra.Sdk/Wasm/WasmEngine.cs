@@ -33,6 +33,40 @@ internal sealed class WasmEngine
 
     public Engine Engine { get; }
 
+    // One linker per set of import signatures (and WASI on or off), shared by every instance that needs that set.
+    private readonly ConcurrentDictionary<string, Linker> _linkers = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The shared linker for a module's imports. Its host functions are defined once; each call finds the calling
+    /// instance in the store's data and runs that instance's handler, so runtimes with different hosts but the same
+    /// import signatures share one linker. Linkers are only read after they are built, which Wasmtime allows concurrently.
+    /// </summary>
+    public Linker LinkerFor(IReadOnlyList<ResolvedImport> imports, bool wasi)
+    {
+        var key = (wasi ? "wasi|" : "|") + string.Join("|", imports.Select(i => $"{i.ModuleName}.{i.Definition.Name}{i.Definition.WasmSignatureText}"));
+        return _linkers.GetOrAdd(key, _ => BuildLinker(imports, wasi));
+    }
+
+    private Linker BuildLinker(IReadOnlyList<ResolvedImport> imports, bool wasi)
+    {
+        var linker = new Linker(Engine);
+        if (wasi) linker.DefineWasi();
+        for (var i = 0; i < imports.Count; i++)
+        {
+            var index = i;
+            var import = imports[i];
+            linker.DefineFunction(import.ModuleName, import.Definition.Name,
+                (Caller caller, ReadOnlySpan<ValueBox> arguments, Span<ValueBox> results) =>
+                {
+                    var instance = (WasmInstance)caller.GetData()!;
+                    var definition = instance.Contract.Imports[index].Definition;
+                    definition.Handler(new HostCall(instance.PluginId, instance, caller, definition, arguments, results));
+                },
+                import.Definition.WasmParameters, import.Definition.WasmResults);
+        }
+        return linker;
+    }
+
     public EpochTicker Ticker { get; }
 
     public bool FuelEnabled { get; }

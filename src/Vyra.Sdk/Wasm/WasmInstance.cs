@@ -28,25 +28,14 @@ internal sealed class WasmInstance : IDisposable
         _pluginId = pluginId;
         _fuelBudget = engine.FuelEnabled ? limits.Fuel : null;
         _memoryLimit = limits.MemoryBytes;
-        Store = new Store(engine.Engine);
+        // The store's data is this instance: the engine-wide linker's host functions find their handler through it.
+        Store = new Store(engine.Engine, this);
         try
         {
             if (limits.MemoryBytes is { } bytes) Store.SetLimits(memorySize: bytes);
             Guard = new CallGuard(Store, limits.Timeout, engine.FuelEnabled ? limits.Fuel : null);
-            using var linker = new Linker(engine.Engine);
-            if (wasi is not null)
-            {
-                linker.DefineWasi();
-                Store.SetWasiConfiguration(wasi.ToConfiguration());
-            }
-            foreach (var import in contract.Imports)
-            {
-                var definition = import.Definition;
-                linker.DefineFunction(import.ModuleName, definition.Name,
-                    (Caller caller, ReadOnlySpan<ValueBox> arguments, Span<ValueBox> results) =>
-                        definition.Handler(new HostCall(pluginId, this, caller, definition, arguments, results)),
-                    definition.WasmParameters, definition.WasmResults);
-            }
+            if (wasi is not null) Store.SetWasiConfiguration(wasi.ToConfiguration());
+            var linker = engine.LinkerFor(contract.Imports, wasi is not null);
             // The start function and _initialize run under the same timeout and fuel as a call.
             Guard.Arm(CancellationToken.None);
             try
@@ -73,6 +62,8 @@ internal sealed class WasmInstance : IDisposable
     }
 
     public ModuleContract Contract { get; }
+
+    public string PluginId => _pluginId;
 
     public Store Store { get; }
 
