@@ -81,6 +81,8 @@ public static partial class ManifestReader
     /// </summary>
     internal static PluginManifest Parse(ReadOnlySpan<byte> utf8Json, string sourcePath, Func<string, int?>? lineOf, bool upstream)
     {
+        // Editors on Windows like to start files with a UTF-8 byte order mark; it is not part of the JSON.
+        if (utf8Json.StartsWith("\uFEFF"u8)) utf8Json = utf8Json[3..];
         var bytes = utf8Json.ToArray();
         CheckUtf8(bytes, sourcePath);
         ManifestDocument? doc;

@@ -141,6 +141,12 @@ public class ManifestReaderTests
     }
 
     [Fact]
+    public void A_byte_order_mark_is_accepted()
+    {
+        Assert.Equal("bom", ManifestReader.Parse([0xEF, 0xBB, 0xBF, .. """{"id":"bom"}"""u8]).Id);
+    }
+
+    [Fact]
     public void Dotted_ids_are_allowed()
     {
         Assert.Equal("vyra.counter-widget", Parse("""{"id":"vyra.counter-widget"}""").Id);
