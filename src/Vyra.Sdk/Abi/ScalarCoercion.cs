@@ -140,9 +140,14 @@ public static class ScalarCoercion
     {
         var s = text.AsSpan().Trim();
         var digits = StripSignAndUnderscores(s, out var negative);
-        if (digits is null || digits.Length == 0 || !digits.All(char.IsAsciiDigit))
+        if (digits is null || digits.Length == 0 || !digits.All(char.IsDigit))
         {
             throw new FormatException($"invalid literal for int() with base 10: '{text}'");
+        }
+        // Python accepts every Unicode decimal digit ("١٢٣" is 123); BigInteger wants ASCII.
+        if (!digits.All(char.IsAsciiDigit))
+        {
+            digits = string.Concat(digits.Select(c => (char)('0' + CharUnicodeInfo.GetDecimalDigitValue(c))));
         }
         var value = BigInteger.Parse(digits, NumberStyles.None, CultureInfo.InvariantCulture);
         return negative ? -value : value;
@@ -180,7 +185,7 @@ public static class ScalarCoercion
         if (s.IndexOf('_') < 0) return s.ToString();
         for (var i = 0; i < s.Length; i++)
         {
-            if (s[i] == '_' && (i == 0 || i == s.Length - 1 || !char.IsAsciiDigit(s[i - 1]) || !char.IsAsciiDigit(s[i + 1]))) return null;
+            if (s[i] == '_' && (i == 0 || i == s.Length - 1 || !char.IsDigit(s[i - 1]) || !char.IsDigit(s[i + 1]))) return null;
         }
         return s.ToString().Replace("_", "", StringComparison.Ordinal);
     }

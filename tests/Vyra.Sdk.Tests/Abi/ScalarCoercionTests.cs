@@ -18,6 +18,8 @@ public class ScalarCoercionTests
         { "-7", -7 },
         { "1_000", 1000 },
         { "007", 7 },
+        { "١٢٣", 123 },     // Arabic-Indic digits: Python's int() takes any Unicode decimal digit
+        { " １２ ", 12 },    // full-width digits
         { 2.9, 2 },
         { -2.9, -2 },
         { 2.9f, 2 },
