@@ -14,7 +14,14 @@ public sealed class PluginCatalog
 {
     private static readonly string[] ModuleNames = ["logic.wasm", "logic.wat"];
 
-    private PluginCatalog(IReadOnlyList<CatalogEntry> entries) => Entries = entries;
+    // The modules compiled while validating: held here so creating a runtime from the catalog reuses them.
+    private readonly List<Wasmtime.Module> _compiled;
+
+    private PluginCatalog(IReadOnlyList<CatalogEntry> entries, List<Wasmtime.Module> compiled)
+    {
+        Entries = entries;
+        _compiled = compiled;
+    }
 
     /// <summary>Every plugin version found, valid or not, sorted by id then version.</summary>
     public IReadOnlyList<CatalogEntry> Entries { get; }
@@ -28,6 +35,7 @@ public sealed class PluginCatalog
         logger ??= NullLogger.Instance;
         var imports = HostImportRegistry.For(host ?? new NullHostFunctions(logger), logger);
         var entries = new List<CatalogEntry>();
+        var compiled = new List<Wasmtime.Module>();
         foreach (var pool in pools)
         {
             if (!System.IO.Directory.Exists(pool))
@@ -39,12 +47,12 @@ public sealed class PluginCatalog
             {
                 foreach (var versionDir in System.IO.Directory.EnumerateDirectories(idDir))
                 {
-                    entries.Add(Inspect(Path.GetFileName(idDir), Path.GetFileName(versionDir), versionDir, imports));
+                    entries.Add(Inspect(Path.GetFileName(idDir), Path.GetFileName(versionDir), versionDir, imports, compiled));
                 }
             }
         }
         entries.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id) is var c and not 0 ? c : Compare(a, b));
-        return new PluginCatalog(entries);
+        return new PluginCatalog(entries, compiled);
     }
 
     /// <summary>Scans the pools (convenience overload).</summary>
@@ -81,7 +89,7 @@ public sealed class PluginCatalog
         return string.CompareOrdinal(a.Version, b.Version);
     }
 
-    private static CatalogEntry Inspect(string id, string version, string directory, HostImportRegistry imports)
+    private static CatalogEntry Inspect(string id, string version, string directory, HostImportRegistry imports, List<Wasmtime.Module> compiled)
     {
         var problems = new List<string>();
         PluginManifest? manifest = null;
@@ -112,6 +120,7 @@ public sealed class PluginCatalog
             try
             {
                 var module = WasmEngine.For(fuel: false).LoadModule(modulePath, cacheDirectory: null, out _);
+                compiled.Add(module);
                 ModuleContract.Check(manifest, module, modulePath, imports);
             }
             catch (PluginLoadException ex)

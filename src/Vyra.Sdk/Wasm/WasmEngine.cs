@@ -6,7 +6,7 @@ namespace Vyra.Plugin;
 
 /// <summary>
 /// A shared Wasmtime <see cref="Engine"/> per configuration (fuel metering on or off; epoch interruption always on),
-/// its epoch ticker, and the modules compiled on it, cached by the sha256 of their bytes. Engines live for the
+/// its epoch ticker, and the modules compiled on it, shared by the sha256 of their bytes while anything uses them. Engines live for the
 /// process: they are thread-safe and every runtime with the same configuration reuses one.
 /// </summary>
 internal sealed class WasmEngine
@@ -14,7 +14,10 @@ internal sealed class WasmEngine
     private static readonly WasmEngine Metered = new(fuel: true);
     private static readonly WasmEngine Unmetered = new(fuel: false);
 
-    private readonly ConcurrentDictionary<string, Lazy<Module>> _modules = new(StringComparer.Ordinal);
+    // Compiled modules by content key, held weakly: runtimes (and catalog entries) hold the strong references, so a module
+    // stays shared while anything uses it — across stop and start too — and is freed once nothing does.
+    private readonly ConcurrentDictionary<string, WeakReference<Module>> _modules = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, object> _compiling = new(StringComparer.Ordinal);
 
     // Path → content key while the file is unchanged, so a restart does not re-read and re-hash the module.
     private readonly ConcurrentDictionary<string, (FileStamp Stamp, string Key)> _keysByPath = new(StringComparer.Ordinal);
@@ -78,12 +81,9 @@ internal sealed class WasmEngine
     public Module LoadModule(string path, string? cacheDirectory, out ModuleSource source)
     {
         var stamp = FileStamp.Of(path);
-        if (_keysByPath.TryGetValue(path, out var known) && known.Stamp == stamp && stamp != FileStamp.None
-            && _modules.TryGetValue(known.Key, out var compiled) && compiled.IsValueCreated)
+        if (_keysByPath.TryGetValue(path, out var known) && known.Stamp == stamp && stamp != FileStamp.None && Cached(known.Key) is { } hit)
         {
-            source = ModuleSource.MemoryCache;
-            VyraTelemetry.CacheHits.Add(1, new KeyValuePair<string, object?>(VyraTelemetry.CacheTag, "memory"));
-            return compiled.Value;
+            return Hit(hit, out source);
         }
         byte[] bytes;
         try
@@ -96,21 +96,34 @@ internal sealed class WasmEngine
         }
         var key = Convert.ToHexString(SHA256.HashData(bytes)) + (ModuleFile.IsText(path) ? ".wat" : ".wasm");
         _keysByPath[path] = (stamp, key);
-        var loadedFrom = ModuleSource.MemoryCache;
-        var lazy = _modules.GetOrAdd(key, _ => new Lazy<Module>(() => LoadOrCompile(path, bytes, key, cacheDirectory, out loadedFrom)));
-        try
+        if (Cached(key) is { } same) return Hit(same, out source);
+        // One compile per module at a time; different modules compile in parallel. A failed compile caches nothing.
+        lock (_compiling.GetOrAdd(key, static _ => new object()))
         {
-            var module = lazy.Value;
-            source = loadedFrom;
+            if (Cached(key) is { } raced) return Hit(raced, out source);
+            var module = LoadOrCompile(path, bytes, key, cacheDirectory, out source);
+            PruneCollected();
+            _modules[key] = new WeakReference<Module>(module);
             if (source == ModuleSource.Compiled) VyraTelemetry.CacheMisses.Add(1);
-            else VyraTelemetry.CacheHits.Add(1, new KeyValuePair<string, object?>(VyraTelemetry.CacheTag, source == ModuleSource.DiskCache ? "disk" : "memory"));
+            else VyraTelemetry.CacheHits.Add(1, new KeyValuePair<string, object?>(VyraTelemetry.CacheTag, "disk"));
             return module;
         }
-        catch
+    }
+
+    private Module? Cached(string key) => _modules.TryGetValue(key, out var weak) && weak.TryGetTarget(out var module) ? module : null;
+
+    private static Module Hit(Module module, out ModuleSource source)
+    {
+        source = ModuleSource.MemoryCache;
+        VyraTelemetry.CacheHits.Add(1, new KeyValuePair<string, object?>(VyraTelemetry.CacheTag, "memory"));
+        return module;
+    }
+
+    private void PruneCollected()
+    {
+        foreach (var (key, weak) in _modules)
         {
-            // A module that failed to compile is not cached: the next start reports the error afresh.
-            _modules.TryRemove(new KeyValuePair<string, Lazy<Module>>(key, lazy));
-            throw;
+            if (!weak.TryGetTarget(out _)) _modules.TryRemove(new KeyValuePair<string, WeakReference<Module>>(key, weak));
         }
     }
 

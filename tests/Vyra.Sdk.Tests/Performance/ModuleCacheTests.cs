@@ -35,6 +35,29 @@ public class ModuleCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task A_module_nothing_uses_any_more_is_freed()
+    {
+        using var plugin = UniquePlugin();
+        await StartAndDispose(plugin.ModulePath);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        await using var again = new WasmRuntime("cached", plugin.ModulePath);
+        await again.StartAsync();
+        Assert.Equal(ModuleSource.Compiled, again.ModuleSource);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static async Task StartAndDispose(string path)
+    {
+        await using var runtime = new WasmRuntime("cached", path);
+        await runtime.StartAsync();
+        await runtime.StopAsync();
+        await runtime.StartAsync(); // a restart reuses the module the runtime holds
+        Assert.Equal(ModuleSource.MemoryCache, runtime.ModuleSource);
+    }
+
+    [Fact]
     public async Task A_compiled_module_is_written_to_disk_and_a_fresh_engine_reads_it_back()
     {
         using var plugin = UniquePlugin();
