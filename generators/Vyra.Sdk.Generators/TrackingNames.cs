@@ -3,8 +3,14 @@ namespace Vyra.Sdk.Generators;
 /// <summary>Names of the pipeline steps, for caching tests (<c>WithTrackingName</c>).</summary>
 public static class TrackingNames
 {
-    /// <summary>The <c>metadata.json</c> additional files.</summary>
+    /// <summary>The <c>metadata.json</c> and <c>manifest.yaml</c> additional files.</summary>
     public const string ManifestFiles = nameof(ManifestFiles);
+
+    /// <summary>Folders holding a <c>manifest.yaml</c> (their <c>metadata.json</c> gets no proxy).</summary>
+    public const string YamlFolders = nameof(YamlFolders);
+
+    /// <summary>Export disagreements between a folder's <c>manifest.yaml</c> and <c>metadata.json</c>.</summary>
+    public const string ManifestAgreement = nameof(ManifestAgreement);
 
     /// <summary>Each manifest parsed, with its diagnostics (changes when any text moves).</summary>
     public const string ParsedManifests = nameof(ParsedManifests);

@@ -15,7 +15,8 @@ using Vyra.Sdk.Generators.Parsing;
 namespace Vyra.Sdk.Generators;
 
 /// <summary>
-/// Typed plugin proxies from each <c>metadata.json</c> (AdditionalFiles) and wasm import bindings for
+/// Typed plugin proxies from each <c>metadata.json</c> or upstream <c>manifest.yaml</c> (AdditionalFiles; a folder with
+/// both is generated from <c>manifest.yaml</c>, as the kernel reads it) and wasm import bindings for
 /// <c>partial</c> <c>BaseHostFunctions</c> subclasses. Pipeline: input → pure parse into equatable models → emit.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
@@ -23,6 +24,9 @@ public sealed class VyraGenerator : IIncrementalGenerator
 {
     /// <summary>The manifest file name the generator picks up.</summary>
     public const string ManifestFileName = "metadata.json";
+
+    /// <summary>Upstream VYRA's manifest file name, also picked up.</summary>
+    public const string YamlManifestFileName = ManifestParser.YamlFileName;
 
     /// <summary>MSBuild property: the namespace of generated proxies (default <c>$(RootNamespace).Plugins</c>).</summary>
     public const string NamespaceProperty = "build_property.VyraPluginNamespace";
@@ -34,8 +38,17 @@ public sealed class VyraGenerator : IIncrementalGenerator
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
         var files = context.AdditionalTextsProvider
-            .Where(static text => string.Equals(Path.GetFileName(text.Path), ManifestFileName, StringComparison.OrdinalIgnoreCase))
+            .Where(static text => string.Equals(Path.GetFileName(text.Path), ManifestFileName, StringComparison.OrdinalIgnoreCase)
+                || ManifestParser.IsYaml(text.Path))
             .WithTrackingName(TrackingNames.ManifestFiles);
+
+        // Folders that have a manifest.yaml: their metadata.json is still checked but gets no proxy of its own.
+        var yamlFolders = files
+            .Where(static text => ManifestParser.IsYaml(text.Path))
+            .Select(static (text, _) => FolderOf(text.Path))
+            .Collect()
+            .Select(static (folders, _) => folders.Distinct(StringComparer.Ordinal).OrderBy(f => f, StringComparer.Ordinal).ToEquatableArray())
+            .WithTrackingName(TrackingNames.YamlFolders);
 
         var parsed = files
             .Combine(context.AnalyzerConfigOptionsProvider)
@@ -60,13 +73,19 @@ public sealed class VyraGenerator : IIncrementalGenerator
                 {
                     // A bug of ours must be visible at the manifest, never a silently missing proxy.
                     var failure = DiagnosticInfo.Create(VyraDiagnostics.GeneratorFailure, new LocationInfo(file.Path, default, default), file.Path, ex.GetType().Name + ": " + ex.Message);
-                    return new ManifestParseResult(file.Path, null, null, new[] { failure }.ToEquatableArray());
+                    return new ManifestParseResult(file.Path, null, null, new[] { failure }.ToEquatableArray(), EquatableArray<ExportShape>.Empty);
                 }
             })
             .WithTrackingName(TrackingNames.ParsedManifests);
 
         var specs = parsed
-            .Select(static (result, _) => result.Spec)
+            .Combine(yamlFolders)
+            .Select(static (input, _) =>
+            {
+                var (result, folders) = input;
+                if (result.Spec is { } spec && !ManifestParser.IsYaml(spec.FilePath) && folders.Contains(FolderOf(spec.FilePath))) return null;
+                return result.Spec;
+            })
             .WithTrackingName(TrackingNames.PluginSpecs);
 
         var winners = specs
@@ -103,6 +122,17 @@ public sealed class VyraGenerator : IIncrementalGenerator
             .Select(static (input, _) => WithCollisions(input.Left, input.Right))
             .WithTrackingName(TrackingNames.ManifestDiagnostics);
 
+        // The kernel refuses a folder whose manifest.yaml and metadata.json disagree on exports: say so at build time.
+        var disagreements = parsed
+            .Select(static (result, _) => new ManifestShapes(result.FilePath, ManifestParser.IsYaml(result.FilePath), result.Shapes))
+            .Collect()
+            .Select(static (all, _) => Disagreements(all))
+            .WithTrackingName(TrackingNames.ManifestAgreement);
+        context.RegisterSourceOutput(disagreements, static (spc, list) =>
+        {
+            foreach (var diagnostic in list) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
+        });
+
         context.RegisterSourceOutput(sources, static (spc, file) =>
         {
             if (file is not null) spc.AddSource(file.HintName, file.Text);
@@ -129,6 +159,46 @@ public sealed class VyraGenerator : IIncrementalGenerator
             if (file is not null) spc.AddSource(file.HintName, file.Text);
         });
     }
+
+    private static string FolderOf(string path) => Path.GetDirectoryName(path) ?? "";
+
+    /// <summary>For each folder with both manifests, the first export they disagree on (the kernel's comparison).</summary>
+    private static EquatableArray<DiagnosticInfo> Disagreements(ImmutableArray<ManifestShapes> all)
+    {
+        var result = new List<DiagnosticInfo>();
+        var byFolder = all.GroupBy(m => FolderOf(m.FilePath), StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal);
+        foreach (var folder in byFolder)
+        {
+            var yaml = folder.FirstOrDefault(m => m.IsYaml);
+            var json = folder.FirstOrDefault(m => !m.IsYaml);
+            if (yaml is null || json is null) continue;
+            if (Disagreement(yaml, json) is { } problem)
+            {
+                result.Add(DiagnosticInfo.Create(VyraDiagnostics.ManifestsDisagree, problem.Location, YamlManifestFileName, ManifestFileName, problem.Message));
+            }
+        }
+        return result.ToEquatableArray();
+    }
+
+    private static (string Message, LocationInfo Location)? Disagreement(ManifestShapes yaml, ManifestShapes json)
+    {
+        foreach (var export in yaml.Exports)
+        {
+            var other = json.Exports.FirstOrDefault(e => e.Name == export.Name);
+            if (other is null) return ($"export '{export.Name}' is only in {YamlManifestFileName}", export.Location);
+            if (export.Args is not null && other.Args is not null && export.Args != other.Args)
+                return ($"export '{export.Name}' has different argument types ({Types(export.Args)} against {Types(other.Args)})", export.Location);
+            if (export.Returns is not null && other.Returns is not null && export.Returns != other.Returns)
+                return ($"export '{export.Name}' has different return types ({Types(export.Returns)} against {Types(other.Returns)})", export.Location);
+        }
+        foreach (var export in json.Exports)
+        {
+            if (!yaml.Exports.Any(e => e.Name == export.Name)) return ($"export '{export.Name}' is only in {ManifestFileName}", export.Location);
+        }
+        return null;
+    }
+
+    private static string Types(string list) => list.Length == 0 ? "none" : list;
 
     private static GeneratorOptions ReadOptions(AnalyzerConfigOptions options)
     {

@@ -34,7 +34,7 @@ count=0
 for dir in "$here"/*/*/; do
   dir="${dir%/}"
   rel="${dir#"$here"/}"
-  [ -f "$dir/metadata.json" ] || continue
+  [ -f "$dir/metadata.json" ] || [ -f "$dir/manifest.yaml" ] || continue
   if [ -x "$dir/build.sh" ] || [ -f "$dir/build.sh" ]; then
     count=$((count + 1))
     if [ "$mode" = check ]; then

@@ -9,7 +9,7 @@ namespace Vyra.Sdk.Generators.Tests;
 /// </summary>
 public class GoldenFileTests
 {
-    public static TheoryData<string> Scenarios() => ["counter-widget", "math-kit", "text-tools", "host-calc", "tricky-names", "host-bindings"];
+    public static TheoryData<string> Scenarios() => ["counter-widget", "math-kit", "text-tools", "host-calc", "tricky-names", "host-bindings", "yaml-counter", "yaml-upstream"];
 
     [Theory]
     [MemberData(nameof(Scenarios))]
@@ -41,9 +41,11 @@ public class GoldenFileTests
     {
         var sample = Repo.Path("samples", "plugins", scenario, "1.0.0", "metadata.json");
         if (File.Exists(sample)) return ([Repo.SampleManifest(sample)], []);
+        var yamlSample = Repo.Path("samples", "plugins", scenario, "1.0.0", "manifest.yaml");
+        if (File.Exists(yamlSample)) return ([Repo.SampleManifest(yamlSample)], []);
         var folder = Repo.Path("tests", "Vyra.Sdk.Generators.Tests", "Inputs", scenario);
-        var manifests = Directory.GetFiles(folder, "metadata.json")
-            .Select(f => (AdditionalText)new InMemoryAdditionalText($"/inputs/{scenario}/metadata.json", File.ReadAllText(f)))
+        var manifests = Directory.GetFiles(folder, "metadata.json").Concat(Directory.GetFiles(folder, "manifest.yaml"))
+            .Select(f => (AdditionalText)new InMemoryAdditionalText($"/inputs/{scenario}/{Path.GetFileName(f)}", File.ReadAllText(f)))
             .ToArray();
         var sources = Directory.GetFiles(folder, "*.cs").Order(StringComparer.Ordinal).Select(File.ReadAllText).ToArray();
         return (manifests, sources);

@@ -101,8 +101,11 @@ internal static class Repo
 
     public static string Path(params string[] parts) => System.IO.Path.Combine([Root, .. parts]);
 
+    /// <summary>Every sample plugin's manifest: metadata.json, or manifest.yaml for plugins in upstream's format.</summary>
     public static IEnumerable<string> SampleManifests() =>
-        Directory.GetFiles(Path("samples", "plugins"), "metadata.json", SearchOption.AllDirectories).OrderBy(p => p, StringComparer.Ordinal);
+        Directory.GetFiles(Path("samples", "plugins"), "metadata.json", SearchOption.AllDirectories)
+            .Concat(Directory.GetFiles(Path("samples", "plugins"), "manifest.yaml", SearchOption.AllDirectories))
+            .OrderBy(p => p, StringComparer.Ordinal);
 
     /// <summary>A sample manifest as the generator would see it, under a machine-independent path.</summary>
     public static AdditionalText SampleManifest(string file)

@@ -61,6 +61,21 @@ internal static class VyraDiagnostics
         "VYRA012", "Unexpected generator failure", "The Vyra generator failed on {0}: {1}",
         "Vyra.Generator", DiagnosticSeverity.Error, isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor InvalidYaml = new(
+        "VYRA013", "manifest.yaml is not valid or uses unsupported YAML", "{0}",
+        Manifest, DiagnosticSeverity.Error, isEnabledByDefault: true,
+        description: "The generator reads the YAML subset VYRA manifests use: block and flow mappings and sequences, plain and quoted scalars, | and > block scalars, comments, one document. Anchors, aliases, tags, complex keys and multi-line plain or quoted scalars are not supported.");
+
+    public static readonly DiagnosticDescriptor FrontendOnly = new(
+        "VYRA014", "Frontend-only plugin gets no proxy",
+        "Plugin '{0}' has no entry_points.backend in its manifest.yaml (a frontend-only plugin): nothing runs here, so no proxy is generated",
+        Manifest, DiagnosticSeverity.Warning, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor ManifestsDisagree = new(
+        "VYRA015", "manifest.yaml and metadata.json disagree",
+        "{0} and {1} in one plugin folder disagree: {2}; the runtime refuses to start such a plugin (the proxy follows manifest.yaml)",
+        Manifest, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
     public static DiagnosticDescriptor ById(string id) => id switch
     {
         "VYRA001" => InvalidJson,
@@ -74,6 +89,9 @@ internal static class VyraDiagnostics
         "VYRA009" => LegacyExport,
         "VYRA010" => InvalidField,
         "VYRA011" => DuplicatePluginClass,
+        "VYRA013" => InvalidYaml,
+        "VYRA014" => FrontendOnly,
+        "VYRA015" => ManifestsDisagree,
         _ => GeneratorFailure,
     };
 }

@@ -45,8 +45,17 @@ internal sealed record StateFieldSpec(string Key, string PropertyName, AbiType T
 /// <summary>A host import the manifest declares with a signature: a method of the host interface.</summary>
 internal sealed record ImportSpec(string Name, EquatableArray<ParameterSpec> Parameters, EquatableArray<AbiType> Returns);
 
-/// <summary>The result of parsing one manifest: the spec (null when unusable) and its problems, with locations.</summary>
-internal sealed record ManifestParseResult(string FilePath, PluginSpec? Spec, LocationInfo? IdLocation, EquatableArray<DiagnosticInfo> Diagnostics);
+/// <summary>
+/// The result of parsing one manifest: the spec (null when unusable), its problems with locations, and the shape of
+/// each export (for the check that a folder's manifest.yaml and metadata.json agree).
+/// </summary>
+internal sealed record ManifestParseResult(string FilePath, PluginSpec? Spec, LocationInfo? IdLocation, EquatableArray<DiagnosticInfo> Diagnostics, EquatableArray<ExportShape> Shapes);
+
+/// <summary>One declared export as the kernel compares two manifests: argument and return types (null: not declared).</summary>
+internal sealed record ExportShape(string Name, string? Args, string? Returns, LocationInfo Location);
+
+/// <summary>The export shapes of one manifest file, for the cross-file agreement check.</summary>
+internal sealed record ManifestShapes(string FilePath, bool IsYaml, EquatableArray<ExportShape> Exports);
 
 /// <summary>The facts the cross-plugin class-name check needs about one plugin.</summary>
 internal sealed record ClassClaim(string ClassName, string FilePath, string? Version);

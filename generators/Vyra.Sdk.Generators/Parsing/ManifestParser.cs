@@ -10,12 +10,15 @@ using Vyra.Sdk.Generators.Diagnostics;
 using Vyra.Sdk.Generators.Json;
 using Vyra.Sdk.Generators.Model;
 using Vyra.Sdk.Generators.Naming;
+using Vyra.Sdk.Generators.Yaml;
 
 namespace Vyra.Sdk.Generators.Parsing;
 
 /// <summary>
-/// Turns one <c>metadata.json</c> into a <see cref="PluginSpec"/> and its diagnostics. Pure: the same text and options
-/// always give an equal result. Follows the kernel's manifest rules (DESIGN §2) and reports each problem at its place.
+/// Turns one <c>metadata.json</c> or upstream <c>manifest.yaml</c> into a <see cref="PluginSpec"/> and its diagnostics.
+/// Pure: the same text and options always give an equal result. Follows the kernel's manifest rules (DESIGN §2; for
+/// YAML also the upstream schema's: required name, version and scope, argument types i32/i64/f32/f64) and reports each
+/// problem at its place in the file it came from.
 /// </summary>
 internal sealed class ManifestParser
 {
@@ -42,8 +45,13 @@ internal sealed class ManifestParser
         "MemberwiseClone", "Finalize", "ReferenceEquals", "Clone",
     };
 
+    /// <summary>Upstream's manifest file name.</summary>
+    public const string YamlFileName = "manifest.yaml";
+
     private readonly string _path;
     private readonly SourceText _text;
+    private readonly bool _yaml;
+    private readonly List<ExportShape> _shapes = new();
     private readonly List<DiagnosticInfo> _diagnostics = new();
     private readonly CancellationToken _cancellationToken;
 
@@ -52,7 +60,12 @@ internal sealed class ManifestParser
         _path = path;
         _text = text;
         _cancellationToken = cancellationToken;
+        _yaml = IsYaml(path);
     }
+
+    /// <summary>True for an upstream <c>manifest.yaml</c> (by file name).</summary>
+    public static bool IsYaml(string path) =>
+        string.Equals(System.IO.Path.GetFileName(path), YamlFileName, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Parses <paramref name="text"/> (null: the file could not be read).</summary>
     /// <param name="classNameOverride">The <c>VyraClassName</c> item metadata, when set.</param>
@@ -61,7 +74,7 @@ internal sealed class ManifestParser
         if (text is null)
         {
             var diagnostic = DiagnosticInfo.Create(VyraDiagnostics.InvalidField, new LocationInfo(path, default, default), "The manifest could not be read");
-            return new ManifestParseResult(path, null, null, new[] { diagnostic }.ToEquatableArray());
+            return new ManifestParseResult(path, null, null, new[] { diagnostic }.ToEquatableArray(), EquatableArray<ExportShape>.Empty);
         }
         return new ManifestParser(path, text, cancellationToken).Run(classNameOverride);
     }
@@ -71,19 +84,23 @@ internal sealed class ManifestParser
         JsonValue root;
         try
         {
-            root = JsonReader.Parse(_text.ToString());
+            root = _yaml ? YamlReader.Parse(_text.ToString()) : JsonReader.Parse(_text.ToString());
         }
         catch (JsonSyntaxException ex)
         {
-            var position = Math.Min(ex.Position, _text.Length);
-            var span = new TextSpan(position, position < _text.Length ? 1 : 0);
-            Report(VyraDiagnostics.InvalidJson, span, ex.Message);
+            Report(VyraDiagnostics.InvalidJson, SpanAt(ex.Position), ex.Message);
+            return Result(null, null);
+        }
+        catch (YamlSyntaxException ex)
+        {
+            Report(VyraDiagnostics.InvalidYaml, SpanAt(ex.Position), (ex.Unsupported ? "unsupported YAML: " : "invalid YAML: ") + ex.Message);
             return Result(null, null);
         }
         _cancellationToken.ThrowIfCancellationRequested();
         if (root.Kind != JsonKind.Object)
         {
-            Report(VyraDiagnostics.InvalidJson, root.Span, $"the manifest must be a JSON object, not {root.Describe()}");
+            if (_yaml) Report(VyraDiagnostics.InvalidYaml, root.Span.Length == 0 ? SpanAt(root.Span.Start) : root.Span, $"the manifest must be a YAML mapping, not {root.Describe()}");
+            else Report(VyraDiagnostics.InvalidJson, root.Span, $"the manifest must be a JSON object, not {root.Describe()}");
             return Result(null, null);
         }
 
@@ -103,6 +120,17 @@ internal sealed class ManifestParser
         }
 
         var version = ReadVersion(root["version"]);
+        var backend = root["entry_points"] is { Kind: JsonKind.Object } entryPoints && entryPoints["backend"] is { Kind: JsonKind.Object } b ? b : null;
+        if (_yaml)
+        {
+            // The upstream schema requires these; metadata.json (VYRA's older format) never did.
+            foreach (var field in new[] { "name", "version", "scope" })
+            {
+                var value = root[field];
+                if (value is null || value.IsNull) Report(VyraDiagnostics.InvalidField, root.Property(field)?.NameSpan ?? KeyOrRoot(root), $"required field '{field}' is missing (the upstream schema requires id, name, version and scope)");
+                else if (field != "version" && (value.AsString() is not { } text || text.Trim().Length == 0)) Report(VyraDiagnostics.InvalidField, value.Span, $"'{field}' must be a non-empty string, got {value.Describe()}");
+            }
+        }
         var baseName = Identifiers.ToPascalCase(id);
         var className = baseName + "Plugin";
         if (classNameOverride is { Length: > 0 } custom)
@@ -120,7 +148,15 @@ internal sealed class ManifestParser
             }
         }
 
-        var exports = ReadExports(root["exports"], className);
+        // VYRA's metadata.json keeps exports at the top; upstream under entry_points.backend.exports (as the kernel reads).
+        var exportsValue = root["exports"] is { IsNull: false } top ? top : backend?["exports"];
+        var exports = ReadExports(exportsValue, className);
+        if (_yaml && backend is null)
+        {
+            // The kernel refuses to run a plugin whose manifest.yaml has no backend: a proxy would only ever fail.
+            Report(VyraDiagnostics.FrontendOnly, idProperty.Value.Span, id);
+            return Result(null, idLocation);
+        }
         var state = ReadState(root["initial_state"], baseName + "State");
         var imports = ReadImports(root["imports"]);
         var spec = new PluginSpec(
@@ -138,7 +174,17 @@ internal sealed class ManifestParser
     }
 
     private ManifestParseResult Result(PluginSpec? spec, LocationInfo? idLocation) =>
-        new(_path, spec, idLocation, _diagnostics.ToEquatableArray());
+        new(_path, spec, idLocation, _diagnostics.ToEquatableArray(), _shapes.ToEquatableArray());
+
+    private TextSpan SpanAt(int position)
+    {
+        position = Math.Max(0, Math.Min(position, _text.Length));
+        return new TextSpan(position, position < _text.Length && _text[position] is not ('\n' or '\r') ? 1 : 0);
+    }
+
+    /// <summary>Where a missing field belongs: the first key of the root mapping.</summary>
+    private static TextSpan KeyOrRoot(JsonValue root) =>
+        root.Properties is { Count: > 0 } properties ? properties[0].NameSpan : new TextSpan(root.Span.Start, Math.Min(1, root.Span.Length));
 
     private string? ReadVersion(JsonValue? value)
     {
@@ -170,6 +216,7 @@ internal sealed class ManifestParser
             _cancellationToken.ThrowIfCancellationRequested();
             if (item.Kind == JsonKind.String)
             {
+                _shapes.Add(new ExportShape(item.Text!, null, null, Location(item.Span)));
                 if (!declared.Add(item.Text!)) Report(VyraDiagnostics.DuplicateExport, item.Span, item.Text!);
                 else Report(VyraDiagnostics.LegacyExport, item.Span, item.Text!);
                 continue;
@@ -190,6 +237,11 @@ internal sealed class ManifestParser
             var ok = TryReadArgs(item["args"], allowMissing: true, out var parameters);
             ok &= TryReadReturns(item["returns"], out var returns);
             if (!ok) continue;
+            _shapes.Add(new ExportShape(
+                name,
+                string.Join(",", parameters.ConvertAll(p => p.Type.ManifestName())),
+                returns is null ? null : string.Join(",", returns.ConvertAll(r => r.ManifestName())),
+                Location(nameValue!.Span)));
 
             var methodName = Identifiers.ToPascalCase(name);
             if (ProxyMembers.Contains(methodName) || ProxyMembers.Contains(methodName + "Async") || methodName == className || methodName + "Async" == className)
@@ -243,6 +295,12 @@ internal sealed class ManifestParser
             var nameValue = arg["name"];
             var name = RequireName(nameValue, arg, "Argument", "argument");
             var type = ReadType(arg["type"], arg, allowVoid: false, out var typeOk);
+            if (_yaml && typeOk && type is not (AbiType.I32 or AbiType.I64 or AbiType.F32 or AbiType.F64))
+            {
+                Report(VyraDiagnostics.InvalidField, arg["type"]!.Span,
+                    $"the upstream schema allows only i32, i64, f32, f64 as argument types, got \"{type!.Value.ManifestName()}\" (use metadata.json for Vyra.Sdk's extension types)");
+                typeOk = false;
+            }
             if (name is null || !typeOk)
             {
                 ok = false;
@@ -442,7 +500,8 @@ internal sealed class ManifestParser
                 return "global::System.Convert.FromBase64String(" + SymbolDisplay.FormatLiteral(value.Text!, quote: true) + ")";
             default:
                 if (missing) return "null";
-                var raw = _text.ToString(value!.Span);
+                // JSON text for the runtime: the file's own text for metadata.json, re-written for manifest.yaml.
+                var raw = _yaml ? JsonText.Write(value!) : _text.ToString(value!.Span);
                 return "global::System.Text.Json.Nodes.JsonNode.Parse(" + SymbolDisplay.FormatLiteral(raw, quote: true) + ")";
         }
     }
