@@ -24,4 +24,28 @@ public static class VyraRedis
     /// <summary>Connects with <see cref="Configure"/>'s options; returns even while Redis is down.</summary>
     public static async Task<ConnectionMultiplexer> ConnectAsync(string configuration, TextWriter? log = null) =>
         await ConnectionMultiplexer.ConnectAsync(Configure(configuration), log).ConfigureAwait(false);
+
+    /// <summary>
+    /// Runs <paramref name="action"/>, retrying for up to <paramref name="within"/> while the connection is still being
+    /// established (a fresh multiplexer, or one reconnecting, refuses commands at once under <see cref="BacklogPolicy.FailFast"/>).
+    /// </summary>
+    internal static async Task RetryWhileConnectingAsync(Func<Task> action, TimeSpan within, CancellationToken cancellationToken = default)
+    {
+        var until = DateTime.UtcNow + within;
+        while (true)
+        {
+            try
+            {
+                await action().ConfigureAwait(false);
+                return;
+            }
+            catch (RedisConnectionException) when (DateTime.UtcNow < until)
+            {
+                await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>How long a start waits for a connection that is still being established.</summary>
+    internal static readonly TimeSpan StartPatience = TimeSpan.FromSeconds(3);
 }

@@ -72,7 +72,7 @@ public sealed class RemotePluginRuntime : PluginRuntime
             if (_running is not null) return;
             try
             {
-                await _redis.GetSubscriber().SubscribeAsync(_replyChannel, _onMessage).ConfigureAwait(false);
+                await VyraRedis.RetryWhileConnectingAsync(() => _redis.GetSubscriber().SubscribeAsync(_replyChannel, _onMessage), VyraRedis.StartPatience, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
             {

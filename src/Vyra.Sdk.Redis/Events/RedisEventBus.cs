@@ -104,8 +104,9 @@ public sealed class RedisEventBus : IAsyncDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_queue is not null) return;
-            var queue = await _redis.GetSubscriber().SubscribeAsync(_keys.EventChannel).ConfigureAwait(false);
-            queue.OnMessage(message => Dispatch(message.Message));
+            ChannelMessageQueue? queue = null;
+            await VyraRedis.RetryWhileConnectingAsync(async () => queue = await _redis.GetSubscriber().SubscribeAsync(_keys.EventChannel).ConfigureAwait(false), VyraRedis.StartPatience, cancellationToken).ConfigureAwait(false);
+            queue!.OnMessage(message => Dispatch(message.Message));
             _queue = queue;
         }
         finally

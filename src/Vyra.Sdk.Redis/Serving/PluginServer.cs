@@ -113,8 +113,8 @@ public sealed class PluginServer : IAsyncDisposable
             foreach (var served in _served.Values)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                await EnsureGroupAsync(served).ConfigureAwait(false);
-                await subscriber.SubscribeAsync(_keys.WakeChannel(served.Runtime.PluginId), (_, _) => served.Wake.Set()).ConfigureAwait(false);
+                await VyraRedis.RetryWhileConnectingAsync(() => EnsureGroupAsync(served), VyraRedis.StartPatience, cancellationToken).ConfigureAwait(false);
+                await VyraRedis.RetryWhileConnectingAsync(() => subscriber.SubscribeAsync(_keys.WakeChannel(served.Runtime.PluginId), (_, _) => served.Wake.Set()), VyraRedis.StartPatience, cancellationToken).ConfigureAwait(false);
             }
         }
         catch
