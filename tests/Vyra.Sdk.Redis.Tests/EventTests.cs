@@ -71,34 +71,3 @@ public sealed class EventTests(RedisServerFixture redis) : IClassFixture<RedisSe
         Assert.Equal(1, await EventCount(served));
     }
 }
-
-public sealed class EventPatternTests
-{
-    [Theory]
-    [InlineData("text.*", "text.shout", true)]
-    [InlineData("text.*", "text.", true)]
-    [InlineData("text.*", "texts.shout", false)]
-    [InlineData("*", "", true)]
-    [InlineData("*", "anything", true)]
-    [InlineData("system.ping", "system.ping", true)]
-    [InlineData("system.ping", "system.pings", false)]
-    [InlineData("*.done", "math.done", true)]
-    [InlineData("*.done", "math.done.not", false)]
-    [InlineData("a*b*c", "abc", true)]
-    [InlineData("a*b*c", "axxbyyc", true)]
-    [InlineData("a*b*c", "axxcyyb", false)]
-    [InlineData("a*ab", "aab", true)]
-    [InlineData("a*ab", "ab", false)]
-    [InlineData("**x**", "x", true)]
-    [InlineData("ab*ba", "aba", false)]
-    public void Globs_match_like_the_manifest_says(string glob, string name, bool expected) =>
-        Assert.Equal(expected, EventPattern.Matches(glob, name));
-
-    [Fact]
-    public void No_globs_match_everything_and_an_empty_list_nothing()
-    {
-        Assert.True(EventPattern.MatchesAny(null, "x"));
-        Assert.False(EventPattern.MatchesAny([], "x"));
-        Assert.True(EventPattern.MatchesAny(["y", "x*"], "xz"));
-    }
-}

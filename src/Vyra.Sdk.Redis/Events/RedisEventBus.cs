@@ -125,7 +125,7 @@ public sealed class RedisEventBus : IAsyncDisposable
         }
         foreach (var subscription in _subscriptions.Keys)
         {
-            if (EventPattern.MatchesAny(subscription.Globs, pluginEvent.EventName)) subscription.Post(pluginEvent);
+            if (EventGlob.MatchesAny(subscription.Globs, pluginEvent.EventName)) subscription.Post(pluginEvent);
         }
     }
 

@@ -1,8 +1,12 @@
 namespace Vyra.Plugin;
 
-/// <summary>Matches event names against the manifest's <c>events</c> globs, where <c>*</c> stands for any run of characters.</summary>
-internal static class EventGlob
+/// <summary>
+/// Matches event names against the manifest's <c>events</c> globs, where <c>*</c> stands for any run of characters
+/// (none included) and every other character for itself. Public so every transport (local, Redis) filters alike.
+/// </summary>
+public static class EventGlob
 {
+    /// <summary>True when <paramref name="eventName"/> matches one of <paramref name="globs"/>; no globs (null) means every event.</summary>
     public static bool MatchesAny(IReadOnlyList<string>? globs, string eventName)
     {
         if (globs is null) return true;
@@ -13,6 +17,7 @@ internal static class EventGlob
         return false;
     }
 
+    /// <summary>True when <paramref name="name"/> matches <paramref name="glob"/>.</summary>
     public static bool Matches(ReadOnlySpan<char> glob, ReadOnlySpan<char> name)
     {
         // Iterative wildcard match with backtracking to the last '*': linear in practice, no recursion.
