@@ -124,7 +124,7 @@ public sealed class VyraGenerator : IIncrementalGenerator
 
         // The kernel refuses a folder whose manifest.yaml and metadata.json disagree on exports: say so at build time.
         var disagreements = parsed
-            .Select(static (result, _) => new ManifestShapes(result.FilePath, ManifestParser.IsYaml(result.FilePath), result.Shapes))
+            .Select(static (result, _) => new ManifestShapes(result.FilePath, ManifestParser.IsYaml(result.FilePath), result.Spec is not null, result.Shapes))
             .Collect()
             .Select(static (all, _) => Disagreements(all))
             .WithTrackingName(TrackingNames.ManifestAgreement);
@@ -171,7 +171,8 @@ public sealed class VyraGenerator : IIncrementalGenerator
         {
             var yaml = folder.FirstOrDefault(m => m.IsYaml);
             var json = folder.FirstOrDefault(m => !m.IsYaml);
-            if (yaml is null || json is null) continue;
+            // A manifest that could not be read is reported on its own; comparing it would only add noise.
+            if (yaml is not { Readable: true } || json is not { Readable: true }) continue;
             if (Disagreement(yaml, json) is { } problem)
             {
                 result.Add(DiagnosticInfo.Create(VyraDiagnostics.ManifestsDisagree, problem.Location, YamlManifestFileName, ManifestFileName, problem.Message));

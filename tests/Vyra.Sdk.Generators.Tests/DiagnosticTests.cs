@@ -157,7 +157,7 @@ public class DiagnosticTests
         Assert.Empty(result.GeneratedSources);
     }
 
-    private static (string Text, TextSpan Span) Unmark(string marked)
+    internal static (string Text, TextSpan Span) Unmark(string marked)
     {
         var start = marked.IndexOf('⟦');
         var end = marked.IndexOf('⟧');

@@ -55,7 +55,8 @@ internal sealed record ManifestParseResult(string FilePath, PluginSpec? Spec, Lo
 internal sealed record ExportShape(string Name, string? Args, string? Returns, LocationInfo Location);
 
 /// <summary>The export shapes of one manifest file, for the cross-file agreement check.</summary>
-internal sealed record ManifestShapes(string FilePath, bool IsYaml, EquatableArray<ExportShape> Exports);
+/// <param name="Readable">False when the manifest gave no spec (its own diagnostics say why); then it is not compared.</param>
+internal sealed record ManifestShapes(string FilePath, bool IsYaml, bool Readable, EquatableArray<ExportShape> Exports);
 
 /// <summary>The facts the cross-plugin class-name check needs about one plugin.</summary>
 internal sealed record ClassClaim(string ClassName, string FilePath, string? Version);
