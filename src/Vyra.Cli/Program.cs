@@ -11,13 +11,14 @@ internal static class Program
     public static async Task<int> Main(string[] args)
     {
         Console.OutputEncoding = new UTF8Encoding(false);
-        var root = new RootCommand("vyra: inspect, validate, call, scaffold and benchmark VYRA WebAssembly plugins. " + ExitCodes.HelpTable)
+        var root = new RootCommand("vyra: inspect, validate, call, scaffold, benchmark and convert the manifests of VYRA WebAssembly plugins. " + ExitCodes.HelpTable)
         {
             InspectCommand.Create(),
             ValidateCommand.Create(),
             CallCommand.Create(),
             NewCommand.Create(),
             BenchCommand.Create(),
+            ConvertCommand.Create(),
         };
         var parse = root.Parse(args);
         if (parse.Action is ParseErrorAction)

@@ -13,7 +13,8 @@ public sealed class ValidateTests
         Assert.Contains("✓ text-tools 1.0.0", run.Stdout);
         Assert.Contains("✗ host-calc 1.0.0", run.Stdout);
         Assert.Contains("import 'vyra.host_add' is not provided by the host", run.Stdout);
-        Assert.Contains("3 valid, 1 invalid", run.Stdout);
+        Assert.Contains("✓ yaml-counter 1.0.0", run.Stdout); // ships only manifest.yaml
+        Assert.Contains("4 valid, 1 invalid", run.Stdout);
     }
 
     [Fact]

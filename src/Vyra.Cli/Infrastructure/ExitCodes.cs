@@ -41,7 +41,7 @@ internal static class ExitCodes
 
     /// <summary>The table as it appears in <c>--help</c>.</summary>
     public const string HelpTable =
-        "Exit codes: 0 ok; 1 invalid/mismatched (inspect, validate) or failed (new, bench); 2 usage error; " +
+        "Exit codes: 0 ok; 1 invalid/mismatched (inspect, validate) or failed (new, bench, convert); 2 usage error; " +
         "3 plugin failed to load or start; call failures by kind: 4 UnknownFunction, 5 InvalidArgument, 6 Trap, 7 Timeout, " +
         "8 OutOfFuel, 9 MemoryLimit, 10 StackOverflow, 11 HostFunction, 12 Abi, 13 Cancelled, 14 NotStarted.";
 }
