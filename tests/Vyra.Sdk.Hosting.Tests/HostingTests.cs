@@ -74,7 +74,7 @@ public sealed class HostingTests
         await host.StartAsync(); // FailOnStartError is true, yet an invalid plugin nobody asked for by name does not fail the host
         var plugins = host.Services.GetRequiredService<IPluginRuntimes>();
         // host-calc imports host_add/host_lookup, which the default host functions lack: invalid, skipped.
-        Assert.Equal(["counter-widget", "math-kit", "text-tools"], plugins.Runtimes.Select(r => r.PluginId).Order().ToArray());
+        Assert.Equal(["counter-widget", "math-kit", "text-tools", "yaml-counter"], plugins.Runtimes.Select(r => r.PluginId).Order().ToArray());
         Assert.All(plugins.Runtimes, r => Assert.True(r.IsRunning));
         Assert.Contains(logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("broken") && e.Message.Contains("not started"));
         Assert.Contains(logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("host-calc"));

@@ -166,7 +166,7 @@ public sealed class WebSampleTests(WebSampleFixture web) : IClassFixture<WebSamp
     {
         var list = await Client.GetFromJsonAsync<JsonElement>("/plugins");
         var byId = list.EnumerateArray().ToDictionary(e => e.GetProperty("id").GetString()!);
-        Assert.Equal(["counter-widget", "host-calc", "math-kit", "spinner", "text-tools"], byId.Keys.Order().ToArray());
+        Assert.Equal(["counter-widget", "host-calc", "math-kit", "spinner", "text-tools", "yaml-counter"], byId.Keys.Order().ToArray());
         foreach (var plugin in byId.Values)
         {
             Assert.Equal("1.0.0", plugin.GetProperty("version").GetString());
