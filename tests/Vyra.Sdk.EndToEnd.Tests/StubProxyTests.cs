@@ -110,4 +110,24 @@ public class StubProxyTests
 
         public ValueTask<int> GetCountAsync(CancellationToken cancellationToken = default) => new(_count);
     }
+
+    private static TProxy Wrap<TProxy>(PluginRuntime runtime)
+        where TProxy : IPluginProxy<TProxy> => TProxy.FromRuntime(runtime);
+
+    [Fact]
+    public async Task Generic_code_builds_and_runs_any_proxy_through_IPluginProxy()
+    {
+        Assert.Equal("counter-widget", IdOf<CounterWidgetPlugin>());
+        var stub = new StubRuntime("counter-widget");
+        stub.RegisterHandler("get_count", (_, _) => ValueTask.FromResult<IReadOnlyDictionary<string, object?>>(new Dictionary<string, object?> { ["result"] = 7 }));
+        await using IPluginProxy proxy = Wrap<CounterWidgetPlugin>(stub);
+        Assert.Same(stub, proxy.Runtime);
+        await proxy.StartAsync();
+        Assert.Equal(7, ((CounterWidgetPlugin)proxy).GetCount());
+        await proxy.StopAsync();
+        Assert.False(stub.IsRunning);
+    }
+
+    private static string IdOf<TProxy>()
+        where TProxy : IPluginProxy<TProxy> => TProxy.PluginId;
 }

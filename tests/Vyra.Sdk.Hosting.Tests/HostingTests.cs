@@ -295,14 +295,13 @@ public sealed class HostingTests
     }
 
     [Fact]
-    public void Registration_checks_the_proxy_shape_early()
+    public void Registration_needs_no_reflection_and_adds_the_plugin_interface()
     {
+        // Only IPluginProxy types can be registered (a compile-time check); the proxy's own interface resolves to it.
         var services = new ServiceCollection();
-        var builder = services.AddVyraPlugins();
-        Assert.Throws<ArgumentException>(() => builder.AddPlugin<NotAProxy>());
-        Assert.Throws<ArgumentException>(() => builder.AddPlugin<NotAProxy>("x"));
-        Assert.Throws<ArgumentException>(() => builder.AddPlugin(_ => new NotAProxy()));
-        builder.AddPlugin(_ => new NotAProxy(), _ => PluginRuntime.Create("x", "", preferStub: true)); // a runtime selector makes it fine
+        services.AddVyraPlugins().AddPlugin<CounterWidgetPlugin>();
+        Assert.Contains(services, d => d.ServiceType == typeof(ICounterWidgetPlugin));
+        Assert.DoesNotContain(services, d => d.ServiceType == typeof(IPluginProxy));
         services.AddVyraPlugins(); // twice is harmless
         Assert.Single(services, d => d.ServiceType == typeof(IHostedService));
         Assert.Single(services, d => d.ServiceType == typeof(PluginRuntimeRegistry));
@@ -322,6 +321,4 @@ public sealed class HostingTests
         await provider.DisposeAsync();
         Assert.False(runtime.IsRunning);
     }
-
-    public sealed class NotAProxy;
 }

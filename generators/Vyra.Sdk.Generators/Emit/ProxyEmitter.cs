@@ -67,18 +67,13 @@ internal static class ProxyEmitter
         WriteDescription(w, plugin.Description);
         w.Line("/// </summary>");
         w.Line(GeneratedCode);
-        w.Open($"public partial interface {plugin.InterfaceName} : global::System.IAsyncDisposable");
-        w.Line("/// <summary>The runtime behind the proxy (Wasmtime or stub).</summary>");
-        w.Line($"{Runtime} Runtime {{ get; }}");
-        w.Line();
-        w.Line("/// <summary>Starts the plugin (idempotent).</summary>");
-        w.Line($"{ValueTask} StartAsync({Token} cancellationToken = default);");
-        w.Line();
-        w.Line("/// <summary>Stops the plugin; safe when not started.</summary>");
-        w.Line($"{ValueTask} StopAsync({Token} cancellationToken = default);");
+        // Runtime, StartAsync, StopAsync and DisposeAsync come from the kernel's IPluginProxy.
+        w.Open($"public partial interface {plugin.InterfaceName} : global::Vyra.Plugin.IPluginProxy");
+        var first = true;
         foreach (var export in plugin.Exports)
         {
-            w.Line();
+            if (!first) w.Line();
+            first = false;
             WriteExportDocs(w, export, async: false);
             w.Line($"{TypeNames.Return(export.Returns)} {export.MethodName}({Parameters(export)});");
             w.Line();
@@ -197,7 +192,7 @@ internal static class ProxyEmitter
         WriteDescription(w, plugin.Description);
         w.Line("/// </summary>");
         w.Line(GeneratedCode);
-        w.Open($"public sealed partial class {plugin.ClassName} : {plugin.InterfaceName}");
+        w.Open($"public sealed partial class {plugin.ClassName} : {plugin.InterfaceName}, global::Vyra.Plugin.IPluginProxy<{plugin.ClassName}>");
         w.Line("/// <summary>The plugin id from the manifest.</summary>");
         w.Line($"public const string PluginId = {Literal(plugin.Id)};");
         if (plugin.Version is not null)
@@ -227,6 +222,10 @@ internal static class ProxyEmitter
             w.Close();
         }
         w.Close();
+        w.Line();
+        w.Line($"static string global::Vyra.Plugin.IPluginProxy<{plugin.ClassName}>.PluginId => PluginId;");
+        w.Line();
+        w.Line($"static {plugin.ClassName} global::Vyra.Plugin.IPluginProxy<{plugin.ClassName}>.FromRuntime({Runtime} runtime) => new {plugin.ClassName}(runtime);");
         w.Line();
         w.Line("/// <summary>");
         w.Line("/// Creates the plugin's runtime by VYRA's rule (Wasmtime when <paramref name=\"wasmPath\"/> is a module and");

@@ -11,17 +11,8 @@ namespace Sample.App.Plugins
     /// </para>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
-    public partial interface ICounterWidgetPlugin : global::System.IAsyncDisposable
+    public partial interface ICounterWidgetPlugin : global::Vyra.Plugin.IPluginProxy
     {
-        /// <summary>The runtime behind the proxy (Wasmtime or stub).</summary>
-        global::Vyra.Plugin.PluginRuntime Runtime { get; }
-
-        /// <summary>Starts the plugin (idempotent).</summary>
-        global::System.Threading.Tasks.ValueTask StartAsync(global::System.Threading.CancellationToken cancellationToken = default);
-
-        /// <summary>Stops the plugin; safe when not started.</summary>
-        global::System.Threading.Tasks.ValueTask StopAsync(global::System.Threading.CancellationToken cancellationToken = default);
-
         /// <summary>
         /// Set the counter to start and return it.
         /// <para>Calls the export <c>init(start: i32) -&gt; i32</c> (no <c>returns</c> declared: i32 assumed) on the typed fast path.</para>
@@ -112,7 +103,7 @@ namespace Sample.App.Plugins
     /// </para>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
-    public sealed partial class CounterWidgetPlugin : ICounterWidgetPlugin
+    public sealed partial class CounterWidgetPlugin : ICounterWidgetPlugin, global::Vyra.Plugin.IPluginProxy<CounterWidgetPlugin>
     {
         /// <summary>The plugin id from the manifest.</summary>
         public const string PluginId = "counter-widget";
@@ -140,6 +131,10 @@ namespace Sample.App.Plugins
                 __export_GetCount = __wasm.GetTypedExport<global::System.Func<int>>("get_count", static f => f.WrapFunc<int>());
             }
         }
+
+        static string global::Vyra.Plugin.IPluginProxy<CounterWidgetPlugin>.PluginId => PluginId;
+
+        static CounterWidgetPlugin global::Vyra.Plugin.IPluginProxy<CounterWidgetPlugin>.FromRuntime(global::Vyra.Plugin.PluginRuntime runtime) => new CounterWidgetPlugin(runtime);
 
         /// <summary>
         /// Creates the plugin's runtime by VYRA's rule (Wasmtime when <paramref name="wasmPath"/> is a module and

@@ -11,17 +11,8 @@ namespace Sample.App.Plugins
     /// </para>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
-    public partial interface IHostCalcPlugin : global::System.IAsyncDisposable
+    public partial interface IHostCalcPlugin : global::Vyra.Plugin.IPluginProxy
     {
-        /// <summary>The runtime behind the proxy (Wasmtime or stub).</summary>
-        global::Vyra.Plugin.PluginRuntime Runtime { get; }
-
-        /// <summary>Starts the plugin (idempotent).</summary>
-        global::System.Threading.Tasks.ValueTask StartAsync(global::System.Threading.CancellationToken cancellationToken = default);
-
-        /// <summary>Stops the plugin; safe when not started.</summary>
-        global::System.Threading.Tasks.ValueTask StopAsync(global::System.Threading.CancellationToken cancellationToken = default);
-
         /// <summary>
         /// a + b, computed by the host's host_add.
         /// <para>Calls the export <c>add(a: i32, b: i32) -&gt; i32</c> on the typed fast path.</para>
@@ -115,7 +106,7 @@ namespace Sample.App.Plugins
     /// </para>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
-    public sealed partial class HostCalcPlugin : IHostCalcPlugin
+    public sealed partial class HostCalcPlugin : IHostCalcPlugin, global::Vyra.Plugin.IPluginProxy<HostCalcPlugin>
     {
         /// <summary>The plugin id from the manifest.</summary>
         public const string PluginId = "host-calc";
@@ -140,6 +131,10 @@ namespace Sample.App.Plugins
                 __export_Lookup = __wasm.GetTypedExport<global::System.Func<int, int, long>>("lookup", static f => f.WrapFunc<int, int, long>());
             }
         }
+
+        static string global::Vyra.Plugin.IPluginProxy<HostCalcPlugin>.PluginId => PluginId;
+
+        static HostCalcPlugin global::Vyra.Plugin.IPluginProxy<HostCalcPlugin>.FromRuntime(global::Vyra.Plugin.PluginRuntime runtime) => new HostCalcPlugin(runtime);
 
         /// <summary>
         /// Creates the plugin's runtime by VYRA's rule (Wasmtime when <paramref name="wasmPath"/> is a module and

@@ -11,17 +11,8 @@ namespace Sample.App.Plugins
     /// </para>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
-    public partial interface IMathKitPlugin : global::System.IAsyncDisposable
+    public partial interface IMathKitPlugin : global::Vyra.Plugin.IPluginProxy
     {
-        /// <summary>The runtime behind the proxy (Wasmtime or stub).</summary>
-        global::Vyra.Plugin.PluginRuntime Runtime { get; }
-
-        /// <summary>Starts the plugin (idempotent).</summary>
-        global::System.Threading.Tasks.ValueTask StartAsync(global::System.Threading.CancellationToken cancellationToken = default);
-
-        /// <summary>Stops the plugin; safe when not started.</summary>
-        global::System.Threading.Tasks.ValueTask StopAsync(global::System.Threading.CancellationToken cancellationToken = default);
-
         /// <summary>
         /// Add two 64-bit integers (wraps on overflow).
         /// <para>Calls the export <c>add_i64(a: i64, b: i64) -&gt; i64</c> on the typed fast path.</para>
@@ -137,7 +128,7 @@ namespace Sample.App.Plugins
     /// </para>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
-    public sealed partial class MathKitPlugin : IMathKitPlugin
+    public sealed partial class MathKitPlugin : IMathKitPlugin, global::Vyra.Plugin.IPluginProxy<MathKitPlugin>
     {
         /// <summary>The plugin id from the manifest.</summary>
         public const string PluginId = "math-kit";
@@ -168,6 +159,10 @@ namespace Sample.App.Plugins
                 __export_Fib = __wasm.GetTypedExport<global::System.Func<int, long>>("fib", static f => f.WrapFunc<int, long>());
             }
         }
+
+        static string global::Vyra.Plugin.IPluginProxy<MathKitPlugin>.PluginId => PluginId;
+
+        static MathKitPlugin global::Vyra.Plugin.IPluginProxy<MathKitPlugin>.FromRuntime(global::Vyra.Plugin.PluginRuntime runtime) => new MathKitPlugin(runtime);
 
         /// <summary>
         /// Creates the plugin's runtime by VYRA's rule (Wasmtime when <paramref name="wasmPath"/> is a module and

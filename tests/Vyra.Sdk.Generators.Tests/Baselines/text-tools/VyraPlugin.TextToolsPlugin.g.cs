@@ -11,17 +11,8 @@ namespace Sample.App.Plugins
     /// </para>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
-    public partial interface ITextToolsPlugin : global::System.IAsyncDisposable
+    public partial interface ITextToolsPlugin : global::Vyra.Plugin.IPluginProxy
     {
-        /// <summary>The runtime behind the proxy (Wasmtime or stub).</summary>
-        global::Vyra.Plugin.PluginRuntime Runtime { get; }
-
-        /// <summary>Starts the plugin (idempotent).</summary>
-        global::System.Threading.Tasks.ValueTask StartAsync(global::System.Threading.CancellationToken cancellationToken = default);
-
-        /// <summary>Stops the plugin; safe when not started.</summary>
-        global::System.Threading.Tasks.ValueTask StopAsync(global::System.Threading.CancellationToken cancellationToken = default);
-
         /// <summary>
         /// ASCII upper-case; all other bytes (multi-byte UTF-8 included) are kept as they are.
         /// <para>Calls the export <c>upper(text: string) -&gt; string</c> on the typed fast path.</para>
@@ -197,7 +188,7 @@ namespace Sample.App.Plugins
     /// </para>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
-    public sealed partial class TextToolsPlugin : ITextToolsPlugin
+    public sealed partial class TextToolsPlugin : ITextToolsPlugin, global::Vyra.Plugin.IPluginProxy<TextToolsPlugin>
     {
         /// <summary>The plugin id from the manifest.</summary>
         public const string PluginId = "text-tools";
@@ -240,6 +231,10 @@ namespace Sample.App.Plugins
                 __export_EventCount = __wasm.GetTypedExport<global::System.Func<int>>("event_count", static f => f.WrapFunc<int>());
             }
         }
+
+        static string global::Vyra.Plugin.IPluginProxy<TextToolsPlugin>.PluginId => PluginId;
+
+        static TextToolsPlugin global::Vyra.Plugin.IPluginProxy<TextToolsPlugin>.FromRuntime(global::Vyra.Plugin.PluginRuntime runtime) => new TextToolsPlugin(runtime);
 
         /// <summary>
         /// Creates the plugin's runtime by VYRA's rule (Wasmtime when <paramref name="wasmPath"/> is a module and

@@ -12,17 +12,8 @@ namespace Sample.App.Plugins
     /// </para>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
-    public partial interface IClassNewThingPlugin : global::System.IAsyncDisposable
+    public partial interface IClassNewThingPlugin : global::Vyra.Plugin.IPluginProxy
     {
-        /// <summary>The runtime behind the proxy (Wasmtime or stub).</summary>
-        global::Vyra.Plugin.PluginRuntime Runtime { get; }
-
-        /// <summary>Starts the plugin (idempotent).</summary>
-        global::System.Threading.Tasks.ValueTask StartAsync(global::System.Threading.CancellationToken cancellationToken = default);
-
-        /// <summary>Stops the plugin; safe when not started.</summary>
-        global::System.Threading.Tasks.ValueTask StopAsync(global::System.Threading.CancellationToken cancellationToken = default);
-
         /// <summary>
         /// <para>Calls the export <c>class(event: i32, string: string) -&gt; bool</c> on the typed fast path.</para>
         /// </summary>
@@ -199,7 +190,7 @@ namespace Sample.App.Plugins
     /// </para>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
-    public sealed partial class ClassNewThingPlugin : IClassNewThingPlugin
+    public sealed partial class ClassNewThingPlugin : IClassNewThingPlugin, global::Vyra.Plugin.IPluginProxy<ClassNewThingPlugin>
     {
         /// <summary>The plugin id from the manifest.</summary>
         public const string PluginId = "class.new-thing";
@@ -236,6 +227,10 @@ namespace Sample.App.Plugins
                 __export_ClassNewThingPluginExport = __wasm.GetTypedExport<global::System.Action>("class_new_thing_plugin", static f => f.WrapAction());
             }
         }
+
+        static string global::Vyra.Plugin.IPluginProxy<ClassNewThingPlugin>.PluginId => PluginId;
+
+        static ClassNewThingPlugin global::Vyra.Plugin.IPluginProxy<ClassNewThingPlugin>.FromRuntime(global::Vyra.Plugin.PluginRuntime runtime) => new ClassNewThingPlugin(runtime);
 
         /// <summary>
         /// Creates the plugin's runtime by VYRA's rule (Wasmtime when <paramref name="wasmPath"/> is a module and

@@ -12,17 +12,8 @@ namespace Sample.App.Plugins
     /// </para>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
-    public partial interface IYamlCounterPlugin : global::System.IAsyncDisposable
+    public partial interface IYamlCounterPlugin : global::Vyra.Plugin.IPluginProxy
     {
-        /// <summary>The runtime behind the proxy (Wasmtime or stub).</summary>
-        global::Vyra.Plugin.PluginRuntime Runtime { get; }
-
-        /// <summary>Starts the plugin (idempotent).</summary>
-        global::System.Threading.Tasks.ValueTask StartAsync(global::System.Threading.CancellationToken cancellationToken = default);
-
-        /// <summary>Stops the plugin; safe when not started.</summary>
-        global::System.Threading.Tasks.ValueTask StopAsync(global::System.Threading.CancellationToken cancellationToken = default);
-
         /// <summary>
         /// Set the counter to start and return it.
         /// <para>Calls the export <c>init(start: i32) -&gt; i32</c> on the typed fast path.</para>
@@ -116,7 +107,7 @@ namespace Sample.App.Plugins
     /// </para>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
-    public sealed partial class YamlCounterPlugin : IYamlCounterPlugin
+    public sealed partial class YamlCounterPlugin : IYamlCounterPlugin, global::Vyra.Plugin.IPluginProxy<YamlCounterPlugin>
     {
         /// <summary>The plugin id from the manifest.</summary>
         public const string PluginId = "yaml-counter";
@@ -144,6 +135,10 @@ namespace Sample.App.Plugins
                 __export_Scaled = __wasm.GetTypedExport<global::System.Func<double, double>>("scaled", static f => f.WrapFunc<double, double>());
             }
         }
+
+        static string global::Vyra.Plugin.IPluginProxy<YamlCounterPlugin>.PluginId => PluginId;
+
+        static YamlCounterPlugin global::Vyra.Plugin.IPluginProxy<YamlCounterPlugin>.FromRuntime(global::Vyra.Plugin.PluginRuntime runtime) => new YamlCounterPlugin(runtime);
 
         /// <summary>
         /// Creates the plugin's runtime by VYRA's rule (Wasmtime when <paramref name="wasmPath"/> is a module and

@@ -13,17 +13,8 @@ namespace Sample.App.Plugins
     /// </para>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
-    public partial interface ISensorStatsPlugin : global::System.IAsyncDisposable
+    public partial interface ISensorStatsPlugin : global::Vyra.Plugin.IPluginProxy
     {
-        /// <summary>The runtime behind the proxy (Wasmtime or stub).</summary>
-        global::Vyra.Plugin.PluginRuntime Runtime { get; }
-
-        /// <summary>Starts the plugin (idempotent).</summary>
-        global::System.Threading.Tasks.ValueTask StartAsync(global::System.Threading.CancellationToken cancellationToken = default);
-
-        /// <summary>Stops the plugin; safe when not started.</summary>
-        global::System.Threading.Tasks.ValueTask StopAsync(global::System.Threading.CancellationToken cancellationToken = default);
-
         /// <summary>
         /// Add one sample; returns how many are held.
         /// <para>Calls the export <c>push(value: f64, at_ms: i64) -&gt; i32</c> on the typed fast path.</para>
@@ -124,7 +115,7 @@ namespace Sample.App.Plugins
     /// </para>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
-    public sealed partial class SensorStatsPlugin : ISensorStatsPlugin
+    public sealed partial class SensorStatsPlugin : ISensorStatsPlugin, global::Vyra.Plugin.IPluginProxy<SensorStatsPlugin>
     {
         /// <summary>The plugin id from the manifest.</summary>
         public const string PluginId = "sensor-stats";
@@ -152,6 +143,10 @@ namespace Sample.App.Plugins
                 __export_Clear = __wasm.GetTypedExport<global::System.Action>("clear", static f => f.WrapAction());
             }
         }
+
+        static string global::Vyra.Plugin.IPluginProxy<SensorStatsPlugin>.PluginId => PluginId;
+
+        static SensorStatsPlugin global::Vyra.Plugin.IPluginProxy<SensorStatsPlugin>.FromRuntime(global::Vyra.Plugin.PluginRuntime runtime) => new SensorStatsPlugin(runtime);
 
         /// <summary>
         /// Creates the plugin's runtime by VYRA's rule (Wasmtime when <paramref name="wasmPath"/> is a module and
