@@ -124,7 +124,7 @@ internal sealed class WasmInstance : IDisposable
     {
         try
         {
-            if (!IsDisposed)
+            if (_pendingFrees.Count > 0 && !IsDisposed)
             {
                 foreach (var (pointer, length) in _pendingFrees) Free!(pointer, length);
             }
@@ -135,7 +135,7 @@ internal sealed class WasmInstance : IDisposable
         }
         finally
         {
-            _pendingFrees.Clear();
+            if (_pendingFrees.Count > 0) _pendingFrees.Clear();
             Guard.Disarm();
             if (_fuelBudget is { } budget && VyraTelemetry.FuelConsumed.Enabled && !IsDisposed)
             {

@@ -130,7 +130,7 @@ public sealed class WasmRuntime : PluginRuntime
         WasmInstance? instance;
         try
         {
-            instance = slots is SingleInstanceSlot ? slots.Acquire() : await slots.AcquireAsync(cancellationToken).ConfigureAwait(false);
+            instance = await slots.AcquireAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException ex)
         {
