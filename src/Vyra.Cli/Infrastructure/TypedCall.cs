@@ -24,7 +24,7 @@ internal static class TypedCall
         var results = export.Results;
         if (!parameters.Concat(results).All(k => k is ValueKind.Int32 or ValueKind.Int64 or ValueKind.Float32 or ValueKind.Float64) || results.Count > 1)
         {
-            throw new UsageException($"--typed supports scalar exports with at most one result; '{function}' is {WasmModuleInfo.Format(parameters, results)} (drop --typed to use CallAsync)");
+            throw new UsageException($"--typed supports scalar exports with at most one result; '{function}' is {WasmSignature.Format(parameters, results)} (drop --typed to use CallAsync)");
         }
 
         var declared = runtime.Manifest?.FindExport(function);

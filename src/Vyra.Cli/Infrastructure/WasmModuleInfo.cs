@@ -1,3 +1,4 @@
+using Vyra.Plugin;
 using Wasmtime;
 
 namespace Vyra.Cli.Infrastructure;
@@ -33,9 +34,9 @@ internal sealed class WasmModuleInfo : IDisposable
 
     public static string Describe(Export export) => export switch
     {
-        FunctionExport f => $"func    {f.Name} {Format(f.Parameters, f.Results)}",
+        FunctionExport f => $"func    {f.Name} {WasmSignature.Format(f.Parameters, f.Results)}",
         MemoryExport m => $"memory  {m.Name} {Pages(m.Minimum, m.Maximum, m.Is64Bit)}",
-        GlobalExport g => $"global  {g.Name} {(g.Mutability == Mutability.Mutable ? "mut " : "")}{Format(g.Kind)}",
+        GlobalExport g => $"global  {g.Name} {(g.Mutability == Mutability.Mutable ? "mut " : "")}{WasmSignature.Format(g.Kind)}",
         TableExport t => $"table   {t.Name} {t.Minimum}..{(t.Maximum == uint.MaxValue ? "" : t.Maximum)} {t.Kind}",
         _ => $"?       {export.Name}",
     };
@@ -45,9 +46,9 @@ internal sealed class WasmModuleInfo : IDisposable
         var name = $"{import.ModuleName}.{import.Name}";
         return import switch
         {
-            FunctionImport f => $"func    {name} {Format(f.Parameters, f.Results)}",
+            FunctionImport f => $"func    {name} {WasmSignature.Format(f.Parameters, f.Results)}",
             MemoryImport m => $"memory  {name} {Pages(m.Minimum, m.Maximum, m.Is64Bit)}",
-            GlobalImport g => $"global  {name} {(g.Mutability == Mutability.Mutable ? "mut " : "")}{Format(g.Kind)}",
+            GlobalImport g => $"global  {name} {(g.Mutability == Mutability.Mutable ? "mut " : "")}{WasmSignature.Format(g.Kind)}",
             TableImport t => $"table   {name} {t.Kind}",
             _ => $"?       {name}",
         };
@@ -55,29 +56,6 @@ internal sealed class WasmModuleInfo : IDisposable
 
     private static string Pages(long minimum, long? maximum, bool is64) =>
         $"{minimum}..{(maximum is { } max ? max.ToString(System.Globalization.CultureInfo.InvariantCulture) : "")} pages{(is64 ? " (memory64)" : "")}";
-
-    public static string Format(ValueKind kind) => kind switch
-    {
-        ValueKind.Int32 => "i32",
-        ValueKind.Int64 => "i64",
-        ValueKind.Float32 => "f32",
-        ValueKind.Float64 => "f64",
-        ValueKind.V128 => "v128",
-        ValueKind.FuncRef => "funcref",
-        ValueKind.ExternRef => "externref",
-        _ => kind.ToString().ToLowerInvariant(),
-    };
-
-    public static string Format(IReadOnlyList<ValueKind> parameters, IReadOnlyList<ValueKind> results)
-    {
-        var ps = "(" + string.Join(", ", parameters.Select(Format)) + ")";
-        return results.Count switch
-        {
-            0 => ps,
-            1 => $"{ps} -> {Format(results[0])}",
-            _ => $"{ps} -> ({string.Join(", ", results.Select(Format))})",
-        };
-    }
 
     public void Dispose() => Module.Dispose();
 }

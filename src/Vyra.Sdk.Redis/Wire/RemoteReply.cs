@@ -42,7 +42,7 @@ internal sealed class RemoteReply
             if (types is { Count: > 0 })
             {
                 writer.WriteStartArray("types");
-                foreach (var type in types) writer.WriteStringValue(TypeName(type));
+                foreach (var type in types) writer.WriteStringValue(type.ToManifestName());
                 writer.WriteEndArray();
             }
             writer.WriteEndObject();
@@ -99,16 +99,4 @@ internal sealed class RemoteReply
 
     private static string? String(JsonElement root, string name) =>
         root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-    private static string TypeName(PluginValueType type) => type switch
-    {
-        PluginValueType.I32 => "i32",
-        PluginValueType.I64 => "i64",
-        PluginValueType.F32 => "f32",
-        PluginValueType.F64 => "f64",
-        PluginValueType.Bool => "bool",
-        PluginValueType.String => "string",
-        PluginValueType.Bytes => "bytes",
-        _ => "json",
-    };
 }

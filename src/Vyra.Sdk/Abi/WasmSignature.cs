@@ -4,11 +4,12 @@ namespace Vyra.Plugin;
 
 /// <summary>
 /// How manifest types lower to wasm values (DESIGN §3): scalars as themselves, bool as i32,
-/// memory values as an <c>(ptr: i32, len: i32)</c> pair when passed and an <c>i64</c> (ptr &lt;&lt; 32 | len) when returned.
+/// memory values as an <c>(ptr: i32, len: i32)</c> pair when passed and an <c>i64</c> (ptr &lt;&lt; 32 | len) when returned;
+/// and how wasm signatures are written in messages (<c>(i32, i32) -&gt; i64</c>), public so tools print them alike.
 /// </summary>
-internal static class WasmSignature
+public static class WasmSignature
 {
-    public static ValueKind[] LowerParameters(IEnumerable<PluginValueType> types)
+    internal static ValueKind[] LowerParameters(IEnumerable<PluginValueType> types)
     {
         var kinds = new List<ValueKind>();
         foreach (var type in types)
@@ -25,7 +26,7 @@ internal static class WasmSignature
         return [.. kinds];
     }
 
-    public static ValueKind[] LowerResults(IEnumerable<PluginValueType> types)
+    internal static ValueKind[] LowerResults(IEnumerable<PluginValueType> types)
     {
         var kinds = new List<ValueKind>();
         foreach (var type in types)
@@ -42,7 +43,7 @@ internal static class WasmSignature
     }
 
     /// <summary>The manifest type a bare wasm value kind stands for when the manifest does not say.</summary>
-    public static PluginValueType Raise(ValueKind kind) => kind switch
+    internal static PluginValueType Raise(ValueKind kind) => kind switch
     {
         ValueKind.Int32 => PluginValueType.I32,
         ValueKind.Int64 => PluginValueType.I64,
@@ -51,8 +52,9 @@ internal static class WasmSignature
         _ => throw new NotSupportedException($"wasm value type {Format(kind)} is not part of the plugin ABI"),
     };
 
-    public static bool IsPluginKind(ValueKind kind) => kind is ValueKind.Int32 or ValueKind.Int64 or ValueKind.Float32 or ValueKind.Float64;
+    internal static bool IsPluginKind(ValueKind kind) => kind is ValueKind.Int32 or ValueKind.Int64 or ValueKind.Float32 or ValueKind.Float64;
 
+    /// <summary>A wasm value type as the text format writes it.</summary>
     public static string Format(ValueKind kind) => kind switch
     {
         ValueKind.Int32 => "i32",
@@ -62,9 +64,10 @@ internal static class WasmSignature
         ValueKind.V128 => "v128",
         ValueKind.FuncRef => "funcref",
         ValueKind.ExternRef => "externref",
-        _ => kind.ToString(),
+        _ => kind.ToString().ToLowerInvariant(),
     };
 
+    /// <summary>A function signature, e.g. <c>(i32, i32) -&gt; i64</c>.</summary>
     public static string Format(IReadOnlyList<ValueKind> parameters, IReadOnlyList<ValueKind> results)
     {
         var ps = "(" + string.Join(", ", parameters.Select(Format)) + ")";
@@ -76,5 +79,5 @@ internal static class WasmSignature
         };
     }
 
-    public static bool SameKinds(IReadOnlyList<ValueKind> a, IReadOnlyList<ValueKind> b) => a.SequenceEqual(b);
+    internal static bool SameKinds(IReadOnlyList<ValueKind> a, IReadOnlyList<ValueKind> b) => a.SequenceEqual(b);
 }
