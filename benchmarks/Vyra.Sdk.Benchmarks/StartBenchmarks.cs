@@ -124,6 +124,9 @@ public class RuntimeStartBenchmarks
     private RawWasm _raw = null!;
     private Module _module = null!;
     private Linker _linker = null!;
+    private Engine _pooledEngine = null!;
+    private Module _pooledModule = null!;
+    private Linker _pooledLinker = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -131,12 +134,23 @@ public class RuntimeStartBenchmarks
         _raw = new RawWasm();
         _module = RawWasm.Load(_raw.Engine, BenchPlugins.CounterWidget);
         _linker = new Linker(_raw.Engine);
+        // Issue 6 asks to consider Wasmtime's pooling allocator for instantiation speed: the same raw start on an engine
+        // that preallocates instance, memory and table slots (64 of each, 64 MiB memories).
+        using var pooling = new PoolingAllocationConfig().WithMaxCoreInstances(64).WithMaxMemories(64).WithMaxTables(64)
+            .WithMaxMemorySize((nuint)(64 * 1024 * 1024));
+        using var config = new Config().WithEpochInterruption(true).WithPoolingAllocationStrategy(pooling);
+        _pooledEngine = new Engine(config);
+        _pooledModule = RawWasm.Load(_pooledEngine, BenchPlugins.CounterWidget);
+        _pooledLinker = new Linker(_pooledEngine);
         VyraStart(); // compiles into the kernel's in-memory cache
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
+        _pooledLinker.Dispose();
+        _pooledModule.Dispose();
+        _pooledEngine.Dispose();
         _linker.Dispose();
         _module.Dispose();
         _raw.Dispose();
@@ -147,6 +161,14 @@ public class RuntimeStartBenchmarks
     {
         using var store = _raw.NewStore();
         return _linker.Instantiate(store, _module);
+    }
+
+    [Benchmark(Description = "raw, pooling allocator: new Store + Instantiate")]
+    public Instance RawStartPooled()
+    {
+        using var store = new Store(_pooledEngine);
+        store.SetEpochDeadline(ulong.MaxValue / 2);
+        return _pooledLinker.Instantiate(store, _pooledModule);
     }
 
     [Benchmark(Description = "raw new Store + Instantiate + init(0)")]
