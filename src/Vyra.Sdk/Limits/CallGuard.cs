@@ -49,9 +49,6 @@ internal sealed class CallGuard
         store.SetEpochDeadline(1);
     }
 
-    /// <summary>Why the last call was interrupted, if it was.</summary>
-    public Interruption LastInterruption { get; private set; }
-
     public void Arm(CancellationToken cancellationToken)
     {
         _token = cancellationToken;
@@ -59,7 +56,6 @@ internal sealed class CallGuard
         // call's start (the deadline is one tick ahead), so the timeout is as exact as the ticker, and the typed fast
         // path saves a clock read per call.
         _deadline = _timeoutMs < 0 ? long.MaxValue : DeadlineNotSet;
-        LastInterruption = Interruption.None;
         if (_fuel is { } fuel) _store.Fuel = fuel;
     }
 
@@ -84,9 +80,6 @@ internal sealed class CallGuard
 
     private const long DeadlineNotSet = long.MinValue;
 
-    private GuestInterruptedException Interrupt(Interruption reason)
-    {
-        LastInterruption = reason;
-        return new GuestInterruptedException(reason, _token);
-    }
+    // The reason travels on the exception; Wasmtime hands it back as the inner exception of the failed call.
+    private GuestInterruptedException Interrupt(Interruption reason) => new(reason, _token);
 }
