@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using Vyra.Plugin;
+using Vyra.Sdk;
 using Vyra.Sdk.Benchmarks.Plugins;
 using Wasmtime;
 

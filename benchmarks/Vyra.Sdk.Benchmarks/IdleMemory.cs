@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Vyra.Plugin;
+using Vyra.Sdk;
 using Wasmtime;
 
 namespace Vyra.Sdk.Benchmarks;

@@ -3,8 +3,8 @@ using System.Net;
 using System.Net.Sockets;
 using BenchmarkDotNet.Attributes;
 using StackExchange.Redis;
-using Vyra.Plugin;
-using Vyra.Plugin.Redis;
+using Vyra.Sdk;
+using Vyra.Sdk.Redis;
 
 namespace Vyra.Sdk.Benchmarks;
 

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using BenchmarkDotNet.Attributes;
-using Vyra.Plugin;
+using Vyra.Sdk;
 using Wasmtime;
 
 namespace Vyra.Sdk.Benchmarks;

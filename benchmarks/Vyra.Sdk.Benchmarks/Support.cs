@@ -1,6 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.Logging;
-using Vyra.Plugin;
+using Vyra.Sdk;
 using Vyra.Sdk.Benchmarks.Plugins;
 using Wasmtime;
 

@@ -6,8 +6,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using Vyra.Plugin;
-using Vyra.Plugin.Redis;
+using Vyra.Sdk;
+using Vyra.Sdk.Redis;
 using Vyra.Samples.Distributed.Plugins;
 
 if (args is ["host", var hostAddress, var hostName]) return await RunHostAsync(hostAddress, hostName);

@@ -2,7 +2,7 @@
 // proxies the generator wrote from their metadata.json files. Run: dotnet run --project samples/Vyra.Samples.Host
 using System.Text;
 using System.Text.Json.Nodes;
-using Vyra.Plugin;
+using Vyra.Sdk;
 using Vyra.Samples.Host;
 using Vyra.Samples.Host.Plugins;
 

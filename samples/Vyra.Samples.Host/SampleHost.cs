@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using Vyra.Plugin;
+using Vyra.Sdk;
 using Vyra.Samples.Host.Plugins;
 
 namespace Vyra.Samples.Host;

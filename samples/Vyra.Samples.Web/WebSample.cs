@@ -1,8 +1,8 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Vyra.Plugin;
-using Vyra.Plugin.Hosting;
+using Vyra.Sdk;
+using Vyra.Sdk.Hosting;
 using Vyra.Samples.Web.Plugins;
 
 namespace Vyra.Samples.Web;

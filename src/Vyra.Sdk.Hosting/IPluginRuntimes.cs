@@ -1,4 +1,4 @@
-namespace Vyra.Plugin.Hosting;
+namespace Vyra.Sdk.Hosting;
 
 /// <summary>
 /// The plugins of the application by id, as registered by <c>AddVyraPlugins</c>: one runtime per id, created on first

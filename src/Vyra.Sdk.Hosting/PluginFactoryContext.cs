@@ -1,4 +1,4 @@
-namespace Vyra.Plugin.Hosting;
+namespace Vyra.Sdk.Hosting;
 
 /// <summary>
 /// Everything needed to create a plugin's runtime or proxy the way the configuration says: handed to the factory of

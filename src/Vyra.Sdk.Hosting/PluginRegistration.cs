@@ -1,4 +1,4 @@
-namespace Vyra.Plugin.Hosting;
+namespace Vyra.Sdk.Hosting;
 
 /// <summary>A typed proxy registered with <c>AddPlugin</c>: the service to resolve and how to reach its runtime.</summary>
 internal sealed class PluginRegistration(Type serviceType, string? pluginId, Func<object, PluginRuntime> runtimeOf)

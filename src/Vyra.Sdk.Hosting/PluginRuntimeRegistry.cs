@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
-namespace Vyra.Plugin.Hosting;
+namespace Vyra.Sdk.Hosting;
 
 /// <summary>
 /// The container's <see cref="IPluginRuntimes"/>: one runtime per plugin id, created from the catalog on demand (or
@@ -33,7 +33,7 @@ public sealed class PluginRuntimeRegistry : IPluginRuntimes, IAsyncDisposable, I
         _options = options?.Value ?? throw new ArgumentNullException(nameof(options));
         _registrations = services.GetServices<PluginRegistration>().ToList();
         _loggerFactory = services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
-        _logger = _loggerFactory.CreateLogger("Vyra.Plugin.Hosting");
+        _logger = _loggerFactory.CreateLogger("Vyra.Sdk.Hosting");
         Host = services.GetService<IHostFunctions>() ?? new NullHostFunctions(_loggerFactory.CreateLogger<NullHostFunctions>());
         var baseDirectory = services.GetService<IHostEnvironment>()?.ContentRootPath ?? AppContext.BaseDirectory;
         Pools = _options.Pools.Select(p => Path.GetFullPath(p, baseDirectory)).ToList();

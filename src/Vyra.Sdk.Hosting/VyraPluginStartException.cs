@@ -1,4 +1,4 @@
-namespace Vyra.Plugin.Hosting;
+namespace Vyra.Sdk.Hosting;
 
 /// <summary>
 /// Thrown from the host's start when plugins failed to start and <see cref="VyraPluginsOptions.FailOnStartError"/> is true.

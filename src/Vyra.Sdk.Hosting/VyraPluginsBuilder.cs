@@ -2,7 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace Vyra.Plugin.Hosting;
+namespace Vyra.Sdk.Hosting;
 
 /// <summary>
 /// Returned by <c>AddVyraPlugins</c>: registers typed plugin proxies (the classes the generator writes from

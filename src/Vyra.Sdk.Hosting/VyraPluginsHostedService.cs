@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Hosting;
 
-namespace Vyra.Plugin.Hosting;
+namespace Vyra.Sdk.Hosting;
 
 /// <summary>Starts the configured plugins with the host and stops every plugin runtime when the host stops.</summary>
 internal sealed class VyraPluginsHostedService(PluginRuntimeRegistry registry) : IHostedService

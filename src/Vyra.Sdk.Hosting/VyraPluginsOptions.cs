@@ -1,4 +1,4 @@
-namespace Vyra.Plugin.Hosting;
+namespace Vyra.Sdk.Hosting;
 
 /// <summary>
 /// Options of <c>AddVyraPlugins</c>, bound from the configuration section <see cref="SectionName"/> (<c>Vyra:Plugins</c>)

@@ -2,8 +2,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using Vyra.Plugin;
-using Vyra.Plugin.Hosting;
+using Vyra.Sdk;
+using Vyra.Sdk.Hosting;
 
 namespace Microsoft.Extensions.DependencyInjection;
 

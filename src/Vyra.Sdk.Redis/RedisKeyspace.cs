@@ -1,6 +1,6 @@
 using StackExchange.Redis;
 
-namespace Vyra.Plugin.Redis;
+namespace Vyra.Sdk.Redis;
 
 /// <summary>
 /// The Redis names one deployment uses, all under one prefix (default <c>vyra</c>) so several deployments can share a

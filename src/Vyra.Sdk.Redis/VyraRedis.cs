@@ -1,6 +1,6 @@
 using StackExchange.Redis;
 
-namespace Vyra.Plugin.Redis;
+namespace Vyra.Sdk.Redis;
 
 /// <summary>Connections set up the way remote plugin calls need them.</summary>
 public static class VyraRedis

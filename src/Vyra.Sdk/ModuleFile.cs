@@ -1,4 +1,4 @@
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>Decides whether a path holds a loadable wasm or wat module (the factory's VYRA rule).</summary>
 internal static class ModuleFile

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>
 /// Limits and services for one runtime. A limit left null falls back to the plugin's

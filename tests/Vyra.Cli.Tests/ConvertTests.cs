@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Vyra.Plugin;
+using Vyra.Sdk;
 
 namespace Vyra.Cli.Tests;
 

@@ -1,4 +1,4 @@
-using Vyra.Plugin;
+using Vyra.Sdk;
 using Vyra.Sdk.EndToEnd.Tests.Plugins;
 
 namespace Vyra.Sdk.EndToEnd.Tests;

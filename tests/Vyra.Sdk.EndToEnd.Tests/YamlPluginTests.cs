@@ -1,4 +1,4 @@
-using Vyra.Plugin;
+using Vyra.Sdk;
 using Vyra.Sdk.EndToEnd.Tests.Plugins;
 using Xunit;
 using static Vyra.Sdk.EndToEnd.Tests.SamplePlugins;

@@ -128,7 +128,7 @@ public class DiagnosticTests
             {
                 public int host_add(int a, int b) => a + b;
 
-                [Vyra.Plugin.HostImport("host_add")]
+                [Vyra.Sdk.HostImport("host_add")]
                 public int ⟦Add⟧(int a, int b) => a + b;
             }
             """

@@ -50,7 +50,7 @@ internal static class GeneratorHarness
     {
         // The running test's own framework (net10.0) plus the kernel and its dependencies.
         var paths = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator).ToList();
-        paths.Add(typeof(Vyra.Plugin.PluginRuntime).Assembly.Location);
+        paths.Add(typeof(Vyra.Sdk.PluginRuntime).Assembly.Location);
         paths.Add(typeof(Wasmtime.Engine).Assembly.Location);
         paths.Add(typeof(Microsoft.Extensions.Logging.ILogger).Assembly.Location);
         return [.. paths.Distinct(StringComparer.Ordinal).Where(File.Exists).Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))];

@@ -1,7 +1,7 @@
 using System.Collections;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
-using Vyra.Plugin;
+using Vyra.Sdk;
 using Xunit;
 
 namespace Vyra.Sdk.Generators.Tests;

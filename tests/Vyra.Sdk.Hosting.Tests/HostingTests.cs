@@ -2,8 +2,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Vyra.Plugin;
-using Vyra.Plugin.Hosting;
+using Vyra.Sdk;
+using Vyra.Sdk.Hosting;
 using Vyra.Sdk.Hosting.Tests.Plugins;
 using Xunit;
 

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Vyra.Plugin;
+using Vyra.Sdk;
 using Vyra.Sdk.Hosting.Tests.Plugins;
 
 namespace Vyra.Sdk.Hosting.Tests;

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
-using Vyra.Plugin.Hosting;
+using Vyra.Sdk.Hosting;
 using Vyra.Samples.Web;
 using Xunit;
 

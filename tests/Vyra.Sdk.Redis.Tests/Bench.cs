@@ -1,6 +1,6 @@
 using StackExchange.Redis;
-using Vyra.Plugin;
-using Vyra.Plugin.Redis;
+using Vyra.Sdk;
+using Vyra.Sdk.Redis;
 
 namespace Vyra.Sdk.Redis.Tests;
 

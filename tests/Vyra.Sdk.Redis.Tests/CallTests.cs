@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Vyra.Plugin;
-using Vyra.Plugin.Redis;
+using Vyra.Sdk;
+using Vyra.Sdk.Redis;
 using Vyra.Sdk.Redis.Tests.Plugins;
 using Xunit;
 using static Vyra.Sdk.Redis.Tests.Bench;

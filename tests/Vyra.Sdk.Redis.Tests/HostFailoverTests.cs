@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using Vyra.Plugin;
-using Vyra.Plugin.Redis;
+using Vyra.Sdk;
+using Vyra.Sdk.Redis;
 using Xunit;
 using static Vyra.Sdk.Redis.Tests.Bench;
 

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using StackExchange.Redis;
-using Vyra.Plugin.Redis;
+using Vyra.Sdk.Redis;
 using Xunit;
 
 namespace Vyra.Sdk.Redis.Tests;

@@ -22,7 +22,7 @@ internal static class HostBindingEmitter
         w.Open("partial " + host.Declaration);
         w.Line("/// <summary>Registers the wasm imports of this class's host methods (generated, reflection-free).</summary>");
         w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"Vyra.Sdk.Generators\", \"1.0.0\")]");
-        w.Open("protected override void RegisterGeneratedImports(global::Vyra.Plugin.HostImportRegistry imports)");
+        w.Open("protected override void RegisterGeneratedImports(global::Vyra.Sdk.HostImportRegistry imports)");
         w.Line("base.RegisterGeneratedImports(imports);");
         foreach (var method in host.Methods)
         {
@@ -93,8 +93,8 @@ internal static class HostBindingEmitter
     };
 
     private static string Types(EquatableArray<AbiType> types) => types.IsEmpty
-        ? "global::System.Array.Empty<global::Vyra.Plugin.PluginValueType>()"
-        : "new global::Vyra.Plugin.PluginValueType[] { " + string.Join(", ", types.Select(TypeNames.Member)) + " }";
+        ? "global::System.Array.Empty<global::Vyra.Sdk.PluginValueType>()"
+        : "new global::Vyra.Sdk.PluginValueType[] { " + string.Join(", ", types.Select(TypeNames.Member)) + " }";
 
     private static string Literal(string text) => SymbolDisplay.FormatLiteral(text, quote: true);
 }

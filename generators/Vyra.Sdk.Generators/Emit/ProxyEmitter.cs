@@ -12,11 +12,11 @@ namespace Vyra.Sdk.Generators.Emit;
 /// </summary>
 internal static class ProxyEmitter
 {
-    private const string Runtime = "global::Vyra.Plugin.PluginRuntime";
-    private const string WasmRuntime = "global::Vyra.Plugin.WasmRuntime";
+    private const string Runtime = "global::Vyra.Sdk.PluginRuntime";
+    private const string WasmRuntime = "global::Vyra.Sdk.WasmRuntime";
     private const string Token = "global::System.Threading.CancellationToken";
     private const string ValueTask = "global::System.Threading.Tasks.ValueTask";
-    private const string Support = "global::Vyra.Plugin.ProxySupport";
+    private const string Support = "global::Vyra.Sdk.ProxySupport";
     private const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"Vyra.Sdk.Generators\", \"1.0.0\")]";
 
     /// <summary>Wasmtime's typed wrappers take at most 16 parameters and return at most 4 values.</summary>
@@ -68,7 +68,7 @@ internal static class ProxyEmitter
         w.Line("/// </summary>");
         w.Line(GeneratedCode);
         // Runtime, StartAsync, StopAsync and DisposeAsync come from the kernel's IPluginProxy.
-        w.Open($"public partial interface {plugin.InterfaceName} : global::Vyra.Plugin.IPluginProxy");
+        w.Open($"public partial interface {plugin.InterfaceName} : global::Vyra.Sdk.IPluginProxy");
         var first = true;
         foreach (var export in plugin.Exports)
         {
@@ -101,7 +101,7 @@ internal static class ProxyEmitter
         w.Line("/// </summary>");
         foreach (var p in export.Parameters) w.Line($"/// <param name=\"{p.Name.TrimStart('@')}\">Argument <c>{SourceWriter.Xml(p.JsonName)}</c> ({p.Type.ManifestName()}).</param>");
         if (async) w.Line($"/// <param name=\"{export.CancellationTokenName}\">Cancels the call, also while guest code runs.</param>");
-        w.Line("/// <exception cref=\"global::Vyra.Plugin.PluginCallException\">The call failed (see its Kind).</exception>");
+        w.Line("/// <exception cref=\"global::Vyra.Sdk.PluginCallException\">The call failed (see its Kind).</exception>");
     }
 
     private static string Parameters(ExportSpec export) =>
@@ -141,7 +141,7 @@ internal static class ProxyEmitter
     {
         w.Line("/// <summary>");
         w.Line($"/// The host functions plugin {Title(plugin)} imports (its manifest's typed <c>imports</c>). Implement it on your");
-        w.Line("/// <c>partial</c> <see cref=\"global::Vyra.Plugin.BaseHostFunctions\"/> subclass: a missing host function is then a compile error,");
+        w.Line("/// <c>partial</c> <see cref=\"global::Vyra.Sdk.BaseHostFunctions\"/> subclass: a missing host function is then a compile error,");
         w.Line("/// and the generator binds the methods as wasm imports.");
         w.Line("/// </summary>");
         w.Line(GeneratedCode);
@@ -192,7 +192,7 @@ internal static class ProxyEmitter
         WriteDescription(w, plugin.Description);
         w.Line("/// </summary>");
         w.Line(GeneratedCode);
-        w.Open($"public sealed partial class {plugin.ClassName} : {plugin.InterfaceName}, global::Vyra.Plugin.IPluginProxy<{plugin.ClassName}>");
+        w.Open($"public sealed partial class {plugin.ClassName} : {plugin.InterfaceName}, global::Vyra.Sdk.IPluginProxy<{plugin.ClassName}>");
         w.Line("/// <summary>The plugin id from the manifest.</summary>");
         w.Line($"public const string PluginId = {Literal(plugin.Id)};");
         if (plugin.Version is not null)
@@ -204,10 +204,10 @@ internal static class ProxyEmitter
         foreach (var export in plugin.Exports.Where(IsTyped))
         {
             w.Line();
-            w.Line($"private readonly global::Vyra.Plugin.TypedExport<{DelegateOf(export).Delegate}>? {FieldName(export)};");
+            w.Line($"private readonly global::Vyra.Sdk.TypedExport<{DelegateOf(export).Delegate}>? {FieldName(export)};");
         }
         w.Line();
-        w.Line("/// <summary>Wraps an existing runtime (e.g. a <see cref=\"global::Vyra.Plugin.StubRuntime\"/> with handlers) in the proxy.</summary>");
+        w.Line("/// <summary>Wraps an existing runtime (e.g. a <see cref=\"global::Vyra.Sdk.StubRuntime\"/> with handlers) in the proxy.</summary>");
         w.Open($"public {plugin.ClassName}({Runtime} runtime)");
         w.Line("Runtime = runtime ?? throw new global::System.ArgumentNullException(nameof(runtime));");
         var typed = plugin.Exports.Where(IsTyped).ToList();
@@ -223,9 +223,9 @@ internal static class ProxyEmitter
         }
         w.Close();
         w.Line();
-        w.Line($"static string global::Vyra.Plugin.IPluginProxy<{plugin.ClassName}>.PluginId => PluginId;");
+        w.Line($"static string global::Vyra.Sdk.IPluginProxy<{plugin.ClassName}>.PluginId => PluginId;");
         w.Line();
-        w.Line($"static {plugin.ClassName} global::Vyra.Plugin.IPluginProxy<{plugin.ClassName}>.FromRuntime({Runtime} runtime) => new {plugin.ClassName}(runtime);");
+        w.Line($"static {plugin.ClassName} global::Vyra.Sdk.IPluginProxy<{plugin.ClassName}>.FromRuntime({Runtime} runtime) => new {plugin.ClassName}(runtime);");
         w.Line();
         w.Line("/// <summary>");
         w.Line("/// Creates the plugin's runtime by VYRA's rule (Wasmtime when <paramref name=\"wasmPath\"/> is a module and");
@@ -236,7 +236,7 @@ internal static class ProxyEmitter
         w.Line("/// <param name=\"initialState\">The initial state (none: the manifest's defaults).</param>");
         w.Line("/// <param name=\"options\">Limits, logging and cache options.</param>");
         w.Line("/// <param name=\"preferStub\">Use the stub backend even when the module exists.</param>");
-        w.Line($"public static {plugin.ClassName} Create(string wasmPath, global::Vyra.Plugin.IHostFunctions? host = null, {plugin.StateName}? initialState = null, global::Vyra.Plugin.PluginRuntimeOptions? options = null, bool preferStub = false) =>");
+        w.Line($"public static {plugin.ClassName} Create(string wasmPath, global::Vyra.Sdk.IHostFunctions? host = null, {plugin.StateName}? initialState = null, global::Vyra.Sdk.PluginRuntimeOptions? options = null, bool preferStub = false) =>");
         w.Line($"    new {plugin.ClassName}({Runtime}.Create(PluginId, wasmPath, host, (initialState ?? new {plugin.StateName}()).ToDictionary(), preferStub, options));");
         w.Line();
         w.Line("/// <inheritdoc />");

@@ -8,7 +8,7 @@ namespace Vyra.Sdk.Generators.Emit;
 internal static class TypeNames
 {
     public const string JsonNode = "global::System.Text.Json.Nodes.JsonNode";
-    public const string ValueType = "global::Vyra.Plugin.PluginValueType";
+    public const string ValueType = "global::Vyra.Sdk.PluginValueType";
 
     /// <summary>The type callers see: <c>int</c>, <c>string</c>, <c>byte[]</c>, <c>JsonNode?</c> ...</summary>
     public static string CSharp(AbiType type) => type switch

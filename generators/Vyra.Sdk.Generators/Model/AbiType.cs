@@ -1,6 +1,6 @@
 namespace Vyra.Sdk.Generators.Model;
 
-/// <summary>A value type of the plugin ABI (mirrors <c>Vyra.Plugin.PluginValueType</c>, whose member names it shares).</summary>
+/// <summary>A value type of the plugin ABI (mirrors <c>Vyra.Sdk.PluginValueType</c>, whose member names it shares).</summary>
 internal enum AbiType
 {
     I32,

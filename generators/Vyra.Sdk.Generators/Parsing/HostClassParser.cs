@@ -15,8 +15,8 @@ namespace Vyra.Sdk.Generators.Parsing;
 /// </summary>
 internal static class HostClassParser
 {
-    private const string BaseClassName = "Vyra.Plugin.BaseHostFunctions";
-    private const string AttributeName = "Vyra.Plugin.HostImportAttribute";
+    private const string BaseClassName = "Vyra.Sdk.BaseHostFunctions";
+    private const string AttributeName = "Vyra.Sdk.HostImportAttribute";
     private const string Prefix = "host_";
 
     /// <summary>Cheap syntax filter: a class that may be one part of a host class.</summary>

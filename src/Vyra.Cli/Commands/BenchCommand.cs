@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Vyra.Cli.Infrastructure;
-using Vyra.Plugin;
+using Vyra.Sdk;
 
 namespace Vyra.Cli.Commands;
 

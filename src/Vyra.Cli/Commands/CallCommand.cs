@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Vyra.Cli.Infrastructure;
-using Vyra.Plugin;
+using Vyra.Sdk;
 
 namespace Vyra.Cli.Commands;
 

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Vyra.Cli.Infrastructure;
-using Vyra.Plugin;
+using Vyra.Sdk;
 using YamlDotNet.RepresentationModel;
 
 namespace Vyra.Cli.Commands;

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Vyra.Cli.Infrastructure;
-using Vyra.Plugin;
+using Vyra.Sdk;
 using Wasmtime;
 
 namespace Vyra.Cli.Commands;

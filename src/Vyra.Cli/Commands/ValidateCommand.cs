@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Vyra.Cli.Infrastructure;
-using Vyra.Plugin;
+using Vyra.Sdk;
 
 namespace Vyra.Cli.Commands;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Vyra.Plugin;
+using Vyra.Sdk;
 
 namespace Vyra.Cli.Infrastructure;
 

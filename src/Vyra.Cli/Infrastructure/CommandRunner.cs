@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using Vyra.Plugin;
+using Vyra.Sdk;
 
 namespace Vyra.Cli.Infrastructure;
 

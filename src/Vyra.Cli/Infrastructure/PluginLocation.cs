@@ -1,4 +1,4 @@
-using Vyra.Plugin;
+using Vyra.Sdk;
 
 namespace Vyra.Cli.Infrastructure;
 

@@ -1,6 +1,6 @@
 using System.Linq.Expressions;
 using System.Reflection;
-using Vyra.Plugin;
+using Vyra.Sdk;
 using Wasmtime;
 
 namespace Vyra.Cli.Infrastructure;

@@ -1,4 +1,4 @@
-using Vyra.Plugin;
+using Vyra.Sdk;
 using Wasmtime;
 
 namespace Vyra.Cli.Infrastructure;

@@ -1,4 +1,4 @@
-namespace Vyra.Plugin.Redis;
+namespace Vyra.Sdk.Redis;
 
 /// <summary>
 /// A remote call could not reach Redis: it was refused at once while the connection is down, or the connection was

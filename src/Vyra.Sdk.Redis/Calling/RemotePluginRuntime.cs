@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using StackExchange.Redis;
 
-namespace Vyra.Plugin.Redis;
+namespace Vyra.Sdk.Redis;
 
 /// <summary>
 /// A plugin served by a <see cref="PluginServer"/> anywhere on the same Redis, used like a local runtime: the same

@@ -1,4 +1,4 @@
-namespace Vyra.Plugin.Redis;
+namespace Vyra.Sdk.Redis;
 
 /// <summary>How a <see cref="RemotePluginRuntime"/> calls.</summary>
 public sealed class RemotePluginRuntimeOptions

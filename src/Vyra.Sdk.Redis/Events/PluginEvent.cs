@@ -1,4 +1,4 @@
-namespace Vyra.Plugin.Redis;
+namespace Vyra.Sdk.Redis;
 
 /// <summary>
 /// VYRA's <c>plugin/logic_event</c>: <c>{"event_name", "plugin_id", "data", "error"}</c>. <see cref="Data"/> is the

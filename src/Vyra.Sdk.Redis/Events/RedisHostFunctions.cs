@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 
-namespace Vyra.Plugin.Redis;
+namespace Vyra.Sdk.Redis;
 
 /// <summary>
 /// Host functions that publish the guest's <c>host_emit_event(event_type, payload)</c> as VYRA's

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
 
-namespace Vyra.Plugin.Redis;
+namespace Vyra.Sdk.Redis;
 
 /// <summary>
 /// Exposes local plugin runtimes on Redis. Each plugin id has a request stream read through one consumer group, so

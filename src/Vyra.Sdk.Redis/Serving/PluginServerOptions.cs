@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Vyra.Plugin.Redis;
+namespace Vyra.Sdk.Redis;
 
 /// <summary>How a <see cref="PluginServer"/> takes, runs and answers requests.</summary>
 public sealed class PluginServerOptions

@@ -1,4 +1,4 @@
-namespace Vyra.Plugin.Redis;
+namespace Vyra.Sdk.Redis;
 
 /// <summary>An auto-reset signal that can be awaited with a timeout: set by a wake-up message, taken by a read loop.</summary>
 internal sealed class Signal

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 
-namespace Vyra.Plugin.Redis;
+namespace Vyra.Sdk.Redis;
 
 /// <summary>
 /// A reply as it crosses Redis: VYRA's <c>ui_function_call</c> response <c>{"plugin_id", "success", "data", "error"}</c>

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using StackExchange.Redis;
 
-namespace Vyra.Plugin.Redis;
+namespace Vyra.Sdk.Redis;
 
 /// <summary>
 /// A request as a stream entry. Field <c>request</c> holds VYRA's <c>ui_function_call</c> body

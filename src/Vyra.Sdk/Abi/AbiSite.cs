@@ -1,4 +1,4 @@
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>
 /// Where a memory value crosses the sandbox wall, for error messages ("argument 'text'", "result of 'upper'").

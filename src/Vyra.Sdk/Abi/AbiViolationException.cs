@@ -1,4 +1,4 @@
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>
 /// The guest broke the memory ABI (bad pointer or length, missing allocator, invalid UTF-8 ...).

@@ -3,7 +3,7 @@ using System.ComponentModel;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>
 /// What generated proxies need on the <c>CallAsync</c> path (a <see cref="StubRuntime"/> or any non-Wasmtime runtime):

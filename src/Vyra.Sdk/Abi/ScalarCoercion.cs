@@ -3,7 +3,7 @@ using System.Numerics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>
 /// Turns a caller's value into a wasm scalar the way the Python runtime did (<c>int(x)</c> / <c>float(x)</c>):

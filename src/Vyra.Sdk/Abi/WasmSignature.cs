@@ -1,6 +1,6 @@
 using Wasmtime;
 
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>
 /// How manifest types lower to wasm values (DESIGN §3): scalars as themselves, bool as i32,

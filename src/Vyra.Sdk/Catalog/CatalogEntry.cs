@@ -1,4 +1,4 @@
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>One plugin version found in a pool folder <c>&lt;pool&gt;/&lt;id&gt;/&lt;version&gt;/</c>, with what is wrong with it.</summary>
 /// <param name="Id">The plugin id (the folder name; the manifest must agree).</param>
@@ -13,5 +13,5 @@ public sealed record CatalogEntry(string Id, string Version, string Directory, s
     public bool IsValid => Problems.Count == 0;
 
     /// <summary>The version as semver, or null when the folder name is not one.</summary>
-    public SemanticVersion? SemanticVersion => Plugin.SemanticVersion.TryParse(Version);
+    public SemanticVersion? SemanticVersion => Sdk.SemanticVersion.TryParse(Version);
 }

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>
 /// The plugins in one or more VYRA pool folders (<c>&lt;pool&gt;/&lt;id&gt;/&lt;version&gt;/{logic.wasm, metadata.json}</c>).

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>A semver 2.0 version with its precedence rules (build metadata ignored), for choosing the newest plugin.</summary>
 public sealed record SemanticVersion(int Major, int Minor, int Patch, string? PreRelease) : IComparable<SemanticVersion>

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>
 /// Metrics (<see cref="Meter"/> "Vyra.Sdk") and traces (<see cref="ActivitySource"/> "Vyra.Sdk") of plugin calls, named in

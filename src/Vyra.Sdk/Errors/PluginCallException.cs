@@ -1,4 +1,4 @@
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>
 /// The one exception a plugin call ends with when it fails. <see cref="Kind"/> says why;

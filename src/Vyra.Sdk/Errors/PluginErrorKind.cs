@@ -1,4 +1,4 @@
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>Why a plugin call failed; callers switch on this instead of parsing messages.</summary>
 public enum PluginErrorKind
@@ -25,4 +25,15 @@ public enum PluginErrorKind
     Cancelled,
     /// <summary>The guest broke the memory ABI (bad pointer or length, missing allocator, invalid UTF-8 ...).</summary>
     Abi,
+    /// <summary>
+    /// A call that would wait on itself: host code running inside a call of this runtime called back into the same
+    /// runtime (a call, or a stop that cannot finish before the call returns). Refused at once instead of deadlocking.
+    /// </summary>
+    Reentrant,
+    /// <summary>The runtime's wait queue is full, or a call waited longer than allowed for an instance: retry later.</summary>
+    Overloaded,
+    /// <summary>The plugin's manifest permissions do not allow the operation (a publish, subscribe, request or serve).</summary>
+    PermissionDenied,
+    /// <summary>The plugin exceeded its rate limit so often that the host blocked it until the host unblocks it.</summary>
+    Blocked,
 }

@@ -1,4 +1,4 @@
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>
 /// A plugin could not be loaded or started: unreadable manifest, invalid module, signature mismatch,

@@ -1,4 +1,4 @@
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>
 /// Matches event names against the manifest's <c>events</c> globs, where <c>*</c> stands for any run of characters

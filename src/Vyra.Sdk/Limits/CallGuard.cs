@@ -1,6 +1,6 @@
 using Wasmtime;
 
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>Why the guard stopped guest code.</summary>
 internal enum Interruption

@@ -1,6 +1,6 @@
 using Wasmtime;
 
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>
 /// One ticker per engine drives epoch interruption for every store on it: no thread or timer per call.

@@ -1,6 +1,6 @@
 using Wasmtime;
 
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>
 /// What a plugin may see of the outside world through WASI (<c>wasi_snapshot_preview1</c>). Plugins get no WASI at

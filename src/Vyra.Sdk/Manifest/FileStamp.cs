@@ -1,4 +1,4 @@
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>
 /// A file's length and last write time: enough to tell that a file read before is unchanged, so a restart or a second

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>
 /// Finds the line of a JSON path (<c>$.exports[1].args[0].type</c>) in a document, so manifest errors found

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>
 /// The raw shape of <c>metadata.json</c> as System.Text.Json reads it. Fields whose VYRA spellings vary

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>
 /// Reads <c>metadata.json</c> into a <see cref="PluginManifest"/>. Accepts every VYRA spelling (object and string

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>
 /// The parsed <c>metadata.json</c> of a plugin: the VYRA fields and our extensions (DESIGN §2).

@@ -1,4 +1,4 @@
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>A value type of the plugin ABI, as written in <c>metadata.json</c>.</summary>
 public enum PluginValueType

@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>
 /// Reads upstream VYRA's <c>manifest.yaml</c> onto the same model as <c>metadata.json</c>: the YAML is turned into JSON

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>Answers a stub call: receives the call's data and returns its result dictionary.</summary>
 public delegate ValueTask<IReadOnlyDictionary<string, object?>> StubHandler(IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken);

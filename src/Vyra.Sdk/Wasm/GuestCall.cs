@@ -1,6 +1,6 @@
 using Wasmtime;
 
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>
 /// One typed call in progress (see <see cref="TypedExport{TDelegate}"/>): holds its instance's lease until disposed,

@@ -1,6 +1,6 @@
 using Wasmtime;
 
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>Turns whatever a guest call threw into the one <see cref="PluginCallException"/> with the right kind.</summary>
 internal static class GuestFailure

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>
 /// N interchangeable instances of a stateless plugin: calls run on N instances in parallel, callers beyond N wait on a

@@ -1,4 +1,4 @@
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>
 /// Who may use which instance of a started runtime. A Wasmtime store is single-threaded, so a call leases an

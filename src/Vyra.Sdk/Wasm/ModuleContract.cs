@@ -1,6 +1,6 @@
 using Wasmtime;
 
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>A callable export with its ABI types, checked against the module.</summary>
 internal sealed record ExportSpec(string Name, IReadOnlyList<ArgDeclaration> Args, IReadOnlyList<PluginValueType> Returns)

@@ -4,7 +4,7 @@ using System.Text;
 using Wasmtime;
 using Module = Wasmtime.Module;
 
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>
 /// Compiled modules on disk, so a process start skips Cranelift. An entry is named by sha256(module bytes +

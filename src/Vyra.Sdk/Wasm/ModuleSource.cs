@@ -1,4 +1,4 @@
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>Where the compiled module of a start came from.</summary>
 public enum ModuleSource

@@ -1,4 +1,4 @@
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>
 /// One instance behind a lock: calls are serialized and state lives on between them. The lock is a counting

@@ -1,6 +1,6 @@
 using Wasmtime;
 
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>
 /// A typed handle on one export of a <see cref="WasmRuntime"/>, for generated proxies. The Wasmtime typed delegate is

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Wasmtime;
 
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>
 /// A shared Wasmtime <see cref="Engine"/> per configuration (fuel metering on or off; epoch interruption always on),

@@ -1,6 +1,6 @@
 using Wasmtime;
 
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>The limits in force for one runtime, after options and manifest were combined.</summary>
 internal sealed record EffectiveLimits(TimeSpan Timeout, ulong? Fuel, long? MemoryBytes);

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Wasmtime;
 
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>
 /// The Wasmtime backend. Each start reads the manifest, compiles (or reuses) the module, checks it against the

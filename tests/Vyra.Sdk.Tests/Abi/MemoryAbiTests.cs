@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Vyra.Plugin;
+using Vyra.Sdk;
 using Vyra.Sdk.Tests.Support;
 using Xunit;
 

@@ -1,7 +1,7 @@
 using System.Numerics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Vyra.Plugin;
+using Vyra.Sdk;
 using Xunit;
 
 namespace Vyra.Sdk.Tests.Abi;

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using Vyra.Plugin;
+using Vyra.Sdk;
 using Vyra.Sdk.Tests.Support;
 using Xunit;
 

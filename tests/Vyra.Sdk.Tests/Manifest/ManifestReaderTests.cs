@@ -1,5 +1,5 @@
 using System.Text;
-using Vyra.Plugin;
+using Vyra.Sdk;
 using Xunit;
 
 namespace Vyra.Sdk.Tests.Manifest;

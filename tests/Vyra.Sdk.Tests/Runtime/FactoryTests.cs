@@ -1,4 +1,4 @@
-using Vyra.Plugin;
+using Vyra.Sdk;
 using Vyra.Sdk.Tests.Support;
 using Xunit;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
-using Vyra.Plugin;
+using Vyra.Sdk;
 using Xunit;
 using Xunit.Abstractions;
 using static Vyra.Sdk.Tests.Sandbox.SandboxChecks;

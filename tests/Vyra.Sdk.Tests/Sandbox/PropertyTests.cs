@@ -5,7 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CsCheck;
-using Vyra.Plugin;
+using Vyra.Sdk;
 using Xunit;
 
 namespace Vyra.Sdk.Tests.Sandbox;

@@ -1,4 +1,4 @@
-using Vyra.Plugin;
+using Vyra.Sdk;
 using Xunit;
 using static Vyra.Sdk.Tests.Sandbox.SandboxChecks;
 

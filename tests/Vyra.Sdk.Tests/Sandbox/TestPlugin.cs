@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.Logging;
-using Vyra.Plugin;
+using Vyra.Sdk;
 using Xunit;
 
 namespace Vyra.Sdk.Tests.Sandbox;

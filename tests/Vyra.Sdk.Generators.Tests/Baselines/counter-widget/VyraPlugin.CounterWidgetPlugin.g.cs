@@ -11,14 +11,14 @@ namespace Sample.App.Plugins
     /// </para>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
-    public partial interface ICounterWidgetPlugin : global::Vyra.Plugin.IPluginProxy
+    public partial interface ICounterWidgetPlugin : global::Vyra.Sdk.IPluginProxy
     {
         /// <summary>
         /// Set the counter to start and return it.
         /// <para>Calls the export <c>init(start: i32) -&gt; i32</c> (no <c>returns</c> declared: i32 assumed) on the typed fast path.</para>
         /// </summary>
         /// <param name="start">Argument <c>start</c> (i32).</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         int Init(int start);
 
         /// <summary>
@@ -27,7 +27,7 @@ namespace Sample.App.Plugins
         /// </summary>
         /// <param name="start">Argument <c>start</c> (i32).</param>
         /// <param name="cancellationToken">Cancels the call, also while guest code runs.</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         global::System.Threading.Tasks.ValueTask<int> InitAsync(int start, global::System.Threading.CancellationToken cancellationToken = default);
 
         /// <summary>
@@ -35,7 +35,7 @@ namespace Sample.App.Plugins
         /// <para>Calls the export <c>increment(step: i32) -&gt; i32</c> (no <c>returns</c> declared: i32 assumed) on the typed fast path.</para>
         /// </summary>
         /// <param name="step">Argument <c>step</c> (i32).</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         int Increment(int step);
 
         /// <summary>
@@ -44,14 +44,14 @@ namespace Sample.App.Plugins
         /// </summary>
         /// <param name="step">Argument <c>step</c> (i32).</param>
         /// <param name="cancellationToken">Cancels the call, also while guest code runs.</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         global::System.Threading.Tasks.ValueTask<int> IncrementAsync(int step, global::System.Threading.CancellationToken cancellationToken = default);
 
         /// <summary>
         /// Set the counter to 0 and return 0.
         /// <para>Calls the export <c>reset() -&gt; i32</c> (no <c>returns</c> declared: i32 assumed) on the typed fast path.</para>
         /// </summary>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         int Reset();
 
         /// <summary>
@@ -59,14 +59,14 @@ namespace Sample.App.Plugins
         /// <para>Calls the export <c>reset() -&gt; i32</c> (no <c>returns</c> declared: i32 assumed).</para>
         /// </summary>
         /// <param name="cancellationToken">Cancels the call, also while guest code runs.</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         global::System.Threading.Tasks.ValueTask<int> ResetAsync(global::System.Threading.CancellationToken cancellationToken = default);
 
         /// <summary>
         /// Return the current counter value.
         /// <para>Calls the export <c>get_count() -&gt; i32</c> (no <c>returns</c> declared: i32 assumed) on the typed fast path.</para>
         /// </summary>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         int GetCount();
 
         /// <summary>
@@ -74,7 +74,7 @@ namespace Sample.App.Plugins
         /// <para>Calls the export <c>get_count() -&gt; i32</c> (no <c>returns</c> declared: i32 assumed).</para>
         /// </summary>
         /// <param name="cancellationToken">Cancels the call, also while guest code runs.</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         global::System.Threading.Tasks.ValueTask<int> GetCountAsync(global::System.Threading.CancellationToken cancellationToken = default);
     }
 
@@ -103,7 +103,7 @@ namespace Sample.App.Plugins
     /// </para>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
-    public sealed partial class CounterWidgetPlugin : ICounterWidgetPlugin, global::Vyra.Plugin.IPluginProxy<CounterWidgetPlugin>
+    public sealed partial class CounterWidgetPlugin : ICounterWidgetPlugin, global::Vyra.Sdk.IPluginProxy<CounterWidgetPlugin>
     {
         /// <summary>The plugin id from the manifest.</summary>
         public const string PluginId = "counter-widget";
@@ -111,19 +111,19 @@ namespace Sample.App.Plugins
         /// <summary>The plugin version the proxy was generated from.</summary>
         public const string PluginVersion = "1.0.0";
 
-        private readonly global::Vyra.Plugin.TypedExport<global::System.Func<int, int>>? __export_Init;
+        private readonly global::Vyra.Sdk.TypedExport<global::System.Func<int, int>>? __export_Init;
 
-        private readonly global::Vyra.Plugin.TypedExport<global::System.Func<int, int>>? __export_Increment;
+        private readonly global::Vyra.Sdk.TypedExport<global::System.Func<int, int>>? __export_Increment;
 
-        private readonly global::Vyra.Plugin.TypedExport<global::System.Func<int>>? __export_Reset;
+        private readonly global::Vyra.Sdk.TypedExport<global::System.Func<int>>? __export_Reset;
 
-        private readonly global::Vyra.Plugin.TypedExport<global::System.Func<int>>? __export_GetCount;
+        private readonly global::Vyra.Sdk.TypedExport<global::System.Func<int>>? __export_GetCount;
 
-        /// <summary>Wraps an existing runtime (e.g. a <see cref="global::Vyra.Plugin.StubRuntime"/> with handlers) in the proxy.</summary>
-        public CounterWidgetPlugin(global::Vyra.Plugin.PluginRuntime runtime)
+        /// <summary>Wraps an existing runtime (e.g. a <see cref="global::Vyra.Sdk.StubRuntime"/> with handlers) in the proxy.</summary>
+        public CounterWidgetPlugin(global::Vyra.Sdk.PluginRuntime runtime)
         {
             Runtime = runtime ?? throw new global::System.ArgumentNullException(nameof(runtime));
-            if (runtime is global::Vyra.Plugin.WasmRuntime __wasm)
+            if (runtime is global::Vyra.Sdk.WasmRuntime __wasm)
             {
                 __export_Init = __wasm.GetTypedExport<global::System.Func<int, int>>("init", static f => f.WrapFunc<int, int>());
                 __export_Increment = __wasm.GetTypedExport<global::System.Func<int, int>>("increment", static f => f.WrapFunc<int, int>());
@@ -132,9 +132,9 @@ namespace Sample.App.Plugins
             }
         }
 
-        static string global::Vyra.Plugin.IPluginProxy<CounterWidgetPlugin>.PluginId => PluginId;
+        static string global::Vyra.Sdk.IPluginProxy<CounterWidgetPlugin>.PluginId => PluginId;
 
-        static CounterWidgetPlugin global::Vyra.Plugin.IPluginProxy<CounterWidgetPlugin>.FromRuntime(global::Vyra.Plugin.PluginRuntime runtime) => new CounterWidgetPlugin(runtime);
+        static CounterWidgetPlugin global::Vyra.Sdk.IPluginProxy<CounterWidgetPlugin>.FromRuntime(global::Vyra.Sdk.PluginRuntime runtime) => new CounterWidgetPlugin(runtime);
 
         /// <summary>
         /// Creates the plugin's runtime by VYRA's rule (Wasmtime when <paramref name="wasmPath"/> is a module and
@@ -145,11 +145,11 @@ namespace Sample.App.Plugins
         /// <param name="initialState">The initial state (none: the manifest's defaults).</param>
         /// <param name="options">Limits, logging and cache options.</param>
         /// <param name="preferStub">Use the stub backend even when the module exists.</param>
-        public static CounterWidgetPlugin Create(string wasmPath, global::Vyra.Plugin.IHostFunctions? host = null, CounterWidgetState? initialState = null, global::Vyra.Plugin.PluginRuntimeOptions? options = null, bool preferStub = false) =>
-            new CounterWidgetPlugin(global::Vyra.Plugin.PluginRuntime.Create(PluginId, wasmPath, host, (initialState ?? new CounterWidgetState()).ToDictionary(), preferStub, options));
+        public static CounterWidgetPlugin Create(string wasmPath, global::Vyra.Sdk.IHostFunctions? host = null, CounterWidgetState? initialState = null, global::Vyra.Sdk.PluginRuntimeOptions? options = null, bool preferStub = false) =>
+            new CounterWidgetPlugin(global::Vyra.Sdk.PluginRuntime.Create(PluginId, wasmPath, host, (initialState ?? new CounterWidgetState()).ToDictionary(), preferStub, options));
 
         /// <inheritdoc />
-        public global::Vyra.Plugin.PluginRuntime Runtime { get; }
+        public global::Vyra.Sdk.PluginRuntime Runtime { get; }
 
         /// <inheritdoc />
         public global::System.Threading.Tasks.ValueTask StartAsync(global::System.Threading.CancellationToken cancellationToken = default) => Runtime.StartAsync(cancellationToken);
@@ -163,7 +163,7 @@ namespace Sample.App.Plugins
         /// <inheritdoc />
         public int Init(int start)
         {
-            if (__export_Init is null) return global::Vyra.Plugin.ProxySupport.Wait(InitViaRuntimeAsync(start, default));
+            if (__export_Init is null) return global::Vyra.Sdk.ProxySupport.Wait(InitViaRuntimeAsync(start, default));
             return InitTyped(start, default);
         }
 
@@ -200,13 +200,13 @@ namespace Sample.App.Plugins
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(1);
             __data["start"] = start;
             var __result = await Runtime.CallAsync("init", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.ProxySupport.ToInt32(PluginId, "init", global::Vyra.Plugin.ProxySupport.Result(PluginId, "init", __result));
+            return global::Vyra.Sdk.ProxySupport.ToInt32(PluginId, "init", global::Vyra.Sdk.ProxySupport.Result(PluginId, "init", __result));
         }
 
         /// <inheritdoc />
         public int Increment(int step)
         {
-            if (__export_Increment is null) return global::Vyra.Plugin.ProxySupport.Wait(IncrementViaRuntimeAsync(step, default));
+            if (__export_Increment is null) return global::Vyra.Sdk.ProxySupport.Wait(IncrementViaRuntimeAsync(step, default));
             return IncrementTyped(step, default);
         }
 
@@ -243,13 +243,13 @@ namespace Sample.App.Plugins
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(1);
             __data["step"] = step;
             var __result = await Runtime.CallAsync("increment", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.ProxySupport.ToInt32(PluginId, "increment", global::Vyra.Plugin.ProxySupport.Result(PluginId, "increment", __result));
+            return global::Vyra.Sdk.ProxySupport.ToInt32(PluginId, "increment", global::Vyra.Sdk.ProxySupport.Result(PluginId, "increment", __result));
         }
 
         /// <inheritdoc />
         public int Reset()
         {
-            if (__export_Reset is null) return global::Vyra.Plugin.ProxySupport.Wait(ResetViaRuntimeAsync(default));
+            if (__export_Reset is null) return global::Vyra.Sdk.ProxySupport.Wait(ResetViaRuntimeAsync(default));
             return ResetTyped(default);
         }
 
@@ -285,13 +285,13 @@ namespace Sample.App.Plugins
         {
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(0);
             var __result = await Runtime.CallAsync("reset", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.ProxySupport.ToInt32(PluginId, "reset", global::Vyra.Plugin.ProxySupport.Result(PluginId, "reset", __result));
+            return global::Vyra.Sdk.ProxySupport.ToInt32(PluginId, "reset", global::Vyra.Sdk.ProxySupport.Result(PluginId, "reset", __result));
         }
 
         /// <inheritdoc />
         public int GetCount()
         {
-            if (__export_GetCount is null) return global::Vyra.Plugin.ProxySupport.Wait(GetCountViaRuntimeAsync(default));
+            if (__export_GetCount is null) return global::Vyra.Sdk.ProxySupport.Wait(GetCountViaRuntimeAsync(default));
             return GetCountTyped(default);
         }
 
@@ -327,7 +327,7 @@ namespace Sample.App.Plugins
         {
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(0);
             var __result = await Runtime.CallAsync("get_count", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.ProxySupport.ToInt32(PluginId, "get_count", global::Vyra.Plugin.ProxySupport.Result(PluginId, "get_count", __result));
+            return global::Vyra.Sdk.ProxySupport.ToInt32(PluginId, "get_count", global::Vyra.Sdk.ProxySupport.Result(PluginId, "get_count", __result));
         }
     }
 }

@@ -8,10 +8,10 @@ namespace Sample.App
     {
         /// <summary>Registers the wasm imports of this class's host methods (generated, reflection-free).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
-        protected override void RegisterGeneratedImports(global::Vyra.Plugin.HostImportRegistry imports)
+        protected override void RegisterGeneratedImports(global::Vyra.Sdk.HostImportRegistry imports)
         {
             base.RegisterGeneratedImports(imports);
-            imports.Add("host_generic", new global::Vyra.Plugin.PluginValueType[] { global::Vyra.Plugin.PluginValueType.I32 }, new global::Vyra.Plugin.PluginValueType[] { global::Vyra.Plugin.PluginValueType.I32 }, __call =>
+            imports.Add("host_generic", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I32 }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I32 }, __call =>
             {
                 var __result = host_generic(__call.GetInt32(0));
                 __call.ReturnInt32(__result, 0);

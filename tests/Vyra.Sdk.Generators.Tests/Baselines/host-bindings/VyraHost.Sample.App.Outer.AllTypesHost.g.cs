@@ -10,70 +10,70 @@ namespace Sample.App
         {
             /// <summary>Registers the wasm imports of this class's host methods (generated, reflection-free).</summary>
             [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
-            protected override void RegisterGeneratedImports(global::Vyra.Plugin.HostImportRegistry imports)
+            protected override void RegisterGeneratedImports(global::Vyra.Sdk.HostImportRegistry imports)
             {
                 base.RegisterGeneratedImports(imports);
-                imports.Add("host_i32", new global::Vyra.Plugin.PluginValueType[] { global::Vyra.Plugin.PluginValueType.I32 }, new global::Vyra.Plugin.PluginValueType[] { global::Vyra.Plugin.PluginValueType.I32 }, __call =>
+                imports.Add("host_i32", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I32 }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I32 }, __call =>
                 {
                     var __result = host_i32(__call.GetInt32(0));
                     __call.ReturnInt32(__result, 0);
                 });
-                imports.Add("host_i64", new global::Vyra.Plugin.PluginValueType[] { global::Vyra.Plugin.PluginValueType.I64 }, new global::Vyra.Plugin.PluginValueType[] { global::Vyra.Plugin.PluginValueType.I64 }, __call =>
+                imports.Add("host_i64", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I64 }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I64 }, __call =>
                 {
                     var __result = host_i64(__call.GetInt64(0));
                     __call.ReturnInt64(__result, 0);
                 });
-                imports.Add("host_f32", new global::Vyra.Plugin.PluginValueType[] { global::Vyra.Plugin.PluginValueType.F32 }, new global::Vyra.Plugin.PluginValueType[] { global::Vyra.Plugin.PluginValueType.F32 }, __call =>
+                imports.Add("host_f32", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.F32 }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.F32 }, __call =>
                 {
                     var __result = host_f32(__call.GetSingle(0));
                     __call.ReturnSingle(__result, 0);
                 });
-                imports.Add("host_f64", new global::Vyra.Plugin.PluginValueType[] { global::Vyra.Plugin.PluginValueType.F64 }, new global::Vyra.Plugin.PluginValueType[] { global::Vyra.Plugin.PluginValueType.F64 }, __call =>
+                imports.Add("host_f64", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.F64 }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.F64 }, __call =>
                 {
                     var __result = host_f64(__call.GetDouble(0));
                     __call.ReturnDouble(__result, 0);
                 });
-                imports.Add("host_bool", new global::Vyra.Plugin.PluginValueType[] { global::Vyra.Plugin.PluginValueType.Bool }, new global::Vyra.Plugin.PluginValueType[] { global::Vyra.Plugin.PluginValueType.Bool }, __call =>
+                imports.Add("host_bool", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.Bool }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.Bool }, __call =>
                 {
                     var __result = host_bool(__call.GetBoolean(0));
                     __call.ReturnBoolean(__result, 0);
                 });
-                imports.Add("host_string", new global::Vyra.Plugin.PluginValueType[] { global::Vyra.Plugin.PluginValueType.String }, new global::Vyra.Plugin.PluginValueType[] { global::Vyra.Plugin.PluginValueType.String }, __call =>
+                imports.Add("host_string", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.String }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.String }, __call =>
                 {
                     var __result = host_string(__call.GetString(0));
                     __call.ReturnString(__result ?? "", 0);
                 });
-                imports.Add("host_bytes", new global::Vyra.Plugin.PluginValueType[] { global::Vyra.Plugin.PluginValueType.Bytes }, new global::Vyra.Plugin.PluginValueType[] { global::Vyra.Plugin.PluginValueType.Bytes }, __call =>
+                imports.Add("host_bytes", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.Bytes }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.Bytes }, __call =>
                 {
                     var __result = host_bytes(__call.GetBytes(0));
                     __call.ReturnBytes(__result, 0);
                 });
-                imports.Add("host_json", new global::Vyra.Plugin.PluginValueType[] { global::Vyra.Plugin.PluginValueType.Json }, new global::Vyra.Plugin.PluginValueType[] { global::Vyra.Plugin.PluginValueType.Json }, __call =>
+                imports.Add("host_json", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.Json }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.Json }, __call =>
                 {
                     var __result = host_json(__call.GetJson(0)!);
                     __call.ReturnJson(__result, 0);
                 });
-                imports.Add("host_pair", new global::Vyra.Plugin.PluginValueType[] { global::Vyra.Plugin.PluginValueType.I32 }, new global::Vyra.Plugin.PluginValueType[] { global::Vyra.Plugin.PluginValueType.I32, global::Vyra.Plugin.PluginValueType.String }, __call =>
+                imports.Add("host_pair", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I32 }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I32, global::Vyra.Sdk.PluginValueType.String }, __call =>
                 {
                     var __result = host_pair(__call.GetInt32(0));
                     __call.ReturnInt32(__result.Item1, 0);
                     __call.ReturnString(__result.Item2 ?? "", 1);
                 });
-                imports.Add("host_void", new global::Vyra.Plugin.PluginValueType[] { global::Vyra.Plugin.PluginValueType.String }, global::System.Array.Empty<global::Vyra.Plugin.PluginValueType>(), __call =>
+                imports.Add("host_void", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.String }, global::System.Array.Empty<global::Vyra.Sdk.PluginValueType>(), __call =>
                 {
                     host_void(__call.GetString(0));
                 });
-                imports.Add("host_task", global::System.Array.Empty<global::Vyra.Plugin.PluginValueType>(), global::System.Array.Empty<global::Vyra.Plugin.PluginValueType>(), __call =>
+                imports.Add("host_task", global::System.Array.Empty<global::Vyra.Sdk.PluginValueType>(), global::System.Array.Empty<global::Vyra.Sdk.PluginValueType>(), __call =>
                 {
                     host_task().GetAwaiter().GetResult();
                 });
-                imports.Add("host_value_task", new global::Vyra.Plugin.PluginValueType[] { global::Vyra.Plugin.PluginValueType.I32 }, new global::Vyra.Plugin.PluginValueType[] { global::Vyra.Plugin.PluginValueType.I32 }, __call =>
+                imports.Add("host_value_task", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I32 }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I32 }, __call =>
                 {
                     var __task = host_value_task(__call.GetInt32(0));
                     var __result = __task.IsCompletedSuccessfully ? __task.Result : __task.AsTask().GetAwaiter().GetResult();
                     __call.ReturnInt32(__result, 0);
                 });
-                imports.Add("custom_name", new global::Vyra.Plugin.PluginValueType[] { global::Vyra.Plugin.PluginValueType.I32 }, new global::Vyra.Plugin.PluginValueType[] { global::Vyra.Plugin.PluginValueType.I32 }, __call =>
+                imports.Add("custom_name", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I32 }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I32 }, __call =>
                 {
                     var __result = Custom(__call.GetInt32(0));
                     __call.ReturnInt32(__result, 0);

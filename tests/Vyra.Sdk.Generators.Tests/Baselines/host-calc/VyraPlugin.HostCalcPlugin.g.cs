@@ -11,7 +11,7 @@ namespace Sample.App.Plugins
     /// </para>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
-    public partial interface IHostCalcPlugin : global::Vyra.Plugin.IPluginProxy
+    public partial interface IHostCalcPlugin : global::Vyra.Sdk.IPluginProxy
     {
         /// <summary>
         /// a + b, computed by the host's host_add.
@@ -19,7 +19,7 @@ namespace Sample.App.Plugins
         /// </summary>
         /// <param name="a">Argument <c>a</c> (i32).</param>
         /// <param name="b">Argument <c>b</c> (i32).</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         int Add(int a, int b);
 
         /// <summary>
@@ -29,7 +29,7 @@ namespace Sample.App.Plugins
         /// <param name="a">Argument <c>a</c> (i32).</param>
         /// <param name="b">Argument <c>b</c> (i32).</param>
         /// <param name="cancellationToken">Cancels the call, also while guest code runs.</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         global::System.Threading.Tasks.ValueTask<int> AddAsync(int a, int b, global::System.Threading.CancellationToken cancellationToken = default);
 
         /// <summary>
@@ -37,7 +37,7 @@ namespace Sample.App.Plugins
         /// <para>Calls the export <c>sum_to(n: i32) -&gt; i32</c> on the typed fast path.</para>
         /// </summary>
         /// <param name="n">Argument <c>n</c> (i32).</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         int SumTo(int n);
 
         /// <summary>
@@ -46,7 +46,7 @@ namespace Sample.App.Plugins
         /// </summary>
         /// <param name="n">Argument <c>n</c> (i32).</param>
         /// <param name="cancellationToken">Cancels the call, also while guest code runs.</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         global::System.Threading.Tasks.ValueTask<int> SumToAsync(int n, global::System.Threading.CancellationToken cancellationToken = default);
 
         /// <summary>
@@ -54,7 +54,7 @@ namespace Sample.App.Plugins
         /// <para>Calls the export <c>lookup(key: string) -&gt; string</c> on the typed fast path.</para>
         /// </summary>
         /// <param name="key">Argument <c>key</c> (string).</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         string Lookup(string key);
 
         /// <summary>
@@ -63,7 +63,7 @@ namespace Sample.App.Plugins
         /// </summary>
         /// <param name="key">Argument <c>key</c> (string).</param>
         /// <param name="cancellationToken">Cancels the call, also while guest code runs.</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         global::System.Threading.Tasks.ValueTask<string> LookupAsync(string key, global::System.Threading.CancellationToken cancellationToken = default);
     }
 
@@ -83,7 +83,7 @@ namespace Sample.App.Plugins
 
     /// <summary>
     /// The host functions plugin <c>host-calc</c> 1.0.0 (Host Calc) imports (its manifest's typed <c>imports</c>). Implement it on your
-    /// <c>partial</c> <see cref="global::Vyra.Plugin.BaseHostFunctions"/> subclass: a missing host function is then a compile error,
+    /// <c>partial</c> <see cref="global::Vyra.Sdk.BaseHostFunctions"/> subclass: a missing host function is then a compile error,
     /// and the generator binds the methods as wasm imports.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
@@ -106,7 +106,7 @@ namespace Sample.App.Plugins
     /// </para>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
-    public sealed partial class HostCalcPlugin : IHostCalcPlugin, global::Vyra.Plugin.IPluginProxy<HostCalcPlugin>
+    public sealed partial class HostCalcPlugin : IHostCalcPlugin, global::Vyra.Sdk.IPluginProxy<HostCalcPlugin>
     {
         /// <summary>The plugin id from the manifest.</summary>
         public const string PluginId = "host-calc";
@@ -114,17 +114,17 @@ namespace Sample.App.Plugins
         /// <summary>The plugin version the proxy was generated from.</summary>
         public const string PluginVersion = "1.0.0";
 
-        private readonly global::Vyra.Plugin.TypedExport<global::System.Func<int, int, int>>? __export_Add;
+        private readonly global::Vyra.Sdk.TypedExport<global::System.Func<int, int, int>>? __export_Add;
 
-        private readonly global::Vyra.Plugin.TypedExport<global::System.Func<int, int>>? __export_SumTo;
+        private readonly global::Vyra.Sdk.TypedExport<global::System.Func<int, int>>? __export_SumTo;
 
-        private readonly global::Vyra.Plugin.TypedExport<global::System.Func<int, int, long>>? __export_Lookup;
+        private readonly global::Vyra.Sdk.TypedExport<global::System.Func<int, int, long>>? __export_Lookup;
 
-        /// <summary>Wraps an existing runtime (e.g. a <see cref="global::Vyra.Plugin.StubRuntime"/> with handlers) in the proxy.</summary>
-        public HostCalcPlugin(global::Vyra.Plugin.PluginRuntime runtime)
+        /// <summary>Wraps an existing runtime (e.g. a <see cref="global::Vyra.Sdk.StubRuntime"/> with handlers) in the proxy.</summary>
+        public HostCalcPlugin(global::Vyra.Sdk.PluginRuntime runtime)
         {
             Runtime = runtime ?? throw new global::System.ArgumentNullException(nameof(runtime));
-            if (runtime is global::Vyra.Plugin.WasmRuntime __wasm)
+            if (runtime is global::Vyra.Sdk.WasmRuntime __wasm)
             {
                 __export_Add = __wasm.GetTypedExport<global::System.Func<int, int, int>>("add", static f => f.WrapFunc<int, int, int>());
                 __export_SumTo = __wasm.GetTypedExport<global::System.Func<int, int>>("sum_to", static f => f.WrapFunc<int, int>());
@@ -132,9 +132,9 @@ namespace Sample.App.Plugins
             }
         }
 
-        static string global::Vyra.Plugin.IPluginProxy<HostCalcPlugin>.PluginId => PluginId;
+        static string global::Vyra.Sdk.IPluginProxy<HostCalcPlugin>.PluginId => PluginId;
 
-        static HostCalcPlugin global::Vyra.Plugin.IPluginProxy<HostCalcPlugin>.FromRuntime(global::Vyra.Plugin.PluginRuntime runtime) => new HostCalcPlugin(runtime);
+        static HostCalcPlugin global::Vyra.Sdk.IPluginProxy<HostCalcPlugin>.FromRuntime(global::Vyra.Sdk.PluginRuntime runtime) => new HostCalcPlugin(runtime);
 
         /// <summary>
         /// Creates the plugin's runtime by VYRA's rule (Wasmtime when <paramref name="wasmPath"/> is a module and
@@ -145,11 +145,11 @@ namespace Sample.App.Plugins
         /// <param name="initialState">The initial state (none: the manifest's defaults).</param>
         /// <param name="options">Limits, logging and cache options.</param>
         /// <param name="preferStub">Use the stub backend even when the module exists.</param>
-        public static HostCalcPlugin Create(string wasmPath, global::Vyra.Plugin.IHostFunctions? host = null, HostCalcState? initialState = null, global::Vyra.Plugin.PluginRuntimeOptions? options = null, bool preferStub = false) =>
-            new HostCalcPlugin(global::Vyra.Plugin.PluginRuntime.Create(PluginId, wasmPath, host, (initialState ?? new HostCalcState()).ToDictionary(), preferStub, options));
+        public static HostCalcPlugin Create(string wasmPath, global::Vyra.Sdk.IHostFunctions? host = null, HostCalcState? initialState = null, global::Vyra.Sdk.PluginRuntimeOptions? options = null, bool preferStub = false) =>
+            new HostCalcPlugin(global::Vyra.Sdk.PluginRuntime.Create(PluginId, wasmPath, host, (initialState ?? new HostCalcState()).ToDictionary(), preferStub, options));
 
         /// <inheritdoc />
-        public global::Vyra.Plugin.PluginRuntime Runtime { get; }
+        public global::Vyra.Sdk.PluginRuntime Runtime { get; }
 
         /// <inheritdoc />
         public global::System.Threading.Tasks.ValueTask StartAsync(global::System.Threading.CancellationToken cancellationToken = default) => Runtime.StartAsync(cancellationToken);
@@ -163,7 +163,7 @@ namespace Sample.App.Plugins
         /// <inheritdoc />
         public int Add(int a, int b)
         {
-            if (__export_Add is null) return global::Vyra.Plugin.ProxySupport.Wait(AddViaRuntimeAsync(a, b, default));
+            if (__export_Add is null) return global::Vyra.Sdk.ProxySupport.Wait(AddViaRuntimeAsync(a, b, default));
             return AddTyped(a, b, default);
         }
 
@@ -201,13 +201,13 @@ namespace Sample.App.Plugins
             __data["a"] = a;
             __data["b"] = b;
             var __result = await Runtime.CallAsync("add", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.ProxySupport.ToInt32(PluginId, "add", global::Vyra.Plugin.ProxySupport.Result(PluginId, "add", __result));
+            return global::Vyra.Sdk.ProxySupport.ToInt32(PluginId, "add", global::Vyra.Sdk.ProxySupport.Result(PluginId, "add", __result));
         }
 
         /// <inheritdoc />
         public int SumTo(int n)
         {
-            if (__export_SumTo is null) return global::Vyra.Plugin.ProxySupport.Wait(SumToViaRuntimeAsync(n, default));
+            if (__export_SumTo is null) return global::Vyra.Sdk.ProxySupport.Wait(SumToViaRuntimeAsync(n, default));
             return SumToTyped(n, default);
         }
 
@@ -244,13 +244,13 @@ namespace Sample.App.Plugins
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(1);
             __data["n"] = n;
             var __result = await Runtime.CallAsync("sum_to", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.ProxySupport.ToInt32(PluginId, "sum_to", global::Vyra.Plugin.ProxySupport.Result(PluginId, "sum_to", __result));
+            return global::Vyra.Sdk.ProxySupport.ToInt32(PluginId, "sum_to", global::Vyra.Sdk.ProxySupport.Result(PluginId, "sum_to", __result));
         }
 
         /// <inheritdoc />
         public string Lookup(string key)
         {
-            if (__export_Lookup is null) return global::Vyra.Plugin.ProxySupport.Wait(LookupViaRuntimeAsync(key, default));
+            if (__export_Lookup is null) return global::Vyra.Sdk.ProxySupport.Wait(LookupViaRuntimeAsync(key, default));
             return LookupTyped(key, default);
         }
 
@@ -273,9 +273,9 @@ namespace Sample.App.Plugins
             using var __call = __export_Lookup!.Enter(cancellationToken);
             try
             {
-                var (__pointer0, __length0) = __call.Write(key, global::Vyra.Plugin.PluginValueType.String);
+                var (__pointer0, __length0) = __call.Write(key, global::Vyra.Sdk.PluginValueType.String);
                 var __raw = __call.Function(__pointer0, __length0);
-                return (string)__call.Read(__raw, global::Vyra.Plugin.PluginValueType.String)!;
+                return (string)__call.Read(__raw, global::Vyra.Sdk.PluginValueType.String)!;
             }
             catch (global::System.Exception __exception)
             {
@@ -288,7 +288,7 @@ namespace Sample.App.Plugins
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(1);
             __data["key"] = key;
             var __result = await Runtime.CallAsync("lookup", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.ProxySupport.ToText(PluginId, "lookup", global::Vyra.Plugin.ProxySupport.Result(PluginId, "lookup", __result));
+            return global::Vyra.Sdk.ProxySupport.ToText(PluginId, "lookup", global::Vyra.Sdk.ProxySupport.Result(PluginId, "lookup", __result));
         }
     }
 }

@@ -11,7 +11,7 @@ namespace Sample.App.Plugins
     /// </para>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
-    public partial interface IMathKitPlugin : global::Vyra.Plugin.IPluginProxy
+    public partial interface IMathKitPlugin : global::Vyra.Sdk.IPluginProxy
     {
         /// <summary>
         /// Add two 64-bit integers (wraps on overflow).
@@ -19,7 +19,7 @@ namespace Sample.App.Plugins
         /// </summary>
         /// <param name="a">Argument <c>a</c> (i64).</param>
         /// <param name="b">Argument <c>b</c> (i64).</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         long AddI64(long a, long b);
 
         /// <summary>
@@ -29,7 +29,7 @@ namespace Sample.App.Plugins
         /// <param name="a">Argument <c>a</c> (i64).</param>
         /// <param name="b">Argument <c>b</c> (i64).</param>
         /// <param name="cancellationToken">Cancels the call, also while guest code runs.</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         global::System.Threading.Tasks.ValueTask<long> AddI64Async(long a, long b, global::System.Threading.CancellationToken cancellationToken = default);
 
         /// <summary>
@@ -38,7 +38,7 @@ namespace Sample.App.Plugins
         /// </summary>
         /// <param name="x">Argument <c>x</c> (f32).</param>
         /// <param name="factor">Argument <c>factor</c> (f32).</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         float Scale(float x, float factor);
 
         /// <summary>
@@ -48,7 +48,7 @@ namespace Sample.App.Plugins
         /// <param name="x">Argument <c>x</c> (f32).</param>
         /// <param name="factor">Argument <c>factor</c> (f32).</param>
         /// <param name="cancellationToken">Cancels the call, also while guest code runs.</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         global::System.Threading.Tasks.ValueTask<float> ScaleAsync(float x, float factor, global::System.Threading.CancellationToken cancellationToken = default);
 
         /// <summary>
@@ -57,7 +57,7 @@ namespace Sample.App.Plugins
         /// </summary>
         /// <param name="a">Argument <c>a</c> (f64).</param>
         /// <param name="b">Argument <c>b</c> (f64).</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         double Hypot(double a, double b);
 
         /// <summary>
@@ -67,7 +67,7 @@ namespace Sample.App.Plugins
         /// <param name="a">Argument <c>a</c> (f64).</param>
         /// <param name="b">Argument <c>b</c> (f64).</param>
         /// <param name="cancellationToken">Cancels the call, also while guest code runs.</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         global::System.Threading.Tasks.ValueTask<double> HypotAsync(double a, double b, global::System.Threading.CancellationToken cancellationToken = default);
 
         /// <summary>
@@ -76,7 +76,7 @@ namespace Sample.App.Plugins
         /// </summary>
         /// <param name="a">Argument <c>a</c> (i32).</param>
         /// <param name="b">Argument <c>b</c> (i32).</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         (int, int) Divmod(int a, int b);
 
         /// <summary>
@@ -86,7 +86,7 @@ namespace Sample.App.Plugins
         /// <param name="a">Argument <c>a</c> (i32).</param>
         /// <param name="b">Argument <c>b</c> (i32).</param>
         /// <param name="cancellationToken">Cancels the call, also while guest code runs.</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         global::System.Threading.Tasks.ValueTask<(int, int)> DivmodAsync(int a, int b, global::System.Threading.CancellationToken cancellationToken = default);
 
         /// <summary>
@@ -94,7 +94,7 @@ namespace Sample.App.Plugins
         /// <para>Calls the export <c>fib(n: i32) -&gt; i64</c> on the typed fast path.</para>
         /// </summary>
         /// <param name="n">Argument <c>n</c> (i32).</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         long Fib(int n);
 
         /// <summary>
@@ -103,7 +103,7 @@ namespace Sample.App.Plugins
         /// </summary>
         /// <param name="n">Argument <c>n</c> (i32).</param>
         /// <param name="cancellationToken">Cancels the call, also while guest code runs.</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         global::System.Threading.Tasks.ValueTask<long> FibAsync(int n, global::System.Threading.CancellationToken cancellationToken = default);
     }
 
@@ -128,7 +128,7 @@ namespace Sample.App.Plugins
     /// </para>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
-    public sealed partial class MathKitPlugin : IMathKitPlugin, global::Vyra.Plugin.IPluginProxy<MathKitPlugin>
+    public sealed partial class MathKitPlugin : IMathKitPlugin, global::Vyra.Sdk.IPluginProxy<MathKitPlugin>
     {
         /// <summary>The plugin id from the manifest.</summary>
         public const string PluginId = "math-kit";
@@ -136,21 +136,21 @@ namespace Sample.App.Plugins
         /// <summary>The plugin version the proxy was generated from.</summary>
         public const string PluginVersion = "1.0.0";
 
-        private readonly global::Vyra.Plugin.TypedExport<global::System.Func<long, long, long>>? __export_AddI64;
+        private readonly global::Vyra.Sdk.TypedExport<global::System.Func<long, long, long>>? __export_AddI64;
 
-        private readonly global::Vyra.Plugin.TypedExport<global::System.Func<float, float, float>>? __export_Scale;
+        private readonly global::Vyra.Sdk.TypedExport<global::System.Func<float, float, float>>? __export_Scale;
 
-        private readonly global::Vyra.Plugin.TypedExport<global::System.Func<double, double, double>>? __export_Hypot;
+        private readonly global::Vyra.Sdk.TypedExport<global::System.Func<double, double, double>>? __export_Hypot;
 
-        private readonly global::Vyra.Plugin.TypedExport<global::System.Func<int, int, global::System.ValueTuple<int, int>>>? __export_Divmod;
+        private readonly global::Vyra.Sdk.TypedExport<global::System.Func<int, int, global::System.ValueTuple<int, int>>>? __export_Divmod;
 
-        private readonly global::Vyra.Plugin.TypedExport<global::System.Func<int, long>>? __export_Fib;
+        private readonly global::Vyra.Sdk.TypedExport<global::System.Func<int, long>>? __export_Fib;
 
-        /// <summary>Wraps an existing runtime (e.g. a <see cref="global::Vyra.Plugin.StubRuntime"/> with handlers) in the proxy.</summary>
-        public MathKitPlugin(global::Vyra.Plugin.PluginRuntime runtime)
+        /// <summary>Wraps an existing runtime (e.g. a <see cref="global::Vyra.Sdk.StubRuntime"/> with handlers) in the proxy.</summary>
+        public MathKitPlugin(global::Vyra.Sdk.PluginRuntime runtime)
         {
             Runtime = runtime ?? throw new global::System.ArgumentNullException(nameof(runtime));
-            if (runtime is global::Vyra.Plugin.WasmRuntime __wasm)
+            if (runtime is global::Vyra.Sdk.WasmRuntime __wasm)
             {
                 __export_AddI64 = __wasm.GetTypedExport<global::System.Func<long, long, long>>("add_i64", static f => f.WrapFunc<long, long, long>());
                 __export_Scale = __wasm.GetTypedExport<global::System.Func<float, float, float>>("scale", static f => f.WrapFunc<float, float, float>());
@@ -160,9 +160,9 @@ namespace Sample.App.Plugins
             }
         }
 
-        static string global::Vyra.Plugin.IPluginProxy<MathKitPlugin>.PluginId => PluginId;
+        static string global::Vyra.Sdk.IPluginProxy<MathKitPlugin>.PluginId => PluginId;
 
-        static MathKitPlugin global::Vyra.Plugin.IPluginProxy<MathKitPlugin>.FromRuntime(global::Vyra.Plugin.PluginRuntime runtime) => new MathKitPlugin(runtime);
+        static MathKitPlugin global::Vyra.Sdk.IPluginProxy<MathKitPlugin>.FromRuntime(global::Vyra.Sdk.PluginRuntime runtime) => new MathKitPlugin(runtime);
 
         /// <summary>
         /// Creates the plugin's runtime by VYRA's rule (Wasmtime when <paramref name="wasmPath"/> is a module and
@@ -173,11 +173,11 @@ namespace Sample.App.Plugins
         /// <param name="initialState">The initial state (none: the manifest's defaults).</param>
         /// <param name="options">Limits, logging and cache options.</param>
         /// <param name="preferStub">Use the stub backend even when the module exists.</param>
-        public static MathKitPlugin Create(string wasmPath, global::Vyra.Plugin.IHostFunctions? host = null, MathKitState? initialState = null, global::Vyra.Plugin.PluginRuntimeOptions? options = null, bool preferStub = false) =>
-            new MathKitPlugin(global::Vyra.Plugin.PluginRuntime.Create(PluginId, wasmPath, host, (initialState ?? new MathKitState()).ToDictionary(), preferStub, options));
+        public static MathKitPlugin Create(string wasmPath, global::Vyra.Sdk.IHostFunctions? host = null, MathKitState? initialState = null, global::Vyra.Sdk.PluginRuntimeOptions? options = null, bool preferStub = false) =>
+            new MathKitPlugin(global::Vyra.Sdk.PluginRuntime.Create(PluginId, wasmPath, host, (initialState ?? new MathKitState()).ToDictionary(), preferStub, options));
 
         /// <inheritdoc />
-        public global::Vyra.Plugin.PluginRuntime Runtime { get; }
+        public global::Vyra.Sdk.PluginRuntime Runtime { get; }
 
         /// <inheritdoc />
         public global::System.Threading.Tasks.ValueTask StartAsync(global::System.Threading.CancellationToken cancellationToken = default) => Runtime.StartAsync(cancellationToken);
@@ -191,7 +191,7 @@ namespace Sample.App.Plugins
         /// <inheritdoc />
         public long AddI64(long a, long b)
         {
-            if (__export_AddI64 is null) return global::Vyra.Plugin.ProxySupport.Wait(AddI64ViaRuntimeAsync(a, b, default));
+            if (__export_AddI64 is null) return global::Vyra.Sdk.ProxySupport.Wait(AddI64ViaRuntimeAsync(a, b, default));
             return AddI64Typed(a, b, default);
         }
 
@@ -229,13 +229,13 @@ namespace Sample.App.Plugins
             __data["a"] = a;
             __data["b"] = b;
             var __result = await Runtime.CallAsync("add_i64", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.ProxySupport.ToInt64(PluginId, "add_i64", global::Vyra.Plugin.ProxySupport.Result(PluginId, "add_i64", __result));
+            return global::Vyra.Sdk.ProxySupport.ToInt64(PluginId, "add_i64", global::Vyra.Sdk.ProxySupport.Result(PluginId, "add_i64", __result));
         }
 
         /// <inheritdoc />
         public float Scale(float x, float factor)
         {
-            if (__export_Scale is null) return global::Vyra.Plugin.ProxySupport.Wait(ScaleViaRuntimeAsync(x, factor, default));
+            if (__export_Scale is null) return global::Vyra.Sdk.ProxySupport.Wait(ScaleViaRuntimeAsync(x, factor, default));
             return ScaleTyped(x, factor, default);
         }
 
@@ -273,13 +273,13 @@ namespace Sample.App.Plugins
             __data["x"] = x;
             __data["factor"] = factor;
             var __result = await Runtime.CallAsync("scale", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.ProxySupport.ToSingle(PluginId, "scale", global::Vyra.Plugin.ProxySupport.Result(PluginId, "scale", __result));
+            return global::Vyra.Sdk.ProxySupport.ToSingle(PluginId, "scale", global::Vyra.Sdk.ProxySupport.Result(PluginId, "scale", __result));
         }
 
         /// <inheritdoc />
         public double Hypot(double a, double b)
         {
-            if (__export_Hypot is null) return global::Vyra.Plugin.ProxySupport.Wait(HypotViaRuntimeAsync(a, b, default));
+            if (__export_Hypot is null) return global::Vyra.Sdk.ProxySupport.Wait(HypotViaRuntimeAsync(a, b, default));
             return HypotTyped(a, b, default);
         }
 
@@ -317,13 +317,13 @@ namespace Sample.App.Plugins
             __data["a"] = a;
             __data["b"] = b;
             var __result = await Runtime.CallAsync("hypot", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.ProxySupport.ToDouble(PluginId, "hypot", global::Vyra.Plugin.ProxySupport.Result(PluginId, "hypot", __result));
+            return global::Vyra.Sdk.ProxySupport.ToDouble(PluginId, "hypot", global::Vyra.Sdk.ProxySupport.Result(PluginId, "hypot", __result));
         }
 
         /// <inheritdoc />
         public (int, int) Divmod(int a, int b)
         {
-            if (__export_Divmod is null) return global::Vyra.Plugin.ProxySupport.Wait(DivmodViaRuntimeAsync(a, b, default));
+            if (__export_Divmod is null) return global::Vyra.Sdk.ProxySupport.Wait(DivmodViaRuntimeAsync(a, b, default));
             return DivmodTyped(a, b, default);
         }
 
@@ -360,14 +360,14 @@ namespace Sample.App.Plugins
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(2);
             __data["a"] = a;
             __data["b"] = b;
-            var __result = global::Vyra.Plugin.ProxySupport.Results(PluginId, "divmod", await Runtime.CallAsync("divmod", __data, cancellationToken).ConfigureAwait(false), 2);
-            return (global::Vyra.Plugin.ProxySupport.ToInt32(PluginId, "divmod", __result[0]), global::Vyra.Plugin.ProxySupport.ToInt32(PluginId, "divmod", __result[1]));
+            var __result = global::Vyra.Sdk.ProxySupport.Results(PluginId, "divmod", await Runtime.CallAsync("divmod", __data, cancellationToken).ConfigureAwait(false), 2);
+            return (global::Vyra.Sdk.ProxySupport.ToInt32(PluginId, "divmod", __result[0]), global::Vyra.Sdk.ProxySupport.ToInt32(PluginId, "divmod", __result[1]));
         }
 
         /// <inheritdoc />
         public long Fib(int n)
         {
-            if (__export_Fib is null) return global::Vyra.Plugin.ProxySupport.Wait(FibViaRuntimeAsync(n, default));
+            if (__export_Fib is null) return global::Vyra.Sdk.ProxySupport.Wait(FibViaRuntimeAsync(n, default));
             return FibTyped(n, default);
         }
 
@@ -404,7 +404,7 @@ namespace Sample.App.Plugins
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(1);
             __data["n"] = n;
             var __result = await Runtime.CallAsync("fib", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.ProxySupport.ToInt64(PluginId, "fib", global::Vyra.Plugin.ProxySupport.Result(PluginId, "fib", __result));
+            return global::Vyra.Sdk.ProxySupport.ToInt64(PluginId, "fib", global::Vyra.Sdk.ProxySupport.Result(PluginId, "fib", __result));
         }
     }
 }

@@ -11,14 +11,14 @@ namespace Sample.App.Plugins
     /// </para>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
-    public partial interface ITextToolsPlugin : global::Vyra.Plugin.IPluginProxy
+    public partial interface ITextToolsPlugin : global::Vyra.Sdk.IPluginProxy
     {
         /// <summary>
         /// ASCII upper-case; all other bytes (multi-byte UTF-8 included) are kept as they are.
         /// <para>Calls the export <c>upper(text: string) -&gt; string</c> on the typed fast path.</para>
         /// </summary>
         /// <param name="text">Argument <c>text</c> (string).</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         string Upper(string text);
 
         /// <summary>
@@ -27,7 +27,7 @@ namespace Sample.App.Plugins
         /// </summary>
         /// <param name="text">Argument <c>text</c> (string).</param>
         /// <param name="cancellationToken">Cancels the call, also while guest code runs.</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         global::System.Threading.Tasks.ValueTask<string> UpperAsync(string text, global::System.Threading.CancellationToken cancellationToken = default);
 
         /// <summary>
@@ -35,7 +35,7 @@ namespace Sample.App.Plugins
         /// <para>Calls the export <c>echo(text: string) -&gt; string</c> on the typed fast path.</para>
         /// </summary>
         /// <param name="text">Argument <c>text</c> (string).</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         string Echo(string text);
 
         /// <summary>
@@ -44,7 +44,7 @@ namespace Sample.App.Plugins
         /// </summary>
         /// <param name="text">Argument <c>text</c> (string).</param>
         /// <param name="cancellationToken">Cancels the call, also while guest code runs.</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         global::System.Threading.Tasks.ValueTask<string> EchoAsync(string text, global::System.Threading.CancellationToken cancellationToken = default);
 
         /// <summary>
@@ -52,7 +52,7 @@ namespace Sample.App.Plugins
         /// <para>Calls the export <c>byte_sum(data: bytes) -&gt; i32</c> on the typed fast path.</para>
         /// </summary>
         /// <param name="data">Argument <c>data</c> (bytes).</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         int ByteSum(byte[] data);
 
         /// <summary>
@@ -61,7 +61,7 @@ namespace Sample.App.Plugins
         /// </summary>
         /// <param name="data">Argument <c>data</c> (bytes).</param>
         /// <param name="cancellationToken">Cancels the call, also while guest code runs.</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         global::System.Threading.Tasks.ValueTask<int> ByteSumAsync(byte[] data, global::System.Threading.CancellationToken cancellationToken = default);
 
         /// <summary>
@@ -69,7 +69,7 @@ namespace Sample.App.Plugins
         /// <para>Calls the export <c>word_count(text: string) -&gt; i32</c> on the typed fast path.</para>
         /// </summary>
         /// <param name="text">Argument <c>text</c> (string).</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         int WordCount(string text);
 
         /// <summary>
@@ -78,7 +78,7 @@ namespace Sample.App.Plugins
         /// </summary>
         /// <param name="text">Argument <c>text</c> (string).</param>
         /// <param name="cancellationToken">Cancels the call, also while guest code runs.</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         global::System.Threading.Tasks.ValueTask<int> WordCountAsync(string text, global::System.Threading.CancellationToken cancellationToken = default);
 
         /// <summary>
@@ -86,7 +86,7 @@ namespace Sample.App.Plugins
         /// <para>Calls the export <c>greet(name: string) -&gt; string</c> on the typed fast path.</para>
         /// </summary>
         /// <param name="name">Argument <c>name</c> (string).</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         string Greet(string name);
 
         /// <summary>
@@ -95,7 +95,7 @@ namespace Sample.App.Plugins
         /// </summary>
         /// <param name="name">Argument <c>name</c> (string).</param>
         /// <param name="cancellationToken">Cancels the call, also while guest code runs.</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         global::System.Threading.Tasks.ValueTask<string> GreetAsync(string name, global::System.Threading.CancellationToken cancellationToken = default);
 
         /// <summary>
@@ -103,7 +103,7 @@ namespace Sample.App.Plugins
         /// <para>Calls the export <c>shout(text: string) -&gt; i32</c> on the typed fast path.</para>
         /// </summary>
         /// <param name="text">Argument <c>text</c> (string).</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         int Shout(string text);
 
         /// <summary>
@@ -112,7 +112,7 @@ namespace Sample.App.Plugins
         /// </summary>
         /// <param name="text">Argument <c>text</c> (string).</param>
         /// <param name="cancellationToken">Cancels the call, also while guest code runs.</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         global::System.Threading.Tasks.ValueTask<int> ShoutAsync(string text, global::System.Threading.CancellationToken cancellationToken = default);
 
         /// <summary>
@@ -120,7 +120,7 @@ namespace Sample.App.Plugins
         /// <para>Calls the export <c>describe(doc: json) -&gt; json</c> on the typed fast path.</para>
         /// </summary>
         /// <param name="doc">Argument <c>doc</c> (json).</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         global::System.Text.Json.Nodes.JsonNode? Describe(global::System.Text.Json.Nodes.JsonNode? doc);
 
         /// <summary>
@@ -129,7 +129,7 @@ namespace Sample.App.Plugins
         /// </summary>
         /// <param name="doc">Argument <c>doc</c> (json).</param>
         /// <param name="cancellationToken">Cancels the call, also while guest code runs.</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         global::System.Threading.Tasks.ValueTask<global::System.Text.Json.Nodes.JsonNode?> DescribeAsync(global::System.Text.Json.Nodes.JsonNode? doc, global::System.Threading.CancellationToken cancellationToken = default);
 
         /// <summary>
@@ -138,7 +138,7 @@ namespace Sample.App.Plugins
         /// </summary>
         /// <param name="name">Argument <c>name</c> (string).</param>
         /// <param name="data">Argument <c>data</c> (json).</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         void OnEvent(string name, global::System.Text.Json.Nodes.JsonNode? data);
 
         /// <summary>
@@ -148,14 +148,14 @@ namespace Sample.App.Plugins
         /// <param name="name">Argument <c>name</c> (string).</param>
         /// <param name="data">Argument <c>data</c> (json).</param>
         /// <param name="cancellationToken">Cancels the call, also while guest code runs.</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         global::System.Threading.Tasks.ValueTask OnEventAsync(string name, global::System.Text.Json.Nodes.JsonNode? data, global::System.Threading.CancellationToken cancellationToken = default);
 
         /// <summary>
         /// Number of events received by on_event since start.
         /// <para>Calls the export <c>event_count() -&gt; i32</c> on the typed fast path.</para>
         /// </summary>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         int EventCount();
 
         /// <summary>
@@ -163,7 +163,7 @@ namespace Sample.App.Plugins
         /// <para>Calls the export <c>event_count() -&gt; i32</c>.</para>
         /// </summary>
         /// <param name="cancellationToken">Cancels the call, also while guest code runs.</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         global::System.Threading.Tasks.ValueTask<int> EventCountAsync(global::System.Threading.CancellationToken cancellationToken = default);
     }
 
@@ -188,7 +188,7 @@ namespace Sample.App.Plugins
     /// </para>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
-    public sealed partial class TextToolsPlugin : ITextToolsPlugin, global::Vyra.Plugin.IPluginProxy<TextToolsPlugin>
+    public sealed partial class TextToolsPlugin : ITextToolsPlugin, global::Vyra.Sdk.IPluginProxy<TextToolsPlugin>
     {
         /// <summary>The plugin id from the manifest.</summary>
         public const string PluginId = "text-tools";
@@ -196,29 +196,29 @@ namespace Sample.App.Plugins
         /// <summary>The plugin version the proxy was generated from.</summary>
         public const string PluginVersion = "1.0.0";
 
-        private readonly global::Vyra.Plugin.TypedExport<global::System.Func<int, int, long>>? __export_Upper;
+        private readonly global::Vyra.Sdk.TypedExport<global::System.Func<int, int, long>>? __export_Upper;
 
-        private readonly global::Vyra.Plugin.TypedExport<global::System.Func<int, int, long>>? __export_Echo;
+        private readonly global::Vyra.Sdk.TypedExport<global::System.Func<int, int, long>>? __export_Echo;
 
-        private readonly global::Vyra.Plugin.TypedExport<global::System.Func<int, int, int>>? __export_ByteSum;
+        private readonly global::Vyra.Sdk.TypedExport<global::System.Func<int, int, int>>? __export_ByteSum;
 
-        private readonly global::Vyra.Plugin.TypedExport<global::System.Func<int, int, int>>? __export_WordCount;
+        private readonly global::Vyra.Sdk.TypedExport<global::System.Func<int, int, int>>? __export_WordCount;
 
-        private readonly global::Vyra.Plugin.TypedExport<global::System.Func<int, int, long>>? __export_Greet;
+        private readonly global::Vyra.Sdk.TypedExport<global::System.Func<int, int, long>>? __export_Greet;
 
-        private readonly global::Vyra.Plugin.TypedExport<global::System.Func<int, int, int>>? __export_Shout;
+        private readonly global::Vyra.Sdk.TypedExport<global::System.Func<int, int, int>>? __export_Shout;
 
-        private readonly global::Vyra.Plugin.TypedExport<global::System.Func<int, int, long>>? __export_Describe;
+        private readonly global::Vyra.Sdk.TypedExport<global::System.Func<int, int, long>>? __export_Describe;
 
-        private readonly global::Vyra.Plugin.TypedExport<global::System.Action<int, int, int, int>>? __export_OnEvent;
+        private readonly global::Vyra.Sdk.TypedExport<global::System.Action<int, int, int, int>>? __export_OnEvent;
 
-        private readonly global::Vyra.Plugin.TypedExport<global::System.Func<int>>? __export_EventCount;
+        private readonly global::Vyra.Sdk.TypedExport<global::System.Func<int>>? __export_EventCount;
 
-        /// <summary>Wraps an existing runtime (e.g. a <see cref="global::Vyra.Plugin.StubRuntime"/> with handlers) in the proxy.</summary>
-        public TextToolsPlugin(global::Vyra.Plugin.PluginRuntime runtime)
+        /// <summary>Wraps an existing runtime (e.g. a <see cref="global::Vyra.Sdk.StubRuntime"/> with handlers) in the proxy.</summary>
+        public TextToolsPlugin(global::Vyra.Sdk.PluginRuntime runtime)
         {
             Runtime = runtime ?? throw new global::System.ArgumentNullException(nameof(runtime));
-            if (runtime is global::Vyra.Plugin.WasmRuntime __wasm)
+            if (runtime is global::Vyra.Sdk.WasmRuntime __wasm)
             {
                 __export_Upper = __wasm.GetTypedExport<global::System.Func<int, int, long>>("upper", static f => f.WrapFunc<int, int, long>());
                 __export_Echo = __wasm.GetTypedExport<global::System.Func<int, int, long>>("echo", static f => f.WrapFunc<int, int, long>());
@@ -232,9 +232,9 @@ namespace Sample.App.Plugins
             }
         }
 
-        static string global::Vyra.Plugin.IPluginProxy<TextToolsPlugin>.PluginId => PluginId;
+        static string global::Vyra.Sdk.IPluginProxy<TextToolsPlugin>.PluginId => PluginId;
 
-        static TextToolsPlugin global::Vyra.Plugin.IPluginProxy<TextToolsPlugin>.FromRuntime(global::Vyra.Plugin.PluginRuntime runtime) => new TextToolsPlugin(runtime);
+        static TextToolsPlugin global::Vyra.Sdk.IPluginProxy<TextToolsPlugin>.FromRuntime(global::Vyra.Sdk.PluginRuntime runtime) => new TextToolsPlugin(runtime);
 
         /// <summary>
         /// Creates the plugin's runtime by VYRA's rule (Wasmtime when <paramref name="wasmPath"/> is a module and
@@ -245,11 +245,11 @@ namespace Sample.App.Plugins
         /// <param name="initialState">The initial state (none: the manifest's defaults).</param>
         /// <param name="options">Limits, logging and cache options.</param>
         /// <param name="preferStub">Use the stub backend even when the module exists.</param>
-        public static TextToolsPlugin Create(string wasmPath, global::Vyra.Plugin.IHostFunctions? host = null, TextToolsState? initialState = null, global::Vyra.Plugin.PluginRuntimeOptions? options = null, bool preferStub = false) =>
-            new TextToolsPlugin(global::Vyra.Plugin.PluginRuntime.Create(PluginId, wasmPath, host, (initialState ?? new TextToolsState()).ToDictionary(), preferStub, options));
+        public static TextToolsPlugin Create(string wasmPath, global::Vyra.Sdk.IHostFunctions? host = null, TextToolsState? initialState = null, global::Vyra.Sdk.PluginRuntimeOptions? options = null, bool preferStub = false) =>
+            new TextToolsPlugin(global::Vyra.Sdk.PluginRuntime.Create(PluginId, wasmPath, host, (initialState ?? new TextToolsState()).ToDictionary(), preferStub, options));
 
         /// <inheritdoc />
-        public global::Vyra.Plugin.PluginRuntime Runtime { get; }
+        public global::Vyra.Sdk.PluginRuntime Runtime { get; }
 
         /// <inheritdoc />
         public global::System.Threading.Tasks.ValueTask StartAsync(global::System.Threading.CancellationToken cancellationToken = default) => Runtime.StartAsync(cancellationToken);
@@ -263,7 +263,7 @@ namespace Sample.App.Plugins
         /// <inheritdoc />
         public string Upper(string text)
         {
-            if (__export_Upper is null) return global::Vyra.Plugin.ProxySupport.Wait(UpperViaRuntimeAsync(text, default));
+            if (__export_Upper is null) return global::Vyra.Sdk.ProxySupport.Wait(UpperViaRuntimeAsync(text, default));
             return UpperTyped(text, default);
         }
 
@@ -286,9 +286,9 @@ namespace Sample.App.Plugins
             using var __call = __export_Upper!.Enter(cancellationToken);
             try
             {
-                var (__pointer0, __length0) = __call.Write(text, global::Vyra.Plugin.PluginValueType.String);
+                var (__pointer0, __length0) = __call.Write(text, global::Vyra.Sdk.PluginValueType.String);
                 var __raw = __call.Function(__pointer0, __length0);
-                return (string)__call.Read(__raw, global::Vyra.Plugin.PluginValueType.String)!;
+                return (string)__call.Read(__raw, global::Vyra.Sdk.PluginValueType.String)!;
             }
             catch (global::System.Exception __exception)
             {
@@ -301,13 +301,13 @@ namespace Sample.App.Plugins
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(1);
             __data["text"] = text;
             var __result = await Runtime.CallAsync("upper", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.ProxySupport.ToText(PluginId, "upper", global::Vyra.Plugin.ProxySupport.Result(PluginId, "upper", __result));
+            return global::Vyra.Sdk.ProxySupport.ToText(PluginId, "upper", global::Vyra.Sdk.ProxySupport.Result(PluginId, "upper", __result));
         }
 
         /// <inheritdoc />
         public string Echo(string text)
         {
-            if (__export_Echo is null) return global::Vyra.Plugin.ProxySupport.Wait(EchoViaRuntimeAsync(text, default));
+            if (__export_Echo is null) return global::Vyra.Sdk.ProxySupport.Wait(EchoViaRuntimeAsync(text, default));
             return EchoTyped(text, default);
         }
 
@@ -330,9 +330,9 @@ namespace Sample.App.Plugins
             using var __call = __export_Echo!.Enter(cancellationToken);
             try
             {
-                var (__pointer0, __length0) = __call.Write(text, global::Vyra.Plugin.PluginValueType.String);
+                var (__pointer0, __length0) = __call.Write(text, global::Vyra.Sdk.PluginValueType.String);
                 var __raw = __call.Function(__pointer0, __length0);
-                return (string)__call.Read(__raw, global::Vyra.Plugin.PluginValueType.String)!;
+                return (string)__call.Read(__raw, global::Vyra.Sdk.PluginValueType.String)!;
             }
             catch (global::System.Exception __exception)
             {
@@ -345,13 +345,13 @@ namespace Sample.App.Plugins
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(1);
             __data["text"] = text;
             var __result = await Runtime.CallAsync("echo", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.ProxySupport.ToText(PluginId, "echo", global::Vyra.Plugin.ProxySupport.Result(PluginId, "echo", __result));
+            return global::Vyra.Sdk.ProxySupport.ToText(PluginId, "echo", global::Vyra.Sdk.ProxySupport.Result(PluginId, "echo", __result));
         }
 
         /// <inheritdoc />
         public int ByteSum(byte[] data)
         {
-            if (__export_ByteSum is null) return global::Vyra.Plugin.ProxySupport.Wait(ByteSumViaRuntimeAsync(data, default));
+            if (__export_ByteSum is null) return global::Vyra.Sdk.ProxySupport.Wait(ByteSumViaRuntimeAsync(data, default));
             return ByteSumTyped(data, default);
         }
 
@@ -374,7 +374,7 @@ namespace Sample.App.Plugins
             using var __call = __export_ByteSum!.Enter(cancellationToken);
             try
             {
-                var (__pointer0, __length0) = __call.Write(data, global::Vyra.Plugin.PluginValueType.Bytes);
+                var (__pointer0, __length0) = __call.Write(data, global::Vyra.Sdk.PluginValueType.Bytes);
                 var __raw = __call.Function(__pointer0, __length0);
                 return __raw;
             }
@@ -389,13 +389,13 @@ namespace Sample.App.Plugins
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(1);
             __data["data"] = data;
             var __result = await Runtime.CallAsync("byte_sum", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.ProxySupport.ToInt32(PluginId, "byte_sum", global::Vyra.Plugin.ProxySupport.Result(PluginId, "byte_sum", __result));
+            return global::Vyra.Sdk.ProxySupport.ToInt32(PluginId, "byte_sum", global::Vyra.Sdk.ProxySupport.Result(PluginId, "byte_sum", __result));
         }
 
         /// <inheritdoc />
         public int WordCount(string text)
         {
-            if (__export_WordCount is null) return global::Vyra.Plugin.ProxySupport.Wait(WordCountViaRuntimeAsync(text, default));
+            if (__export_WordCount is null) return global::Vyra.Sdk.ProxySupport.Wait(WordCountViaRuntimeAsync(text, default));
             return WordCountTyped(text, default);
         }
 
@@ -418,7 +418,7 @@ namespace Sample.App.Plugins
             using var __call = __export_WordCount!.Enter(cancellationToken);
             try
             {
-                var (__pointer0, __length0) = __call.Write(text, global::Vyra.Plugin.PluginValueType.String);
+                var (__pointer0, __length0) = __call.Write(text, global::Vyra.Sdk.PluginValueType.String);
                 var __raw = __call.Function(__pointer0, __length0);
                 return __raw;
             }
@@ -433,13 +433,13 @@ namespace Sample.App.Plugins
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(1);
             __data["text"] = text;
             var __result = await Runtime.CallAsync("word_count", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.ProxySupport.ToInt32(PluginId, "word_count", global::Vyra.Plugin.ProxySupport.Result(PluginId, "word_count", __result));
+            return global::Vyra.Sdk.ProxySupport.ToInt32(PluginId, "word_count", global::Vyra.Sdk.ProxySupport.Result(PluginId, "word_count", __result));
         }
 
         /// <inheritdoc />
         public string Greet(string name)
         {
-            if (__export_Greet is null) return global::Vyra.Plugin.ProxySupport.Wait(GreetViaRuntimeAsync(name, default));
+            if (__export_Greet is null) return global::Vyra.Sdk.ProxySupport.Wait(GreetViaRuntimeAsync(name, default));
             return GreetTyped(name, default);
         }
 
@@ -462,9 +462,9 @@ namespace Sample.App.Plugins
             using var __call = __export_Greet!.Enter(cancellationToken);
             try
             {
-                var (__pointer0, __length0) = __call.Write(name, global::Vyra.Plugin.PluginValueType.String);
+                var (__pointer0, __length0) = __call.Write(name, global::Vyra.Sdk.PluginValueType.String);
                 var __raw = __call.Function(__pointer0, __length0);
-                return (string)__call.Read(__raw, global::Vyra.Plugin.PluginValueType.String)!;
+                return (string)__call.Read(__raw, global::Vyra.Sdk.PluginValueType.String)!;
             }
             catch (global::System.Exception __exception)
             {
@@ -477,13 +477,13 @@ namespace Sample.App.Plugins
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(1);
             __data["name"] = name;
             var __result = await Runtime.CallAsync("greet", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.ProxySupport.ToText(PluginId, "greet", global::Vyra.Plugin.ProxySupport.Result(PluginId, "greet", __result));
+            return global::Vyra.Sdk.ProxySupport.ToText(PluginId, "greet", global::Vyra.Sdk.ProxySupport.Result(PluginId, "greet", __result));
         }
 
         /// <inheritdoc />
         public int Shout(string text)
         {
-            if (__export_Shout is null) return global::Vyra.Plugin.ProxySupport.Wait(ShoutViaRuntimeAsync(text, default));
+            if (__export_Shout is null) return global::Vyra.Sdk.ProxySupport.Wait(ShoutViaRuntimeAsync(text, default));
             return ShoutTyped(text, default);
         }
 
@@ -506,7 +506,7 @@ namespace Sample.App.Plugins
             using var __call = __export_Shout!.Enter(cancellationToken);
             try
             {
-                var (__pointer0, __length0) = __call.Write(text, global::Vyra.Plugin.PluginValueType.String);
+                var (__pointer0, __length0) = __call.Write(text, global::Vyra.Sdk.PluginValueType.String);
                 var __raw = __call.Function(__pointer0, __length0);
                 return __raw;
             }
@@ -521,13 +521,13 @@ namespace Sample.App.Plugins
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(1);
             __data["text"] = text;
             var __result = await Runtime.CallAsync("shout", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.ProxySupport.ToInt32(PluginId, "shout", global::Vyra.Plugin.ProxySupport.Result(PluginId, "shout", __result));
+            return global::Vyra.Sdk.ProxySupport.ToInt32(PluginId, "shout", global::Vyra.Sdk.ProxySupport.Result(PluginId, "shout", __result));
         }
 
         /// <inheritdoc />
         public global::System.Text.Json.Nodes.JsonNode? Describe(global::System.Text.Json.Nodes.JsonNode? doc)
         {
-            if (__export_Describe is null) return global::Vyra.Plugin.ProxySupport.Wait(DescribeViaRuntimeAsync(doc, default));
+            if (__export_Describe is null) return global::Vyra.Sdk.ProxySupport.Wait(DescribeViaRuntimeAsync(doc, default));
             return DescribeTyped(doc, default);
         }
 
@@ -550,9 +550,9 @@ namespace Sample.App.Plugins
             using var __call = __export_Describe!.Enter(cancellationToken);
             try
             {
-                var (__pointer0, __length0) = __call.Write(doc, global::Vyra.Plugin.PluginValueType.Json);
+                var (__pointer0, __length0) = __call.Write(doc, global::Vyra.Sdk.PluginValueType.Json);
                 var __raw = __call.Function(__pointer0, __length0);
-                return (global::System.Text.Json.Nodes.JsonNode?)__call.Read(__raw, global::Vyra.Plugin.PluginValueType.Json);
+                return (global::System.Text.Json.Nodes.JsonNode?)__call.Read(__raw, global::Vyra.Sdk.PluginValueType.Json);
             }
             catch (global::System.Exception __exception)
             {
@@ -565,13 +565,13 @@ namespace Sample.App.Plugins
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(1);
             __data["doc"] = doc;
             var __result = await Runtime.CallAsync("describe", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.ProxySupport.ToJson(PluginId, "describe", global::Vyra.Plugin.ProxySupport.Result(PluginId, "describe", __result));
+            return global::Vyra.Sdk.ProxySupport.ToJson(PluginId, "describe", global::Vyra.Sdk.ProxySupport.Result(PluginId, "describe", __result));
         }
 
         /// <inheritdoc />
         public void OnEvent(string name, global::System.Text.Json.Nodes.JsonNode? data)
         {
-            if (__export_OnEvent is null) global::Vyra.Plugin.ProxySupport.Wait(OnEventViaRuntimeAsync(name, data, default));
+            if (__export_OnEvent is null) global::Vyra.Sdk.ProxySupport.Wait(OnEventViaRuntimeAsync(name, data, default));
             else OnEventTyped(name, data, default);
         }
 
@@ -595,8 +595,8 @@ namespace Sample.App.Plugins
             using var __call = __export_OnEvent!.Enter(cancellationToken);
             try
             {
-                var (__pointer0, __length0) = __call.Write(name, global::Vyra.Plugin.PluginValueType.String);
-                var (__pointer1, __length1) = __call.Write(data, global::Vyra.Plugin.PluginValueType.Json);
+                var (__pointer0, __length0) = __call.Write(name, global::Vyra.Sdk.PluginValueType.String);
+                var (__pointer1, __length1) = __call.Write(data, global::Vyra.Sdk.PluginValueType.Json);
                 __call.Function(__pointer0, __length0, __pointer1, __length1);
             }
             catch (global::System.Exception __exception)
@@ -616,7 +616,7 @@ namespace Sample.App.Plugins
         /// <inheritdoc />
         public int EventCount()
         {
-            if (__export_EventCount is null) return global::Vyra.Plugin.ProxySupport.Wait(EventCountViaRuntimeAsync(default));
+            if (__export_EventCount is null) return global::Vyra.Sdk.ProxySupport.Wait(EventCountViaRuntimeAsync(default));
             return EventCountTyped(default);
         }
 
@@ -652,7 +652,7 @@ namespace Sample.App.Plugins
         {
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(0);
             var __result = await Runtime.CallAsync("event_count", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.ProxySupport.ToInt32(PluginId, "event_count", global::Vyra.Plugin.ProxySupport.Result(PluginId, "event_count", __result));
+            return global::Vyra.Sdk.ProxySupport.ToInt32(PluginId, "event_count", global::Vyra.Sdk.ProxySupport.Result(PluginId, "event_count", __result));
         }
     }
 }

@@ -12,14 +12,14 @@ namespace Sample.App.Plugins
     /// </para>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
-    public partial interface IClassNewThingPlugin : global::Vyra.Plugin.IPluginProxy
+    public partial interface IClassNewThingPlugin : global::Vyra.Sdk.IPluginProxy
     {
         /// <summary>
         /// <para>Calls the export <c>class(event: i32, string: string) -&gt; bool</c> on the typed fast path.</para>
         /// </summary>
         /// <param name="event">Argument <c>event</c> (i32).</param>
         /// <param name="string">Argument <c>string</c> (string).</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         bool Class(int @event, string @string);
 
         /// <summary>
@@ -28,27 +28,27 @@ namespace Sample.App.Plugins
         /// <param name="event">Argument <c>event</c> (i32).</param>
         /// <param name="string">Argument <c>string</c> (string).</param>
         /// <param name="cancellationToken">Cancels the call, also while guest code runs.</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         global::System.Threading.Tasks.ValueTask<bool> ClassAsync(int @event, string @string, global::System.Threading.CancellationToken cancellationToken = default);
 
         /// <summary>
         /// <para>Calls the export <c>create() -&gt; void</c> on the typed fast path.</para>
         /// </summary>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         void CreateExport();
 
         /// <summary>
         /// <para>Calls the export <c>create() -&gt; void</c>.</para>
         /// </summary>
         /// <param name="cancellationToken">Cancels the call, also while guest code runs.</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         global::System.Threading.Tasks.ValueTask CreateExportAsync(global::System.Threading.CancellationToken cancellationToken = default);
 
         /// <summary>
         /// <para>Calls the export <c>start(cancellation_token: i64) -&gt; [f32, f64]</c> on the typed fast path.</para>
         /// </summary>
         /// <param name="cancellationToken">Argument <c>cancellation_token</c> (i64).</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         (float, double) StartExport(long cancellationToken);
 
         /// <summary>
@@ -56,7 +56,7 @@ namespace Sample.App.Plugins
         /// </summary>
         /// <param name="cancellationToken">Argument <c>cancellation_token</c> (i64).</param>
         /// <param name="cancellationToken_">Cancels the call, also while guest code runs.</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         global::System.Threading.Tasks.ValueTask<(float, double)> StartExportAsync(long cancellationToken, global::System.Threading.CancellationToken cancellationToken_ = default);
 
         /// <summary>
@@ -64,7 +64,7 @@ namespace Sample.App.Plugins
         /// <para>Calls the export <c>get_value(value: bytes) -&gt; bytes</c> on the typed fast path.</para>
         /// </summary>
         /// <param name="value">Argument <c>value</c> (bytes).</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         byte[] GetValue(byte[] value);
 
         /// <summary>
@@ -73,7 +73,7 @@ namespace Sample.App.Plugins
         /// </summary>
         /// <param name="value">Argument <c>value</c> (bytes).</param>
         /// <param name="cancellationToken">Cancels the call, also while guest code runs.</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         global::System.Threading.Tasks.ValueTask<byte[]> GetValueAsync(byte[] value, global::System.Threading.CancellationToken cancellationToken = default);
 
         /// <summary>
@@ -81,7 +81,7 @@ namespace Sample.App.Plugins
         /// </summary>
         /// <param name="doc">Argument <c>doc</c> (json).</param>
         /// <param name="flag">Argument <c>flag</c> (bool).</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         global::System.Text.Json.Nodes.JsonNode? JsonStuff(global::System.Text.Json.Nodes.JsonNode? doc, bool flag);
 
         /// <summary>
@@ -90,33 +90,33 @@ namespace Sample.App.Plugins
         /// <param name="doc">Argument <c>doc</c> (json).</param>
         /// <param name="flag">Argument <c>flag</c> (bool).</param>
         /// <param name="cancellationToken">Cancels the call, also while guest code runs.</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         global::System.Threading.Tasks.ValueTask<global::System.Text.Json.Nodes.JsonNode?> JsonStuffAsync(global::System.Text.Json.Nodes.JsonNode? doc, bool flag, global::System.Threading.CancellationToken cancellationToken = default);
 
         /// <summary>
         /// <para>Calls the export <c>nothing() -&gt; i32</c> (no <c>returns</c> declared: i32 assumed) on the typed fast path.</para>
         /// </summary>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         int Nothing();
 
         /// <summary>
         /// <para>Calls the export <c>nothing() -&gt; i32</c> (no <c>returns</c> declared: i32 assumed).</para>
         /// </summary>
         /// <param name="cancellationToken">Cancels the call, also while guest code runs.</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         global::System.Threading.Tasks.ValueTask<int> NothingAsync(global::System.Threading.CancellationToken cancellationToken = default);
 
         /// <summary>
         /// <para>Calls the export <c>class_new_thing_plugin() -&gt; void</c> on the typed fast path.</para>
         /// </summary>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         void ClassNewThingPluginExport();
 
         /// <summary>
         /// <para>Calls the export <c>class_new_thing_plugin() -&gt; void</c>.</para>
         /// </summary>
         /// <param name="cancellationToken">Cancels the call, also while guest code runs.</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         global::System.Threading.Tasks.ValueTask ClassNewThingPluginExportAsync(global::System.Threading.CancellationToken cancellationToken = default);
     }
 
@@ -168,7 +168,7 @@ namespace Sample.App.Plugins
 
     /// <summary>
     /// The host functions plugin <c>class.new-thing</c> 2.0.0 (Tricky &lt;names&gt; &amp; "quotes") imports (its manifest's typed <c>imports</c>). Implement it on your
-    /// <c>partial</c> <see cref="global::Vyra.Plugin.BaseHostFunctions"/> subclass: a missing host function is then a compile error,
+    /// <c>partial</c> <see cref="global::Vyra.Sdk.BaseHostFunctions"/> subclass: a missing host function is then a compile error,
     /// and the generator binds the methods as wasm imports.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
@@ -190,7 +190,7 @@ namespace Sample.App.Plugins
     /// </para>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
-    public sealed partial class ClassNewThingPlugin : IClassNewThingPlugin, global::Vyra.Plugin.IPluginProxy<ClassNewThingPlugin>
+    public sealed partial class ClassNewThingPlugin : IClassNewThingPlugin, global::Vyra.Sdk.IPluginProxy<ClassNewThingPlugin>
     {
         /// <summary>The plugin id from the manifest.</summary>
         public const string PluginId = "class.new-thing";
@@ -198,25 +198,25 @@ namespace Sample.App.Plugins
         /// <summary>The plugin version the proxy was generated from.</summary>
         public const string PluginVersion = "2.0.0";
 
-        private readonly global::Vyra.Plugin.TypedExport<global::System.Func<int, int, int, int>>? __export_Class;
+        private readonly global::Vyra.Sdk.TypedExport<global::System.Func<int, int, int, int>>? __export_Class;
 
-        private readonly global::Vyra.Plugin.TypedExport<global::System.Action>? __export_CreateExport;
+        private readonly global::Vyra.Sdk.TypedExport<global::System.Action>? __export_CreateExport;
 
-        private readonly global::Vyra.Plugin.TypedExport<global::System.Func<long, global::System.ValueTuple<float, double>>>? __export_StartExport;
+        private readonly global::Vyra.Sdk.TypedExport<global::System.Func<long, global::System.ValueTuple<float, double>>>? __export_StartExport;
 
-        private readonly global::Vyra.Plugin.TypedExport<global::System.Func<int, int, long>>? __export_GetValue;
+        private readonly global::Vyra.Sdk.TypedExport<global::System.Func<int, int, long>>? __export_GetValue;
 
-        private readonly global::Vyra.Plugin.TypedExport<global::System.Func<int, int, int, long>>? __export_JsonStuff;
+        private readonly global::Vyra.Sdk.TypedExport<global::System.Func<int, int, int, long>>? __export_JsonStuff;
 
-        private readonly global::Vyra.Plugin.TypedExport<global::System.Func<int>>? __export_Nothing;
+        private readonly global::Vyra.Sdk.TypedExport<global::System.Func<int>>? __export_Nothing;
 
-        private readonly global::Vyra.Plugin.TypedExport<global::System.Action>? __export_ClassNewThingPluginExport;
+        private readonly global::Vyra.Sdk.TypedExport<global::System.Action>? __export_ClassNewThingPluginExport;
 
-        /// <summary>Wraps an existing runtime (e.g. a <see cref="global::Vyra.Plugin.StubRuntime"/> with handlers) in the proxy.</summary>
-        public ClassNewThingPlugin(global::Vyra.Plugin.PluginRuntime runtime)
+        /// <summary>Wraps an existing runtime (e.g. a <see cref="global::Vyra.Sdk.StubRuntime"/> with handlers) in the proxy.</summary>
+        public ClassNewThingPlugin(global::Vyra.Sdk.PluginRuntime runtime)
         {
             Runtime = runtime ?? throw new global::System.ArgumentNullException(nameof(runtime));
-            if (runtime is global::Vyra.Plugin.WasmRuntime __wasm)
+            if (runtime is global::Vyra.Sdk.WasmRuntime __wasm)
             {
                 __export_Class = __wasm.GetTypedExport<global::System.Func<int, int, int, int>>("class", static f => f.WrapFunc<int, int, int, int>());
                 __export_CreateExport = __wasm.GetTypedExport<global::System.Action>("create", static f => f.WrapAction());
@@ -228,9 +228,9 @@ namespace Sample.App.Plugins
             }
         }
 
-        static string global::Vyra.Plugin.IPluginProxy<ClassNewThingPlugin>.PluginId => PluginId;
+        static string global::Vyra.Sdk.IPluginProxy<ClassNewThingPlugin>.PluginId => PluginId;
 
-        static ClassNewThingPlugin global::Vyra.Plugin.IPluginProxy<ClassNewThingPlugin>.FromRuntime(global::Vyra.Plugin.PluginRuntime runtime) => new ClassNewThingPlugin(runtime);
+        static ClassNewThingPlugin global::Vyra.Sdk.IPluginProxy<ClassNewThingPlugin>.FromRuntime(global::Vyra.Sdk.PluginRuntime runtime) => new ClassNewThingPlugin(runtime);
 
         /// <summary>
         /// Creates the plugin's runtime by VYRA's rule (Wasmtime when <paramref name="wasmPath"/> is a module and
@@ -241,11 +241,11 @@ namespace Sample.App.Plugins
         /// <param name="initialState">The initial state (none: the manifest's defaults).</param>
         /// <param name="options">Limits, logging and cache options.</param>
         /// <param name="preferStub">Use the stub backend even when the module exists.</param>
-        public static ClassNewThingPlugin Create(string wasmPath, global::Vyra.Plugin.IHostFunctions? host = null, ClassNewThingState? initialState = null, global::Vyra.Plugin.PluginRuntimeOptions? options = null, bool preferStub = false) =>
-            new ClassNewThingPlugin(global::Vyra.Plugin.PluginRuntime.Create(PluginId, wasmPath, host, (initialState ?? new ClassNewThingState()).ToDictionary(), preferStub, options));
+        public static ClassNewThingPlugin Create(string wasmPath, global::Vyra.Sdk.IHostFunctions? host = null, ClassNewThingState? initialState = null, global::Vyra.Sdk.PluginRuntimeOptions? options = null, bool preferStub = false) =>
+            new ClassNewThingPlugin(global::Vyra.Sdk.PluginRuntime.Create(PluginId, wasmPath, host, (initialState ?? new ClassNewThingState()).ToDictionary(), preferStub, options));
 
         /// <inheritdoc />
-        public global::Vyra.Plugin.PluginRuntime Runtime { get; }
+        public global::Vyra.Sdk.PluginRuntime Runtime { get; }
 
         /// <inheritdoc />
         public global::System.Threading.Tasks.ValueTask StartAsync(global::System.Threading.CancellationToken cancellationToken = default) => Runtime.StartAsync(cancellationToken);
@@ -259,7 +259,7 @@ namespace Sample.App.Plugins
         /// <inheritdoc />
         public bool Class(int @event, string @string)
         {
-            if (__export_Class is null) return global::Vyra.Plugin.ProxySupport.Wait(ClassViaRuntimeAsync(@event, @string, default));
+            if (__export_Class is null) return global::Vyra.Sdk.ProxySupport.Wait(ClassViaRuntimeAsync(@event, @string, default));
             return ClassTyped(@event, @string, default);
         }
 
@@ -282,7 +282,7 @@ namespace Sample.App.Plugins
             using var __call = __export_Class!.Enter(cancellationToken);
             try
             {
-                var (__pointer1, __length1) = __call.Write(@string, global::Vyra.Plugin.PluginValueType.String);
+                var (__pointer1, __length1) = __call.Write(@string, global::Vyra.Sdk.PluginValueType.String);
                 var __raw = __call.Function(@event, __pointer1, __length1);
                 return __raw != 0;
             }
@@ -298,13 +298,13 @@ namespace Sample.App.Plugins
             __data["event"] = @event;
             __data["string"] = @string;
             var __result = await Runtime.CallAsync("class", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.ProxySupport.ToBoolean(PluginId, "class", global::Vyra.Plugin.ProxySupport.Result(PluginId, "class", __result));
+            return global::Vyra.Sdk.ProxySupport.ToBoolean(PluginId, "class", global::Vyra.Sdk.ProxySupport.Result(PluginId, "class", __result));
         }
 
         /// <inheritdoc />
         public void CreateExport()
         {
-            if (__export_CreateExport is null) global::Vyra.Plugin.ProxySupport.Wait(CreateExportViaRuntimeAsync(default));
+            if (__export_CreateExport is null) global::Vyra.Sdk.ProxySupport.Wait(CreateExportViaRuntimeAsync(default));
             else CreateExportTyped(default);
         }
 
@@ -345,7 +345,7 @@ namespace Sample.App.Plugins
         /// <inheritdoc />
         public (float, double) StartExport(long cancellationToken)
         {
-            if (__export_StartExport is null) return global::Vyra.Plugin.ProxySupport.Wait(StartExportViaRuntimeAsync(cancellationToken, default));
+            if (__export_StartExport is null) return global::Vyra.Sdk.ProxySupport.Wait(StartExportViaRuntimeAsync(cancellationToken, default));
             return StartExportTyped(cancellationToken, default);
         }
 
@@ -381,14 +381,14 @@ namespace Sample.App.Plugins
         {
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(1);
             __data["cancellation_token"] = cancellationToken;
-            var __result = global::Vyra.Plugin.ProxySupport.Results(PluginId, "start", await Runtime.CallAsync("start", __data, cancellationToken_).ConfigureAwait(false), 2);
-            return (global::Vyra.Plugin.ProxySupport.ToSingle(PluginId, "start", __result[0]), global::Vyra.Plugin.ProxySupport.ToDouble(PluginId, "start", __result[1]));
+            var __result = global::Vyra.Sdk.ProxySupport.Results(PluginId, "start", await Runtime.CallAsync("start", __data, cancellationToken_).ConfigureAwait(false), 2);
+            return (global::Vyra.Sdk.ProxySupport.ToSingle(PluginId, "start", __result[0]), global::Vyra.Sdk.ProxySupport.ToDouble(PluginId, "start", __result[1]));
         }
 
         /// <inheritdoc />
         public byte[] GetValue(byte[] value)
         {
-            if (__export_GetValue is null) return global::Vyra.Plugin.ProxySupport.Wait(GetValueViaRuntimeAsync(value, default));
+            if (__export_GetValue is null) return global::Vyra.Sdk.ProxySupport.Wait(GetValueViaRuntimeAsync(value, default));
             return GetValueTyped(value, default);
         }
 
@@ -411,9 +411,9 @@ namespace Sample.App.Plugins
             using var __call = __export_GetValue!.Enter(cancellationToken);
             try
             {
-                var (__pointer0, __length0) = __call.Write(value, global::Vyra.Plugin.PluginValueType.Bytes);
+                var (__pointer0, __length0) = __call.Write(value, global::Vyra.Sdk.PluginValueType.Bytes);
                 var __raw = __call.Function(__pointer0, __length0);
-                return (byte[])__call.Read(__raw, global::Vyra.Plugin.PluginValueType.Bytes)!;
+                return (byte[])__call.Read(__raw, global::Vyra.Sdk.PluginValueType.Bytes)!;
             }
             catch (global::System.Exception __exception)
             {
@@ -426,13 +426,13 @@ namespace Sample.App.Plugins
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(1);
             __data["value"] = value;
             var __result = await Runtime.CallAsync("get_value", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.ProxySupport.ToBytes(PluginId, "get_value", global::Vyra.Plugin.ProxySupport.Result(PluginId, "get_value", __result));
+            return global::Vyra.Sdk.ProxySupport.ToBytes(PluginId, "get_value", global::Vyra.Sdk.ProxySupport.Result(PluginId, "get_value", __result));
         }
 
         /// <inheritdoc />
         public global::System.Text.Json.Nodes.JsonNode? JsonStuff(global::System.Text.Json.Nodes.JsonNode? doc, bool flag)
         {
-            if (__export_JsonStuff is null) return global::Vyra.Plugin.ProxySupport.Wait(JsonStuffViaRuntimeAsync(doc, flag, default));
+            if (__export_JsonStuff is null) return global::Vyra.Sdk.ProxySupport.Wait(JsonStuffViaRuntimeAsync(doc, flag, default));
             return JsonStuffTyped(doc, flag, default);
         }
 
@@ -455,9 +455,9 @@ namespace Sample.App.Plugins
             using var __call = __export_JsonStuff!.Enter(cancellationToken);
             try
             {
-                var (__pointer0, __length0) = __call.Write(doc, global::Vyra.Plugin.PluginValueType.Json);
+                var (__pointer0, __length0) = __call.Write(doc, global::Vyra.Sdk.PluginValueType.Json);
                 var __raw = __call.Function(__pointer0, __length0, flag ? 1 : 0);
-                return (global::System.Text.Json.Nodes.JsonNode?)__call.Read(__raw, global::Vyra.Plugin.PluginValueType.Json);
+                return (global::System.Text.Json.Nodes.JsonNode?)__call.Read(__raw, global::Vyra.Sdk.PluginValueType.Json);
             }
             catch (global::System.Exception __exception)
             {
@@ -471,13 +471,13 @@ namespace Sample.App.Plugins
             __data["doc"] = doc;
             __data["flag"] = flag;
             var __result = await Runtime.CallAsync("json_stuff", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.ProxySupport.ToJson(PluginId, "json_stuff", global::Vyra.Plugin.ProxySupport.Result(PluginId, "json_stuff", __result));
+            return global::Vyra.Sdk.ProxySupport.ToJson(PluginId, "json_stuff", global::Vyra.Sdk.ProxySupport.Result(PluginId, "json_stuff", __result));
         }
 
         /// <inheritdoc />
         public int Nothing()
         {
-            if (__export_Nothing is null) return global::Vyra.Plugin.ProxySupport.Wait(NothingViaRuntimeAsync(default));
+            if (__export_Nothing is null) return global::Vyra.Sdk.ProxySupport.Wait(NothingViaRuntimeAsync(default));
             return NothingTyped(default);
         }
 
@@ -513,13 +513,13 @@ namespace Sample.App.Plugins
         {
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(0);
             var __result = await Runtime.CallAsync("nothing", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.ProxySupport.ToInt32(PluginId, "nothing", global::Vyra.Plugin.ProxySupport.Result(PluginId, "nothing", __result));
+            return global::Vyra.Sdk.ProxySupport.ToInt32(PluginId, "nothing", global::Vyra.Sdk.ProxySupport.Result(PluginId, "nothing", __result));
         }
 
         /// <inheritdoc />
         public void ClassNewThingPluginExport()
         {
-            if (__export_ClassNewThingPluginExport is null) global::Vyra.Plugin.ProxySupport.Wait(ClassNewThingPluginExportViaRuntimeAsync(default));
+            if (__export_ClassNewThingPluginExport is null) global::Vyra.Sdk.ProxySupport.Wait(ClassNewThingPluginExportViaRuntimeAsync(default));
             else ClassNewThingPluginExportTyped(default);
         }
 

@@ -12,14 +12,14 @@ namespace Sample.App.Plugins
     /// </para>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
-    public partial interface IYamlCounterPlugin : global::Vyra.Plugin.IPluginProxy
+    public partial interface IYamlCounterPlugin : global::Vyra.Sdk.IPluginProxy
     {
         /// <summary>
         /// Set the counter to start and return it.
         /// <para>Calls the export <c>init(start: i32) -&gt; i32</c> on the typed fast path.</para>
         /// </summary>
         /// <param name="start">Argument <c>start</c> (i32).</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         int Init(int start);
 
         /// <summary>
@@ -28,7 +28,7 @@ namespace Sample.App.Plugins
         /// </summary>
         /// <param name="start">Argument <c>start</c> (i32).</param>
         /// <param name="cancellationToken">Cancels the call, also while guest code runs.</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         global::System.Threading.Tasks.ValueTask<int> InitAsync(int start, global::System.Threading.CancellationToken cancellationToken = default);
 
         /// <summary>
@@ -36,7 +36,7 @@ namespace Sample.App.Plugins
         /// <para>Calls the export <c>add(step: i32) -&gt; i32</c> on the typed fast path.</para>
         /// </summary>
         /// <param name="step">Argument <c>step</c> (i32).</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         int Add(int step);
 
         /// <summary>
@@ -45,14 +45,14 @@ namespace Sample.App.Plugins
         /// </summary>
         /// <param name="step">Argument <c>step</c> (i32).</param>
         /// <param name="cancellationToken">Cancels the call, also while guest code runs.</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         global::System.Threading.Tasks.ValueTask<int> AddAsync(int step, global::System.Threading.CancellationToken cancellationToken = default);
 
         /// <summary>
         /// The sum of every step added since start.
         /// <para>Calls the export <c>total() -&gt; i64</c> on the typed fast path.</para>
         /// </summary>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         long Total();
 
         /// <summary>
@@ -60,7 +60,7 @@ namespace Sample.App.Plugins
         /// <para>Calls the export <c>total() -&gt; i64</c>.</para>
         /// </summary>
         /// <param name="cancellationToken">Cancels the call, also while guest code runs.</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         global::System.Threading.Tasks.ValueTask<long> TotalAsync(global::System.Threading.CancellationToken cancellationToken = default);
 
         /// <summary>
@@ -68,7 +68,7 @@ namespace Sample.App.Plugins
         /// <para>Calls the export <c>scaled(factor: f64) -&gt; f64</c> on the typed fast path.</para>
         /// </summary>
         /// <param name="factor">Argument <c>factor</c> (f64).</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         double Scaled(double factor);
 
         /// <summary>
@@ -77,7 +77,7 @@ namespace Sample.App.Plugins
         /// </summary>
         /// <param name="factor">Argument <c>factor</c> (f64).</param>
         /// <param name="cancellationToken">Cancels the call, also while guest code runs.</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         global::System.Threading.Tasks.ValueTask<double> ScaledAsync(double factor, global::System.Threading.CancellationToken cancellationToken = default);
     }
 
@@ -107,7 +107,7 @@ namespace Sample.App.Plugins
     /// </para>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
-    public sealed partial class YamlCounterPlugin : IYamlCounterPlugin, global::Vyra.Plugin.IPluginProxy<YamlCounterPlugin>
+    public sealed partial class YamlCounterPlugin : IYamlCounterPlugin, global::Vyra.Sdk.IPluginProxy<YamlCounterPlugin>
     {
         /// <summary>The plugin id from the manifest.</summary>
         public const string PluginId = "yaml-counter";
@@ -115,19 +115,19 @@ namespace Sample.App.Plugins
         /// <summary>The plugin version the proxy was generated from.</summary>
         public const string PluginVersion = "1.0.0";
 
-        private readonly global::Vyra.Plugin.TypedExport<global::System.Func<int, int>>? __export_Init;
+        private readonly global::Vyra.Sdk.TypedExport<global::System.Func<int, int>>? __export_Init;
 
-        private readonly global::Vyra.Plugin.TypedExport<global::System.Func<int, int>>? __export_Add;
+        private readonly global::Vyra.Sdk.TypedExport<global::System.Func<int, int>>? __export_Add;
 
-        private readonly global::Vyra.Plugin.TypedExport<global::System.Func<long>>? __export_Total;
+        private readonly global::Vyra.Sdk.TypedExport<global::System.Func<long>>? __export_Total;
 
-        private readonly global::Vyra.Plugin.TypedExport<global::System.Func<double, double>>? __export_Scaled;
+        private readonly global::Vyra.Sdk.TypedExport<global::System.Func<double, double>>? __export_Scaled;
 
-        /// <summary>Wraps an existing runtime (e.g. a <see cref="global::Vyra.Plugin.StubRuntime"/> with handlers) in the proxy.</summary>
-        public YamlCounterPlugin(global::Vyra.Plugin.PluginRuntime runtime)
+        /// <summary>Wraps an existing runtime (e.g. a <see cref="global::Vyra.Sdk.StubRuntime"/> with handlers) in the proxy.</summary>
+        public YamlCounterPlugin(global::Vyra.Sdk.PluginRuntime runtime)
         {
             Runtime = runtime ?? throw new global::System.ArgumentNullException(nameof(runtime));
-            if (runtime is global::Vyra.Plugin.WasmRuntime __wasm)
+            if (runtime is global::Vyra.Sdk.WasmRuntime __wasm)
             {
                 __export_Init = __wasm.GetTypedExport<global::System.Func<int, int>>("init", static f => f.WrapFunc<int, int>());
                 __export_Add = __wasm.GetTypedExport<global::System.Func<int, int>>("add", static f => f.WrapFunc<int, int>());
@@ -136,9 +136,9 @@ namespace Sample.App.Plugins
             }
         }
 
-        static string global::Vyra.Plugin.IPluginProxy<YamlCounterPlugin>.PluginId => PluginId;
+        static string global::Vyra.Sdk.IPluginProxy<YamlCounterPlugin>.PluginId => PluginId;
 
-        static YamlCounterPlugin global::Vyra.Plugin.IPluginProxy<YamlCounterPlugin>.FromRuntime(global::Vyra.Plugin.PluginRuntime runtime) => new YamlCounterPlugin(runtime);
+        static YamlCounterPlugin global::Vyra.Sdk.IPluginProxy<YamlCounterPlugin>.FromRuntime(global::Vyra.Sdk.PluginRuntime runtime) => new YamlCounterPlugin(runtime);
 
         /// <summary>
         /// Creates the plugin's runtime by VYRA's rule (Wasmtime when <paramref name="wasmPath"/> is a module and
@@ -149,11 +149,11 @@ namespace Sample.App.Plugins
         /// <param name="initialState">The initial state (none: the manifest's defaults).</param>
         /// <param name="options">Limits, logging and cache options.</param>
         /// <param name="preferStub">Use the stub backend even when the module exists.</param>
-        public static YamlCounterPlugin Create(string wasmPath, global::Vyra.Plugin.IHostFunctions? host = null, YamlCounterState? initialState = null, global::Vyra.Plugin.PluginRuntimeOptions? options = null, bool preferStub = false) =>
-            new YamlCounterPlugin(global::Vyra.Plugin.PluginRuntime.Create(PluginId, wasmPath, host, (initialState ?? new YamlCounterState()).ToDictionary(), preferStub, options));
+        public static YamlCounterPlugin Create(string wasmPath, global::Vyra.Sdk.IHostFunctions? host = null, YamlCounterState? initialState = null, global::Vyra.Sdk.PluginRuntimeOptions? options = null, bool preferStub = false) =>
+            new YamlCounterPlugin(global::Vyra.Sdk.PluginRuntime.Create(PluginId, wasmPath, host, (initialState ?? new YamlCounterState()).ToDictionary(), preferStub, options));
 
         /// <inheritdoc />
-        public global::Vyra.Plugin.PluginRuntime Runtime { get; }
+        public global::Vyra.Sdk.PluginRuntime Runtime { get; }
 
         /// <inheritdoc />
         public global::System.Threading.Tasks.ValueTask StartAsync(global::System.Threading.CancellationToken cancellationToken = default) => Runtime.StartAsync(cancellationToken);
@@ -167,7 +167,7 @@ namespace Sample.App.Plugins
         /// <inheritdoc />
         public int Init(int start)
         {
-            if (__export_Init is null) return global::Vyra.Plugin.ProxySupport.Wait(InitViaRuntimeAsync(start, default));
+            if (__export_Init is null) return global::Vyra.Sdk.ProxySupport.Wait(InitViaRuntimeAsync(start, default));
             return InitTyped(start, default);
         }
 
@@ -204,13 +204,13 @@ namespace Sample.App.Plugins
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(1);
             __data["start"] = start;
             var __result = await Runtime.CallAsync("init", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.ProxySupport.ToInt32(PluginId, "init", global::Vyra.Plugin.ProxySupport.Result(PluginId, "init", __result));
+            return global::Vyra.Sdk.ProxySupport.ToInt32(PluginId, "init", global::Vyra.Sdk.ProxySupport.Result(PluginId, "init", __result));
         }
 
         /// <inheritdoc />
         public int Add(int step)
         {
-            if (__export_Add is null) return global::Vyra.Plugin.ProxySupport.Wait(AddViaRuntimeAsync(step, default));
+            if (__export_Add is null) return global::Vyra.Sdk.ProxySupport.Wait(AddViaRuntimeAsync(step, default));
             return AddTyped(step, default);
         }
 
@@ -247,13 +247,13 @@ namespace Sample.App.Plugins
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(1);
             __data["step"] = step;
             var __result = await Runtime.CallAsync("add", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.ProxySupport.ToInt32(PluginId, "add", global::Vyra.Plugin.ProxySupport.Result(PluginId, "add", __result));
+            return global::Vyra.Sdk.ProxySupport.ToInt32(PluginId, "add", global::Vyra.Sdk.ProxySupport.Result(PluginId, "add", __result));
         }
 
         /// <inheritdoc />
         public long Total()
         {
-            if (__export_Total is null) return global::Vyra.Plugin.ProxySupport.Wait(TotalViaRuntimeAsync(default));
+            if (__export_Total is null) return global::Vyra.Sdk.ProxySupport.Wait(TotalViaRuntimeAsync(default));
             return TotalTyped(default);
         }
 
@@ -289,13 +289,13 @@ namespace Sample.App.Plugins
         {
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(0);
             var __result = await Runtime.CallAsync("total", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.ProxySupport.ToInt64(PluginId, "total", global::Vyra.Plugin.ProxySupport.Result(PluginId, "total", __result));
+            return global::Vyra.Sdk.ProxySupport.ToInt64(PluginId, "total", global::Vyra.Sdk.ProxySupport.Result(PluginId, "total", __result));
         }
 
         /// <inheritdoc />
         public double Scaled(double factor)
         {
-            if (__export_Scaled is null) return global::Vyra.Plugin.ProxySupport.Wait(ScaledViaRuntimeAsync(factor, default));
+            if (__export_Scaled is null) return global::Vyra.Sdk.ProxySupport.Wait(ScaledViaRuntimeAsync(factor, default));
             return ScaledTyped(factor, default);
         }
 
@@ -332,7 +332,7 @@ namespace Sample.App.Plugins
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(1);
             __data["factor"] = factor;
             var __result = await Runtime.CallAsync("scaled", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.ProxySupport.ToDouble(PluginId, "scaled", global::Vyra.Plugin.ProxySupport.Result(PluginId, "scaled", __result));
+            return global::Vyra.Sdk.ProxySupport.ToDouble(PluginId, "scaled", global::Vyra.Sdk.ProxySupport.Result(PluginId, "scaled", __result));
         }
     }
 }

@@ -13,7 +13,7 @@ namespace Sample.App.Plugins
     /// </para>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
-    public partial interface ISensorStatsPlugin : global::Vyra.Plugin.IPluginProxy
+    public partial interface ISensorStatsPlugin : global::Vyra.Sdk.IPluginProxy
     {
         /// <summary>
         /// Add one sample; returns how many are held.
@@ -21,7 +21,7 @@ namespace Sample.App.Plugins
         /// </summary>
         /// <param name="value">Argument <c>value</c> (f64).</param>
         /// <param name="atMs">Argument <c>at_ms</c> (i64).</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         int Push(double value, long atMs);
 
         /// <summary>
@@ -31,27 +31,27 @@ namespace Sample.App.Plugins
         /// <param name="value">Argument <c>value</c> (f64).</param>
         /// <param name="atMs">Argument <c>at_ms</c> (i64).</param>
         /// <param name="cancellationToken">Cancels the call, also while guest code runs.</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         global::System.Threading.Tasks.ValueTask<int> PushAsync(double value, long atMs, global::System.Threading.CancellationToken cancellationToken = default);
 
         /// <summary>
         /// <para>Calls the export <c>mean() -&gt; f64</c> on the typed fast path.</para>
         /// </summary>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         double Mean();
 
         /// <summary>
         /// <para>Calls the export <c>mean() -&gt; f64</c>.</para>
         /// </summary>
         /// <param name="cancellationToken">Cancels the call, also while guest code runs.</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         global::System.Threading.Tasks.ValueTask<double> MeanAsync(global::System.Threading.CancellationToken cancellationToken = default);
 
         /// <summary>
         /// Minimum and maximum, as a pair.
         /// <para>Calls the export <c>range() -&gt; [f32, f32]</c> on the typed fast path.</para>
         /// </summary>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         (float, float) Range();
 
         /// <summary>
@@ -59,20 +59,20 @@ namespace Sample.App.Plugins
         /// <para>Calls the export <c>range() -&gt; [f32, f32]</c>.</para>
         /// </summary>
         /// <param name="cancellationToken">Cancels the call, also while guest code runs.</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         global::System.Threading.Tasks.ValueTask<(float, float)> RangeAsync(global::System.Threading.CancellationToken cancellationToken = default);
 
         /// <summary>
         /// <para>Calls the export <c>clear() -&gt; void</c> on the typed fast path.</para>
         /// </summary>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         void Clear();
 
         /// <summary>
         /// <para>Calls the export <c>clear() -&gt; void</c>.</para>
         /// </summary>
         /// <param name="cancellationToken">Cancels the call, also while guest code runs.</param>
-        /// <exception cref="global::Vyra.Plugin.PluginCallException">The call failed (see its Kind).</exception>
+        /// <exception cref="global::Vyra.Sdk.PluginCallException">The call failed (see its Kind).</exception>
         global::System.Threading.Tasks.ValueTask ClearAsync(global::System.Threading.CancellationToken cancellationToken = default);
     }
 
@@ -115,7 +115,7 @@ namespace Sample.App.Plugins
     /// </para>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
-    public sealed partial class SensorStatsPlugin : ISensorStatsPlugin, global::Vyra.Plugin.IPluginProxy<SensorStatsPlugin>
+    public sealed partial class SensorStatsPlugin : ISensorStatsPlugin, global::Vyra.Sdk.IPluginProxy<SensorStatsPlugin>
     {
         /// <summary>The plugin id from the manifest.</summary>
         public const string PluginId = "sensor-stats";
@@ -123,19 +123,19 @@ namespace Sample.App.Plugins
         /// <summary>The plugin version the proxy was generated from.</summary>
         public const string PluginVersion = "2.1.0";
 
-        private readonly global::Vyra.Plugin.TypedExport<global::System.Func<double, long, int>>? __export_Push;
+        private readonly global::Vyra.Sdk.TypedExport<global::System.Func<double, long, int>>? __export_Push;
 
-        private readonly global::Vyra.Plugin.TypedExport<global::System.Func<double>>? __export_Mean;
+        private readonly global::Vyra.Sdk.TypedExport<global::System.Func<double>>? __export_Mean;
 
-        private readonly global::Vyra.Plugin.TypedExport<global::System.Func<global::System.ValueTuple<float, float>>>? __export_Range;
+        private readonly global::Vyra.Sdk.TypedExport<global::System.Func<global::System.ValueTuple<float, float>>>? __export_Range;
 
-        private readonly global::Vyra.Plugin.TypedExport<global::System.Action>? __export_Clear;
+        private readonly global::Vyra.Sdk.TypedExport<global::System.Action>? __export_Clear;
 
-        /// <summary>Wraps an existing runtime (e.g. a <see cref="global::Vyra.Plugin.StubRuntime"/> with handlers) in the proxy.</summary>
-        public SensorStatsPlugin(global::Vyra.Plugin.PluginRuntime runtime)
+        /// <summary>Wraps an existing runtime (e.g. a <see cref="global::Vyra.Sdk.StubRuntime"/> with handlers) in the proxy.</summary>
+        public SensorStatsPlugin(global::Vyra.Sdk.PluginRuntime runtime)
         {
             Runtime = runtime ?? throw new global::System.ArgumentNullException(nameof(runtime));
-            if (runtime is global::Vyra.Plugin.WasmRuntime __wasm)
+            if (runtime is global::Vyra.Sdk.WasmRuntime __wasm)
             {
                 __export_Push = __wasm.GetTypedExport<global::System.Func<double, long, int>>("push", static f => f.WrapFunc<double, long, int>());
                 __export_Mean = __wasm.GetTypedExport<global::System.Func<double>>("mean", static f => f.WrapFunc<double>());
@@ -144,9 +144,9 @@ namespace Sample.App.Plugins
             }
         }
 
-        static string global::Vyra.Plugin.IPluginProxy<SensorStatsPlugin>.PluginId => PluginId;
+        static string global::Vyra.Sdk.IPluginProxy<SensorStatsPlugin>.PluginId => PluginId;
 
-        static SensorStatsPlugin global::Vyra.Plugin.IPluginProxy<SensorStatsPlugin>.FromRuntime(global::Vyra.Plugin.PluginRuntime runtime) => new SensorStatsPlugin(runtime);
+        static SensorStatsPlugin global::Vyra.Sdk.IPluginProxy<SensorStatsPlugin>.FromRuntime(global::Vyra.Sdk.PluginRuntime runtime) => new SensorStatsPlugin(runtime);
 
         /// <summary>
         /// Creates the plugin's runtime by VYRA's rule (Wasmtime when <paramref name="wasmPath"/> is a module and
@@ -157,11 +157,11 @@ namespace Sample.App.Plugins
         /// <param name="initialState">The initial state (none: the manifest's defaults).</param>
         /// <param name="options">Limits, logging and cache options.</param>
         /// <param name="preferStub">Use the stub backend even when the module exists.</param>
-        public static SensorStatsPlugin Create(string wasmPath, global::Vyra.Plugin.IHostFunctions? host = null, SensorStatsState? initialState = null, global::Vyra.Plugin.PluginRuntimeOptions? options = null, bool preferStub = false) =>
-            new SensorStatsPlugin(global::Vyra.Plugin.PluginRuntime.Create(PluginId, wasmPath, host, (initialState ?? new SensorStatsState()).ToDictionary(), preferStub, options));
+        public static SensorStatsPlugin Create(string wasmPath, global::Vyra.Sdk.IHostFunctions? host = null, SensorStatsState? initialState = null, global::Vyra.Sdk.PluginRuntimeOptions? options = null, bool preferStub = false) =>
+            new SensorStatsPlugin(global::Vyra.Sdk.PluginRuntime.Create(PluginId, wasmPath, host, (initialState ?? new SensorStatsState()).ToDictionary(), preferStub, options));
 
         /// <inheritdoc />
-        public global::Vyra.Plugin.PluginRuntime Runtime { get; }
+        public global::Vyra.Sdk.PluginRuntime Runtime { get; }
 
         /// <inheritdoc />
         public global::System.Threading.Tasks.ValueTask StartAsync(global::System.Threading.CancellationToken cancellationToken = default) => Runtime.StartAsync(cancellationToken);
@@ -175,7 +175,7 @@ namespace Sample.App.Plugins
         /// <inheritdoc />
         public int Push(double value, long atMs)
         {
-            if (__export_Push is null) return global::Vyra.Plugin.ProxySupport.Wait(PushViaRuntimeAsync(value, atMs, default));
+            if (__export_Push is null) return global::Vyra.Sdk.ProxySupport.Wait(PushViaRuntimeAsync(value, atMs, default));
             return PushTyped(value, atMs, default);
         }
 
@@ -213,13 +213,13 @@ namespace Sample.App.Plugins
             __data["value"] = value;
             __data["at_ms"] = atMs;
             var __result = await Runtime.CallAsync("push", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.ProxySupport.ToInt32(PluginId, "push", global::Vyra.Plugin.ProxySupport.Result(PluginId, "push", __result));
+            return global::Vyra.Sdk.ProxySupport.ToInt32(PluginId, "push", global::Vyra.Sdk.ProxySupport.Result(PluginId, "push", __result));
         }
 
         /// <inheritdoc />
         public double Mean()
         {
-            if (__export_Mean is null) return global::Vyra.Plugin.ProxySupport.Wait(MeanViaRuntimeAsync(default));
+            if (__export_Mean is null) return global::Vyra.Sdk.ProxySupport.Wait(MeanViaRuntimeAsync(default));
             return MeanTyped(default);
         }
 
@@ -255,13 +255,13 @@ namespace Sample.App.Plugins
         {
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(0);
             var __result = await Runtime.CallAsync("mean", __data, cancellationToken).ConfigureAwait(false);
-            return global::Vyra.Plugin.ProxySupport.ToDouble(PluginId, "mean", global::Vyra.Plugin.ProxySupport.Result(PluginId, "mean", __result));
+            return global::Vyra.Sdk.ProxySupport.ToDouble(PluginId, "mean", global::Vyra.Sdk.ProxySupport.Result(PluginId, "mean", __result));
         }
 
         /// <inheritdoc />
         public (float, float) Range()
         {
-            if (__export_Range is null) return global::Vyra.Plugin.ProxySupport.Wait(RangeViaRuntimeAsync(default));
+            if (__export_Range is null) return global::Vyra.Sdk.ProxySupport.Wait(RangeViaRuntimeAsync(default));
             return RangeTyped(default);
         }
 
@@ -296,14 +296,14 @@ namespace Sample.App.Plugins
         private async global::System.Threading.Tasks.ValueTask<(float, float)> RangeViaRuntimeAsync(global::System.Threading.CancellationToken cancellationToken)
         {
             var __data = new global::System.Collections.Generic.Dictionary<string, object?>(0);
-            var __result = global::Vyra.Plugin.ProxySupport.Results(PluginId, "range", await Runtime.CallAsync("range", __data, cancellationToken).ConfigureAwait(false), 2);
-            return (global::Vyra.Plugin.ProxySupport.ToSingle(PluginId, "range", __result[0]), global::Vyra.Plugin.ProxySupport.ToSingle(PluginId, "range", __result[1]));
+            var __result = global::Vyra.Sdk.ProxySupport.Results(PluginId, "range", await Runtime.CallAsync("range", __data, cancellationToken).ConfigureAwait(false), 2);
+            return (global::Vyra.Sdk.ProxySupport.ToSingle(PluginId, "range", __result[0]), global::Vyra.Sdk.ProxySupport.ToSingle(PluginId, "range", __result[1]));
         }
 
         /// <inheritdoc />
         public void Clear()
         {
-            if (__export_Clear is null) global::Vyra.Plugin.ProxySupport.Wait(ClearViaRuntimeAsync(default));
+            if (__export_Clear is null) global::Vyra.Sdk.ProxySupport.Wait(ClearViaRuntimeAsync(default));
             else ClearTyped(default);
         }
 

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using System.Text.Json.Nodes;
-using Vyra.Plugin;
+using Vyra.Sdk;
 
 namespace Sample.App;
 

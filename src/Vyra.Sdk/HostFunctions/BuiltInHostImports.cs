@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>
 /// The host functions every runtime offers: <c>host_log(message: string)</c> → the host's logging, scoped with the

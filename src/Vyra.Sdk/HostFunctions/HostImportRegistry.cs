@@ -1,4 +1,4 @@
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>
 /// The host functions one runtime offers its plugin, by name. Built-ins (<c>host_log</c>, <c>host_emit_event</c>)

@@ -1,4 +1,4 @@
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>
 /// Marks a method of a <c>partial</c> <see cref="BaseHostFunctions"/> subclass as a wasm host import under

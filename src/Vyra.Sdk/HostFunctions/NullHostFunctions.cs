@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>Host functions that log and otherwise do nothing: the default when the application gives none.</summary>
 public sealed class NullHostFunctions : BaseHostFunctions

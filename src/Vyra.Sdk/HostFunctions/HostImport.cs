@@ -1,6 +1,6 @@
 using Wasmtime;
 
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>Handles one guest call of a host import; read arguments and set results through <paramref name="call"/>.</summary>
 public delegate void HostImportHandler(HostCall call);

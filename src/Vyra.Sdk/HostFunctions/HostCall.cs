@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Wasmtime;
 
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>
 /// One guest call of a host import: typed access to its arguments (memory values decoded with bounds checks)

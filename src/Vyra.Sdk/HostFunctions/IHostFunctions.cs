@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>
 /// What the application offers a plugin (VYRA's host API): UI notifications, the module's communication

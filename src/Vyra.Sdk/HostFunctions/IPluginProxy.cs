@@ -1,4 +1,4 @@
-namespace Vyra.Plugin;
+namespace Vyra.Sdk;
 
 /// <summary>
 /// What every generated typed proxy is: a runtime with a lifecycle. Lets application code (dependency injection, a
