@@ -6,6 +6,7 @@ using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Text;
+using Vyra.Sdk.Contract;
 using Vyra.Sdk.Generators.Diagnostics;
 using Vyra.Sdk.Generators.Emit;
 using Vyra.Sdk.Generators.Model;
@@ -183,23 +184,13 @@ public sealed class VyraGenerator : IIncrementalGenerator
 
     private static (string Message, LocationInfo Location)? Disagreement(ManifestShapes yaml, ManifestShapes json)
     {
-        foreach (var export in yaml.Exports)
-        {
-            var other = json.Exports.FirstOrDefault(e => e.Name == export.Name);
-            if (other is null) return ($"export '{export.Name}' is only in {YamlManifestFileName}", export.Location);
-            if (export.Args is not null && other.Args is not null && export.Args != other.Args)
-                return ($"export '{export.Name}' has different argument types ({Types(export.Args)} against {Types(other.Args)})", export.Location);
-            if (export.Returns is not null && other.Returns is not null && export.Returns != other.Returns)
-                return ($"export '{export.Name}' has different return types ({Types(export.Returns)} against {Types(other.Returns)})", export.Location);
-        }
-        foreach (var export in json.Exports)
-        {
-            if (!yaml.Exports.Any(e => e.Name == export.Name)) return ($"export '{export.Name}' is only in {ManifestFileName}", export.Location);
-        }
-        return null;
+        var problem = ManifestAgreement.Disagreement(Signatures(yaml), Signatures(json));
+        if (problem is null) return null;
+        return (problem.Message, (problem.InYaml ? yaml : json).Exports[problem.Index].Location);
     }
 
-    private static string Types(string list) => list.Length == 0 ? "none" : list;
+    private static List<ExportSignature> Signatures(ManifestShapes shapes) =>
+        shapes.Exports.Select(e => new ExportSignature(e.Name, e.Args, e.Returns)).ToList();
 
     private static GeneratorOptions ReadOptions(AnalyzerConfigOptions options)
     {
@@ -222,7 +213,7 @@ public sealed class VyraGenerator : IIncrementalGenerator
         {
             if (group.Count() < 2) continue;
             var winner = group
-                .OrderByDescending(c => c!.Version, SemanticVersionComparer.Instance)
+                .OrderByDescending(c => c!.Version is null ? null : SemanticVersion.TryParse(c.Version))
                 .ThenBy(c => c!.FilePath, StringComparer.Ordinal)
                 .First()!;
             contested.Add(winner);

@@ -30,7 +30,7 @@ public sealed class ConvertTests
         Assert.Contains("entry_points:\n  backend:\n", yaml);
         Assert.Contains("    exports:\n", yaml);
         Assert.DoesNotContain("\nexports:", yaml);
-        Assert.Equal(Canonical(ManifestReader.ReadFile(jsonPath)), Canonical(YamlManifest.ReadFile(yamlPath)));
+        Assert.Equal(Canonical(ManifestReader.ReadFile(jsonPath)), Canonical(ManifestReader.ReadFile(yamlPath)));
         Assert.Equal(Canonical(ManifestReader.ReadFile(jsonPath)), Canonical(ManifestReader.ReadFolder(dir)!)); // the runtime's choice agrees
     }
 
@@ -39,7 +39,7 @@ public sealed class ConvertTests
     {
         using var temp = new TempFolder();
         var dir = temp.CopySample("yaml-counter");
-        var original = YamlManifest.ReadFile(Path.Combine(dir, "manifest.yaml"));
+        var original = ManifestReader.ReadFile(Path.Combine(dir, "manifest.yaml"));
 
         var outDir = Directory.CreateDirectory(Path.Combine(temp.Path, "out")).FullName;
         var toJson = VyraTool.Run("convert", dir, "--output", outDir); // a folder: the standard file name inside it
@@ -55,7 +55,7 @@ public sealed class ConvertTests
         var back = Path.Combine(temp.Path, "back.yaml");
         var toYaml = VyraTool.Run("convert", jsonPath, "--to", "yaml", "-o", back);
         Assert.True(toYaml.ExitCode == 0, toYaml.ToString());
-        Assert.Equal(Canonical(original), Canonical(YamlManifest.ReadFile(back)));
+        Assert.Equal(Canonical(original), Canonical(ManifestReader.ReadFile(back)));
         Assert.Contains("  frontend:\n    component: YamlCounter.vue\n", File.ReadAllText(back));
     }
 

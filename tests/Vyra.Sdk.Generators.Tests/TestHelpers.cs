@@ -1,3 +1,4 @@
+extern alias Kernel;
 using System.Collections.Immutable;
 using System.Text;
 using Microsoft.CodeAnalysis;
@@ -50,7 +51,7 @@ internal static class GeneratorHarness
     {
         // The running test's own framework (net10.0) plus the kernel and its dependencies.
         var paths = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator).ToList();
-        paths.Add(typeof(Vyra.Sdk.PluginRuntime).Assembly.Location);
+        paths.Add(typeof(Kernel::Vyra.Sdk.PluginRuntime).Assembly.Location);
         paths.Add(typeof(Wasmtime.Engine).Assembly.Location);
         paths.Add(typeof(Microsoft.Extensions.Logging.ILogger).Assembly.Location);
         return [.. paths.Distinct(StringComparer.Ordinal).Where(File.Exists).Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))];

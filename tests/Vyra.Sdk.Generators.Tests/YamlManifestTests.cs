@@ -1,7 +1,7 @@
+extern alias Kernel;
 using System.Collections;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
-using Vyra.Sdk;
 using Xunit;
 
 namespace Vyra.Sdk.Generators.Tests;
@@ -121,7 +121,7 @@ public class YamlManifestTests
     public void The_generator_reads_a_manifest_yaml_as_the_kernel_does(string scenario)
     {
         var manifest = GoldenFileTests.Inputs(scenario).Manifests.Single();
-        var kernel = YamlManifest.Parse(manifest.GetText()!.ToString(), "manifest.yaml");
+        var kernel = Kernel::Vyra.Sdk.ManifestReader.Parse(manifest.GetText()!.ToString(), "manifest.yaml");
         var (result, output) = GeneratorHarness.Run([manifest]);
         Assert.Empty(result.Diagnostics);
 
@@ -136,13 +136,13 @@ public class YamlManifestTests
         Assert.Equal(kernel.InitialState.Select(s => Naming.Identifiers.ToPascalCase(s.Key)), state.GetMembers().OfType<IPropertySymbol>().Where(p => p.Name != "EqualityContract").Select(p => p.Name));
     }
 
-    private static string Clr(PluginValueType type) => type switch
+    private static string Clr(Kernel::Vyra.Sdk.PluginValueType type) => type switch
     {
-        PluginValueType.I32 => "int",
-        PluginValueType.I64 => "long",
-        PluginValueType.F32 => "float",
-        PluginValueType.F64 => "double",
-        _ => type.ToManifestName(),
+        Kernel::Vyra.Sdk.PluginValueType.I32 => "int",
+        Kernel::Vyra.Sdk.PluginValueType.I64 => "long",
+        Kernel::Vyra.Sdk.PluginValueType.F32 => "float",
+        Kernel::Vyra.Sdk.PluginValueType.F64 => "double",
+        _ => Kernel::Vyra.Sdk.PluginValueTypes.ToManifestName(type),
     };
 
     [Fact]
@@ -191,7 +191,7 @@ public class YamlManifestTests
         Assert.Contains("public string Escaped { get; init; } = \"tab\\there é\";", source);
         Assert.Contains("public string Single { get; init; } = \"it's\";", source);
 
-        var kernel = YamlManifest.Parse(yaml);
+        var kernel = Kernel::Vyra.Sdk.ManifestReader.Parse(yaml, "manifest.yaml");
         Assert.Equal("line one\nline two\n", kernel.InitialState.Single(s => s.Key == "literal").Default!.Value.GetString());
         Assert.Equal("one two\nthree", kernel.InitialState.Single(s => s.Key == "folded").Default!.Value.GetString());
         Assert.Equal(5000000000L, kernel.InitialState.Single(s => s.Key == "big").Default!.Value.GetInt64());

@@ -10,24 +10,24 @@ internal static class VyraDiagnostics
     private const string HostImports = "Vyra.HostImports";
 
     public static readonly DiagnosticDescriptor InvalidJson = new(
-        "VYRA001", "metadata.json is not valid JSON", "Invalid JSON in the plugin manifest: {0}",
+        "VYRA001", "metadata.json is not valid JSON", "{0}",
         Manifest, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor InvalidId = new(
         "VYRA002", "Missing or invalid plugin id", "{0}",
         Manifest, DiagnosticSeverity.Error, isEnabledByDefault: true,
-        description: "A manifest needs an 'id' matching [a-z][a-z0-9-]* (dotted forms allowed); the proxy class is named after it.");
+        description: "A manifest needs an 'id' matching upstream's pattern ([a-z][a-z0-9-]*, or two or three dotted names); the proxy class is named after it.");
 
     public static readonly DiagnosticDescriptor DuplicateExport = new(
-        "VYRA003", "Export declared twice", "Export '{0}' is declared more than once; only the first declaration gets a proxy method",
+        "VYRA003", "Export declared twice", "{0}",
         Manifest, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor UnknownType = new(
-        "VYRA004", "Unknown value type", "Unknown type \"{0}\" (expected one of {1})",
+        "VYRA004", "Unknown value type", "{0}",
         Manifest, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor BadName = new(
-        "VYRA005", "Invalid name", "{0} name \"{1}\" cannot become a C# identifier: {2}",
+        "VYRA005", "Invalid name", "{0}",
         Manifest, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor NameCollision = new(
@@ -45,7 +45,7 @@ internal static class VyraDiagnostics
 
     public static readonly DiagnosticDescriptor LegacyExport = new(
         "VYRA009", "Legacy string export cannot be typed",
-        "Export \"{0}\" uses the legacy string form, so it gets no typed proxy method; declare it as {{ \"name\": \"{0}\", \"args\": [...], \"returns\": \"i32\" }} (it stays callable through Runtime.CallAsync)",
+        "{0}; it gets no typed proxy method: declare it as {{ name, args, returns }} (it stays callable through Runtime.CallAsync)",
         Manifest, DiagnosticSeverity.Warning, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor InvalidField = new(
@@ -76,22 +76,8 @@ internal static class VyraDiagnostics
         "{0} and {1} in one plugin folder disagree: {2}; the runtime refuses to start such a plugin (the proxy follows manifest.yaml)",
         Manifest, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
-    public static DiagnosticDescriptor ById(string id) => id switch
-    {
-        "VYRA001" => InvalidJson,
-        "VYRA002" => InvalidId,
-        "VYRA003" => DuplicateExport,
-        "VYRA004" => UnknownType,
-        "VYRA005" => BadName,
-        "VYRA006" => NameCollision,
-        "VYRA007" => UnsupportedHostMethod,
-        "VYRA008" => HostClassNotPartial,
-        "VYRA009" => LegacyExport,
-        "VYRA010" => InvalidField,
-        "VYRA011" => DuplicatePluginClass,
-        "VYRA013" => InvalidYaml,
-        "VYRA014" => FrontendOnly,
-        "VYRA015" => ManifestsDisagree,
-        _ => GeneratorFailure,
-    };
+    public static readonly DiagnosticDescriptor LegacyScope = new(
+        "VYRA016", "scope in the old string form", "{0}",
+        Manifest, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        description: "Upstream's manifest schema makes scope an object { type: GLOBAL | TEMPLATE | MODULE | INSTANCE, target, owner_module? }; a string naming the type is still read.");
 }

@@ -68,31 +68,31 @@ internal static class HostBindingEmitter
         }
     }
 
-    private static string Get(AbiType type, int index) => type switch
+    private static string Get(PluginValueType type, int index) => type switch
     {
-        AbiType.I32 => $"__call.GetInt32({index})",
-        AbiType.I64 => $"__call.GetInt64({index})",
-        AbiType.F32 => $"__call.GetSingle({index})",
-        AbiType.F64 => $"__call.GetDouble({index})",
-        AbiType.Bool => $"__call.GetBoolean({index})",
-        AbiType.String => $"__call.GetString({index})",
-        AbiType.Bytes => $"__call.GetBytes({index})",
+        PluginValueType.I32 => $"__call.GetInt32({index})",
+        PluginValueType.I64 => $"__call.GetInt64({index})",
+        PluginValueType.F32 => $"__call.GetSingle({index})",
+        PluginValueType.F64 => $"__call.GetDouble({index})",
+        PluginValueType.Bool => $"__call.GetBoolean({index})",
+        PluginValueType.String => $"__call.GetString({index})",
+        PluginValueType.Bytes => $"__call.GetBytes({index})",
         _ => $"__call.GetJson({index})!",
     };
 
-    private static string Return(AbiType type, string value, int index) => type switch
+    private static string Return(PluginValueType type, string value, int index) => type switch
     {
-        AbiType.I32 => $"__call.ReturnInt32({value}, {index})",
-        AbiType.I64 => $"__call.ReturnInt64({value}, {index})",
-        AbiType.F32 => $"__call.ReturnSingle({value}, {index})",
-        AbiType.F64 => $"__call.ReturnDouble({value}, {index})",
-        AbiType.Bool => $"__call.ReturnBoolean({value}, {index})",
-        AbiType.String => $"__call.ReturnString({value} ?? \"\", {index})",
-        AbiType.Bytes => $"__call.ReturnBytes({value}, {index})",
+        PluginValueType.I32 => $"__call.ReturnInt32({value}, {index})",
+        PluginValueType.I64 => $"__call.ReturnInt64({value}, {index})",
+        PluginValueType.F32 => $"__call.ReturnSingle({value}, {index})",
+        PluginValueType.F64 => $"__call.ReturnDouble({value}, {index})",
+        PluginValueType.Bool => $"__call.ReturnBoolean({value}, {index})",
+        PluginValueType.String => $"__call.ReturnString({value} ?? \"\", {index})",
+        PluginValueType.Bytes => $"__call.ReturnBytes({value}, {index})",
         _ => $"__call.ReturnJson({value}, {index})",
     };
 
-    private static string Types(EquatableArray<AbiType> types) => types.IsEmpty
+    private static string Types(EquatableArray<PluginValueType> types) => types.IsEmpty
         ? "global::System.Array.Empty<global::Vyra.Sdk.PluginValueType>()"
         : "new global::Vyra.Sdk.PluginValueType[] { " + string.Join(", ", types.Select(TypeNames.Member)) + " }";
 

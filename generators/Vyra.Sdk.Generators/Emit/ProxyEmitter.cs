@@ -90,16 +90,16 @@ internal static class ProxyEmitter
         {
             foreach (var line in description.Replace("\r\n", "\n").Split('\n')) w.Line("/// " + SourceWriter.Xml(line));
         }
-        var signature = $"{export.WasmName}({string.Join(", ", export.Parameters.Select(p => p.JsonName + ": " + p.Type.ManifestName()))})";
+        var signature = $"{export.WasmName}({string.Join(", ", export.Parameters.Select(p => p.JsonName + ": " + p.Type.ToManifestName()))})";
         var returns = export.Returns.Count switch
         {
             0 => "void",
-            1 => export.Returns[0].ManifestName(),
-            _ => "[" + string.Join(", ", export.Returns.Select(r => r.ManifestName())) + "]",
+            1 => export.Returns[0].ToManifestName(),
+            _ => "[" + string.Join(", ", export.Returns.Select(r => r.ToManifestName())) + "]",
         };
         w.Line($"/// <para>Calls the export <c>{SourceWriter.Xml(signature)} -&gt; {returns}</c>{(export.ReturnsDeclared ? "" : " (no <c>returns</c> declared: i32 assumed)")}{(async ? "." : " on the typed fast path.")}</para>");
         w.Line("/// </summary>");
-        foreach (var p in export.Parameters) w.Line($"/// <param name=\"{p.Name.TrimStart('@')}\">Argument <c>{SourceWriter.Xml(p.JsonName)}</c> ({p.Type.ManifestName()}).</param>");
+        foreach (var p in export.Parameters) w.Line($"/// <param name=\"{p.Name.TrimStart('@')}\">Argument <c>{SourceWriter.Xml(p.JsonName)}</c> ({p.Type.ToManifestName()}).</param>");
         if (async) w.Line($"/// <param name=\"{export.CancellationTokenName}\">Cancels the call, also while guest code runs.</param>");
         w.Line("/// <exception cref=\"global::Vyra.Sdk.PluginCallException\">The call failed (see its Kind).</exception>");
     }
@@ -124,7 +124,7 @@ internal static class ProxyEmitter
         w.Open($"public sealed partial record {plugin.StateName}");
         foreach (var field in plugin.State)
         {
-            w.Line($"/// <summary>State key <c>{SourceWriter.Xml(field.Key)}</c> ({field.Type.ManifestName()}).</summary>");
+            w.Line($"/// <summary>State key <c>{SourceWriter.Xml(field.Key)}</c> ({field.Type.ToManifestName()}).</summary>");
             w.Line($"public {TypeNames.CSharp(field.Type)} {field.PropertyName} {{ get; init; }} = {field.DefaultExpression};");
             w.Line();
         }
@@ -151,9 +151,9 @@ internal static class ProxyEmitter
         {
             if (!first) w.Line();
             first = false;
-            var signature = $"{import.Name}({string.Join(", ", import.Parameters.Select(p => p.JsonName + ": " + p.Type.ManifestName()))})";
+            var signature = $"{import.Name}({string.Join(", ", import.Parameters.Select(p => p.JsonName + ": " + p.Type.ToManifestName()))})";
             w.Line($"/// <summary>Wasm import <c>{SourceWriter.Xml(signature)}</c>.</summary>");
-            foreach (var p in import.Parameters) w.Line($"/// <param name=\"{p.Name.TrimStart('@')}\">Argument <c>{SourceWriter.Xml(p.JsonName)}</c> ({p.Type.ManifestName()}).</param>");
+            foreach (var p in import.Parameters) w.Line($"/// <param name=\"{p.Name.TrimStart('@')}\">Argument <c>{SourceWriter.Xml(p.JsonName)}</c> ({p.Type.ToManifestName()}).</param>");
             var parameters = string.Join(", ", import.Parameters.Select(p => TypeNames.CSharp(p.Type) + " " + p.Name));
             w.Line($"{TypeNames.Return(import.Returns)} {Naming.Identifiers.Escape(import.Name)}({parameters});");
         }
@@ -333,12 +333,12 @@ internal static class ProxyEmitter
             var p = export.Parameters[i];
             switch (p.Type)
             {
-                case AbiType.Bool:
+                case PluginValueType.Bool:
                     wasmArgs.Add($"{p.Name} ? 1 : 0");
                     break;
-                case AbiType.String:
-                case AbiType.Bytes:
-                case AbiType.Json:
+                case PluginValueType.String:
+                case PluginValueType.Bytes:
+                case PluginValueType.Json:
                     w.Line($"var (__pointer{i}, __length{i}) = __call.Write({p.Name}, {TypeNames.Member(p.Type)});");
                     wasmArgs.Add($"__pointer{i}");
                     wasmArgs.Add($"__length{i}");
@@ -371,12 +371,12 @@ internal static class ProxyEmitter
     }
 
     /// <summary>The C# value of a raw wasm result inside a typed call.</summary>
-    private static string Lift(AbiType type, string raw) => type switch
+    private static string Lift(PluginValueType type, string raw) => type switch
     {
-        AbiType.Bool => $"{raw} != 0",
-        AbiType.String => $"(string)__call.Read({raw}, {TypeNames.Member(type)})!",
-        AbiType.Bytes => $"(byte[])__call.Read({raw}, {TypeNames.Member(type)})!",
-        AbiType.Json => $"({TypeNames.JsonNode}?)__call.Read({raw}, {TypeNames.Member(type)})",
+        PluginValueType.Bool => $"{raw} != 0",
+        PluginValueType.String => $"(string)__call.Read({raw}, {TypeNames.Member(type)})!",
+        PluginValueType.Bytes => $"(byte[])__call.Read({raw}, {TypeNames.Member(type)})!",
+        PluginValueType.Json => $"({TypeNames.JsonNode}?)__call.Read({raw}, {TypeNames.Member(type)})",
         _ => raw,
     };
 
@@ -406,15 +406,15 @@ internal static class ProxyEmitter
         w.Close();
     }
 
-    private static string Converter(AbiType type) => type switch
+    private static string Converter(PluginValueType type) => type switch
     {
-        AbiType.I32 => "ToInt32",
-        AbiType.I64 => "ToInt64",
-        AbiType.F32 => "ToSingle",
-        AbiType.F64 => "ToDouble",
-        AbiType.Bool => "ToBoolean",
-        AbiType.String => "ToText",
-        AbiType.Bytes => "ToBytes",
+        PluginValueType.I32 => "ToInt32",
+        PluginValueType.I64 => "ToInt64",
+        PluginValueType.F32 => "ToSingle",
+        PluginValueType.F64 => "ToDouble",
+        PluginValueType.Bool => "ToBoolean",
+        PluginValueType.String => "ToText",
+        PluginValueType.Bytes => "ToBytes",
         _ => "ToJson",
     };
 

@@ -17,8 +17,8 @@ internal sealed record HostMethodSpec(
     string ImportName,
     string MethodName,
     bool IsStatic,
-    EquatableArray<AbiType> Parameters,
-    EquatableArray<AbiType> Results,
+    EquatableArray<PluginValueType> Parameters,
+    EquatableArray<PluginValueType> Results,
     HostReturnShape ReturnShape);
 
 /// <summary>How a host method hands back its result.</summary>

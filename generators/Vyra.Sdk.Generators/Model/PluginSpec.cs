@@ -32,18 +32,18 @@ internal sealed record ExportSpec(
     string MethodName,
     string? Description,
     EquatableArray<ParameterSpec> Parameters,
-    EquatableArray<AbiType> Returns,
+    EquatableArray<PluginValueType> Returns,
     bool ReturnsDeclared,
     string CancellationTokenName);
 
 /// <summary>One argument: its manifest name (the dictionary key) and its C# parameter name (escaped when needed).</summary>
-internal sealed record ParameterSpec(string JsonName, string Name, AbiType Type);
+internal sealed record ParameterSpec(string JsonName, string Name, PluginValueType Type);
 
 /// <summary>One key of <c>initial_state</c>: a property of the state record with its default as a C# expression.</summary>
-internal sealed record StateFieldSpec(string Key, string PropertyName, AbiType Type, string DefaultExpression);
+internal sealed record StateFieldSpec(string Key, string PropertyName, PluginValueType Type, string DefaultExpression);
 
 /// <summary>A host import the manifest declares with a signature: a method of the host interface.</summary>
-internal sealed record ImportSpec(string Name, EquatableArray<ParameterSpec> Parameters, EquatableArray<AbiType> Returns);
+internal sealed record ImportSpec(string Name, EquatableArray<ParameterSpec> Parameters, EquatableArray<PluginValueType> Returns);
 
 /// <summary>
 /// The result of parsing one manifest: the spec (null when unusable), its problems with locations, and the shape of

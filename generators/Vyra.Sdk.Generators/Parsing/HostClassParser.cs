@@ -122,7 +122,7 @@ internal static class HostClassParser
             problem = "a host method cannot be generic";
             return null;
         }
-        var parameters = new List<AbiType>();
+        var parameters = new List<PluginValueType>();
         foreach (var parameter in method.Parameters)
         {
             if (parameter.RefKind != RefKind.None || parameter.IsParams)
@@ -150,15 +150,15 @@ internal static class HostClassParser
             shape = named.Name == "Task" ? HostReturnShape.Task : HostReturnShape.ValueTask;
             if (named.TypeArguments.Length == 0)
             {
-                return new HostMethodSpec(importName, method.Name, method.IsStatic, parameters.ToEquatableArray(), EquatableArray<AbiType>.Empty, shape);
+                return new HostMethodSpec(importName, method.Name, method.IsStatic, parameters.ToEquatableArray(), EquatableArray<PluginValueType>.Empty, shape);
             }
             returnType = named.TypeArguments[0];
         }
         else if (returnType.SpecialType == SpecialType.System_Void)
         {
-            return new HostMethodSpec(importName, method.Name, method.IsStatic, parameters.ToEquatableArray(), EquatableArray<AbiType>.Empty, shape);
+            return new HostMethodSpec(importName, method.Name, method.IsStatic, parameters.ToEquatableArray(), EquatableArray<PluginValueType>.Empty, shape);
         }
-        var results = new List<AbiType>();
+        var results = new List<PluginValueType>();
         if (returnType is INamedTypeSymbol { IsTupleType: true } tuple)
         {
             foreach (var element in tuple.TupleElements)
@@ -183,19 +183,19 @@ internal static class HostClassParser
         return new HostMethodSpec(importName, method.Name, method.IsStatic, parameters.ToEquatableArray(), results.ToEquatableArray(), shape);
     }
 
-    private static AbiType? Map(ITypeSymbol type)
+    private static PluginValueType? Map(ITypeSymbol type)
     {
         switch (type.SpecialType)
         {
-            case SpecialType.System_Int32: return AbiType.I32;
-            case SpecialType.System_Int64: return AbiType.I64;
-            case SpecialType.System_Single: return AbiType.F32;
-            case SpecialType.System_Double: return AbiType.F64;
-            case SpecialType.System_Boolean: return AbiType.Bool;
-            case SpecialType.System_String: return AbiType.String;
+            case SpecialType.System_Int32: return PluginValueType.I32;
+            case SpecialType.System_Int64: return PluginValueType.I64;
+            case SpecialType.System_Single: return PluginValueType.F32;
+            case SpecialType.System_Double: return PluginValueType.F64;
+            case SpecialType.System_Boolean: return PluginValueType.Bool;
+            case SpecialType.System_String: return PluginValueType.String;
         }
-        if (type is IArrayTypeSymbol { Rank: 1, ElementType.SpecialType: SpecialType.System_Byte }) return AbiType.Bytes;
-        if (type.OriginalDefinition.ToDisplayString() == "System.Text.Json.Nodes.JsonNode") return AbiType.Json;
+        if (type is IArrayTypeSymbol { Rank: 1, ElementType.SpecialType: SpecialType.System_Byte }) return PluginValueType.Bytes;
+        if (type.OriginalDefinition.ToDisplayString() == "System.Text.Json.Nodes.JsonNode") return PluginValueType.Json;
         return null;
     }
 

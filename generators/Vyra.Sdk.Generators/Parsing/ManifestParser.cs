@@ -1,33 +1,25 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.Text.RegularExpressions;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Text;
+using Vyra.Sdk.Contract;
 using Vyra.Sdk.Generators.Diagnostics;
-using Vyra.Sdk.Generators.Json;
 using Vyra.Sdk.Generators.Model;
 using Vyra.Sdk.Generators.Naming;
-using Vyra.Sdk.Generators.Yaml;
 
 namespace Vyra.Sdk.Generators.Parsing;
 
 /// <summary>
 /// Turns one <c>metadata.json</c> or upstream <c>manifest.yaml</c> into a <see cref="PluginSpec"/> and its diagnostics.
-/// Pure: the same text and options always give an equal result. Follows the kernel's manifest rules (DESIGN §2; for
-/// YAML also the upstream schema's: required name, version and scope, argument types i32/i64/f32/f64) and reports each
-/// problem at its place in the file it came from.
+/// The manifest itself is read by the contract the kernel compiles too (<see cref="ManifestContract"/>, docs/manifest.md),
+/// so a file the runtime refuses gets no proxy and the same message here; what is added on top is only what C# needs
+/// (names that become identifiers, state defaults as expressions). Pure: the same text always gives an equal result.
 /// </summary>
 internal sealed class ManifestParser
 {
-    private const string ValueTypes = "i32, i64, f32, f64, bool, string, bytes, json";
-
-    private static readonly Regex IdPattern = new(@"^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)*$", RegexOptions.CultureInvariant);
-    private static readonly Regex NamePattern = new(@"^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant);
-    private static readonly Regex SemverPattern = new(@"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$", RegexOptions.CultureInvariant);
-
     /// <summary>Imports every runtime provides; a manifest may list them but the host interface leaves them out.</summary>
     private static readonly HashSet<string> BuiltInImports = new(StringComparer.Ordinal) { "host_log", "host_emit_event" };
 
@@ -46,12 +38,10 @@ internal sealed class ManifestParser
     };
 
     /// <summary>Upstream's manifest file name.</summary>
-    public const string YamlFileName = "manifest.yaml";
+    public const string YamlFileName = ManifestContract.YamlFileName;
 
     private readonly string _path;
     private readonly SourceText _text;
-    private readonly bool _yaml;
-    private readonly List<ExportShape> _shapes = new();
     private readonly List<DiagnosticInfo> _diagnostics = new();
     private readonly CancellationToken _cancellationToken;
 
@@ -60,7 +50,6 @@ internal sealed class ManifestParser
         _path = path;
         _text = text;
         _cancellationToken = cancellationToken;
-        _yaml = IsYaml(path);
     }
 
     /// <summary>True for an upstream <c>manifest.yaml</c> (by file name).</summary>
@@ -81,57 +70,27 @@ internal sealed class ManifestParser
 
     private ManifestParseResult Run(string? classNameOverride)
     {
-        JsonValue root;
-        try
-        {
-            root = _yaml ? YamlReader.Parse(_text.ToString()) : JsonReader.Parse(_text.ToString());
-        }
-        catch (JsonSyntaxException ex)
-        {
-            Report(VyraDiagnostics.InvalidJson, SpanAt(ex.Position), ex.Message);
-            return Result(null, null);
-        }
-        catch (YamlSyntaxException ex)
-        {
-            Report(VyraDiagnostics.InvalidYaml, SpanAt(ex.Position), (ex.Unsupported ? "unsupported YAML: " : "invalid YAML: ") + ex.Message);
-            return Result(null, null);
-        }
+        var result = ManifestContract.Read(_text.ToString(), IsYaml(_path) ? ManifestFormat.ManifestYaml : ManifestFormat.MetadataJson);
         _cancellationToken.ThrowIfCancellationRequested();
-        if (root.Kind != JsonKind.Object)
+        foreach (var problem in result.Problems) Report(Descriptor(problem.Code), problem.Span, problem.Message);
+        if (result.Model is not { } model) return Result(null, null, EquatableArray<ExportShape>.Empty);
+
+        var idLocation = Location(model.IdNode.Span);
+        var shapes = new List<ExportShape>();
+        foreach (var export in model.Exports ?? new List<ExportModel>())
         {
-            if (_yaml) Report(VyraDiagnostics.InvalidYaml, root.Span.Length == 0 ? SpanAt(root.Span.Start) : root.Span, $"the manifest must be a YAML mapping, not {root.Describe()}");
-            else Report(VyraDiagnostics.InvalidJson, root.Span, $"the manifest must be a JSON object, not {root.Describe()}");
-            return Result(null, null);
+            var signature = ExportSignature.Of(export);
+            shapes.Add(new ExportShape(signature.Name, signature.Args, signature.Returns, Location(export.NameNode.Span)));
+        }
+        // The runtime refuses a manifest with an error; a proxy for it would only ever fail to start.
+        if (result.FirstError is not null) return Result(null, idLocation, EquatableArray<ExportShape>.Empty);
+        if (!model.HasBackend)
+        {
+            Report(VyraDiagnostics.FrontendOnly, model.IdNode.Span, model.Id);
+            return Result(null, idLocation, shapes.ToEquatableArray());
         }
 
-        var idProperty = root.Property("id");
-        if (idProperty is null)
-        {
-            Report(VyraDiagnostics.InvalidId, new TextSpan(root.Span.Start, 1), "The manifest has no 'id' (required: [a-z][a-z0-9-]*, dotted forms allowed)");
-            return Result(null, null);
-        }
-        var idLocation = Location(idProperty.Value.Span);
-        var id = idProperty.Value.AsString();
-        if (id is null || !IdPattern.IsMatch(id))
-        {
-            Report(VyraDiagnostics.InvalidId, idProperty.Value.Span,
-                $"'id' must be a string matching [a-z][a-z0-9-]* (dotted forms allowed), got {idProperty.Value.Describe()}");
-            return Result(null, idLocation);
-        }
-
-        var version = ReadVersion(root["version"]);
-        var backend = root["entry_points"] is { Kind: JsonKind.Object } entryPoints && entryPoints["backend"] is { Kind: JsonKind.Object } b ? b : null;
-        if (_yaml)
-        {
-            // The upstream schema requires these; metadata.json (VYRA's older format) never did.
-            foreach (var field in new[] { "name", "version", "scope" })
-            {
-                var value = root[field];
-                if (value is null || value.IsNull) Report(VyraDiagnostics.InvalidField, root.Property(field)?.NameSpan ?? KeyOrRoot(root), $"required field '{field}' is missing (the upstream schema requires id, name, version and scope)");
-                else if (field != "version" && (value.AsString() is not { } text || text.Trim().Length == 0)) Report(VyraDiagnostics.InvalidField, value.Span, $"'{field}' must be a non-empty string, got {value.Describe()}");
-            }
-        }
-        var baseName = Identifiers.ToPascalCase(id);
+        var baseName = Identifiers.ToPascalCase(model.Id);
         var className = baseName + "Plugin";
         if (classNameOverride is { Length: > 0 } custom)
         {
@@ -144,106 +103,57 @@ internal sealed class ManifestParser
             }
             else
             {
-                Report(VyraDiagnostics.BadName, idProperty.Value.Span, "Class", custom, "VyraClassName is not a valid C# identifier; the default name " + className + " is used");
+                Report(VyraDiagnostics.BadName, model.IdNode.Span, $"Class name \"{custom}\" cannot become a C# identifier: VyraClassName is not a valid C# identifier; the default name {className} is used");
             }
         }
 
-        // VYRA's metadata.json keeps exports at the top; upstream under entry_points.backend.exports (as the kernel reads).
-        var exportsValue = root["exports"] is { IsNull: false } top ? top : backend?["exports"];
-        var exports = ReadExports(exportsValue, className);
-        if (_yaml && backend is null)
-        {
-            // The kernel refuses to run a plugin whose manifest.yaml has no backend: a proxy would only ever fail.
-            Report(VyraDiagnostics.FrontendOnly, idProperty.Value.Span, id);
-            return Result(null, idLocation);
-        }
-        var state = ReadState(root["initial_state"], baseName + "State");
-        var imports = ReadImports(root["imports"]);
+        var exports = Exports(model.Exports, className);
+        var state = model.InitialState is { } declared ? State(declared, baseName + "State") : StateFromInit(model.Exports, baseName + "State");
         var spec = new PluginSpec(
             _path,
-            id,
-            version,
-            root["name"]?.AsString(),
-            root["description"]?.AsString(),
+            model.Id,
+            model.Version,
+            model.Name,
+            model.Description,
             baseName,
             className,
             exports.ToEquatableArray(),
             state.ToEquatableArray(),
-            imports.ToEquatableArray());
-        return Result(spec, idLocation);
+            Imports(model.Imports).ToEquatableArray());
+        return Result(spec, idLocation, shapes.ToEquatableArray());
     }
 
-    private ManifestParseResult Result(PluginSpec? spec, LocationInfo? idLocation) =>
-        new(_path, spec, idLocation, _diagnostics.ToEquatableArray(), _shapes.ToEquatableArray());
+    private ManifestParseResult Result(PluginSpec? spec, LocationInfo? idLocation, EquatableArray<ExportShape> shapes) =>
+        new(_path, spec, idLocation, _diagnostics.ToEquatableArray(), shapes);
 
-    private TextSpan SpanAt(int position)
+    private static DiagnosticDescriptor Descriptor(ManifestProblemCode code) => code switch
     {
-        position = Math.Max(0, Math.Min(position, _text.Length));
-        return new TextSpan(position, position < _text.Length && _text[position] is not ('\n' or '\r') ? 1 : 0);
-    }
-
-    /// <summary>Where a missing field belongs: the first key of the root mapping.</summary>
-    private static TextSpan KeyOrRoot(JsonValue root) =>
-        root.Properties is { Count: > 0 } properties ? properties[0].NameSpan : new TextSpan(root.Span.Start, Math.Min(1, root.Span.Length));
-
-    private string? ReadVersion(JsonValue? value)
-    {
-        if (value is null || value.IsNull) return null;
-        var version = value.AsString();
-        if (version is null || !SemverPattern.IsMatch(version))
-        {
-            Report(VyraDiagnostics.InvalidField, value.Span, $"'version' must be a semantic version like 1.0.0, got {value.Describe()}");
-            return version;
-        }
-        return version;
-    }
+        ManifestProblemCode.InvalidJson => VyraDiagnostics.InvalidJson,
+        ManifestProblemCode.InvalidYaml => VyraDiagnostics.InvalidYaml,
+        ManifestProblemCode.InvalidId => VyraDiagnostics.InvalidId,
+        ManifestProblemCode.UnknownType => VyraDiagnostics.UnknownType,
+        ManifestProblemCode.BadName => VyraDiagnostics.BadName,
+        ManifestProblemCode.DuplicateExport => VyraDiagnostics.DuplicateExport,
+        ManifestProblemCode.LegacyExport => VyraDiagnostics.LegacyExport,
+        ManifestProblemCode.LegacyScope => VyraDiagnostics.LegacyScope,
+        _ => VyraDiagnostics.InvalidField,
+    };
 
     // ---- exports --------------------------------------------------------------------------------------------
 
-    private List<ExportSpec> ReadExports(JsonValue? exports, string className)
+    private List<ExportSpec> Exports(List<ExportModel>? exports, string className)
     {
         var result = new List<ExportSpec>();
-        if (exports is null || exports.IsNull) return result;
-        if (exports.Kind != JsonKind.Array)
-        {
-            Report(VyraDiagnostics.InvalidField, exports.Span, $"'exports' must be a list, got {exports.Describe()}");
-            return result;
-        }
-        var declared = new HashSet<string>(StringComparer.Ordinal);
         var members = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var item in exports.Items!)
+        foreach (var export in exports ?? new List<ExportModel>())
         {
             _cancellationToken.ThrowIfCancellationRequested();
-            if (item.Kind == JsonKind.String)
-            {
-                _shapes.Add(new ExportShape(item.Text!, null, null, Location(item.Span)));
-                if (!declared.Add(item.Text!)) Report(VyraDiagnostics.DuplicateExport, item.Span, item.Text!);
-                else Report(VyraDiagnostics.LegacyExport, item.Span, item.Text!);
-                continue;
-            }
-            if (item.Kind != JsonKind.Object)
-            {
-                Report(VyraDiagnostics.InvalidField, item.Span, $"an export must be a name or an object {{ \"name\", \"args\", \"returns\" }}, got {item.Describe()}");
-                continue;
-            }
-            var nameValue = item["name"];
-            var name = RequireName(nameValue, item, "Export", "export");
-            if (name is null) continue;
-            if (!declared.Add(name))
-            {
-                Report(VyraDiagnostics.DuplicateExport, nameValue!.Span, name);
-                continue;
-            }
-            var ok = TryReadArgs(item["args"], allowMissing: true, out var parameters);
-            ok &= TryReadReturns(item["returns"], out var returns);
-            if (!ok) continue;
-            _shapes.Add(new ExportShape(
-                name,
-                string.Join(",", parameters.ConvertAll(p => p.Type.ManifestName())),
-                returns is null ? null : string.Join(",", returns.ConvertAll(r => r.ManifestName())),
-                Location(nameValue!.Span)));
-
-            var methodName = Identifiers.ToPascalCase(name);
+            // A name-only export has no signature to type (the contract warned, VYRA009); it stays callable through the runtime.
+            if (export.Args is null) continue;
+            if (!CSharpName(export.Name, export.NameNode.Span, "Export")) continue;
+            var parameters = Parameters(export.Args);
+            if (parameters is null) continue;
+            var methodName = Identifiers.ToPascalCase(export.Name);
             if (ProxyMembers.Contains(methodName) || ProxyMembers.Contains(methodName + "Async") || methodName == className || methodName + "Async" == className)
             {
                 methodName += "Export";
@@ -253,208 +163,128 @@ internal sealed class ManifestParser
             string? owner = null;
             if (Array.Exists(owned, m => members.TryGetValue(m, out owner)))
             {
-                Report(VyraDiagnostics.NameCollision, nameValue!.Span, "Export", name, methodName, owner!);
+                Report(VyraDiagnostics.NameCollision, export.NameNode.Span, "Export", export.Name, methodName, owner!);
                 continue;
             }
-            foreach (var member in owned) members[member] = $"export '{name}'";
+            foreach (var member in owned) members[member] = $"export '{export.Name}'";
 
             var tokenName = "cancellationToken";
             while (parameters.Exists(p => p.Name == tokenName)) tokenName += "_";
             result.Add(new ExportSpec(
-                name,
+                export.Name,
                 methodName,
-                item["description"]?.AsString(),
+                export.Description,
                 parameters.ToEquatableArray(),
-                (returns ?? new List<AbiType> { AbiType.I32 }).ToEquatableArray(),
-                returns is not null,
+                (export.Returns ?? new List<PluginValueType> { PluginValueType.I32 }).ToEquatableArray(),
+                export.Returns is not null,
                 tokenName));
         }
         return result;
     }
 
-    /// <summary>Reads <c>args</c>: a list of <c>{ "name", "type" }</c>. False when something was reported.</summary>
-    private bool TryReadArgs(JsonValue? args, bool allowMissing, out List<ParameterSpec> parameters)
+    /// <summary>C# parameters for declared arguments; null when two of them map to one C# name.</summary>
+    private List<ParameterSpec>? Parameters(List<ArgModel> args)
     {
-        parameters = new List<ParameterSpec>();
-        if (args is null || args.IsNull) return allowMissing;
-        if (args.Kind != JsonKind.Array)
-        {
-            Report(VyraDiagnostics.InvalidField, args.Span, $"'args' must be a list of {{ \"name\", \"type\" }}, got {args.Describe()}");
-            return false;
-        }
-        var ok = true;
+        var parameters = new List<ParameterSpec>();
         var names = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var arg in args.Items!)
+        var ok = true;
+        foreach (var arg in args)
         {
-            if (arg.Kind != JsonKind.Object)
-            {
-                Report(VyraDiagnostics.InvalidField, arg.Span, $"an argument must be an object {{ \"name\", \"type\" }}, got {arg.Describe()}");
-                ok = false;
-                continue;
-            }
-            var nameValue = arg["name"];
-            var name = RequireName(nameValue, arg, "Argument", "argument");
-            var type = ReadType(arg["type"], arg, allowVoid: false, out var typeOk);
-            if (_yaml && typeOk && type is not (AbiType.I32 or AbiType.I64 or AbiType.F32 or AbiType.F64))
-            {
-                Report(VyraDiagnostics.InvalidField, arg["type"]!.Span,
-                    $"the upstream schema allows only i32, i64, f32, f64 as argument types, got \"{type!.Value.ManifestName()}\" (use metadata.json for Vyra.Sdk's extension types)");
-                typeOk = false;
-            }
-            if (name is null || !typeOk)
+            if (!CSharpName(arg.Name, arg.NameNode.Span, "Argument"))
             {
                 ok = false;
                 continue;
             }
-            var parameterName = Identifiers.ToCamelCase(name);
+            var parameterName = Identifiers.ToCamelCase(arg.Name);
             if (names.TryGetValue(parameterName, out var other))
             {
-                if (other == name) Report(VyraDiagnostics.BadName, nameValue!.Span, "Argument", name, "it is declared twice");
-                else Report(VyraDiagnostics.NameCollision, nameValue!.Span, "Argument", name, parameterName, $"argument '{other}'");
+                Report(VyraDiagnostics.NameCollision, arg.NameNode.Span, "Argument", arg.Name, parameterName, $"argument '{other}'");
                 ok = false;
                 continue;
             }
-            names[parameterName] = name;
-            parameters.Add(new ParameterSpec(name, Identifiers.Escape(parameterName), type!.Value));
+            names[parameterName] = arg.Name;
+            parameters.Add(new ParameterSpec(arg.Name, Identifiers.Escape(parameterName), arg.Type));
         }
-        return ok;
+        return ok ? parameters : null;
     }
 
-    /// <summary>Reads <c>returns</c>: null when absent; empty for <c>void</c>; a list for multi-value.</summary>
-    private bool TryReadReturns(JsonValue? value, out List<AbiType>? returns)
+    /// <summary>A manifest name (already an identifier by the contract) must also leave a C# name after casing.</summary>
+    private bool CSharpName(string name, SourceSpan span, string what)
     {
-        returns = null;
-        if (value is null || value.IsNull) return true;
-        if (value.Kind == JsonKind.Array)
-        {
-            returns = new List<AbiType>();
-            var ok = true;
-            foreach (var item in value.Items!)
-            {
-                var type = ReadTypeValue(item, allowVoid: false, out var itemOk);
-                ok &= itemOk;
-                if (type is { } t) returns.Add(t);
-            }
-            return ok;
-        }
-        var single = ReadTypeValue(value, allowVoid: true, out var singleOk);
-        returns = single is { } s ? new List<AbiType> { s } : new List<AbiType>();
-        return singleOk;
-    }
-
-    private AbiType? ReadType(JsonValue? value, JsonValue parent, bool allowVoid, out bool ok)
-    {
-        if (value is null || value.IsNull)
-        {
-            Report(VyraDiagnostics.InvalidField, parent.Span, "required field 'type' is missing");
-            ok = false;
-            return null;
-        }
-        return ReadTypeValue(value, allowVoid, out ok);
-    }
-
-    private AbiType? ReadTypeValue(JsonValue value, bool allowVoid, out bool ok)
-    {
-        ok = true;
-        var name = value.AsString();
-        if (allowVoid && name == "void") return null;
-        if (AbiTypes.TryParse(name, out var type)) return type;
-        Report(VyraDiagnostics.UnknownType, value.Span, name ?? value.Describe(), allowVoid ? "void, " + ValueTypes : ValueTypes);
-        ok = false;
-        return null;
-    }
-
-    /// <summary>A required name matching <c>[A-Za-z_][A-Za-z0-9_]*</c> that yields a C# identifier; null when reported.</summary>
-    private string? RequireName(JsonValue? value, JsonValue parent, string what, string lower)
-    {
-        if (value is null || value.IsNull)
-        {
-            Report(VyraDiagnostics.InvalidField, parent.Span, $"required field 'name' of an {lower} is missing");
-            return null;
-        }
-        var name = value.AsString();
-        if (name is null)
-        {
-            Report(VyraDiagnostics.BadName, value.Span, what, value.Describe(), "a name must be a string");
-            return null;
-        }
-        if (!NamePattern.IsMatch(name))
-        {
-            Report(VyraDiagnostics.BadName, value.Span, what, name, "it must match [A-Za-z_][A-Za-z0-9_]*");
-            return null;
-        }
-        if (Identifiers.ToPascalCase(name).Length == 0)
-        {
-            Report(VyraDiagnostics.BadName, value.Span, what, name, "it needs at least one letter or digit");
-            return null;
-        }
-        return name;
+        if (Identifiers.ToPascalCase(name).Length > 0) return true;
+        Report(VyraDiagnostics.BadName, span, $"{what} name \"{name}\" cannot become a C# identifier: it needs at least one letter or digit");
+        return false;
     }
 
     // ---- initial_state ----------------------------------------------------------------------------------------
 
-    private List<StateFieldSpec> ReadState(JsonValue? state, string stateName)
+    private List<StateFieldSpec> State(List<StateModel> state, string stateName)
     {
         var result = new List<StateFieldSpec>();
-        if (state is null || state.IsNull) return result;
-        if (state.Kind != JsonKind.Object)
-        {
-            Report(VyraDiagnostics.InvalidField, state.Span, $"'initial_state' must be an object {{ key: {{ \"type\", \"default\" }} }}, got {state.Describe()}");
-            return result;
-        }
         var names = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var property in state.Properties!)
+        foreach (var entry in state)
         {
-            var key = property.Name;
-            var propertyName = Identifiers.ToPascalCase(key);
-            if (propertyName.Length == 0)
-            {
-                Report(VyraDiagnostics.BadName, property.NameSpan, "State key", key, "it needs at least one letter or digit");
-                continue;
-            }
-            if (StateMembers.Contains(propertyName) || propertyName == stateName)
-            {
-                Report(VyraDiagnostics.NameCollision, property.NameSpan, "State key", key, propertyName, $"a member of {stateName}");
-                continue;
-            }
-            if (names.TryGetValue(propertyName, out var other))
-            {
-                Report(VyraDiagnostics.NameCollision, property.NameSpan, "State key", key, propertyName, $"state key '{other}'");
-                continue;
-            }
-            names[propertyName] = key;
-
-            var value = property.Value;
-            JsonValue? defaultValue = value;
-            AbiType? type = null;
-            if (value.Kind == JsonKind.Object && (value.Property("type") is not null || value.Property("default") is not null))
-            {
-                defaultValue = value["default"];
-                if (value["type"] is { IsNull: false } typeValue)
-                {
-                    type = ReadTypeValue(typeValue, allowVoid: false, out var typeOk);
-                    if (!typeOk) continue;
-                }
-            }
-            type ??= InferType(defaultValue);
-            var expression = DefaultExpression(key, type.Value, defaultValue);
+            if (StateName(entry.Key, entry.KeySpan, stateName, names) is not { } propertyName) continue;
+            var type = entry.Type ?? InferType(entry.Default);
+            var expression = DefaultExpression(entry.Key, type, entry.Default);
             if (expression is null) continue;
-            result.Add(new StateFieldSpec(key, propertyName, type.Value, expression));
+            result.Add(new StateFieldSpec(entry.Key, propertyName, type, expression));
         }
         return result;
     }
 
-    private static AbiType InferType(JsonValue? value) => value?.Kind switch
+    /// <summary>
+    /// Upstream manifests declare no <c>initial_state</c>, yet <c>init</c> takes arguments: then the state record has
+    /// one property per argument of a declared <c>init</c>, each defaulting to zero (docs/generator.md).
+    /// </summary>
+    private List<StateFieldSpec> StateFromInit(List<ExportModel>? exports, string stateName)
     {
-        JsonKind.Number => value.Text!.IndexOfAny(new[] { '.', 'e', 'E' }) >= 0 ? AbiType.F64
-            : int.TryParse(value.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _) ? AbiType.I32 : AbiType.I64,
-        JsonKind.String => AbiType.String,
-        JsonKind.True or JsonKind.False => AbiType.Bool,
-        _ => AbiType.Json,
+        var result = new List<StateFieldSpec>();
+        var init = exports?.Find(e => e.Name == "init");
+        if (init?.Args is null) return result;
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var arg in init.Args)
+        {
+            if (StateName(arg.Name, arg.NameNode.Span, stateName, names) is not { } propertyName) continue;
+            var expression = DefaultExpression(arg.Name, arg.Type, null);
+            if (expression is not null) result.Add(new StateFieldSpec(arg.Name, propertyName, arg.Type, expression));
+        }
+        return result;
+    }
+
+    private string? StateName(string key, SourceSpan span, string stateName, Dictionary<string, string> names)
+    {
+        var propertyName = Identifiers.ToPascalCase(key);
+        if (propertyName.Length == 0)
+        {
+            Report(VyraDiagnostics.BadName, span, $"State key name \"{key}\" cannot become a C# identifier: it needs at least one letter or digit");
+            return null;
+        }
+        if (StateMembers.Contains(propertyName) || propertyName == stateName)
+        {
+            Report(VyraDiagnostics.NameCollision, span, "State key", key, propertyName, $"a member of {stateName}");
+            return null;
+        }
+        if (names.TryGetValue(propertyName, out var other))
+        {
+            Report(VyraDiagnostics.NameCollision, span, "State key", key, propertyName, $"state key '{other}'");
+            return null;
+        }
+        names[propertyName] = key;
+        return propertyName;
+    }
+
+    private static PluginValueType InferType(ManifestNode? value) => value?.Kind switch
+    {
+        NodeKind.Number => value.Text!.IndexOfAny(new[] { '.', 'e', 'E' }) >= 0 ? PluginValueType.F64
+            : int.TryParse(value.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _) ? PluginValueType.I32 : PluginValueType.I64,
+        NodeKind.String => PluginValueType.String,
+        NodeKind.True or NodeKind.False => PluginValueType.Bool,
+        _ => PluginValueType.Json,
     };
 
     /// <summary>The C# expression of a state default, checked against its type; null when reported.</summary>
-    private string? DefaultExpression(string key, AbiType type, JsonValue? value)
+    private string? DefaultExpression(string key, PluginValueType type, ManifestNode? value)
     {
         var missing = value is null || value.IsNull;
         string? Mismatch()
@@ -462,32 +292,34 @@ internal sealed class ManifestParser
             Report(VyraDiagnostics.InvalidField, value!.Span, $"the default of state key '{key}' must be {Article(type)} value, got {value.Describe()}");
             return null;
         }
-        var isInteger = value is { Kind: JsonKind.Number } && value.Text!.IndexOfAny(new[] { '.', 'e', 'E' }) < 0;
+        var isInteger = value is { Kind: NodeKind.Number } && value.Text!.IndexOfAny(new[] { '.', 'e', 'E' }) < 0;
         switch (type)
         {
-            case AbiType.I32:
+            case PluginValueType.I32:
                 if (missing) return "0";
                 return isInteger && int.TryParse(value!.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var i32)
                     ? i32.ToString(CultureInfo.InvariantCulture) : Mismatch();
-            case AbiType.I64:
+            case PluginValueType.I64:
                 if (missing) return "0L";
                 return isInteger && long.TryParse(value!.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var i64)
                     ? i64.ToString(CultureInfo.InvariantCulture) + "L" : Mismatch();
-            case AbiType.F32:
+            case PluginValueType.F32:
                 if (missing) return "0f";
-                return value!.Kind == JsonKind.Number ? value.Text + "f" : Mismatch();
-            case AbiType.F64:
+                return value!.Kind == NodeKind.Number && float.TryParse(value.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var f32) && !float.IsInfinity(f32)
+                    ? value.Text + "f" : Mismatch();
+            case PluginValueType.F64:
                 if (missing) return "0d";
-                return value!.Kind == JsonKind.Number ? value.Text + "d" : Mismatch();
-            case AbiType.Bool:
+                return value!.Kind == NodeKind.Number && double.TryParse(value.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var f64) && !double.IsInfinity(f64)
+                    ? value.Text + "d" : Mismatch();
+            case PluginValueType.Bool:
                 if (missing) return "false";
-                return value!.Kind == JsonKind.True ? "true" : value.Kind == JsonKind.False ? "false" : Mismatch();
-            case AbiType.String:
+                return value!.Kind == NodeKind.True ? "true" : value.Kind == NodeKind.False ? "false" : Mismatch();
+            case PluginValueType.String:
                 if (missing) return "\"\"";
-                return value!.Kind == JsonKind.String ? SymbolDisplay.FormatLiteral(value.Text!, quote: true) : Mismatch();
-            case AbiType.Bytes:
+                return value!.Kind == NodeKind.String ? SymbolDisplay.FormatLiteral(value.Text!, quote: true) : Mismatch();
+            case PluginValueType.Bytes:
                 if (missing) return "global::System.Array.Empty<byte>()";
-                if (value!.Kind != JsonKind.String) return Mismatch();
+                if (value!.Kind != NodeKind.String) return Mismatch();
                 try
                 {
                     Convert.FromBase64String(value.Text!);
@@ -500,58 +332,40 @@ internal sealed class ManifestParser
                 return "global::System.Convert.FromBase64String(" + SymbolDisplay.FormatLiteral(value.Text!, quote: true) + ")";
             default:
                 if (missing) return "null";
-                // JSON text for the runtime: the file's own text for metadata.json, re-written for manifest.yaml.
-                var raw = _yaml ? JsonText.Write(value!) : _text.ToString(value!.Span);
-                return "global::System.Text.Json.Nodes.JsonNode.Parse(" + SymbolDisplay.FormatLiteral(raw, quote: true) + ")";
+                // JSON text for the runtime, written from the tree (the same for metadata.json and manifest.yaml).
+                return "global::System.Text.Json.Nodes.JsonNode.Parse(" + SymbolDisplay.FormatLiteral(ManifestNodeText.Write(value!), quote: true) + ")";
         }
     }
 
-    private static string Article(AbiType type) => type is AbiType.I32 or AbiType.I64 or AbiType.F32 or AbiType.F64 ? "an " + type.ManifestName() : "a " + type.ManifestName();
+    private static string Article(PluginValueType type) => type.IsUpstreamArgumentType() ? "an " + type.ToManifestName() : "a " + type.ToManifestName();
 
     // ---- imports ------------------------------------------------------------------------------------------------
 
-    private List<ImportSpec> ReadImports(JsonValue? imports)
+    private List<ImportSpec> Imports(List<ImportModel>? imports)
     {
         var result = new List<ImportSpec>();
-        if (imports is null || imports.IsNull) return result;
-        if (imports.Kind != JsonKind.Array)
-        {
-            Report(VyraDiagnostics.InvalidField, imports.Span, $"'imports' must be a list, got {imports.Describe()}");
-            return result;
-        }
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var item in imports.Items!)
+        foreach (var import in imports ?? new List<ImportModel>())
         {
-            if (item.Kind == JsonKind.String)
+            // Bare names and the built-ins get no host-interface method: the runtime provides or resolves them.
+            if (import.Args is null) continue;
+            if (BuiltInImports.Contains(import.Name)) continue;
+            if (!seen.Add(import.Name))
             {
-                if (!NamePattern.IsMatch(item.Text!)) Report(VyraDiagnostics.BadName, item.Span, "Import", item.Text!, "it must match [A-Za-z_][A-Za-z0-9_]*");
+                Report(VyraDiagnostics.NameCollision, import.NameNode.Span, "Import", import.Name, import.Name, "an earlier import");
                 continue;
             }
-            if (item.Kind != JsonKind.Object)
-            {
-                Report(VyraDiagnostics.InvalidField, item.Span, $"an import must be a name or an object {{ \"name\", \"args\", \"returns\" }}, got {item.Describe()}");
-                continue;
-            }
-            var nameValue = item["name"];
-            var name = RequireName(nameValue, item, "Import", "import");
-            if (name is null) continue;
-            var ok = TryReadArgs(item["args"], allowMissing: true, out var parameters);
-            ok &= TryReadReturns(item["returns"], out var returns);
-            if (!ok || BuiltInImports.Contains(name)) continue;
-            if (!seen.Add(name))
-            {
-                Report(VyraDiagnostics.NameCollision, nameValue!.Span, "Import", name, name, "an earlier import");
-                continue;
-            }
-            result.Add(new ImportSpec(name, parameters.ToEquatableArray(), (returns ?? new List<AbiType>()).ToEquatableArray()));
+            var parameters = Parameters(import.Args ?? new List<ArgModel>());
+            if (parameters is null) continue;
+            result.Add(new ImportSpec(import.Name, parameters.ToEquatableArray(), (import.Returns ?? new List<PluginValueType>()).ToEquatableArray()));
         }
         return result;
     }
 
     // ---- helpers ------------------------------------------------------------------------------------------------
 
-    private LocationInfo Location(TextSpan span) => LocationInfo.From(_path, _text, span);
+    private LocationInfo Location(SourceSpan span) => LocationInfo.From(_path, _text, new TextSpan(Math.Min(span.Start, _text.Length), Math.Max(0, Math.Min(span.Length, _text.Length - Math.Min(span.Start, _text.Length)))));
 
-    private void Report(DiagnosticDescriptor descriptor, TextSpan span, params string[] args) =>
+    private void Report(DiagnosticDescriptor descriptor, SourceSpan span, params string[] args) =>
         _diagnostics.Add(DiagnosticInfo.Create(descriptor, Location(span), args));
 }

@@ -1,10 +1,8 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Vyra.Cli.Infrastructure;
 using Vyra.Sdk;
-using YamlDotNet.RepresentationModel;
 
 namespace Vyra.Cli.Commands;
 
@@ -50,8 +48,10 @@ internal static class ConvertCommand
             throw new UsageException($"'{sourcePath}' is already {(sourceIsYaml ? "YAML" : "JSON")}; --to {(sourceIsYaml ? "json" : "yaml")} converts it");
         }
 
-        var manifest = sourceIsYaml ? YamlManifest.ReadFile(sourcePath) : ManifestReader.ReadFile(sourcePath);
-        var entryPoints = sourceIsYaml ? YamlEntryPoints(sourcePath) : JsonEntryPoints(sourcePath);
+        var manifest = ManifestReader.ReadFile(sourcePath);
+        // The model keeps of entry_points what the runtime acts on; the other keys (frontend, backend file ...) are
+        // carried over from the source as written.
+        var entryPoints = manifest.EntryPoints is { } written ? JsonNode.Parse(written.GetRawText()) as JsonObject : null;
         string text;
         try
         {
@@ -65,7 +65,7 @@ internal static class ConvertCommand
             return ExitCodes.Failed;
         }
 
-        var targetName = targetIsYaml ? YamlManifest.FileName : ManifestReader.FileName;
+        var targetName = targetIsYaml ? ManifestReader.YamlFileName : ManifestReader.FileName;
         if (outputArg == "-")
         {
             Console.Out.Write(text);
@@ -105,7 +105,7 @@ internal static class ConvertCommand
             };
         }
         if (!Directory.Exists(full)) throw new UsageException($"no plugin folder or manifest file at '{arg}'");
-        var yaml = Path.Combine(full, YamlManifest.FileName);
+        var yaml = Path.Combine(full, ManifestReader.YamlFileName);
         var json = Path.Combine(full, ManifestReader.FileName);
         var hasYaml = File.Exists(yaml);
         var hasJson = File.Exists(json);
@@ -116,57 +116,11 @@ internal static class ConvertCommand
             {
                 "json" => (yaml, true),
                 "yaml" => (json, false),
-                _ => throw new UsageException($"'{arg}' holds both {YamlManifest.FileName} and {ManifestReader.FileName}; say --to json or --to yaml"),
+                _ => throw new UsageException($"'{arg}' holds both {ManifestReader.YamlFileName} and {ManifestReader.FileName}; say --to json or --to yaml"),
             };
         }
         if (hasYaml) return (yaml, true);
         if (hasJson) return (json, false);
-        throw new UsageException($"'{arg}' holds neither {ManifestReader.FileName} nor {YamlManifest.FileName}");
-    }
-
-    // The model keeps of entry_points only the limits and whether there is a backend; the other keys (frontend,
-    // backend runtime/file ...) are carried over from the source file as they are.
-
-    private static JsonObject? JsonEntryPoints(string path)
-    {
-        var root = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-        return root?["entry_points"] as JsonObject;
-    }
-
-    private static JsonObject? YamlEntryPoints(string path)
-    {
-        var stream = new YamlStream();
-        using (var reader = new StreamReader(path)) stream.Load(reader);
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root) return null;
-        foreach (var (key, value) in root.Children)
-        {
-            if (key is YamlScalarNode { Value: "entry_points" }) return ToJson(value) as JsonObject;
-        }
-        return null;
-    }
-
-    /// <summary>YAML to JSON with plain scalars typed by the core schema, as the kernel's reader does.</summary>
-    private static JsonNode? ToJson(YamlNode node)
-    {
-        switch (node)
-        {
-            case YamlMappingNode mapping:
-                var obj = new JsonObject();
-                foreach (var (key, value) in mapping.Children) obj[((YamlScalarNode)key).Value ?? ""] = ToJson(value);
-                return obj;
-            case YamlSequenceNode sequence:
-                return new JsonArray([.. sequence.Children.Select(ToJson)]);
-            case YamlScalarNode scalar:
-                var text = scalar.Value ?? "";
-                if (scalar.Style != YamlDotNet.Core.ScalarStyle.Plain && scalar.Style != YamlDotNet.Core.ScalarStyle.Any) return JsonValue.Create(text);
-                if (text is "" or "~" or "null" or "Null" or "NULL") return null;
-                if (text is "true" or "True" or "TRUE") return JsonValue.Create(true);
-                if (text is "false" or "False" or "FALSE") return JsonValue.Create(false);
-                if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer) && text.TrimStart('+', '-').All(char.IsAsciiDigit)) return JsonValue.Create(integer);
-                if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) && text.All(c => char.IsAsciiDigit(c) || c is '.' or 'e' or 'E' or '+' or '-')) return JsonValue.Create(real);
-                return JsonValue.Create(text);
-            default:
-                return null;
-        }
+        throw new UsageException($"'{arg}' holds neither {ManifestReader.FileName} nor {ManifestReader.YamlFileName}");
     }
 }

@@ -114,7 +114,7 @@ internal static partial class ManifestWriter
     public static string ToYaml(PluginManifest manifest, JsonObject? entryPointsExtra, string sourceName)
     {
         var problems = new List<string>();
-        foreach (var field in new[] { ("name", manifest.Name), ("version", manifest.Version), ("scope", manifest.Scope) })
+        foreach (var field in new[] { ("name", manifest.Name), ("version", manifest.Version), ("scope", manifest.Scope?.Type) })
         {
             if (string.IsNullOrWhiteSpace(field.Item2)) problems.Add($"the upstream schema requires '{field.Item1}', which {sourceName} does not set");
         }

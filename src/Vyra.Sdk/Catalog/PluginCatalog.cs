@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -96,7 +95,7 @@ public sealed class PluginCatalog
         try
         {
             manifest = ManifestReader.ReadFolder(directory);
-            if (manifest is null) problems.Add($"no {ManifestReader.FileName} (or {YamlManifest.FileName})");
+            if (manifest is null) problems.Add($"no {ManifestReader.YamlFileName} or {ManifestReader.FileName}");
             else
             {
                 if (manifest.Id != id) problems.Add($"the manifest's id '{manifest.Id}' differs from the folder name '{id}'");
@@ -116,7 +115,7 @@ public sealed class PluginCatalog
         else if (ModuleFile.WhyNotAModule(modulePath) is { } notModule) problems.Add(notModule);
         else
         {
-            CheckChecksum(manifest, modulePath, problems);
+            if (ModuleChecksum.Mismatch(manifest, modulePath) is { } mismatch) problems.Add(mismatch);
             try
             {
                 var module = WasmEngine.For(fuel: false).LoadModule(modulePath, cacheDirectory: null, out _);
@@ -129,21 +128,5 @@ public sealed class PluginCatalog
             }
         }
         return new CatalogEntry(id, version, directory, modulePath, manifest, problems);
-    }
-
-    private static void CheckChecksum(PluginManifest? manifest, string modulePath, List<string> problems)
-    {
-        if (manifest?.Extra.TryGetValue("checksum", out var checksum) != true) return;
-        var text = checksum.ValueKind == System.Text.Json.JsonValueKind.String ? checksum.GetString() : null;
-        if (text is null || !text.StartsWith("sha256:", StringComparison.OrdinalIgnoreCase))
-        {
-            problems.Add($"checksum must be \"sha256:<hex>\", got {checksum.GetRawText()}");
-            return;
-        }
-        var actual = Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(modulePath)));
-        if (!string.Equals(actual, text["sha256:".Length..], StringComparison.OrdinalIgnoreCase))
-        {
-            problems.Add($"checksum mismatch: the manifest says {text}, the module is sha256:{actual.ToLowerInvariant()}");
-        }
     }
 }

@@ -3,8 +3,9 @@ using System.Text.Json;
 namespace Vyra.Sdk;
 
 /// <summary>
-/// The parsed <c>metadata.json</c> of a plugin: the VYRA fields and our extensions (DESIGN §2).
-/// Fields the runtime does not use (UI slots, hashes, help texts ...) stay in <see cref="Extra"/>.
+/// A plugin's manifest (<c>manifest.yaml</c> or <c>metadata.json</c>) as the contract reads it (docs/manifest.md): the
+/// VYRA fields anything here acts on, and our extensions. Fields nothing here interprets (UI slots, docs, runtime
+/// image ...) stay in <see cref="Extra"/> as they were written.
 /// </summary>
 public sealed record PluginManifest
 {
@@ -39,7 +40,37 @@ public sealed record PluginManifest
     public RuntimeLimits Limits { get; init; } = new();
 
     /// <summary>Upstream's <c>scope</c> (required in manifest.yaml), when given.</summary>
-    public string? Scope { get; init; }
+    public PluginScope? Scope { get; init; }
+
+    /// <summary><c>permissions</c>, with <c>interfaces</c> in VYRA's facade shape; null when the manifest has none.</summary>
+    public PluginPermissions? Permissions { get; init; }
+
+    /// <summary><c>entry_points.backend.service_exports</c>: callable names served by host services; null when absent.</summary>
+    public IReadOnlyList<ServiceExportDeclaration>? ServiceExports { get; init; }
+
+    /// <summary>
+    /// <c>checksum</c> when set (<c>sha256:&lt;hex&gt;</c> of the module file, lower case); upstream's <c>""</c> means
+    /// unset and reads as null.
+    /// </summary>
+    public string? Checksum { get; init; }
+
+    /// <summary>Upstream's <c>hash</c>: a lookup id such as <c>counter-widget-1.0.0</c>, not a digest.</summary>
+    public string? Hash { get; init; }
+
+    /// <summary>Upstream's <c>category</c>.</summary>
+    public string? Category { get; init; }
+
+    /// <summary>Upstream's <c>tags</c>.</summary>
+    public IReadOnlyList<string> Tags { get; init; } = [];
+
+    /// <summary>Upstream's <c>priority</c>, 0–100 (default 50).</summary>
+    public int Priority { get; init; } = 50;
+
+    /// <summary>Upstream's <c>status</c>: development, beta, stable or deprecated.</summary>
+    public string? Status { get; init; }
+
+    /// <summary>Things worth telling that do not refuse the manifest (the old string <c>scope</c>, name-only exports).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
 
     /// <summary>Upstream's <c>load_strategy</c>: start with the application (eager, default) or on first use (lazy).</summary>
     public PluginLoadStrategy LoadStrategy { get; init; }
@@ -47,8 +78,14 @@ public sealed record PluginManifest
     /// <summary>False for an upstream frontend-only plugin: its manifest has no <c>entry_points.backend</c>, so nothing runs here.</summary>
     public bool HasBackend { get; init; } = true;
 
-    /// <summary>Fields the runtime keeps but does not interpret.</summary>
+    /// <summary>
+    /// Every top-level field other than the identity, <c>exports</c>, <c>imports</c>, <c>initial_state</c>, <c>events</c>
+    /// and <c>entry_points</c>, as written (so a converter can keep them): <c>scope</c>, <c>permissions</c>, UI data ...
+    /// </summary>
     public IReadOnlyDictionary<string, JsonElement> Extra { get; init; } = new Dictionary<string, JsonElement>();
+
+    /// <summary><c>entry_points</c> as written (backend and frontend), for tools that rewrite a manifest; null when absent.</summary>
+    public JsonElement? EntryPoints { get; init; }
 
     /// <summary>The file the manifest was read from, when it came from a file.</summary>
     public string? SourcePath { get; init; }
@@ -106,3 +143,28 @@ public enum PluginLoadStrategy
     /// <summary>On first use.</summary>
     Lazy,
 }
+
+/// <summary>Upstream's <c>scope</c>: where a plugin applies.</summary>
+/// <param name="Type">GLOBAL, TEMPLATE, MODULE or INSTANCE (upper case, whatever case the file used).</param>
+/// <param name="Target">The module, template or instance it applies to; null only for the old string form.</param>
+/// <param name="OwnerModule">The owning module, when given.</param>
+public sealed record PluginScope(string Type, string? Target, string? OwnerModule = null);
+
+/// <summary>A plugin's <c>permissions</c>.</summary>
+/// <param name="Interfaces">What the plugin may publish, subscribe to, serve and call (docs/manifest.md maps the string form).</param>
+/// <param name="Network">Upstream's <c>network</c> flag.</param>
+/// <param name="Storage"><c>none</c>, <c>read-only</c> or <c>read-write</c>.</param>
+/// <param name="ZenohScopes">Upstream's <c>zenoh_scopes</c> globs.</param>
+public sealed record PluginPermissions(IReadOnlyList<InterfacePermission> Interfaces, bool Network = false, string Storage = "none", IReadOnlyList<string>? ZenohScopes = null);
+
+/// <summary>One entry of <c>permissions.interfaces</c> in VYRA's facade shape.</summary>
+/// <param name="Transport"><c>publish</c>, <c>subscribe</c>, <c>server</c> or <c>client</c>; null for every transport.</param>
+/// <param name="ModuleName">The module whose interfaces the entry covers.</param>
+/// <param name="ModuleId">One instance of it, or null for any.</param>
+public sealed record InterfacePermission(string? Transport, string ModuleName, string? ModuleId = null);
+
+/// <summary>
+/// A callable name served by a host service instead of wasm (upstream's <c>service_exports</c>).
+/// <paramref name="Passthrough"/> null means every argument key (<c>"*"</c>).
+/// </summary>
+public sealed record ServiceExportDeclaration(string Name, string Service, string Method, IReadOnlyList<string>? Passthrough, JsonElement? Kwargs);

@@ -28,32 +28,57 @@ public class YamlManifestTests : IDisposable
         id: counter-widget
         name: Counter Widget
         version: 1.2.0
-        scope: module
-        description: Counts things.
+        short_description: Counts things.
+        description: >
+          Counts things,
+          one step at a time.
         author: VYRA team
+        category: widget
+        tags: [counter, demo]
+        priority: 70            # 0-100
+        status: beta
         load_strategy: lazy
+        scope:
+          type: template        # either case
+          target: v2_dashboard
+          owner_module: v2_dashboard
         dependencies:
-          vyra_base: ">=0.1"
-        docs:
-          help: "Click to count."
-        slots:
-          - slot: sidebar
-            component: CounterWidget
+          modules:
+            - id: vyra-base
+              min_version: 0.1.0
+          services: []
+        compatible_with: [v2_dashboard]
         permissions:
-          interfaces: []
+          interfaces:
+            - transport: publish
+              module_name: v2_dashboard
+              module_id: null
+            - "client:v2_modulemanager/abc123"
           network: false
-          storage: false
-          zenoh_scopes: []
+          storage: read-only
+          zenoh_scopes: ["vyra/*"]
         initial_state:
           start:
             type: i32
             default: 3
         entry_points:
           frontend:
-            component: CounterWidget.vue
+            type: vue
+            file: ui/index.js
+            css: [ui/a.css, ui/b.css]
+            slots:
+              - scope: [dashboard, sidebar]
+                component: CounterWidget
+                title: Counter
+                priority: 10
+                min_width: 2
+                min_height: 1
+                display_options: {}
+                slot_scope: { type: MODULE, target: v2_dashboard }
           backend:
-            runtime: wasm
+            type: wasm
             file: logic.wasm
+            handler: vyra
             runtime_limits:
               memory_mb: 16
               timeout_ms: 500
@@ -67,6 +92,21 @@ public class YamlManifestTests : IDisposable
                 description: Add step.
                 args:
                   - { name: step, type: i32 }
+            service_exports:
+              - name: status
+                service: module_status
+                method: get
+                passthrough: "*"
+                kwargs: { verbose: true }
+        runtime:
+          image_type: SLIM
+          resources: { cpu: 0.5, memory: 64Mi }
+        config_schema: schema.json
+        docs:
+          wiki_path: plugins/counter
+          search_keywords: [count]
+        hash: counter-widget-1.2.0
+        checksum: ""
         """;
 
     private string AddPlugin(string id, string version, string? yaml, string? json = null, string? wat = CounterWat)
@@ -82,26 +122,36 @@ public class YamlManifestTests : IDisposable
     [Fact]
     public void The_full_upstream_field_set_maps_onto_the_model()
     {
-        var m = YamlManifest.Parse(FullManifest, "counter/manifest.yaml");
+        var m = ManifestReader.Parse(FullManifest, "counter/manifest.yaml");
         Assert.Equal("counter-widget", m.Id);
         Assert.Equal("1.2.0", m.Version);
-        Assert.Equal("module", m.Scope);
+        Assert.Equal(new PluginScope("TEMPLATE", "v2_dashboard", "v2_dashboard"), m.Scope);
+        Assert.Equal("Counts things, one step at a time.\n", m.Description);
+        Assert.Equal(["counter", "demo"], m.Tags);
+        Assert.Equal((70, "beta", "widget", "counter-widget-1.2.0"), (m.Priority, m.Status, m.Category, m.Hash));
+        Assert.Null(m.Checksum); // "" is upstream's unset
+        Assert.Equal([new InterfacePermission("publish", "v2_dashboard"), new InterfacePermission("client", "v2_modulemanager", "abc123")], m.Permissions!.Interfaces);
+        Assert.Equal(("read-only", false), (m.Permissions.Storage, m.Permissions.Network));
+        Assert.Equal("status", m.ServiceExports!.Single().Name);
+        Assert.Null(m.ServiceExports!.Single().Passthrough);
+        Assert.Empty(m.Warnings);
         Assert.Equal(PluginLoadStrategy.Lazy, m.LoadStrategy);
         Assert.True(m.HasBackend);
         Assert.Equal(["init", "increment"], m.Exports!.Select(e => e.Name));
         Assert.Equal("Add step.", m.Exports![1].Description);
         Assert.Equal(new RuntimeLimits(16, 500, null, 0.5), m.Limits);
         Assert.Equal(3, m.InitialState.Single().Default?.GetInt32());
-        Assert.True(m.Extra.ContainsKey("slots"));
+        Assert.True(m.Extra.ContainsKey("docs"));
         Assert.True(m.Extra.ContainsKey("dependencies"));
+        Assert.Equal("ui/index.js", m.EntryPoints!.Value.GetProperty("frontend").GetProperty("file").GetString());
     }
 
     [Fact]
     public void Eager_is_the_default_load_strategy()
     {
-        var m = YamlManifest.Parse(FullManifest.Replace("load_strategy: lazy\n", ""));
+        var m = ManifestReader.Parse(FullManifest.Replace("load_strategy: lazy\n", ""), "manifest.yaml");
         Assert.Equal(PluginLoadStrategy.Eager, m.LoadStrategy);
-        Assert.Contains("'load_strategy' must be", Assert.Throws<PluginLoadException>(() => YamlManifest.Parse(FullManifest.Replace("lazy", "sometimes"))).Message);
+        Assert.Contains("'load_strategy' must be", Assert.Throws<PluginLoadException>(() => ManifestReader.Parse(FullManifest.Replace("lazy", "sometimes"), "manifest.yaml")).Message);
     }
 
     [Theory]
@@ -115,7 +165,7 @@ public class YamlManifestTests : IDisposable
     [InlineData("{ name: step, type: i32 }", "{ name: step, type: string }", "the upstream schema allows only i32, i64, f32, f64")]
     public void Upstream_rules_name_the_field(string from, string to, string message)
     {
-        var ex = Assert.Throws<PluginLoadException>(() => YamlManifest.Parse(FullManifest.Replace(from, to), "p/manifest.yaml"));
+        var ex = Assert.Throws<PluginLoadException>(() => ManifestReader.Parse(FullManifest.Replace(from, to), "p/manifest.yaml"));
         Assert.Contains(message, ex.Message);
         Assert.StartsWith("p/manifest.yaml", ex.Message);
     }
@@ -124,7 +174,7 @@ public class YamlManifestTests : IDisposable
     public void Errors_point_at_the_yaml_line()
     {
         var yaml = FullManifest.Replace("{ name: step, type: i32 }", "{ name: step, type: i33 }");
-        var ex = Assert.Throws<PluginLoadException>(() => YamlManifest.Parse(yaml, "p/manifest.yaml"));
+        var ex = Assert.Throws<PluginLoadException>(() => ManifestReader.Parse(yaml, "p/manifest.yaml"));
         var expected = yaml.Split('\n').ToList().FindIndex(l => l.Contains("i33")) + 1;
         Assert.Equal(expected, ex.Line);
         Assert.Equal("$.entry_points.backend.exports[1].args[0].type", ex.Field);
@@ -133,11 +183,11 @@ public class YamlManifestTests : IDisposable
     [Fact]
     public void Invalid_yaml_is_a_load_error_with_its_position()
     {
-        var ex = Assert.Throws<PluginLoadException>(() => YamlManifest.Parse("id: x\n  bad: [unclosed\n", "p/manifest.yaml"));
+        var ex = Assert.Throws<PluginLoadException>(() => ManifestReader.Parse("id: x\n  bad: [unclosed\n", "p/manifest.yaml"));
         Assert.Contains("invalid YAML", ex.Message);
         Assert.NotNull(ex.Line);
-        Assert.Contains("must be a mapping", Assert.Throws<PluginLoadException>(() => YamlManifest.Parse("- a\n- b\n")).Message);
-        Assert.Contains("must be a mapping", Assert.Throws<PluginLoadException>(() => YamlManifest.Parse("")).Message);
+        Assert.Contains("must be a mapping", Assert.Throws<PluginLoadException>(() => ManifestReader.Parse("- a\n- b\n", "manifest.yaml")).Message);
+        Assert.Contains("must be a mapping", Assert.Throws<PluginLoadException>(() => ManifestReader.Parse("", "manifest.yaml")).Message);
     }
 
     [Fact]

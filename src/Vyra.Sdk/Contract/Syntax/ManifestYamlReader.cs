@@ -3,32 +3,14 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
-using Microsoft.CodeAnalysis.Text;
-using Vyra.Sdk.Generators.Json;
 
-namespace Vyra.Sdk.Generators.Yaml;
 
-/// <summary>
-/// Thrown by <see cref="YamlReader"/>: malformed YAML, or YAML outside the subset VYRA manifests use
-/// (<see cref="Unsupported"/>). <see cref="Position"/> is where the problem starts.
-/// </summary>
-internal sealed class YamlSyntaxException : Exception
-{
-    public YamlSyntaxException(string message, int position, bool unsupported = false)
-        : base(message)
-    {
-        Position = position;
-        Unsupported = unsupported;
-    }
 
-    public int Position { get; }
-
-    public bool Unsupported { get; }
-}
+namespace Vyra.Sdk.Contract;
 
 /// <summary>
-/// A small reader for the YAML subset VYRA manifests use, producing the same span-carrying <see cref="JsonValue"/>
-/// tree as <see cref="JsonReader"/> (spans point into the YAML text, so diagnostics land on its lines). Supported:
+/// A small reader for the YAML subset VYRA manifests use, producing the same span-carrying <see cref="ManifestNode"/>
+/// tree as <see cref="ManifestJsonReader"/> (spans point into the YAML text, so diagnostics land on its lines). Supported:
 /// one document (an optional <c>---</c> start and <c>...</c> end), block mappings and sequences by indentation,
 /// flow mappings and sequences (<c>{ name: step, type: i32 }</c>, <c>[a, b]</c>), plain, single- and double-quoted
 /// scalars, literal and folded block scalars (<c>|</c>, <c>&gt;</c>), and <c>#</c> comments. Plain scalars are typed
@@ -36,7 +18,7 @@ internal sealed class YamlSyntaxException : Exception
 /// a string); quoted scalars are always strings. Anchors, aliases, tags, complex keys, directives, several documents
 /// and multi-line plain or quoted scalars are reported as unsupported.
 /// </summary>
-internal sealed class YamlReader
+internal sealed class ManifestYamlReader
 {
     private const int MaxDepth = 64;
 
@@ -46,22 +28,22 @@ internal sealed class YamlReader
     private readonly string _text;
     private int _position;
 
-    private YamlReader(string text)
+    private ManifestYamlReader(string text)
     {
         _text = text;
     }
 
-    /// <summary>Parses a whole document; an empty document is <c>null</c>. Throws <see cref="YamlSyntaxException"/>.</summary>
-    public static JsonValue Parse(string text)
+    /// <summary>Parses a whole document; an empty document is <c>null</c>. Throws <see cref="ManifestSyntaxException"/>.</summary>
+    public static ManifestNode Parse(string text)
     {
-        var reader = new YamlReader(text);
+        var reader = new ManifestYamlReader(text);
         if (reader.Peek() == '\uFEFF') reader._position++;
         return reader.ReadDocument();
     }
 
     // ---- document --------------------------------------------------------------------------------------------
 
-    private JsonValue ReadDocument()
+    private ManifestNode ReadDocument()
     {
         var indent = NextContentLine(stopAtMarkers: false);
         if (indent == 0 && Peek() == '%') throw Unsupported("YAML directives (%YAML, %TAG) are not supported", _position);
@@ -78,10 +60,10 @@ internal sealed class YamlReader
             indent = NextContentLine(stopAtMarkers: true);
         }
 
-        JsonValue root;
+        ManifestNode root;
         if (indent < 0)
         {
-            root = JsonValue.Scalar(JsonKind.Null, new TextSpan(Math.Min(_position, _text.Length), 0));
+            root = ManifestNode.Scalar(NodeKind.Null, new SourceSpan(Math.Min(_position, _text.Length), 0));
         }
         else
         {
@@ -117,7 +99,7 @@ internal sealed class YamlReader
     // ---- block context ------------------------------------------------------------------------------------------
 
     /// <summary>Reads the node that starts at the current position, whose column is <paramref name="indent"/>.</summary>
-    private JsonValue ReadBlockNode(int indent, int depth)
+    private ManifestNode ReadBlockNode(int indent, int depth)
     {
         if (depth > MaxDepth) throw Syntax($"nesting deeper than {MaxDepth} levels", _position);
         if (IsSequenceEntry(_position)) return ReadBlockSequence(indent, depth);
@@ -127,10 +109,10 @@ internal sealed class YamlReader
         return value;
     }
 
-    private JsonValue ReadBlockMapping(int indent, int depth)
+    private ManifestNode ReadBlockMapping(int indent, int depth)
     {
         var start = _position;
-        var properties = new List<JsonProperty>();
+        var properties = new List<ManifestProperty>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var end = _position;
         while (true)
@@ -143,12 +125,12 @@ internal sealed class YamlReader
 
             var keyStart = _position;
             var key = ReadKey(colon);
-            var keySpan = TextSpan.FromBounds(keyStart, _position);
+            var keySpan = SourceSpan.FromBounds(keyStart, _position);
             if (!seen.Add(key)) throw Syntax($"key '{key}' appears twice in this mapping", keyStart);
             _position = colon + 1;
             SkipSpaces();
 
-            JsonValue value;
+            ManifestNode value;
             if (AtLineEnd())
             {
                 var valueAnchor = colon + 1;
@@ -167,7 +149,7 @@ internal sealed class YamlReader
                 }
                 else
                 {
-                    value = JsonValue.Scalar(JsonKind.Null, new TextSpan(valueAnchor, 0));
+                    value = ManifestNode.Scalar(NodeKind.Null, new SourceSpan(valueAnchor, 0));
                 }
             }
             else
@@ -175,7 +157,7 @@ internal sealed class YamlReader
                 value = ReadInlineValue(indent, depth + 1);
                 EndLine();
             }
-            properties.Add(new JsonProperty(key, keySpan, value));
+            properties.Add(new ManifestProperty(key, keySpan, value));
             end = Math.Max(value.Span.End, keySpan.End);
 
             var indentNext = NextContentLine(stopAtMarkers: true);
@@ -186,13 +168,13 @@ internal sealed class YamlReader
                 throw Syntax("unexpected indentation (a plain scalar over several lines is not supported: quote it or use | or >)", _position);
             }
         }
-        return JsonValue.Object(TextSpan.FromBounds(start, end), properties);
+        return ManifestNode.Object(SourceSpan.FromBounds(start, end), properties);
     }
 
-    private JsonValue ReadBlockSequence(int indent, int depth)
+    private ManifestNode ReadBlockSequence(int indent, int depth)
     {
         var start = _position;
-        var items = new List<JsonValue>();
+        var items = new List<ManifestNode>();
         var end = _position;
         while (true)
         {
@@ -200,7 +182,7 @@ internal sealed class YamlReader
             var dash = _position;
             _position++;
             SkipSpaces();
-            JsonValue item;
+            ManifestNode item;
             if (AtLineEnd())
             {
                 EndLine();
@@ -212,7 +194,7 @@ internal sealed class YamlReader
                 }
                 else
                 {
-                    item = JsonValue.Scalar(JsonKind.Null, new TextSpan(dash + 1, 0));
+                    item = ManifestNode.Scalar(NodeKind.Null, new SourceSpan(dash + 1, 0));
                 }
             }
             else
@@ -232,11 +214,11 @@ internal sealed class YamlReader
                 throw Syntax("unexpected indentation (a plain scalar over several lines is not supported: quote it or use | or >)", _position);
             }
         }
-        return JsonValue.Array(TextSpan.FromBounds(start, end), items);
+        return ManifestNode.Array(SourceSpan.FromBounds(start, end), items);
     }
 
     /// <summary>A value on the rest of the current line (or a block scalar starting there); the line end is left for the caller.</summary>
-    private JsonValue ReadInlineValue(int indent, int depth)
+    private ManifestNode ReadInlineValue(int indent, int depth)
     {
         var c = Peek();
         switch (c)
@@ -280,7 +262,7 @@ internal sealed class YamlReader
         return Plain(start, endPos);
     }
 
-    private JsonValue ReadBlockScalar(int indent)
+    private ManifestNode ReadBlockScalar(int indent)
     {
         var start = _position;
         var folded = Peek() == '>';
@@ -353,7 +335,7 @@ internal sealed class YamlReader
         var value = builder.ToString();
         if (content.Count > 0 && chomp != '-') value += "\n";
         if (chomp == '+') value += new string('\n', trailingBlank);
-        return JsonValue.Scalar(JsonKind.String, TextSpan.FromBounds(start, Math.Max(end, start + 1)), value);
+        return ManifestNode.Scalar(NodeKind.String, SourceSpan.FromBounds(start, Math.Max(end, start + 1)), value);
     }
 
     private string ReadKey(int colon)
@@ -377,7 +359,7 @@ internal sealed class YamlReader
 
     // ---- flow context -------------------------------------------------------------------------------------------
 
-    private JsonValue ReadFlowNode(int depth)
+    private ManifestNode ReadFlowNode(int depth)
     {
         if (depth > MaxDepth) throw Syntax($"nesting deeper than {MaxDepth} levels", _position);
         var c = Peek();
@@ -410,11 +392,11 @@ internal sealed class YamlReader
         return Plain(start, end);
     }
 
-    private JsonValue ReadFlowMapping(int depth)
+    private ManifestNode ReadFlowMapping(int depth)
     {
         var start = _position;
         _position++;
-        var properties = new List<JsonProperty>();
+        var properties = new List<ManifestProperty>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         while (true)
         {
@@ -422,28 +404,28 @@ internal sealed class YamlReader
             if (Peek() == '}')
             {
                 _position++;
-                return JsonValue.Object(TextSpan.FromBounds(start, _position), properties);
+                return ManifestNode.Object(SourceSpan.FromBounds(start, _position), properties);
             }
             if (AtEnd) throw Syntax("unexpected end of file inside '{ }'", _position);
             var keyStart = _position;
             var keyValue = ReadFlowNode(depth + 1);
-            if (keyValue.Kind is JsonKind.Object or JsonKind.Array) throw Unsupported("flow collections as mapping keys are not supported", keyStart);
-            var key = keyValue.Kind == JsonKind.String ? keyValue.Text! : _text.Substring(keyValue.Span.Start, keyValue.Span.Length);
+            if (keyValue.Kind is NodeKind.Object or NodeKind.Array) throw Unsupported("flow collections as mapping keys are not supported", keyStart);
+            var key = keyValue.Kind == NodeKind.String ? keyValue.Text! : _text.Substring(keyValue.Span.Start, keyValue.Span.Length);
             if (!seen.Add(key)) throw Syntax($"key '{key}' appears twice in this mapping", keyStart);
             SkipFlowSpace();
-            JsonValue value;
+            ManifestNode value;
             if (Peek() == ':')
             {
                 var colon = _position;
                 _position++;
                 SkipFlowSpace();
-                value = Peek() is ',' or '}' ? JsonValue.Scalar(JsonKind.Null, new TextSpan(colon + 1, 0)) : ReadFlowNode(depth + 1);
+                value = Peek() is ',' or '}' ? ManifestNode.Scalar(NodeKind.Null, new SourceSpan(colon + 1, 0)) : ReadFlowNode(depth + 1);
             }
             else
             {
-                value = JsonValue.Scalar(JsonKind.Null, new TextSpan(keyValue.Span.End, 0));
+                value = ManifestNode.Scalar(NodeKind.Null, new SourceSpan(keyValue.Span.End, 0));
             }
-            properties.Add(new JsonProperty(key, keyValue.Span, value));
+            properties.Add(new ManifestProperty(key, keyValue.Span, value));
             SkipFlowSpace();
             var c = Peek();
             if (c == ',')
@@ -456,18 +438,18 @@ internal sealed class YamlReader
         }
     }
 
-    private JsonValue ReadFlowSequence(int depth)
+    private ManifestNode ReadFlowSequence(int depth)
     {
         var start = _position;
         _position++;
-        var items = new List<JsonValue>();
+        var items = new List<ManifestNode>();
         while (true)
         {
             SkipFlowSpace();
             if (Peek() == ']')
             {
                 _position++;
-                return JsonValue.Array(TextSpan.FromBounds(start, _position), items);
+                return ManifestNode.Array(SourceSpan.FromBounds(start, _position), items);
             }
             if (AtEnd) throw Syntax("unexpected end of file inside '[ ]'", _position);
             var itemStart = _position;
@@ -507,7 +489,7 @@ internal sealed class YamlReader
 
     // ---- scalars ----------------------------------------------------------------------------------------------
 
-    private JsonValue ReadDoubleQuoted()
+    private ManifestNode ReadDoubleQuoted()
     {
         var start = _position;
         _position++;
@@ -520,7 +502,7 @@ internal sealed class YamlReader
             if (c == '"')
             {
                 _position++;
-                return JsonValue.Scalar(JsonKind.String, TextSpan.FromBounds(start, _position), builder.ToString());
+                return ManifestNode.Scalar(NodeKind.String, SourceSpan.FromBounds(start, _position), builder.ToString());
             }
             if (c != '\\')
             {
@@ -571,7 +553,7 @@ internal sealed class YamlReader
         return char.ConvertFromUtf32(code);
     }
 
-    private JsonValue ReadSingleQuoted()
+    private ManifestNode ReadSingleQuoted()
     {
         var start = _position;
         _position++;
@@ -590,7 +572,7 @@ internal sealed class YamlReader
                     continue;
                 }
                 _position++;
-                return JsonValue.Scalar(JsonKind.String, TextSpan.FromBounds(start, _position), builder.ToString());
+                return ManifestNode.Scalar(NodeKind.String, SourceSpan.FromBounds(start, _position), builder.ToString());
             }
             builder.Append(c);
             _position++;
@@ -598,9 +580,9 @@ internal sealed class YamlReader
     }
 
     /// <summary>A plain scalar typed by the YAML 1.2 core schema, as the kernel types it; numbers get JSON-style text.</summary>
-    private JsonValue Plain(int start, int end)
+    private ManifestNode Plain(int start, int end)
     {
-        var span = TextSpan.FromBounds(start, end);
+        var span = SourceSpan.FromBounds(start, end);
         var text = _text.Substring(start, end - start);
         switch (text)
         {
@@ -609,25 +591,25 @@ internal sealed class YamlReader
             case "null":
             case "Null":
             case "NULL":
-                return JsonValue.Scalar(JsonKind.Null, span);
+                return ManifestNode.Scalar(NodeKind.Null, span);
             case "true":
             case "True":
             case "TRUE":
-                return JsonValue.Scalar(JsonKind.True, span);
+                return ManifestNode.Scalar(NodeKind.True, span);
             case "false":
             case "False":
             case "FALSE":
-                return JsonValue.Scalar(JsonKind.False, span);
+                return ManifestNode.Scalar(NodeKind.False, span);
         }
         if (IntPattern.IsMatch(text) && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer))
         {
-            return JsonValue.Scalar(JsonKind.Number, span, integer.ToString(CultureInfo.InvariantCulture));
+            return ManifestNode.Scalar(NodeKind.Number, span, integer.ToString(CultureInfo.InvariantCulture));
         }
         if (FloatPattern.IsMatch(text))
         {
-            return JsonValue.Scalar(JsonKind.Number, span, JsonNumber(text));
+            return ManifestNode.Scalar(NodeKind.Number, span, JsonNumber(text));
         }
-        return JsonValue.Scalar(JsonKind.String, span, text);
+        return ManifestNode.Scalar(NodeKind.String, span, text);
     }
 
     /// <summary>A YAML decimal float as JSON number text: no '+', a digit on both sides of the point.</summary>
@@ -779,7 +761,7 @@ internal sealed class YamlReader
         return -1;
     }
 
-    private static YamlSyntaxException Syntax(string message, int position) => new(message, position);
+    private static ManifestSyntaxException Syntax(string message, int position) => new(message, position);
 
-    private static YamlSyntaxException Unsupported(string message, int position) => new(message, position, unsupported: true);
+    private static ManifestSyntaxException Unsupported(string message, int position) => new(message, position, unsupported: true);
 }

@@ -1,23 +1,23 @@
 using System.Globalization;
 using System.Text;
 
-namespace Vyra.Sdk.Generators.Json;
+namespace Vyra.Sdk.Contract;
 
-/// <summary>Writes a <see cref="JsonValue"/> as compact JSON text (for values that came from YAML).</summary>
-internal static class JsonText
+/// <summary>Writes a <see cref="ManifestNode"/> as compact JSON text (for values that came from YAML).</summary>
+internal static class ManifestNodeText
 {
-    public static string Write(JsonValue value)
+    public static string Write(ManifestNode value)
     {
         var builder = new StringBuilder();
         Write(value, builder);
         return builder.ToString();
     }
 
-    private static void Write(JsonValue value, StringBuilder builder)
+    private static void Write(ManifestNode value, StringBuilder builder)
     {
         switch (value.Kind)
         {
-            case JsonKind.Object:
+            case NodeKind.Object:
                 builder.Append('{');
                 for (var i = 0; i < value.Properties!.Count; i++)
                 {
@@ -28,7 +28,7 @@ internal static class JsonText
                 }
                 builder.Append('}');
                 break;
-            case JsonKind.Array:
+            case NodeKind.Array:
                 builder.Append('[');
                 for (var i = 0; i < value.Items!.Count; i++)
                 {
@@ -37,16 +37,16 @@ internal static class JsonText
                 }
                 builder.Append(']');
                 break;
-            case JsonKind.String:
+            case NodeKind.String:
                 WriteString(value.Text!, builder);
                 break;
-            case JsonKind.Number:
+            case NodeKind.Number:
                 builder.Append(value.Text);
                 break;
-            case JsonKind.True:
+            case NodeKind.True:
                 builder.Append("true");
                 break;
-            case JsonKind.False:
+            case NodeKind.False:
                 builder.Append("false");
                 break;
             default:

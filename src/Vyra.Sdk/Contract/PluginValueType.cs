@@ -1,7 +1,15 @@
+using System;
+
 namespace Vyra.Sdk;
 
 /// <summary>A value type of the plugin ABI, as written in <c>metadata.json</c>.</summary>
-public enum PluginValueType
+// Shared as source with the generator (docs/manifest.md, "One contract"): public here, internal there.
+#if VYRA_GENERATOR
+internal
+#else
+public
+#endif
+enum PluginValueType
 {
     /// <summary>32-bit integer (VYRA).</summary>
     I32,
@@ -22,7 +30,12 @@ public enum PluginValueType
 }
 
 /// <summary>Names and wasm shapes of <see cref="PluginValueType"/>.</summary>
-public static class PluginValueTypes
+#if VYRA_GENERATOR
+internal
+#else
+public
+#endif
+static class PluginValueTypes
 {
     /// <summary>Parses a manifest type name (<c>i32 i64 f32 f64 bool string bytes json</c>).</summary>
     public static bool TryParse(string? name, out PluginValueType type)
@@ -58,4 +71,14 @@ public static class PluginValueTypes
     /// <summary>True for types that live in guest memory (string, bytes, json).</summary>
     public static bool IsMemoryValue(this PluginValueType type) =>
         type is PluginValueType.String or PluginValueType.Bytes or PluginValueType.Json;
+
+    /// <summary>
+    /// How many wasm parameters one value of this type takes: a memory value crosses as <c>(ptr: i32, len: i32)</c>
+    /// (docs/abi.md), a scalar as one parameter.
+    /// </summary>
+    public static int WasmSlots(this PluginValueType type) => type.IsMemoryValue() ? 2 : 1;
+
+    /// <summary>The four types upstream's schema allows for export arguments (VYRA's <c>i32 | i64 | f32 | f64</c>).</summary>
+    public static bool IsUpstreamArgumentType(this PluginValueType type) =>
+        type is PluginValueType.I32 or PluginValueType.I64 or PluginValueType.F32 or PluginValueType.F64;
 }

@@ -1,18 +1,26 @@
+using System;
 using System.Globalization;
 
 namespace Vyra.Sdk;
 
 /// <summary>A semver 2.0 version with its precedence rules (build metadata ignored), for choosing the newest plugin.</summary>
-public sealed record SemanticVersion(int Major, int Minor, int Patch, string? PreRelease) : IComparable<SemanticVersion>
+// Shared as source with the generator (docs/manifest.md, "One contract"): public here, internal there.
+#if VYRA_GENERATOR
+internal
+#else
+public
+#endif
+sealed record SemanticVersion(int Major, int Minor, int Patch, string? PreRelease) : IComparable<SemanticVersion>
 {
     /// <summary>Parses <c>1.2.3</c>, <c>1.2.3-beta.1</c>, <c>1.2.3+build</c>; null when it is not a version.</summary>
     public static SemanticVersion? TryParse(string? text)
     {
         if (string.IsNullOrWhiteSpace(text)) return null;
-        var core = text.Split('+', 2)[0];
+        var plus = text!.IndexOf('+');
+        var core = plus >= 0 ? text.Substring(0, plus) : text;
         var dash = core.IndexOf('-');
-        var pre = dash >= 0 ? core[(dash + 1)..] : null;
-        var parts = (dash >= 0 ? core[..dash] : core).Split('.');
+        var pre = dash >= 0 ? core.Substring(dash + 1) : null;
+        var parts = (dash >= 0 ? core.Substring(0, dash) : core).Split('.');
         if (parts.Length != 3 || pre is "") return null;
         var numbers = new int[3];
         for (var i = 0; i < 3; i++)

@@ -2,47 +2,35 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
-using Microsoft.CodeAnalysis.Text;
 
-namespace Vyra.Sdk.Generators.Json;
 
-/// <summary>Thrown by <see cref="JsonReader"/> for malformed JSON; <see cref="Position"/> is where reading stopped.</summary>
-internal sealed class JsonSyntaxException : Exception
-{
-    public JsonSyntaxException(string message, int position)
-        : base(message)
-    {
-        Position = position;
-    }
-
-    public int Position { get; }
-}
+namespace Vyra.Sdk.Contract;
 
 /// <summary>
 /// A small strict JSON reader (RFC 8259, plus a tolerated UTF-8 byte order mark) that remembers the span of every
 /// value. Our own on purpose: it knows spans for diagnostics, and System.Text.Json is not loadable in every compiler host.
 /// </summary>
-internal sealed class JsonReader
+internal sealed class ManifestJsonReader
 {
     private const int MaxDepth = 64;
     private readonly string _text;
     private int _position;
 
-    private JsonReader(string text)
+    private ManifestJsonReader(string text)
     {
         _text = text;
     }
 
-    /// <summary>Parses a whole document; throws <see cref="JsonSyntaxException"/> on the first error.</summary>
-    public static JsonValue Parse(string text)
+    /// <summary>Parses a whole document; throws <see cref="ManifestSyntaxException"/> on the first error.</summary>
+    public static ManifestNode Parse(string text)
     {
-        var reader = new JsonReader(text);
+        var reader = new ManifestJsonReader(text);
         if (reader.Peek() == '\uFEFF') reader._position++;
         reader.SkipWhitespace();
-        if (reader.AtEnd) throw new JsonSyntaxException("the file is empty; expected a JSON object", reader._position);
+        if (reader.AtEnd) throw new ManifestSyntaxException("the file is empty; expected a JSON object", reader._position);
         var value = reader.ReadValue(0);
         reader.SkipWhitespace();
-        if (!reader.AtEnd) throw new JsonSyntaxException($"unexpected '{reader.Peek()}' after the end of the document", reader._position);
+        if (!reader.AtEnd) throw new ManifestSyntaxException($"unexpected '{reader.Peek()}' after the end of the document", reader._position);
         return value;
     }
 
@@ -55,10 +43,10 @@ internal sealed class JsonReader
         while (!AtEnd && _text[_position] is ' ' or '\t' or '\r' or '\n') _position++;
     }
 
-    private JsonValue ReadValue(int depth)
+    private ManifestNode ReadValue(int depth)
     {
-        if (depth > MaxDepth) throw new JsonSyntaxException($"nesting deeper than {MaxDepth} levels", _position);
-        if (AtEnd) throw new JsonSyntaxException("unexpected end of file; expected a value", _position);
+        if (depth > MaxDepth) throw new ManifestSyntaxException($"nesting deeper than {MaxDepth} levels", _position);
+        if (AtEnd) throw new ManifestSyntaxException("unexpected end of file; expected a value", _position);
         var c = Peek();
         switch (c)
         {
@@ -67,57 +55,57 @@ internal sealed class JsonReader
             case '"':
                 var start = _position;
                 var text = ReadString();
-                return JsonValue.Scalar(JsonKind.String, TextSpan.FromBounds(start, _position), text);
-            case 't': return ReadLiteral("true", JsonKind.True);
-            case 'f': return ReadLiteral("false", JsonKind.False);
-            case 'n': return ReadLiteral("null", JsonKind.Null);
+                return ManifestNode.Scalar(NodeKind.String, SourceSpan.FromBounds(start, _position), text);
+            case 't': return ReadLiteral("true", NodeKind.True);
+            case 'f': return ReadLiteral("false", NodeKind.False);
+            case 'n': return ReadLiteral("null", NodeKind.Null);
             default:
                 if (c == '-' || (c >= '0' && c <= '9')) return ReadNumber();
-                throw new JsonSyntaxException($"unexpected character '{c}'; expected a value", _position);
+                throw new ManifestSyntaxException($"unexpected character '{c}'; expected a value", _position);
         }
     }
 
-    private JsonValue ReadObject(int depth)
+    private ManifestNode ReadObject(int depth)
     {
         var start = _position++;
-        var properties = new List<JsonProperty>();
+        var properties = new List<ManifestProperty>();
         SkipWhitespace();
         if (Peek() == '}')
         {
             _position++;
-            return JsonValue.Object(TextSpan.FromBounds(start, _position), properties);
+            return ManifestNode.Object(SourceSpan.FromBounds(start, _position), properties);
         }
         while (true)
         {
             SkipWhitespace();
-            if (Peek() != '"') throw new JsonSyntaxException(AtEnd ? "unexpected end of file inside an object" : $"expected a property name in double quotes, found '{Peek()}'", _position);
+            if (Peek() != '"') throw new ManifestSyntaxException(AtEnd ? "unexpected end of file inside an object" : $"expected a property name in double quotes, found '{Peek()}'", _position);
             var nameStart = _position;
             var name = ReadString();
-            var nameSpan = TextSpan.FromBounds(nameStart, _position);
+            var nameSpan = SourceSpan.FromBounds(nameStart, _position);
             SkipWhitespace();
-            if (Peek() != ':') throw new JsonSyntaxException($"expected ':' after property \"{name}\"", _position);
+            if (Peek() != ':') throw new ManifestSyntaxException($"expected ':' after property \"{name}\"", _position);
             _position++;
             SkipWhitespace();
-            properties.Add(new JsonProperty(name, nameSpan, ReadValue(depth + 1)));
+            properties.Add(new ManifestProperty(name, nameSpan, ReadValue(depth + 1)));
             SkipWhitespace();
             var c = Peek();
             _position++;
             if (c == ',') continue;
-            if (c == '}') return JsonValue.Object(TextSpan.FromBounds(start, _position), properties);
+            if (c == '}') return ManifestNode.Object(SourceSpan.FromBounds(start, _position), properties);
             _position--;
-            throw new JsonSyntaxException(AtEnd ? "unexpected end of file inside an object" : $"expected ',' or '}}', found '{c}'", _position);
+            throw new ManifestSyntaxException(AtEnd ? "unexpected end of file inside an object" : $"expected ',' or '}}', found '{c}'", _position);
         }
     }
 
-    private JsonValue ReadArray(int depth)
+    private ManifestNode ReadArray(int depth)
     {
         var start = _position++;
-        var items = new List<JsonValue>();
+        var items = new List<ManifestNode>();
         SkipWhitespace();
         if (Peek() == ']')
         {
             _position++;
-            return JsonValue.Array(TextSpan.FromBounds(start, _position), items);
+            return ManifestNode.Array(SourceSpan.FromBounds(start, _position), items);
         }
         while (true)
         {
@@ -127,24 +115,24 @@ internal sealed class JsonReader
             var c = Peek();
             _position++;
             if (c == ',') continue;
-            if (c == ']') return JsonValue.Array(TextSpan.FromBounds(start, _position), items);
+            if (c == ']') return ManifestNode.Array(SourceSpan.FromBounds(start, _position), items);
             _position--;
-            throw new JsonSyntaxException(AtEnd ? "unexpected end of file inside a list" : $"expected ',' or ']', found '{c}'", _position);
+            throw new ManifestSyntaxException(AtEnd ? "unexpected end of file inside a list" : $"expected ',' or ']', found '{c}'", _position);
         }
     }
 
-    private JsonValue ReadLiteral(string literal, JsonKind kind)
+    private ManifestNode ReadLiteral(string literal, NodeKind kind)
     {
         if (string.CompareOrdinal(_text, _position, literal, 0, literal.Length) != 0)
         {
-            throw new JsonSyntaxException($"unexpected character '{Peek()}'; expected a value", _position);
+            throw new ManifestSyntaxException($"unexpected character '{Peek()}'; expected a value", _position);
         }
         var start = _position;
         _position += literal.Length;
-        return JsonValue.Scalar(kind, TextSpan.FromBounds(start, _position));
+        return ManifestNode.Scalar(kind, SourceSpan.FromBounds(start, _position));
     }
 
-    private JsonValue ReadNumber()
+    private ManifestNode ReadNumber()
     {
         var start = _position;
         if (Peek() == '-') _position++;
@@ -158,22 +146,22 @@ internal sealed class JsonReader
         }
         else
         {
-            throw new JsonSyntaxException("invalid number", _position);
+            throw new ManifestSyntaxException("invalid number", _position);
         }
         if (Peek() == '.')
         {
             _position++;
-            if (!char.IsDigit(Peek())) throw new JsonSyntaxException("invalid number: a digit must follow '.'", _position);
+            if (!char.IsDigit(Peek())) throw new ManifestSyntaxException("invalid number: a digit must follow '.'", _position);
             while (char.IsDigit(Peek())) _position++;
         }
         if (Peek() is 'e' or 'E')
         {
             _position++;
             if (Peek() is '+' or '-') _position++;
-            if (!char.IsDigit(Peek())) throw new JsonSyntaxException("invalid number: a digit must follow the exponent", _position);
+            if (!char.IsDigit(Peek())) throw new ManifestSyntaxException("invalid number: a digit must follow the exponent", _position);
             while (char.IsDigit(Peek())) _position++;
         }
-        return JsonValue.Scalar(JsonKind.Number, TextSpan.FromBounds(start, _position), _text.Substring(start, _position - start));
+        return ManifestNode.Scalar(NodeKind.Number, SourceSpan.FromBounds(start, _position), _text.Substring(start, _position - start));
     }
 
     private string ReadString()
@@ -184,7 +172,7 @@ internal sealed class JsonReader
         var runStart = _position;
         while (true)
         {
-            if (AtEnd) throw new JsonSyntaxException("unterminated string", start);
+            if (AtEnd) throw new ManifestSyntaxException("unterminated string", start);
             var c = _text[_position];
             if (c == '"')
             {
@@ -192,7 +180,7 @@ internal sealed class JsonReader
                 _position++;
                 return builder is null ? tail : builder.Append(tail).ToString();
             }
-            if (c < ' ') throw new JsonSyntaxException("control character in a string (escape it, e.g. \\n)", _position);
+            if (c < ' ') throw new ManifestSyntaxException("control character in a string (escape it, e.g. \\n)", _position);
             if (c != '\\')
             {
                 _position++;
@@ -217,13 +205,13 @@ internal sealed class JsonReader
                     if (_position + 4 > _text.Length
                         || !int.TryParse(_text.Substring(_position, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var code))
                     {
-                        throw new JsonSyntaxException("invalid \\u escape (four hex digits expected)", _position - 2);
+                        throw new ManifestSyntaxException("invalid \\u escape (four hex digits expected)", _position - 2);
                     }
                     builder.Append((char)code);
                     _position += 4;
                     break;
                 default:
-                    throw new JsonSyntaxException($"invalid escape '\\{escape}'", _position - 2);
+                    throw new ManifestSyntaxException($"invalid escape '\\{escape}'", _position - 2);
             }
             runStart = _position;
         }
