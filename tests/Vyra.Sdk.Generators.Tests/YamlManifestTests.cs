@@ -17,7 +17,7 @@ public class YamlManifestTests
         id: counter-widget
         name: Counter Widget
         version: 1.0.0
-        scope: module
+        scope: { type: MODULE, target: demo }
         description: "A simple counter whose state lives in a wasm global. Classic VYRA plugin: i32 in, i32 out."
         initial_state:
           start: { type: i32, default: 0 }
@@ -60,31 +60,31 @@ public class YamlManifestTests
     public static TheoryData<string, string> YamlCases() => new()
     {
         // YAML the generator's reader does not take: each at its own place.
-        { "VYRA013", "id: a\nname: A\nversion: 1.0.0\nscope: module\nbase: ⟦&⟧anchor 1\n" },
-        { "VYRA013", "id: a\nname: A\nversion: 1.0.0\nscope: module\nother: ⟦*⟧anchor\n" },
-        { "VYRA013", "id: a\nname: A\nversion: 1.0.0\nscope: module\ntagged: ⟦!⟧!str 1\n" },
-        { "VYRA013", "id: a\nname: A\nversion: 1.0.0\nscope: module\n⟦?⟧ complex\n" },
+        { "VYRA013", "id: a\nname: A\nversion: 1.0.0\nscope: { type: MODULE, target: demo }\nbase: ⟦&⟧anchor 1\n" },
+        { "VYRA013", "id: a\nname: A\nversion: 1.0.0\nscope: { type: MODULE, target: demo }\nother: ⟦*⟧anchor\n" },
+        { "VYRA013", "id: a\nname: A\nversion: 1.0.0\nscope: { type: MODULE, target: demo }\ntagged: ⟦!⟧!str 1\n" },
+        { "VYRA013", "id: a\nname: A\nversion: 1.0.0\nscope: { type: MODULE, target: demo }\n⟦?⟧ complex\n" },
         { "VYRA013", "⟦%⟧YAML 1.2\n---\nid: a\n" },
-        { "VYRA013", "id: a\nname: A\nversion: 1.0.0\nscope: module\n⟦-⟧--\nid: b\n" },
-        { "VYRA013", "id: a\nname: A\nversion: 1.0.0\nscope: module\ndescription: ⟦\"⟧two\n  lines\"\n" },
-        { "VYRA013", "id: a\nname: A\nversion: 1.0.0\nscope: module\nlist: [a, ⟦b⟧: c]\n" },
+        { "VYRA013", "id: a\nname: A\nversion: 1.0.0\nscope: { type: MODULE, target: demo }\n⟦-⟧--\nid: b\n" },
+        { "VYRA013", "id: a\nname: A\nversion: 1.0.0\nscope: { type: MODULE, target: demo }\ndescription: ⟦\"⟧two\n  lines\"\n" },
+        { "VYRA013", "id: a\nname: A\nversion: 1.0.0\nscope: { type: MODULE, target: demo }\nlist: [a, ⟦b⟧: c]\n" },
         // Malformed YAML.
-        { "VYRA013", "id: a\nname: A\nversion: 1.0.0\nscope: module\nlist: [a, b\n⟦⟧" },
-        { "VYRA013", "id: a\nname: A\n⟦n⟧ame: B\nversion: 1.0.0\nscope: module\n" },
-        { "VYRA013", "id: a\nname: A\nversion: 1.0.0\nscope: module\ndocs:\n  help: x\n    ⟦m⟧ore: y\n" },
-        { "VYRA013", "id: a\nname: A\nversion: 1.0.0\nscope: module\ndocs:\n⟦\t⟧help: x\n" },
+        { "VYRA013", "id: a\nname: A\nversion: 1.0.0\nscope: { type: MODULE, target: demo }\nlist: [a, b\n⟦⟧" },
+        { "VYRA013", "id: a\nname: A\n⟦n⟧ame: B\nversion: 1.0.0\nscope: { type: MODULE, target: demo }\n" },
+        { "VYRA013", "id: a\nname: A\nversion: 1.0.0\nscope: { type: MODULE, target: demo }\ndocs:\n  help: x\n    ⟦m⟧ore: y\n" },
+        { "VYRA013", "id: a\nname: A\nversion: 1.0.0\nscope: { type: MODULE, target: demo }\ndocs:\n⟦\t⟧help: x\n" },
         { "VYRA013", "⟦- a⟧\n" },
         // Manifest rules, located in the YAML.
-        { "VYRA002", "id: ⟦Bad_Id⟧\nname: A\nversion: 1.0.0\nscope: module\n" },
-        { "VYRA010", "id: a\nname: A\nversion: ⟦1.2⟧\nscope: module\nentry_points: { backend: {} }\n" },
-        { "VYRA010", "id: a\n⟦name⟧:\nversion: 1.0.0\nscope: module\nentry_points: { backend: {} }\n" },
+        { "VYRA002", "id: ⟦Bad_Id⟧\nname: A\nversion: 1.0.0\nscope: { type: MODULE, target: demo }\n" },
+        { "VYRA010", "id: a\nname: A\nversion: ⟦1.2⟧\nscope: { type: MODULE, target: demo }\nentry_points: { backend: {} }\n" },
+        { "VYRA010", "id: a\n⟦name⟧:\nversion: 1.0.0\nscope: { type: MODULE, target: demo }\nentry_points: { backend: {} }\n" },
         { "VYRA010", "⟦id⟧: a\nname: A\nversion: 1.0.0\nentry_points: { backend: {} }\n" },
-        { "VYRA010", "id: a\nname: A\nversion: 1.0.0\nscope: module\nentry_points:\n  backend:\n    exports:\n      - name: x\n        args: [{ name: s, type: ⟦string⟧ }]\n" },
-        { "VYRA004", "id: a\nname: A\nversion: 1.0.0\nscope: module\nentry_points:\n  backend:\n    exports:\n      - name: x\n        args:\n          - name: v\n            type: ⟦i33⟧\n" },
-        { "VYRA003", "id: a\nname: A\nversion: 1.0.0\nscope: module\nentry_points:\n  backend:\n    exports:\n      - { name: x, args: [] }\n      - { name: ⟦x⟧, args: [] }\n" },
-        { "VYRA009", "id: a\nname: A\nversion: 1.0.0\nscope: module\nentry_points:\n  backend:\n    exports: [⟦increment⟧]\n" },
-        { "VYRA010", "id: a\nname: A\nversion: 1.0.0\nscope: module\ninitial_state:\n  start: { type: i32, default: ⟦x⟧ }\nentry_points: { backend: {} }\n" },
-        { "VYRA014", "id: ⟦panel⟧\nname: Panel\nversion: 1.0.0\nscope: global\nentry_points:\n  frontend: { component: Panel.vue }\n" },
+        { "VYRA010", "id: a\nname: A\nversion: 1.0.0\nscope: { type: MODULE, target: demo }\nentry_points:\n  backend:\n    exports:\n      - name: x\n        args: [{ name: s, type: ⟦string⟧ }]\n" },
+        { "VYRA004", "id: a\nname: A\nversion: 1.0.0\nscope: { type: MODULE, target: demo }\nentry_points:\n  backend:\n    exports:\n      - name: x\n        args:\n          - name: v\n            type: ⟦i33⟧\n" },
+        { "VYRA003", "id: a\nname: A\nversion: 1.0.0\nscope: { type: MODULE, target: demo }\nentry_points:\n  backend:\n    exports:\n      - { name: x, args: [] }\n      - { name: ⟦x⟧, args: [] }\n" },
+        { "VYRA009", "id: a\nname: A\nversion: 1.0.0\nscope: { type: MODULE, target: demo }\nentry_points:\n  backend:\n    exports: [⟦increment⟧]\n" },
+        { "VYRA010", "id: a\nname: A\nversion: 1.0.0\nscope: { type: MODULE, target: demo }\ninitial_state:\n  start: { type: i32, default: ⟦x⟧ }\nentry_points: { backend: {} }\n" },
+        { "VYRA014", "id: ⟦panel⟧\nname: Panel\nversion: 1.0.0\nscope: { type: GLOBAL, target: demo }\nentry_points:\n  frontend: { component: Panel.vue }\n" },
     };
 
     [Theory]
@@ -152,7 +152,7 @@ public class YamlManifestTests
             id: typed
             name: Typed
             version: 1.0.0
-            scope: module
+            scope: { type: MODULE, target: demo }
             initial_state:
               quoted_number: { default: "12" }
               plain_number: { default: 12 }

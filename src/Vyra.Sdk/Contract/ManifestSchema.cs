@@ -54,7 +54,7 @@ internal sealed class ManifestSchema
         var idProperty = root.Property("id");
         if (idProperty is null)
         {
-            Report(ManifestProblemCode.InvalidId, FirstKey(root), "$", "required field 'id' is missing (upstream's pattern: [a-z][a-z0-9-]*, or two or three dotted names)");
+            Report(ManifestProblemCode.InvalidId, new SourceSpan(root.Span.Start, Math.Min(1, root.Span.Length)), "$", "required field 'id' is missing (upstream's pattern: [a-z][a-z0-9-]*, or two or three dotted names)");
             return null;
         }
         var id = idProperty.Value.AsString();
@@ -111,7 +111,7 @@ internal sealed class ManifestSchema
         var property = root.Property("version");
         if (property is null || property.Value.IsNull)
         {
-            if (Upstream) Report(ManifestProblemCode.InvalidField, FirstKey(root), "$", "required field 'version' is missing (the upstream schema requires id, name, version and scope)");
+            if (Upstream) Report(ManifestProblemCode.InvalidField, property?.NameSpan ?? FirstKey(root), "$", "required field 'version' is missing (the upstream schema requires id, name, version and scope)");
             return null;
         }
         var value = property.Value;
@@ -131,7 +131,7 @@ internal sealed class ManifestSchema
         var property = root.Property(field);
         if (property is null || property.Value.IsNull)
         {
-            if (required) Report(ManifestProblemCode.InvalidField, FirstKey(root), "$", $"required field '{field}' is missing (the upstream schema requires id, name, version and scope)");
+            if (required) Report(ManifestProblemCode.InvalidField, property?.NameSpan ?? FirstKey(root), "$", $"required field '{field}' is missing (the upstream schema requires id, name, version and scope)");
             return null;
         }
         var text = property.Value.AsString();
@@ -152,7 +152,7 @@ internal sealed class ManifestSchema
         var property = root.Property("scope");
         if (property is null || property.Value.IsNull)
         {
-            if (Upstream) Report(ManifestProblemCode.InvalidField, FirstKey(root), "$", "required field 'scope' is missing (the upstream schema requires id, name, version and scope)");
+            if (Upstream) Report(ManifestProblemCode.InvalidField, property?.NameSpan ?? FirstKey(root), "$", "required field 'scope' is missing (the upstream schema requires id, name, version and scope)");
             return null;
         }
         var value = property.Value;

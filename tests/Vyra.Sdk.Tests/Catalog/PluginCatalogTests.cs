@@ -76,7 +76,7 @@ public class PluginCatalogTests : IDisposable
         Assert.Contains(renamed, p => p.Contains("version '2.0.0' differs"));
         Assert.Contains(catalog.Entries.Single(e => e.Id == "badjson").Problems, p => p.Contains("invalid JSON"));
         var empty = catalog.Entries.Single(e => e.Id == "empty").Problems;
-        Assert.Contains(empty, p => p.Contains("no metadata.json"));
+        Assert.Contains(empty, p => p.Contains("no manifest.yaml or metadata.json"));
         Assert.Contains(empty, p => p.Contains("no logic.wasm"));
         Assert.Contains(catalog.Entries.Single(e => e.Id == "weird").Problems, p => p.Contains("not a semantic version"));
         Assert.Contains(catalog.Entries, e => e.Problems.Any(p => p.Contains("does not exist")));

@@ -47,14 +47,15 @@ public class ManifestReaderTests
     public void Keeps_fields_the_runtime_ignores()
     {
         var m = Parse("""
-            {"id":"p","scope":"module","checksum":"sha256:00","ui":{"slots":[{"slot":"sidebar"}]},
-             "permissions":{"interfaces":[],"network":false,"storage":false,"zenoh_scopes":[]},
-             "help":{"en":"text"},"name":{"en":"Localized"}}
+            {"id":"p","scope":{"type":"MODULE","target":"m"},"checksum":"","ui":{"slots":[{"slot":"sidebar"}]},
+             "permissions":{"interfaces":[],"network":false,"storage":"none","zenoh_scopes":[]},
+             "help":{"en":"text"},"name":"Plain"}
             """);
         Assert.True(m.Extra.ContainsKey("ui"));
         Assert.True(m.Extra.ContainsKey("permissions"));
         Assert.True(m.Extra.ContainsKey("checksum"));
-        Assert.Null(m.Name); // a localized object is tolerated, not a display string
+        Assert.Equal("Plain", m.Name);
+        Assert.Null(m.Checksum); // "" is upstream's unset
     }
 
     [Fact]
@@ -122,10 +123,10 @@ public class ManifestReaderTests
     [Theory]
     [InlineData("""{"version":"1.0.0"}""", "$", "required field 'id' is missing")]
     [InlineData("""{"id":"Bad Id"}""", "$.id", "'id' must match")]
-    [InlineData("""{"id":42}""", "$.id", "must be a non-empty string")]
+    [InlineData("""{"id":42}""", "$.id", "'id' must match")]
     [InlineData("""{"id":"p","version":"one"}""", "$.version", "semantic version")]
-    [InlineData("""{"id":"p","exports":[{"name":"a"},{"name":"a"}]}""", "$.exports[1]", "declared twice")]
-    [InlineData("""{"id":"p","exports":[{"args":[]}]}""", "$.exports[0]", "required field 'name' is missing")]
+    [InlineData("""{"id":"p","exports":[{"name":"a"},{"name":"a"}]}""", "$.exports[1].name", "declared twice")]
+    [InlineData("""{"id":"p","exports":[{"args":[]}]}""", "$.exports[0]", "required field 'name' of an export is missing")]
     [InlineData("""{"id":"p","exports":[{"name":"f","args":[{"name":"1x","type":"i32"}]}]}""", "$.exports[0].args[0].name", "not a valid identifier")]
     [InlineData("""{"id":"p","exports":[{"name":"f","returns":"void2"}]}""", "$.exports[0].returns", "unknown type")]
     [InlineData("""{"id":"p","entry_points":{"backend":{"runtime_limits":{"memory_mb":-1}}}}""", "$.entry_points.backend.runtime_limits.memory_mb", "positive integer")]

@@ -155,7 +155,7 @@ public class YamlManifestTests : IDisposable
     }
 
     [Theory]
-    [InlineData("scope: module\n", "", "required field 'scope' is missing")]
+    [InlineData("scope:\n", "old_scope:\n", "required field 'scope' is missing")]
     [InlineData("name: Counter Widget\n", "", "required field 'name' is missing")]
     [InlineData("version: 1.2.0\n", "", "required field 'version' is missing")]
     [InlineData("id: counter-widget", "id: Counter", "'id' must match")]
@@ -184,7 +184,7 @@ public class YamlManifestTests : IDisposable
     public void Invalid_yaml_is_a_load_error_with_its_position()
     {
         var ex = Assert.Throws<PluginLoadException>(() => ManifestReader.Parse("id: x\n  bad: [unclosed\n", "p/manifest.yaml"));
-        Assert.Contains("invalid YAML", ex.Message);
+        Assert.Contains("YAML", ex.Message);
         Assert.NotNull(ex.Line);
         Assert.Contains("must be a mapping", Assert.Throws<PluginLoadException>(() => ManifestReader.Parse("- a\n- b\n", "manifest.yaml")).Message);
         Assert.Contains("must be a mapping", Assert.Throws<PluginLoadException>(() => ManifestReader.Parse("", "manifest.yaml")).Message);

@@ -139,7 +139,7 @@ namespace Sample.App.Plugins
         public bool Enabled { get; init; } = true;
 
         /// <summary>State key <c>config</c> (json).</summary>
-        public global::System.Text.Json.Nodes.JsonNode? Config { get; init; } = global::System.Text.Json.Nodes.JsonNode.Parse("{ \"a\": [1, 2] }");
+        public global::System.Text.Json.Nodes.JsonNode? Config { get; init; } = global::System.Text.Json.Nodes.JsonNode.Parse("{\"a\":[1,2]}");
 
         /// <summary>State key <c>blob</c> (bytes).</summary>
         public byte[] Blob { get; init; } = global::System.Convert.FromBase64String("AQID");
