@@ -9,7 +9,13 @@ namespace Vyra.Cli.Tests;
 /// <summary><c>vyra convert</c>: metadata.json ⇄ manifest.yaml through the kernel's model, run as a process.</summary>
 public sealed class ConvertTests
 {
-    private static string WithScope(string json) => json.Replace("\"version\": \"1.0.0\",", "\"version\": \"1.0.0\",\n  \"scope\": \"module\",");
+    /// <summary>A sample folder holding only its metadata.json (counter-widget also carries a manifest.yaml).</summary>
+    private static string JsonOnly(TempFolder temp, string id)
+    {
+        var dir = temp.CopySample(id);
+        File.Delete(Path.Combine(dir, "manifest.yaml"));
+        return dir;
+    }
 
     [Theory]
     [InlineData("counter-widget")]
@@ -17,9 +23,8 @@ public sealed class ConvertTests
     public void Json_to_yaml_gives_an_equal_model_when_the_kernel_reads_the_yaml(string id)
     {
         using var temp = new TempFolder();
-        var dir = temp.CopySample(id);
+        var dir = JsonOnly(temp, id);
         var jsonPath = Path.Combine(dir, "metadata.json");
-        File.WriteAllText(jsonPath, WithScope(File.ReadAllText(jsonPath)));
 
         var run = VyraTool.Run("convert", dir);
 
@@ -47,25 +52,25 @@ public sealed class ConvertTests
         var jsonPath = Path.Combine(outDir, "metadata.json");
         var json = JsonNode.Parse(File.ReadAllText(jsonPath))!;
         Assert.Equal("i64", (string?)json["exports"]![2]!["returns"]);
-        Assert.Equal("YamlCounter.vue", (string?)json["entry_points"]!["frontend"]!["component"]); // entry_points keys beyond the model stay
+        Assert.Equal("ui/index.js", (string?)json["entry_points"]!["frontend"]!["file"]); // entry_points keys beyond the model stay
         Assert.Equal("logic.wasm", (string?)json["entry_points"]!["backend"]!["file"]);
-        Assert.Equal(">=0.1", (string?)json["dependencies"]!["vyra_base"]);
+        Assert.Equal("plugins/yaml-counter", (string?)json["docs"]!["wiki_path"]);
+        Assert.Equal("vyra_samples", (string?)json["scope"]!["target"]);
         Assert.Equal(Canonical(original), Canonical(ManifestReader.ReadFile(jsonPath), upstream: false));
 
         var back = Path.Combine(temp.Path, "back.yaml");
         var toYaml = VyraTool.Run("convert", jsonPath, "--to", "yaml", "-o", back);
         Assert.True(toYaml.ExitCode == 0, toYaml.ToString());
         Assert.Equal(Canonical(original), Canonical(ManifestReader.ReadFile(back)));
-        Assert.Contains("  frontend:\n    component: YamlCounter.vue\n", File.ReadAllText(back));
+        Assert.Contains("file: ui/index.js", File.ReadAllText(back));
     }
 
     [Fact]
     public void A_converted_yaml_only_plugin_runs()
     {
         using var temp = new TempFolder();
-        var dir = temp.CopySample("counter-widget");
+        var dir = JsonOnly(temp, "counter-widget");
         var jsonPath = Path.Combine(dir, "metadata.json");
-        File.WriteAllText(jsonPath, WithScope(File.ReadAllText(jsonPath)));
         Assert.Equal(0, VyraTool.Run("convert", dir).ExitCode);
         File.Delete(jsonPath);
 
@@ -79,8 +84,6 @@ public sealed class ConvertTests
     {
         using var temp = new TempFolder();
         var dir = temp.CopySample("text-tools");
-        var jsonPath = Path.Combine(dir, "metadata.json");
-        File.WriteAllText(jsonPath, WithScope(File.ReadAllText(jsonPath)));
 
         var run = VyraTool.Run("convert", dir, "--to", "yaml");
 
@@ -93,7 +96,14 @@ public sealed class ConvertTests
     [Fact]
     public void Missing_upstream_fields_are_named()
     {
-        var run = VyraTool.Run("convert", VyraTool.Sample("counter-widget"), "-o", "-");
+        using var temp = new TempFolder();
+        var dir = temp.CopySample("math-kit");
+        var jsonPath = Path.Combine(dir, "metadata.json");
+        var json = JsonNode.Parse(File.ReadAllText(jsonPath))!.AsObject();
+        json.Remove("scope");
+        File.WriteAllText(jsonPath, json.ToJsonString());
+
+        var run = VyraTool.Run("convert", dir, "-o", "-");
         Assert.True(run.ExitCode == 1, run.ToString());
         Assert.Contains("the upstream schema requires 'scope'", run.Stderr);
     }
@@ -133,7 +143,7 @@ public sealed class ConvertTests
         var run = VyraTool.Run("convert", path, "-o", "-");
 
         Assert.True(run.ExitCode == 3, run.ToString());
-        Assert.Contains("manifest.yaml(3)", run.Stderr);
+        Assert.Contains("manifest.yaml(3,", run.Stderr);
         Assert.Contains("'version' must be a semantic version", run.Stderr);
     }
 

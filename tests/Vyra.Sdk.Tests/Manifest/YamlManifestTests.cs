@@ -186,8 +186,8 @@ public class YamlManifestTests : IDisposable
         var ex = Assert.Throws<PluginLoadException>(() => ManifestReader.Parse("id: x\n  bad: [unclosed\n", "p/manifest.yaml"));
         Assert.Contains("YAML", ex.Message);
         Assert.NotNull(ex.Line);
-        Assert.Contains("must be a mapping", Assert.Throws<PluginLoadException>(() => ManifestReader.Parse("- a\n- b\n", "manifest.yaml")).Message);
-        Assert.Contains("must be a mapping", Assert.Throws<PluginLoadException>(() => ManifestReader.Parse("", "manifest.yaml")).Message);
+        Assert.Contains("must be a YAML mapping", Assert.Throws<PluginLoadException>(() => ManifestReader.Parse("- a\n- b\n", "manifest.yaml")).Message);
+        Assert.Contains("must be a YAML mapping", Assert.Throws<PluginLoadException>(() => ManifestReader.Parse("", "manifest.yaml")).Message);
     }
 
     [Fact]
