@@ -36,6 +36,11 @@ internal static class ValidateCommand
         foreach (var entry in catalog.Entries)
         {
             var name = entry.Version.Length == 0 ? entry.Id : $"{entry.Id} {entry.Version}";
+            if (entry.IsFrontendOnly && entry.IsValid)
+            {
+                output.WriteLine($"✓ {name}  (frontend-only: nothing runs here)");
+                continue;
+            }
             if (entry.IsValid)
             {
                 var selected = ReferenceEquals(catalog.Find(entry.Id), entry) ? "" : "  (not the newest valid version)";

@@ -12,6 +12,15 @@ public sealed record CatalogEntry(string Id, string Version, string Directory, s
     /// <summary>True when nothing is wrong: it can be started.</summary>
     public bool IsValid => Problems.Count == 0;
 
+    /// <summary>
+    /// True for an upstream frontend-only plugin (no <c>entry_points.backend</c>, no module): valid in its pool, but
+    /// nothing of it runs here, so it is never picked to create a runtime.
+    /// </summary>
+    public bool IsFrontendOnly => Manifest is { HasBackend: false };
+
+    /// <summary>True when a runtime can be created from it: valid and with a backend.</summary>
+    public bool CanRun => IsValid && !IsFrontendOnly;
+
     /// <summary>The version as semver, or null when the folder name is not one.</summary>
     public SemanticVersion? SemanticVersion => Sdk.SemanticVersion.TryParse(Version);
 }

@@ -57,9 +57,9 @@ public sealed class PluginCatalog
     /// <summary>Scans the pools (convenience overload).</summary>
     public static PluginCatalog Discover(params string[] pools) => Discover((IEnumerable<string>)pools);
 
-    /// <summary>The valid entry of <paramref name="id"/>: the asked <paramref name="version"/>, or the highest one.</summary>
+    /// <summary>The runnable entry of <paramref name="id"/>: the asked <paramref name="version"/>, or the highest one (frontend-only entries are never picked).</summary>
     public CatalogEntry? Find(string id, string? version = null) =>
-        Entries.Where(e => e.Id == id && e.IsValid && (version is null || e.Version == version))
+        Entries.Where(e => e.Id == id && e.CanRun && (version is null || e.Version == version))
                .OrderByDescending(e => e, Comparer<CatalogEntry>.Create(Compare))
                .FirstOrDefault();
 
@@ -73,6 +73,8 @@ public sealed class PluginCatalog
             var known = Entries.Where(e => e.Id == id && (version is null || e.Version == version)).ToList();
             var why = known.Count == 0
                 ? $"no plugin '{id}'{(version is null ? "" : $" version {version}")} in the catalog"
+                : known.All(e => e.IsFrontendOnly)
+                ? $"plugin '{id}' is frontend-only: its manifest has no backend entry point, so there is nothing to run"
                 : $"plugin '{id}' has no valid version: " + string.Join("; ", known.Select(e => $"{e.Version}: {string.Join(", ", e.Problems)}"));
             throw new PluginLoadException(why);
         }
@@ -100,7 +102,6 @@ public sealed class PluginCatalog
             {
                 if (manifest.Id != id) problems.Add($"the manifest's id '{manifest.Id}' differs from the folder name '{id}'");
                 if (manifest.Version is { } v && v != version) problems.Add($"the manifest's version '{v}' differs from the folder name '{version}'");
-                if (!manifest.HasBackend) problems.Add("frontend-only plugin: the manifest has no backend entry point, so there is nothing to run");
             }
         }
         catch (PluginLoadException ex)

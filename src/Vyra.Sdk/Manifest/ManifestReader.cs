@@ -141,6 +141,9 @@ public static class ManifestReader
         };
     }
 
+    /// <summary>How many folders the manifest cache holds (tests check that it stays bounded).</summary>
+    internal static int CachedFolderCount => FolderCache.Count;
+
     private static ArgDeclaration ToArg(ArgModel arg) => new(arg.Name, arg.Type);
 
     // Values nothing here interprets keep their JSON text; numbers stay as written (400 digits, 1e999), never parsed.
@@ -160,6 +163,8 @@ public static class ManifestReader
         private const int MaxEntries = 256;
         private const long MaxManifestBytes = 64 * 1024;
         private static readonly ConcurrentDictionary<string, ((FileStamp, FileStamp) Stamps, PluginManifest Manifest)> Entries = new(StringComparer.Ordinal);
+
+        public static int Count => Entries.Count;
 
         public static PluginManifest? TryGet(string directory, (FileStamp, FileStamp) stamps) =>
             Entries.TryGetValue(directory, out var entry) && entry.Stamps == stamps ? entry.Manifest : null;

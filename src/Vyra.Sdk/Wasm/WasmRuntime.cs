@@ -200,6 +200,15 @@ public sealed class WasmRuntime : PluginRuntime
         {
             Logger.LogWarning("Plugin {PluginId}: the manifest's id is '{ManifestId}'", PluginId, Manifest.Id);
         }
+        foreach (var warning in Manifest?.Warnings ?? [])
+        {
+            Logger.LogWarning("Plugin {PluginId}: {ManifestWarning}", PluginId, warning);
+        }
+        // A set checksum must hold at every start, not only at discovery: a module swapped afterwards is refused.
+        if (ModuleChecksum.Mismatch(Manifest, WasmPath) is { } mismatch)
+        {
+            throw new PluginLoadException($"{WasmPath}: {mismatch}", Manifest?.SourcePath, field: "$.checksum");
+        }
         _limits = ResolveLimits(Manifest);
         _engine = WasmEngine.For(fuel: _limits.Fuel is not null);
         _module = _engine.LoadModule(WasmPath, Options.CacheDirectory, out var source);

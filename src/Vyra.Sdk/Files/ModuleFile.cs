@@ -11,6 +11,8 @@ internal static class ModuleFile
         if (string.IsNullOrWhiteSpace(path)) return "no module path was given";
         if (Directory.Exists(path)) return $"'{path}' is a directory, not a module file";
         if (!File.Exists(path)) return $"no module file at '{path}'";
+        // A FIFO would block the read below forever, a device would never end: only regular files are modules.
+        if (BoundedFile.WhyNotRegular(path) is { } notRegular) return $"'{path}' cannot be a module: {notRegular}";
         try
         {
             using var stream = File.OpenRead(path);

@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using Vyra.Sdk;
+using Xunit;
+
+namespace Vyra.Sdk.Tests.Sandbox;
+
+/// <summary>
+/// Hostile plugin folders at the reading edge (docs/trust-model.md): small files that used to crash the host (stack
+/// overflow), blow its memory (alias bombs, /dev/zero), hang it (FIFOs) or escape as raw exceptions. Each is generated
+/// here, bounded, and must end as a located <see cref="PluginLoadException"/> (or a catalog problem) while the other
+/// plugins of the pool stay usable.
+/// </summary>
+public sealed class HostileManifestTests : IDisposable
+{
+    // Every read below must finish far sooner; this only turns a hang into a failure instead of a stuck test run.
+    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(30);
+
+    private readonly string _pool = Path.Combine(Path.GetTempPath(), "vyra-hostile-manifests", Guid.NewGuid().ToString("N"));
+
+    public HostileManifestTests()
+    {
+        Good("good");
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_pool)) Directory.Delete(_pool, recursive: true);
+    }
+
+    private const string Wat = """(module (func (export "v") (result i32) i32.const 7))""";
+
+    private string Folder(string id)
+    {
+        var dir = Path.Combine(_pool, id, "1.0.0");
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    private void Good(string id)
+    {
+        var dir = Folder(id);
+        File.WriteAllText(Path.Combine(dir, "metadata.json"), $$"""{"id":"{{id}}","version":"1.0.0","exports":[{"name":"v","args":[]}]}""");
+        File.WriteAllText(Path.Combine(dir, "logic.wat"), Wat);
+    }
+
+    private string Hostile(string id, string fileName, string text, bool withModule = true)
+    {
+        var dir = Folder(id);
+        File.WriteAllText(Path.Combine(dir, fileName), text);
+        if (withModule) File.WriteAllText(Path.Combine(dir, "logic.wat"), Wat);
+        return dir;
+    }
+
+    /// <summary>Discovery finds the hostile plugin invalid with <paramref name="problem"/>, and the good one still valid.</summary>
+    private async Task AssertContained(string id, string problem)
+    {
+        var catalog = await Task.Run(() => PluginCatalog.Discover(_pool)).WaitAsync(HangGuard);
+        Assert.True(catalog.Find("good")?.CanRun, "the good plugin of the pool must survive its hostile neighbour");
+        var entry = Assert.Single(catalog.Entries, e => e.Id == id);
+        Assert.Contains(entry.Problems, p => p.Contains(problem, StringComparison.Ordinal));
+    }
+
+    public static TheoryData<string, string, string> DeepDocuments => new()
+    {
+        { "manifest.yaml", "id: deep\nname: D\nversion: 1.0.0\nscope: {type: MODULE, target: m}\nx: " + new string('[', 12_000) + "\n", "nesting deeper than 64 levels" },
+        { "metadata.json", "{\"id\":\"deep\",\"x\":" + new string('[', 12_000) + "}", "nesting deeper than 64 levels" },
+        { "metadata.json", "{\"id\":\"deep\",\"x\":" + new string('[', 70) + new string(']', 70) + "}", "nesting deeper than 64 levels" },
+        { "manifest.yaml", "id: deep\nx: " + string.Concat(Enumerable.Repeat("{a: ", 12_000)) + "\n", "nesting deeper than 64 levels" },
+    };
+
+    [Theory]
+    [MemberData(nameof(DeepDocuments))]
+    public async Task Deep_nesting_is_a_located_error_not_a_stack_overflow(string fileName, string text, string problem)
+    {
+        var dir = Hostile("deep", fileName, text);
+        var ex = await Assert.ThrowsAsync<PluginLoadException>(() => Task.Run(() => ManifestReader.ReadFolder(dir)).WaitAsync(HangGuard));
+        Assert.Contains(problem, ex.Message);
+        Assert.StartsWith(Path.Combine(dir, fileName) + "(", ex.Message);
+        await using var runtime = PluginRuntime.Create("deep", Path.Combine(dir, "logic.wat"));
+        await Assert.ThrowsAsync<PluginLoadException>(async () => await runtime.StartAsync().AsTask().WaitAsync(HangGuard));
+        await AssertContained("deep", fileName);
+    }
+
+    [Fact]
+    public async Task A_yaml_alias_bomb_is_refused_before_it_expands()
+    {
+        var bomb = "id: bomb\nname: B\nversion: 1.0.0\nscope: {type: MODULE, target: m}\nl0: &l0 [x, x, x, x, x, x, x, x, x]\n"
+            + string.Concat(Enumerable.Range(1, 9).Select(i => $"l{i}: &l{i} [*l{i - 1}, *l{i - 1}, *l{i - 1}, *l{i - 1}, *l{i - 1}, *l{i - 1}, *l{i - 1}, *l{i - 1}, *l{i - 1}]\n"));
+        Hostile("bomb", "manifest.yaml", bomb);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var ex = Assert.Throws<PluginLoadException>(() => ManifestReader.Parse(bomb, "bomb/manifest.yaml"));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 16 << 20, "refusing an alias bomb must not expand it");
+        Assert.Contains("anchors", ex.Message);
+        Assert.Equal(5, ex.Line);
+        await AssertContained("bomb", "unsupported YAML");
+    }
+
+    [Fact]
+    public async Task A_manifest_linked_to_dev_zero_is_refused_without_reading_it()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var dir = Folder("zero");
+        File.CreateSymbolicLink(Path.Combine(dir, "metadata.json"), "/dev/zero");
+        File.WriteAllText(Path.Combine(dir, "logic.wat"), Wat);
+
+        var ex = await Assert.ThrowsAsync<PluginLoadException>(() => Task.Run(() => ManifestReader.ReadFolder(dir)).WaitAsync(HangGuard));
+        Assert.Contains("character device", ex.Message);
+        await AssertContained("zero", "not a regular file");
+    }
+
+    [Theory]
+    [InlineData("metadata.json")]
+    [InlineData("manifest.yaml")]
+    [InlineData("logic.wasm")]
+    public async Task A_fifo_in_a_plugin_folder_never_hangs_discovery_or_the_factory(string fileName)
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var dir = Folder("fifo");
+        if (fileName != "metadata.json") File.WriteAllText(Path.Combine(dir, "metadata.json"), """{"id":"fifo","version":"1.0.0","exports":[{"name":"v","args":[]}]}""");
+        var fifo = Path.Combine(dir, fileName);
+        using (var mkfifo = Process.Start(new ProcessStartInfo("mkfifo", [fifo]) { UseShellExecute = false })!)
+        {
+            await mkfifo.WaitForExitAsync().WaitAsync(HangGuard);
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+        if (fileName != "logic.wasm") File.WriteAllText(Path.Combine(dir, "logic.wat"), Wat);
+
+        await AssertContained("fifo", "FIFO");
+        var module = fileName == "logic.wasm" ? fifo : Path.Combine(dir, "logic.wat");
+        await using var runtime = await Task.Run(() => PluginRuntime.Create("fifo", module)).WaitAsync(HangGuard);
+        if (fileName == "logic.wasm") Assert.IsType<StubRuntime>(runtime); // not a usable module: the factory's rule
+        else await Assert.ThrowsAsync<PluginLoadException>(async () => await runtime.StartAsync().AsTask().WaitAsync(HangGuard));
+    }
+
+    [Fact]
+    public async Task A_huge_manifest_is_refused_by_its_size_before_it_is_read()
+    {
+        var dir = Folder("huge");
+        using (var file = new FileStream(Path.Combine(dir, "metadata.json"), FileMode.CreateNew))
+        {
+            file.SetLength(3L << 30); // sparse: 3 GiB that take no disk and must take no memory
+        }
+        File.WriteAllText(Path.Combine(dir, "logic.wat"), Wat);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var ex = Assert.Throws<PluginLoadException>(() => ManifestReader.ReadFolder(dir));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1 << 20);
+        Assert.Contains($"at most {ManifestReader.MaxBytes}", ex.Message);
+        await AssertContained("huge", "at most");
+    }
+
+    [Theory]
+    [InlineData("version: 1" + "0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000", "$.version")]
+    [InlineData("version: 1.0.0\npriority: 1e999", "$.priority")]
+    [InlineData("version: 1.0.0\npriority: 99999999999999999999999999", "$.priority")]
+    [InlineData("version: 1.0.0\nentry_points: {backend: {runtime_limits: {timeout_ms: 1e12}}}", "$.entry_points.backend.runtime_limits.timeout_ms")]
+    public void Numbers_out_of_every_range_are_located_errors(string lines, string field)
+    {
+        var yaml = "id: n\nname: N\nscope: {type: MODULE, target: m}\n" + lines + "\n";
+        var ex = Assert.Throws<PluginLoadException>(() => ManifestReader.Parse(yaml, "n/manifest.yaml"));
+        Assert.Equal(field, ex.Field);
+    }
+
+    [Fact]
+    public void Numbers_nothing_interprets_are_kept_as_written()
+    {
+        var m = ManifestReader.Parse("id: n\nname: N\nversion: 1.0.0\nscope: {type: MODULE, target: m}\nx: 1e999\ny: 1" + new string('0', 400) + "\n", "n/manifest.yaml");
+        Assert.Equal("1e999", m.Extra["x"].GetRawText());
+        Assert.Equal(401, m.Extra["y"].GetRawText().Length);
+    }
+
+    [Fact]
+    public void The_manifest_cache_stays_bounded_however_many_folders_are_read()
+    {
+        for (var i = 0; i < 300; i++) Good($"many-{i}");
+        foreach (var dir in Directory.EnumerateDirectories(_pool)) ManifestReader.ReadFolder(Path.Combine(dir, "1.0.0"));
+        Assert.InRange(ManifestReader.CachedFolderCount, 1, 256);
+    }
+}
