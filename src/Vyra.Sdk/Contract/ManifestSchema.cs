@@ -514,14 +514,62 @@ internal sealed class ManifestSchema
                     type = ReadType(typeNode, "$.initial_state." + property.Name + ".type", allowVoid: false, out var typeOk);
                     if (!typeOk) continue;
                 }
-                result.Add(new StateModel(property.Name, property.NameSpan, type, value["default"]));
+                var defaultNode = value["default"];
+                if (type is { } declared && defaultNode is { IsNull: false } && !Fits(defaultNode, declared))
+                {
+                    Report(ManifestProblemCode.InvalidField, defaultNode.Span, "$.initial_state." + property.Name + ".default",
+                        $"the default of state key '{property.Name}' must be {(declared.IsUpstreamArgumentType() ? "an" : "a")} {declared.ToManifestName()} value, got {defaultNode.Describe()}");
+                    continue;
+                }
+                result.Add(new StateModel(property.Name, property.NameSpan, type, defaultNode));
             }
             else
             {
+                // An untyped default takes its value's type: a number must then fit an i64 or be a finite f64.
+                var isFloat = value.Kind == NodeKind.Number && value.Text!.IndexOfAny(new[] { '.', 'e', 'E' }) >= 0;
+                if (value.Kind == NodeKind.Number && !(isFloat ? Fits(value, PluginValueType.F64) : Integer(value) is not null))
+                {
+                    Report(ManifestProblemCode.InvalidField, value.Span, "$.initial_state." + property.Name,
+                        $"the default of state key '{property.Name}' is a number that fits neither an i64 nor an f64, got {value.Describe()}");
+                    continue;
+                }
                 result.Add(new StateModel(property.Name, property.NameSpan, null, value));
             }
         }
         return result;
+    }
+
+    /// <summary>Whether a typed state default holds a value of its type (bytes as base64 text, json anything).</summary>
+    private static bool Fits(ManifestNode value, PluginValueType type)
+    {
+        switch (type)
+        {
+            case PluginValueType.I32:
+                return value.Kind == NodeKind.Number && value.Text!.Length <= 12 && int.TryParse(value.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _);
+            case PluginValueType.I64:
+                return Integer(value) is not null;
+            case PluginValueType.F32:
+                return value.Kind == NodeKind.Number && float.TryParse(value.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var f) && !float.IsInfinity(f);
+            case PluginValueType.F64:
+                return value.Kind == NodeKind.Number && double.TryParse(value.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && !double.IsInfinity(d);
+            case PluginValueType.Bool:
+                return value.Kind is NodeKind.True or NodeKind.False;
+            case PluginValueType.String:
+                return value.Kind == NodeKind.String;
+            case PluginValueType.Bytes:
+                if (value.Kind != NodeKind.String) return false;
+                try
+                {
+                    Convert.FromBase64String(value.Text!);
+                    return true;
+                }
+                catch (FormatException)
+                {
+                    return false;
+                }
+            default:
+                return true;
+        }
     }
 
     private LimitsModel ReadLimits(ManifestNode backend)
