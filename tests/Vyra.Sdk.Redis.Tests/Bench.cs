@@ -21,6 +21,12 @@ internal sealed class Bench : IAsyncDisposable
 
     public static Bench Create(RedisServerFixture redis) => new(redis);
 
+    /// <summary>The key every party of a test signs with unless the test says otherwise (fresh per test).</summary>
+    public RedisWireKey Key { get; } = new("k1", System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>Signed mode as <paramref name="sender"/> with <paramref name="keys"/> (default: <see cref="Key"/>).</summary>
+    public RedisWireSecurity Security(string sender, params RedisWireKey[] keys) => RedisWireSecurity.Signed(sender, keys.Length > 0 ? keys : [Key]);
+
     public static string PluginPath(string id) => Path.Combine(AppContext.BaseDirectory, "plugins", id, "1.0.0", "logic.wasm");
 
     public async Task<ConnectionMultiplexer> ConnectAsync()
@@ -49,6 +55,7 @@ internal sealed class Bench : IAsyncDisposable
     public PluginServerOptions ServerOptions(TimeSpan? claimTimeout = null, TimeSpan? shutdownGrace = null, string? hostName = null) => new()
     {
         Keyspace = Keys,
+        Security = Security("host"),
         HostName = hostName,
         ClaimTimeout = claimTimeout ?? TimeSpan.FromSeconds(10),
         ShutdownGrace = shutdownGrace ?? TimeSpan.FromSeconds(5),
@@ -66,13 +73,16 @@ internal sealed class Bench : IAsyncDisposable
     }
 
     /// <summary>A started remote runtime on its own connection.</summary>
-    public async Task<RemotePluginRuntime> RemoteAsync(string pluginId, TimeSpan? callTimeout = null, IConnectionMultiplexer? connection = null)
+    public async Task<RemotePluginRuntime> RemoteAsync(string pluginId, TimeSpan? callTimeout = null, IConnectionMultiplexer? connection = null,
+        RedisWireSecurity? security = null, int? maxRequestBytes = null)
     {
         connection ??= await ConnectAsync();
         var remote = new RemotePluginRuntime(pluginId, connection, new RemotePluginRuntimeOptions
         {
             Keyspace = Keys,
+            Security = security ?? Security("caller"),
             CallTimeout = callTimeout ?? TimeSpan.FromSeconds(30),
+            MaxRequestBytes = maxRequestBytes ?? 1 << 20,
         });
         _cleanup.Push(() => remote.DisposeAsync());
         await remote.StartAsync();
