@@ -33,6 +33,8 @@ internal sealed class Bench : IAsyncDisposable
     {
         var connection = await Redis.ConnectAsync();
         _cleanup.Push(async () => await connection.DisposeAsync());
+        // Fail-fast connections refuse commands until connected; tests act at once, so wait for it (Redis is up here).
+        await EventuallyAsync(() => connection.IsConnected || !Redis.IsRunning, what: "the connection is up");
         return connection;
     }
 
@@ -52,10 +54,14 @@ internal sealed class Bench : IAsyncDisposable
         return runtime;
     }
 
-    public PluginServerOptions ServerOptions(TimeSpan? claimTimeout = null, TimeSpan? shutdownGrace = null, string? hostName = null) => new()
+    public PluginServerOptions ServerOptions(TimeSpan? claimTimeout = null, TimeSpan? shutdownGrace = null, string? hostName = null,
+        RedisWireSecurity? security = null, RedisAuthorization? authorization = null, int maxDeliveries = 5, int maxRequestBytes = 1 << 20) => new()
     {
         Keyspace = Keys,
-        Security = Security("host"),
+        Security = security ?? Security("host"),
+        Authorization = authorization,
+        MaxDeliveries = maxDeliveries,
+        MaxRequestBytes = maxRequestBytes,
         HostName = hostName,
         ClaimTimeout = claimTimeout ?? TimeSpan.FromSeconds(10),
         ShutdownGrace = shutdownGrace ?? TimeSpan.FromSeconds(5),

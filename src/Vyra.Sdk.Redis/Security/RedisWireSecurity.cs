@@ -15,7 +15,7 @@ public sealed class RedisWireSecurity
     /// <summary>The keys accepted on received messages; the signing key is one of them.</summary>
     public IReadOnlyList<RedisWireKey> Keys { get; init; } = [];
 
-    /// <summary>The id of the key that signs what this process sends; null: the first of <see cref="Keys"/>.</summary>
+    /// <summary>The id of the key that signs what this process sends; null: the first of <see cref="Keys"/> allowed for <see cref="SenderId"/>.</summary>
     public string? SigningKeyId { get; init; }
 
     /// <summary>

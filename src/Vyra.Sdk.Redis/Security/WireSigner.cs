@@ -44,7 +44,7 @@ internal sealed class WireSigner
         }
         else
         {
-            _signing = security.Keys?.FirstOrDefault();
+            _signing = security.Keys?.FirstOrDefault(k => k.Allows(security.SenderId)) ?? security.Keys?.FirstOrDefault();
         }
         if (_signing is not null && !_signing.Allows(security.SenderId))
         {
