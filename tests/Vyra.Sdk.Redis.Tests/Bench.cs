@@ -29,9 +29,10 @@ internal sealed class Bench : IAsyncDisposable
 
     public static string PluginPath(string id) => Path.Combine(AppContext.BaseDirectory, "plugins", id, "1.0.0", "logic.wasm");
 
-    public async Task<ConnectionMultiplexer> ConnectAsync()
+    /// <summary>A connection to the fixture's server; <paramref name="extra"/> adds options (e.g. <c>user=u,password=p</c>).</summary>
+    public async Task<ConnectionMultiplexer> ConnectAsync(string? extra = null)
     {
-        var connection = await Redis.ConnectAsync();
+        var connection = extra is null ? await Redis.ConnectAsync() : await VyraRedis.ConnectAsync($"{Redis.Configuration},{extra}");
         _cleanup.Push(async () => await connection.DisposeAsync());
         // Fail-fast connections refuse commands until connected; tests act at once, so wait for it (Redis is up here).
         await EventuallyAsync(() => connection.IsConnected || !Redis.IsRunning, what: "the connection is up");
@@ -68,9 +69,12 @@ internal sealed class Bench : IAsyncDisposable
     };
 
     /// <summary>A host on its own connection (as another process would have) serving <paramref name="runtimes"/>.</summary>
-    public async Task<PluginServer> ServeAsync(PluginServerOptions? options, params PluginRuntime[] runtimes)
+    public Task<PluginServer> ServeAsync(PluginServerOptions? options, params PluginRuntime[] runtimes) => ServeOnAsync(null, options, runtimes);
+
+    /// <summary>A host on <paramref name="connection"/> (null: its own).</summary>
+    public async Task<PluginServer> ServeOnAsync(IConnectionMultiplexer? connection, PluginServerOptions? options, params PluginRuntime[] runtimes)
     {
-        var connection = await ConnectAsync();
+        connection ??= await ConnectAsync();
         var server = new PluginServer(connection, options ?? ServerOptions());
         foreach (var runtime in runtimes) server.Serve(runtime);
         _cleanup.Push(() => server.DisposeAsync());
