@@ -9,8 +9,11 @@ namespace Vyra.Sdk.Redis;
 /// Exposes local plugin runtimes on Redis. Each plugin id has a request stream read through one consumer group, so
 /// every host serving that id shares its load; a request is acknowledged only together with its reply, and one a host
 /// took but stopped refreshing (the host died) is claimed by another host after <see cref="PluginServerOptions.ClaimTimeout"/>
-/// and run again: delivery is at least once. A call that carries an idempotency key runs once per key (its reply is
-/// cached for <see cref="PluginServerOptions.IdempotencyTtl"/>). The server neither starts nor disposes the runtimes.
+/// and run again: delivery is at least once, at most <see cref="PluginServerOptions.MaxDeliveries"/> times before the
+/// request is dead-lettered. A call that carries an idempotency key runs once per key, sender, plugin and function
+/// (its reply is cached for <see cref="PluginServerOptions.IdempotencyTtl"/>). Only requests signed by an accepted key
+/// are answered, only as the <see cref="PluginServerOptions.Authorization"/> allows, and always on the reply channel
+/// and key of their authenticated sender (see docs/redis.md). The server neither starts nor disposes the runtimes.
 /// </summary>
 public sealed class PluginServer : IAsyncDisposable
 {
@@ -311,6 +314,7 @@ public sealed class PluginServer : IAsyncDisposable
                 {
                     if (entry.IsNull) continue;
                     if (_inFlight.Keys.Any(w => w.Served == served && w.EntryId == entry.Id)) continue;
+                    var deliveries = await DeliveriesAsync(served, entry.Id).ConfigureAwait(false);
                     if (!await _slots.WaitAsync(0, CancellationToken.None).ConfigureAwait(false))
                     {
                         // No room after all: leave it pending (idle again from now), it is claimed on a later round.
@@ -318,7 +322,7 @@ public sealed class PluginServer : IAsyncDisposable
                     }
                     Interlocked.Increment(ref _claimed);
                     _logger.LogInformation("Host {Host} claimed request {Entry} of {Plugin} from a host that stopped answering", HostName, entry.Id, served.Runtime.PluginId);
-                    Dispatch(served, entry, claimed: true, await DeliveriesAsync(served, entry.Id).ConfigureAwait(false));
+                    Dispatch(served, entry, claimed: true, deliveries);
                 }
             }
             catch (RedisServerException ex) when (ex.Message.Contains("NOGROUP", StringComparison.Ordinal))
@@ -364,8 +368,17 @@ public sealed class PluginServer : IAsyncDisposable
     /// <summary>How often the group delivered an entry (XPENDING counts every take; the heartbeat's JUSTID claims do not).</summary>
     private async Task<long> DeliveriesAsync(Served served, RedisValue entryId)
     {
-        var pending = await Db.StreamPendingMessagesAsync(served.Stream, _keys.Group, 1, HostName, entryId, entryId).ConfigureAwait(false);
-        return pending.Length > 0 ? pending[0].DeliveryCount : 1;
+        try
+        {
+            var pending = await Db.StreamPendingMessagesAsync(served.Stream, _keys.Group, 1, HostName, entryId, entryId).ConfigureAwait(false);
+            return pending.Length > 0 ? pending[0].DeliveryCount : 1;
+        }
+        catch (Exception ex) when (ex is RedisException or ObjectDisposedException or TimeoutException)
+        {
+            // Unknown this round: the entry is run; the count is read again if it comes back.
+            _logger.LogDebug(ex, "Host {Host}: reading the delivery count of {Entry} failed", HostName, entryId);
+            return 1;
+        }
     }
 
     private void Dispatch(Served served, StreamEntry entry, bool claimed, long deliveries)
@@ -397,14 +410,10 @@ public sealed class PluginServer : IAsyncDisposable
 
         // 1. The fields, unparsed; then the MAC and the sender's key. Nothing unauthenticated is answered: without a
         //    verified sender there is no reply location that an attacker could not have chosen.
-        var raw = RemoteRequest.Envelope.Read(entry, out var problem);
-        RedisWireKey? key = null;
-        if (raw is null || !raw.Verify(_signer, _keys.Prefix, out key, out problem)
-            || !WireSigner.KeyAllows(key, raw.Sender) && (problem = $"key '{key?.Id}' may not sign for sender '{raw.Sender}'") is not null
-            || !WireNames.IsSenderId(raw.Sender) && (problem = "the sender id is not a plain name") is not null
-            || !WireNames.IsRequestId(raw.RequestId) && (problem = "the request id is not a plain name") is not null)
+        var raw = Authenticate(entry, out var problem);
+        if (raw is null)
         {
-            await RefuseAsync(served, entry.Id, problem ?? "not a request").ConfigureAwait(false);
+            await RefuseAsync(served, entry.Id, problem!).ConfigureAwait(false);
             return;
         }
         var to = new ReplyTo(raw.Sender, raw.RequestId, pluginId);
@@ -541,6 +550,18 @@ public sealed class PluginServer : IAsyncDisposable
         }
         await ReplyAsync(work, to, answer, idempotency).ConfigureAwait(false);
         Interlocked.Increment(ref _handled);
+    }
+
+    /// <summary>The entry's fields when its MAC verifies with an accepted key that may sign for its sender, and its names are plain; null with the reason otherwise.</summary>
+    private RemoteRequest.Envelope? Authenticate(StreamEntry entry, out string? problem)
+    {
+        var raw = RemoteRequest.Envelope.Read(entry, out problem);
+        if (raw is null || !raw.Verify(_signer, _keys.Prefix, out var key, out problem)) return null;
+        problem = !WireSigner.KeyAllows(key, raw.Sender) ? $"key '{key?.Id}' may not sign for sender '{raw.Sender}'"
+            : !WireNames.IsSenderId(raw.Sender) ? "the sender id is not a plain name"
+            : !WireNames.IsRequestId(raw.RequestId) ? "the request id is not a plain name"
+            : null;
+        return problem is null ? raw : null;
     }
 
     /// <summary>Drops an entry that gets no answer (forged, unauthenticated, replayed or misdirected), logs and counts it.</summary>
