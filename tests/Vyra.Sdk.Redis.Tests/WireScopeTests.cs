@@ -112,6 +112,29 @@ public sealed class WireScopeTests(RedisServerFixture redis) : IClassFixture<Red
     }
 
     [Fact]
+    public async Task A_cached_reply_is_vouched_for_by_the_host_that_sends_it()
+    {
+        await using var bench = Create(redis);
+        var keyA = new RedisWireKey("host-a", RandomNumberGenerator.GetBytes(32), ["host-a"]);
+        var keyB = new RedisWireKey("host-b", RandomNumberGenerator.GetBytes(32), ["host-b"]);
+        var callerKey = new RedisWireKey("caller", RandomNumberGenerator.GetBytes(32), ["caller"]);
+        var (first, runsFirst) = await MulAsync(bench, "math");
+        var a = await bench.ServeAsync(bench.ServerOptions(hostName: "a", security: new RedisWireSecurity { SenderId = "host-a", Keys = [keyA, callerKey] }), first);
+        var remote = await bench.RemoteAsync("math", security: new RedisWireSecurity { SenderId = "caller", Keys = [callerKey, keyA, keyB] });
+        var once = new RemoteCallOptions { IdempotencyKey = "order-1" };
+        Assert.Equal(12, (await remote.CallAsync("mul", Args(("a", 3), ("b", 4)), once))["result"]);
+        await a.DisposeAsync();
+
+        // Host b answers the retry from the cache host a filled, and signs it as itself.
+        var (second, runsSecond) = await MulAsync(bench, "math");
+        await bench.ServeAsync(bench.ServerOptions(hostName: "b", security: new RedisWireSecurity { SenderId = "host-b", Keys = [keyB, callerKey] }), second);
+        Assert.Equal(12, (await remote.CallAsync("mul", Args(("a", 3), ("b", 4)), once))["result"]);
+        Assert.Equal(1, runsFirst());
+        Assert.Equal(0, runsSecond());
+        Assert.Equal(0, remote.RejectedReplyCount);
+    }
+
+    [Fact]
     public async Task A_copied_request_is_not_run_again()
     {
         await using var bench = Create(redis);

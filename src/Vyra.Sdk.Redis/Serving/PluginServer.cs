@@ -497,7 +497,7 @@ public sealed class PluginServer : IAsyncDisposable
                 }
                 if (cached is not null && IdempotencyCache.Completed(cached) is { } reply)
                 {
-                    await ReplyAsync(work, to, RemoteReply.Readdress(reply, request.RequestId), null).ConfigureAwait(false);
+                    await ReplyAsync(work, to, RemoteReply.Readdress(reply, request.RequestId, HostName, _signer.SenderId), null).ConfigureAwait(false);
                     return;
                 }
                 if (Expired(request))

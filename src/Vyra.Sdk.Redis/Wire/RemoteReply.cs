@@ -92,11 +92,16 @@ internal sealed class RemoteReply
         }
     }
 
-    /// <summary>The same reply for another request (an idempotent retry answered from the cache).</summary>
-    public static string Readdress(string cachedReply, string requestId)
+    /// <summary>
+    /// The same reply for another request (an idempotent retry answered from the cache), now from the answering host:
+    /// it signs the reply, so the reply names it as sender (a key bound to host A may not vouch for host B).
+    /// </summary>
+    public static string Readdress(string cachedReply, string requestId, string servedBy, string sender)
     {
         var node = System.Text.Json.Nodes.JsonNode.Parse(cachedReply)!.AsObject();
         node["request_id"] = requestId;
+        node["served_by"] = servedBy;
+        node["sender"] = sender;
         return node.ToJsonString();
     }
 

@@ -104,6 +104,7 @@ internal sealed class RemoteRequest
             foreach (var field in entry.Values)
             {
                 size += field.Name.Length() + field.Value.Length();
+                if (field.Name.Length() > 32) continue; // no field of ours has a long name: do not even decode it
                 // Only the small fields become strings; the body stays bytes until its size and MAC are checked.
                 switch ((string?)field.Name)
                 {
