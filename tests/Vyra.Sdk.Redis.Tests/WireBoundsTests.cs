@@ -45,7 +45,7 @@ public sealed class WireBoundsTests(RedisServerFixture redis) : IClassFixture<Re
     }
 
     [Fact]
-    public async Task Call_timeouts_are_checked_when_the_options_are_made()
+    public async Task Call_timeouts_and_keys_are_checked_when_the_options_are_made()
     {
         await using var bench = Create(redis);
         Assert.Throws<ArgumentOutOfRangeException>(() => new RemotePluginRuntimeOptions { CallTimeout = TimeSpan.FromDays(60) });
@@ -53,6 +53,7 @@ public sealed class WireBoundsTests(RedisServerFixture redis) : IClassFixture<Re
         Assert.Throws<ArgumentOutOfRangeException>(() => new RemotePluginRuntimeOptions { CallTimeout = Timeout.InfiniteTimeSpan });
         Assert.Throws<ArgumentOutOfRangeException>(() => new RemoteCallOptions { Timeout = TimeSpan.FromDays(60) });
         Assert.Throws<ArgumentOutOfRangeException>(() => new RemotePluginRuntimeOptions { MaxRequestBytes = 0 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RemoteCallOptions { IdempotencyKey = new string('k', 300) });
 
         // The largest accepted timeout is sent and answered normally.
         await bench.ServeAsync(null, await EchoAsync(bench, "echo"));

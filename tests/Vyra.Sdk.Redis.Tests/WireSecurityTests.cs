@@ -40,9 +40,20 @@ public sealed class WireSecurityTests(RedisServerFixture redis) : IClassFixture<
         var unknownKey = (await WireProbe.CreateAsync(bench, RedisWireSecurity.Signed("caller", NewKey("k9")))).Entry("target", "run");
         var tampered = WireProbe.With(probe.Entry("target", "run"), "request", RemoteRequest.Body("target", "run", Args(("x", 1))));
         var garbageMac = WireProbe.With(probe.Entry("target", "run"), "mac", "not base64 at all");
-        foreach (var entry in new[] { unsigned, forged, unknownKey, tampered, garbageMac }) await probe.AddAsync("target", entry);
+        var hostile = new List<NameValueEntry[]> { unsigned, forged, unknownKey, tampered, garbageMac };
+        // Every field the host uses is covered by the MAC: changing any one of them breaks it.
+        var genuine = probe.Entry("target", "run", idempotencyKey: "k");
+        foreach (var (field, value) in new (string, RedisValue)[]
+                 {
+                     ("sender", "caller2"), ("request_id", WireProbe.NewRequestId()), ("op", RemoteRequest.OpEvent),
+                     ("deadline", DateTimeOffset.UtcNow.AddSeconds(30).ToUnixTimeMilliseconds()), ("idempotency_key", "k2"), ("kid", "k1x"),
+                 })
+        {
+            hostile.Add(WireProbe.With(genuine, field, value));
+        }
+        foreach (var entry in hostile) await probe.AddAsync("target", entry);
 
-        await EventuallyAsync(() => server.RefusedCount == 5, what: "five entries refused");
+        await EventuallyAsync(() => server.RefusedCount == hostile.Count, what: "every hostile entry refused");
         Assert.Equal(0, runs());
         Assert.Empty(probe.RawReplies);
         Assert.Equal(0, await probe.StreamLengthAsync("target"));

@@ -172,19 +172,21 @@ public sealed class RemotePluginRuntime : PluginRuntime
         {
             throw new PluginCallException(PluginId, function, $"the arguments cannot be sent as JSON: {ex.Message}", PluginErrorKind.InvalidArgument, ex);
         }
-        if (body.Length > _remote.MaxRequestBytes)
+        var requestId = Guid.NewGuid().ToString("N");
+        var deadline = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + (long)Math.Ceiling(timeout.TotalMilliseconds);
+        var entry = RemoteRequest.ToEntry(_signer, _keys.Prefix, requestId, body, op, deadline, callOptions?.IdempotencyKey);
+        // Counted as the hosts count it: every field, so a request sent is never refused for its size by a host with the same limit.
+        var size = entry.Sum(field => field.Name.Length() + field.Value.Length());
+        if (size > _remote.MaxRequestBytes)
         {
-            throw new PluginCallException(PluginId, function, $"the request is {body.Length} bytes; at most {_remote.MaxRequestBytes} are sent (RemotePluginRuntimeOptions.MaxRequestBytes)", PluginErrorKind.InvalidArgument);
+            throw new PluginCallException(PluginId, function, $"the request is {size} bytes; at most {_remote.MaxRequestBytes} are sent (RemotePluginRuntimeOptions.MaxRequestBytes)", PluginErrorKind.InvalidArgument);
         }
         if (!_redis.IsConnected || !_redis.GetSubscriber().IsConnected(_replyChannel))
         {
             throw new PluginUnavailableException(PluginId, function, "Redis is unreachable", mayHaveRun: false);
         }
 
-        var requestId = Guid.NewGuid().ToString("N");
         var call = new PendingCall(function, _keys.ReplyKey(_signer.SenderId, requestId), Stopwatch.GetTimestamp());
-        var deadline = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + (long)Math.Ceiling(timeout.TotalMilliseconds);
-        var entry = RemoteRequest.ToEntry(_signer, _keys.Prefix, requestId, body, op, deadline, callOptions?.IdempotencyKey);
         _pending[requestId] = call;
         var stream = _keys.RequestStream(PluginId);
         try

@@ -43,14 +43,21 @@ public sealed class RemotePluginRuntimeOptions
 public sealed class RemoteCallOptions
 {
     private readonly TimeSpan? _timeout;
+    private readonly string? _idempotencyKey;
 
     /// <summary>
     /// Calls from this sender to the same plugin and function with the same key run once within the hosts' idempotency
     /// TTL: a retry gets the first call's reply, and a retry sent while the first still runs waits for it. The key is
     /// bound to the arguments: a retry with other arguments fails with <see cref="PluginErrorKind.InvalidArgument"/>.
-    /// Null: no deduplication.
+    /// Null: no deduplication. At most 256 characters.
     /// </summary>
-    public string? IdempotencyKey { get; init; }
+    public string? IdempotencyKey
+    {
+        get => _idempotencyKey;
+        init => _idempotencyKey = value is null || (value.Length is > 0 and <= RemoteRequest.MaxIdempotencyKeyLength)
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(IdempotencyKey), value.Length, $"an idempotency key has 1 to {RemoteRequest.MaxIdempotencyKeyLength} characters");
+    }
 
     /// <summary>This call's timeout instead of <see cref="RemotePluginRuntimeOptions.CallTimeout"/> (same bounds).</summary>
     public TimeSpan? Timeout

@@ -20,6 +20,11 @@ internal sealed class RemoteRequest
     public const string OpCall = "call";
     public const string OpEvent = "event";
 
+    /// <summary>The longest routing field (all but the body); an idempotency key is at most <see cref="MaxIdempotencyKeyLength"/> characters.</summary>
+    public const int MaxFieldLength = 1024;
+
+    public const int MaxIdempotencyKeyLength = 256;
+
     public required Envelope Raw { get; init; }
     public required string PluginId { get; init; }
     public required string Function { get; init; }
@@ -98,7 +103,7 @@ internal sealed class RemoteRequest
         {
             problem = null;
             if (entry.IsNull || entry.Values is null) { problem = "the entry has no fields"; return null; }
-            string? sender = null, requestId = null, op = null, deadline = null, idempotency = null, keyId = null, mac = null;
+            string? sender = null, requestId = null, op = null, deadline = null, idempotency = null, keyId = null, mac = null, tooLong = null;
             ReadOnlyMemory<byte>? body = null;
             long size = 0;
             foreach (var field in entry.Values)
@@ -109,18 +114,23 @@ internal sealed class RemoteRequest
                 switch ((string?)field.Name)
                 {
                     case "request": body = (ReadOnlyMemory<byte>)field.Value; break;
-                    case "request_id": requestId = Small(field.Value); break;
-                    case "sender": sender = Small(field.Value); break;
-                    case "op": op = Small(field.Value); break;
-                    case "deadline": deadline = Small(field.Value); break;
-                    case "idempotency_key": idempotency = Small(field.Value); break;
-                    case "kid": keyId = Small(field.Value); break;
-                    case "mac": mac = Small(field.Value); break;
+                    case "request_id": requestId = Small(field.Value, "request_id", ref tooLong); break;
+                    case "sender": sender = Small(field.Value, "sender", ref tooLong); break;
+                    case "op": op = Small(field.Value, "op", ref tooLong); break;
+                    case "deadline": deadline = Small(field.Value, "deadline", ref tooLong); break;
+                    case "idempotency_key": idempotency = Small(field.Value, "idempotency_key", ref tooLong); break;
+                    case "kid": keyId = Small(field.Value, "kid", ref tooLong); break;
+                    case "mac": mac = Small(field.Value, "mac", ref tooLong); break;
                 }
+            }
+            if (tooLong is not null)
+            {
+                problem = $"the field '{tooLong}' is longer than {MaxFieldLength} bytes";
+                return null;
             }
             if (body is null || sender is null || requestId is null || deadline is null)
             {
-                problem = "a field (request, request_id, sender or deadline) is missing or too long";
+                problem = "a field (request, request_id, sender or deadline) is missing";
                 return null;
             }
             return new Envelope
@@ -139,7 +149,12 @@ internal sealed class RemoteRequest
         }
 
         // A routing field is never long; a long one is not turned into a string at all.
-        private static string? Small(RedisValue value) => value.Length() <= 512 ? (string?)value : null;
+        private static string? Small(RedisValue value, string name, ref string? tooLong)
+        {
+            if (value.Length() <= MaxFieldLength) return value;
+            tooLong ??= name;
+            return null;
+        }
 
         public bool Verify(WireSigner signer, string prefix, out RedisWireKey? key, out string? problem) =>
             signer.Verify(WireSigner.KindRequest, prefix, KeyId, Mac, out key, out problem,
