@@ -26,6 +26,7 @@ public sealed class RedisEventBus : IAsyncDisposable
     private readonly RedisKeyspace _keys;
     private readonly ILogger _logger;
     private readonly WireSigner _signer;
+    private readonly LogThrottle _drops = new(TimeSpan.FromSeconds(1));
     private readonly RedisAuthorization? _authorization;
     private long _dropped;
     private readonly ConcurrentDictionary<Subscription, byte> _subscriptions = new();
@@ -148,7 +149,10 @@ public sealed class RedisEventBus : IAsyncDisposable
         if (pluginEvent is null)
         {
             Interlocked.Increment(ref _dropped);
-            _logger.LogWarning("Dropped a message on {Channel}: {Problem}", _keys.EventChannel, problem);
+            if (_drops.TryEnter(out var suppressed))
+            {
+                _logger.LogWarning("Dropped a message on {Channel}: {Problem} ({Suppressed} more dropped since the last report)", _keys.EventChannel, problem, suppressed);
+            }
             return;
         }
         foreach (var subscription in _subscriptions.Keys)

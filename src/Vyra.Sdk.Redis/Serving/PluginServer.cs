@@ -57,6 +57,7 @@ public sealed class PluginServer : IAsyncDisposable
     private readonly RedisKeyspace _keys;
     private readonly ILogger _logger;
     private readonly WireSigner _signer;
+    private readonly LogThrottle _refusals = new(TimeSpan.FromSeconds(1));
     private readonly Dictionary<string, Served> _served = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Work, byte> _inFlight = new();
     private readonly SemaphoreSlim _slots;
@@ -568,7 +569,11 @@ public sealed class PluginServer : IAsyncDisposable
     private async Task RefuseAsync(Served served, RedisValue entryId, string problem)
     {
         Interlocked.Increment(ref _refused);
-        _logger.LogWarning("Host {Host}: refused entry {Entry} of {Plugin} without an answer: {Problem}", HostName, entryId, served.Runtime.PluginId, problem);
+        if (_refusals.TryEnter(out var suppressed))
+        {
+            _logger.LogWarning("Host {Host}: refused entry {Entry} of {Plugin} without an answer: {Problem} ({Suppressed} more refused since the last report)",
+                HostName, entryId, served.Runtime.PluginId, problem, suppressed);
+        }
         await AckAsync(served, entryId).ConfigureAwait(false);
     }
 
