@@ -51,6 +51,9 @@ public sealed class WireSecurityTests(RedisServerFixture redis) : IClassFixture<
         {
             hostile.Add(WireProbe.With(genuine, field, value));
         }
+        // A request signed for another deployment (keyspace prefix) with the same key does not verify here.
+        hostile.Add(RemoteRequest.ToEntry(probe.Signer, "other-deployment", WireProbe.NewRequestId(), RemoteRequest.Body("target", "run", Args()), RemoteRequest.OpCall,
+            DateTimeOffset.UtcNow.AddSeconds(20).ToUnixTimeMilliseconds(), null));
         foreach (var entry in hostile) await probe.AddAsync("target", entry);
 
         await EventuallyAsync(() => server.RefusedCount == hostile.Count, what: "every hostile entry refused");
