@@ -1,16 +1,23 @@
 // Two host processes serve the math-kit plugin on Redis; this process calls it through the generated typed proxy over a
 // RemotePluginRuntime, shows the calls spread over both hosts, kills one host mid-run and shows every call still answered.
+// Every message is signed with a key made for this run (handed to the hosts in VYRA_WIRE_KEY, never on a command line),
+// and the hosts let only this caller call math-kit (see docs/redis.md).
 //
 //   dotnet run --project samples/Vyra.Samples.Distributed                  starts its own redis-server on a free port
 //   dotnet run --project samples/Vyra.Samples.Distributed -- --redis HOST:PORT
+//   dotnet run --project samples/Vyra.Samples.Distributed -- --redis "HOST:PORT,user=NAME,password=SECRET,ssl=true"
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using Vyra.Sdk;
 using Vyra.Sdk.Redis;
 using Vyra.Samples.Distributed.Plugins;
 
+const string KeyVariable = "VYRA_WIRE_KEY";
 if (args is ["host", var hostAddress, var hostName]) return await RunHostAsync(hostAddress, hostName);
+
+var wireKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
 string? redisAddress = args is ["--redis", var given] ? given : null;
 Process? redis = null;
@@ -24,10 +31,14 @@ try
         if (redis is null) return 1;
     }
     Console.WriteLine($"Redis at {redisAddress}");
-    foreach (var name in new[] { "host-1", "host-2" }) hosts.Add(await StartHostAsync(redisAddress, name));
+    foreach (var name in new[] { "host-1", "host-2" }) hosts.Add(await StartHostAsync(redisAddress, name, wireKey));
 
     await using var connection = await VyraRedis.ConnectAsync(redisAddress);
-    var remote = new RemotePluginRuntime("math-kit", connection, new RemotePluginRuntimeOptions { CallTimeout = TimeSpan.FromSeconds(20) });
+    var remote = new RemotePluginRuntime("math-kit", connection, new RemotePluginRuntimeOptions
+    {
+        CallTimeout = TimeSpan.FromSeconds(20),
+        Security = RedisWireSecurity.Signed("sample-caller", RedisWireKey.FromBase64("run", wireKey)),
+    });
     var math = new MathKitPlugin(remote);
     await math.StartAsync();
 
@@ -97,7 +108,14 @@ static async Task<int> RunHostAsync(string address, string name)
     await using var math = MathKitPlugin.Create(path);
     await math.StartAsync();
     // A short claim timeout so the demo shows a dead host's requests taken over quickly.
-    await using var server = new PluginServer(connection, new PluginServerOptions { HostName = name, ClaimTimeout = TimeSpan.FromSeconds(2) });
+    var key = Environment.GetEnvironmentVariable(KeyVariable) ?? throw new InvalidOperationException($"{KeyVariable} is not set");
+    await using var server = new PluginServer(connection, new PluginServerOptions
+    {
+        HostName = name,
+        ClaimTimeout = TimeSpan.FromSeconds(2),
+        Security = RedisWireSecurity.Signed(name, RedisWireKey.FromBase64("run", key)),
+        Authorization = new RedisAuthorization().AllowCalls("sample-caller", "math-kit"),
+    });
     server.Serve(math.Runtime);
     await server.StartAsync();
     Console.WriteLine("ready");
@@ -106,10 +124,11 @@ static async Task<int> RunHostAsync(string address, string name)
     return 0;
 }
 
-static async Task<Process> StartHostAsync(string address, string name)
+static async Task<Process> StartHostAsync(string address, string name, string key)
 {
     var self = Environment.ProcessPath!;
     var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
+    start.Environment[KeyVariable] = key;
     if (Path.GetFileNameWithoutExtension(self) == "dotnet") start.ArgumentList.Add(typeof(MathKitPlugin).Assembly.Location);
     foreach (var arg in new[] { "host", address, name }) start.ArgumentList.Add(arg);
     var process = Process.Start(start)!;

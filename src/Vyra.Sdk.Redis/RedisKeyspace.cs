@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using StackExchange.Redis;
 
 namespace Vyra.Sdk.Redis;
@@ -5,9 +7,11 @@ namespace Vyra.Sdk.Redis;
 /// <summary>
 /// The Redis names one deployment uses, all under one prefix (default <c>vyra</c>) so several deployments can share a
 /// server: <c>{prefix}:req:{plugin}</c> (request stream), consumer group <c>{prefix}:hosts</c>,
-/// <c>{prefix}:wake:{plugin}</c> (new-request signal), <c>{prefix}:reply:{caller}</c> (reply channel),
-/// <c>{prefix}:reply:{request}</c> (kept reply), <c>{prefix}:idem:{plugin}:{key}</c> (idempotent results) and
-/// <c>{prefix}:plugin/logic_event</c> (events).
+/// <c>{prefix}:wake:{plugin}</c> (new-request signal), <c>{prefix}:reply:{sender}</c> (a sender's reply channel),
+/// <c>{prefix}:reply:{sender}:{request}</c> (kept reply), <c>{prefix}:seen:{sender}:{request}</c> (replay guard),
+/// <c>{prefix}:idem:{sender}:{plugin}:{function}:{hash}</c> (idempotent results), <c>{prefix}:dead:{plugin}</c>
+/// (dead letters) and <c>{prefix}:plugin/logic_event</c> (events). Reply names are derived by the serving host from the
+/// authenticated sender id and the request id, both restricted to <c>[A-Za-z0-9._-]</c>: no request names a key or channel.
 /// </summary>
 public sealed class RedisKeyspace
 {
@@ -30,18 +34,29 @@ public sealed class RedisKeyspace
     /// <summary>The request stream of a plugin.</summary>
     public RedisKey RequestStream(string pluginId) => $"{Prefix}:req:{pluginId}";
 
+    /// <summary>Where requests that could not be answered after too many deliveries are recorded.</summary>
+    public RedisKey DeadLetterStream(string pluginId) => $"{Prefix}:dead:{pluginId}";
+
     /// <summary>The channel that tells serving hosts a request is waiting.</summary>
     public RedisChannel WakeChannel(string pluginId) => RedisChannel.Literal($"{Prefix}:wake:{pluginId}");
 
-    /// <summary>A caller's reply channel.</summary>
-    public string ReplyChannel(string callerId) => $"{Prefix}:reply:{callerId}";
+    /// <summary>The reply channel of a sender (every runtime of that sender id listens on it).</summary>
+    public string ReplyChannel(string senderId) => $"{Prefix}:reply:{senderId}";
 
     /// <summary>Where the reply to a request is kept (for a retry or a caller that missed the message).</summary>
-    public string ReplyKey(string requestId) => $"{Prefix}:reply:{requestId}";
+    public string ReplyKey(string senderId, string requestId) => $"{Prefix}:reply:{senderId}:{requestId}";
 
-    /// <summary>Where the result of an idempotent call is cached.</summary>
-    public RedisKey IdempotencyKey(string pluginId, string key) => $"{Prefix}:idem:{pluginId}:{key}";
+    /// <summary>Marks a request as taken (by stream entry) so a copy of it added again is not run again.</summary>
+    public RedisKey SeenKey(string senderId, string requestId) => $"{Prefix}:seen:{senderId}:{requestId}";
+
+    /// <summary>Where the result of an idempotent call is cached: scoped by sender, plugin and function; the caller's key is hashed.</summary>
+    public RedisKey IdempotencyKey(string senderId, string pluginId, string function, string key) =>
+        $"{Prefix}:idem:{senderId}:{pluginId}:{Hash(function)}:{Hash(key)}";
 
     /// <summary>The channel of VYRA's <c>plugin/logic_event</c>.</summary>
     public RedisChannel EventChannel => RedisChannel.Literal($"{Prefix}:plugin/logic_event");
+
+    internal string EventChannelName => $"{Prefix}:plugin/logic_event";
+
+    private static string Hash(string text) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)), 0, 16).ToLowerInvariant();
 }

@@ -8,7 +8,9 @@ public static class VyraRedis
     /// <summary>
     /// Options for <paramref name="configuration"/> (e.g. <c>127.0.0.1:6379</c>) tuned for plugin calls: connecting
     /// does not fail while Redis is down (it connects when Redis comes up), commands fail at once instead of queueing
-    /// while disconnected, and reconnection is retried quickly.
+    /// while disconnected, and reconnection is retried quickly. The string is StackExchange.Redis's: add
+    /// <c>user=NAME,password=SECRET</c> for a Redis ACL user (or <c>password=</c> alone for <c>requirepass</c>) and
+    /// <c>ssl=true,sslHost=NAME</c> for TLS; docs/redis.md lists the commands and key patterns such a user needs.
     /// </summary>
     public static ConfigurationOptions Configure(string configuration)
     {

@@ -21,12 +21,21 @@ internal sealed class Bench : IAsyncDisposable
 
     public static Bench Create(RedisServerFixture redis) => new(redis);
 
+    /// <summary>The key every party of a test signs with unless the test says otherwise (fresh per test).</summary>
+    public RedisWireKey Key { get; } = new("k1", System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>Signed mode as <paramref name="sender"/> with <paramref name="keys"/> (default: <see cref="Key"/>).</summary>
+    public RedisWireSecurity Security(string sender, params RedisWireKey[] keys) => RedisWireSecurity.Signed(sender, keys.Length > 0 ? keys : [Key]);
+
     public static string PluginPath(string id) => Path.Combine(AppContext.BaseDirectory, "plugins", id, "1.0.0", "logic.wasm");
 
-    public async Task<ConnectionMultiplexer> ConnectAsync()
+    /// <summary>A connection to the fixture's server; <paramref name="extra"/> adds options (e.g. <c>user=u,password=p</c>).</summary>
+    public async Task<ConnectionMultiplexer> ConnectAsync(string? extra = null)
     {
-        var connection = await Redis.ConnectAsync();
+        var connection = extra is null ? await Redis.ConnectAsync() : await VyraRedis.ConnectAsync($"{Redis.Configuration},{extra}");
         _cleanup.Push(async () => await connection.DisposeAsync());
+        // Fail-fast connections refuse commands until connected; tests act at once, so wait for it (Redis is up here).
+        await EventuallyAsync(() => connection.IsConnected || !Redis.IsRunning, what: "the connection is up");
         return connection;
     }
 
@@ -46,18 +55,26 @@ internal sealed class Bench : IAsyncDisposable
         return runtime;
     }
 
-    public PluginServerOptions ServerOptions(TimeSpan? claimTimeout = null, TimeSpan? shutdownGrace = null, string? hostName = null) => new()
+    public PluginServerOptions ServerOptions(TimeSpan? claimTimeout = null, TimeSpan? shutdownGrace = null, string? hostName = null,
+        RedisWireSecurity? security = null, RedisAuthorization? authorization = null, int maxDeliveries = 5, int maxRequestBytes = 1 << 20) => new()
     {
         Keyspace = Keys,
+        Security = security ?? Security("host"),
+        Authorization = authorization,
+        MaxDeliveries = maxDeliveries,
+        MaxRequestBytes = maxRequestBytes,
         HostName = hostName,
         ClaimTimeout = claimTimeout ?? TimeSpan.FromSeconds(10),
         ShutdownGrace = shutdownGrace ?? TimeSpan.FromSeconds(5),
     };
 
     /// <summary>A host on its own connection (as another process would have) serving <paramref name="runtimes"/>.</summary>
-    public async Task<PluginServer> ServeAsync(PluginServerOptions? options, params PluginRuntime[] runtimes)
+    public Task<PluginServer> ServeAsync(PluginServerOptions? options, params PluginRuntime[] runtimes) => ServeOnAsync(null, options, runtimes);
+
+    /// <summary>A host on <paramref name="connection"/> (null: its own).</summary>
+    public async Task<PluginServer> ServeOnAsync(IConnectionMultiplexer? connection, PluginServerOptions? options, params PluginRuntime[] runtimes)
     {
-        var connection = await ConnectAsync();
+        connection ??= await ConnectAsync();
         var server = new PluginServer(connection, options ?? ServerOptions());
         foreach (var runtime in runtimes) server.Serve(runtime);
         _cleanup.Push(() => server.DisposeAsync());
@@ -66,13 +83,16 @@ internal sealed class Bench : IAsyncDisposable
     }
 
     /// <summary>A started remote runtime on its own connection.</summary>
-    public async Task<RemotePluginRuntime> RemoteAsync(string pluginId, TimeSpan? callTimeout = null, IConnectionMultiplexer? connection = null)
+    public async Task<RemotePluginRuntime> RemoteAsync(string pluginId, TimeSpan? callTimeout = null, IConnectionMultiplexer? connection = null,
+        RedisWireSecurity? security = null, int? maxRequestBytes = null)
     {
         connection ??= await ConnectAsync();
         var remote = new RemotePluginRuntime(pluginId, connection, new RemotePluginRuntimeOptions
         {
             Keyspace = Keys,
+            Security = security ?? Security("caller"),
             CallTimeout = callTimeout ?? TimeSpan.FromSeconds(30),
+            MaxRequestBytes = maxRequestBytes ?? 1 << 20,
         });
         _cleanup.Push(() => remote.DisposeAsync());
         await remote.StartAsync();

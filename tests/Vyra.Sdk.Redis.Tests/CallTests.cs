@@ -95,7 +95,7 @@ public sealed class CallTests(RedisServerFixture redis) : IClassFixture<RedisSer
         Assert.Equal(PluginErrorKind.InvalidArgument, (await Fails(math, "add_i64", Args(("a", "not a number"), ("b", 1)))).Kind);
         Assert.Equal(PluginErrorKind.NotStarted, (await Fails(await bench.RemoteAsync("stopped-stub"), "get_state")).Kind);
 
-        var notStarted = new RemotePluginRuntime("math-kit", await bench.ConnectAsync(), new RemotePluginRuntimeOptions { Keyspace = bench.Keys });
+        var notStarted = new RemotePluginRuntime("math-kit", await bench.ConnectAsync(), new RemotePluginRuntimeOptions { Keyspace = bench.Keys, Security = bench.Security("caller") });
         Assert.Equal(PluginErrorKind.NotStarted, (await Fails(notStarted, "fib", Args(("n", 3)))).Kind);
 
         var ping = await math.CallAsync("ping");

@@ -15,14 +15,14 @@ public sealed class EventTests(RedisServerFixture redis) : IClassFixture<RedisSe
     public async Task Emitted_events_fan_out_to_every_matching_subscription()
     {
         await using var bench = Create(redis);
-        var emitterBus = new RedisEventBus(await bench.ConnectAsync(), bench.Keys);
+        var emitterBus = new RedisEventBus(await bench.ConnectAsync(), bench.Security("events"), bench.Keys);
         bench.Defer(() => emitterBus.DisposeAsync());
         var emitter = await bench.StartLocalAsync("text-tools", new RedisHostFunctions(emitterBus));
         await bench.ServeAsync(null, emitter);
         var remote = await bench.RemoteAsync("text-tools");
 
         // Two other machines' text-tools (manifest globs "text.*", "system.ping") and two plain handlers.
-        var bus = new RedisEventBus(await bench.ConnectAsync(), bench.Keys);
+        var bus = new RedisEventBus(await bench.ConnectAsync(), bench.Security("events"), bench.Keys);
         bench.Defer(() => bus.DisposeAsync());
         var first = await bench.StartLocalAsync("text-tools");
         var second = await bench.StartLocalAsync("text-tools");

@@ -9,13 +9,15 @@ namespace Vyra.Sdk.Redis.Tests;
 /// <summary>Several hosts serving one plugin id: shared load, and a dead host's requests taken over.</summary>
 public sealed class HostFailoverTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
 {
-    private static async Task<StubRuntime> Worker(Bench bench, string host, ConcurrentDictionary<int, int> runs)
+    private static async Task<StubRuntime> Worker(Bench bench, string host, ConcurrentDictionary<int, int> runs, Action? onRun = null, Task? holdUntil = null)
     {
         var stub = await bench.StartStubAsync("worker");
         stub.RegisterHandler("work", async (data, ct) =>
         {
             var n = Convert.ToInt32(data["n"]);
             runs.AddOrUpdate(n, 1, (_, c) => c + 1);
+            onRun?.Invoke();
+            if (holdUntil is not null) await holdUntil.WaitAsync(TimeSpan.FromSeconds(15), ct);
             await Task.Delay(30, ct);
             return new Dictionary<string, object?> { ["result"] = n * 10, ["host"] = host };
         });
@@ -27,8 +29,11 @@ public sealed class HostFailoverTests(RedisServerFixture redis) : IClassFixture<
     {
         await using var bench = Create(redis);
         var runs = new ConcurrentDictionary<int, int>();
-        var a = await bench.ServeAsync(bench.ServerOptions(hostName: "host-a"), await Worker(bench, "host-a", runs));
-        var b = await bench.ServeAsync(bench.ServerOptions(hostName: "host-b"), await Worker(bench, "host-b", runs));
+        // Host a holds its calls until host b has run one: on a busy machine a host whose loops start late could
+        // otherwise find the work already done, and the test would measure thread scheduling, not sharing.
+        var bRan = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var a = await bench.ServeAsync(bench.ServerOptions(hostName: "host-a"), await Worker(bench, "host-a", runs, holdUntil: bRan.Task));
+        var b = await bench.ServeAsync(bench.ServerOptions(hostName: "host-b"), await Worker(bench, "host-b", runs, onRun: () => bRan.TrySetResult()));
         var remote = await bench.RemoteAsync("worker");
 
         var calls = Enumerable.Range(0, 60).Select(n => remote.CallAsync("work", Args(("n", n))).AsTask()).ToArray();

@@ -13,7 +13,7 @@ namespace Vyra.Sdk.Redis.Tests;
 /// stopped and started again on the same port. When the machine has no <c>redis-server</c>, the Debian package is
 /// installed once (apt-get; CI runs as root). <c>VYRA_REDIS_SERVER</c> names another binary.
 /// </summary>
-public sealed class RedisServerFixture : IAsyncLifetime
+public class RedisServerFixture : IAsyncLifetime
 {
     private static readonly SemaphoreSlim InstallGate = new(1, 1);
     private static string? _binary;
@@ -21,6 +21,15 @@ public sealed class RedisServerFixture : IAsyncLifetime
     private Process? _process;
 
     public int Port { get; private set; }
+
+    /// <summary>The fixture's temporary directory (certificates of a derived fixture go there).</summary>
+    protected string DataDirectory => _directory;
+
+    /// <summary>Arguments a derived fixture adds to redis-server's command line (asked once per start).</summary>
+    protected virtual IEnumerable<string> ExtraArguments() => [];
+
+    /// <summary>Runs before the first start (a derived fixture prepares files or ports).</summary>
+    protected virtual Task PrepareAsync() => Task.CompletedTask;
 
     public string Configuration => $"127.0.0.1:{Port}";
 
@@ -31,6 +40,7 @@ public sealed class RedisServerFixture : IAsyncLifetime
         _binary = await FindOrInstallAsync();
         Directory.CreateDirectory(_directory);
         Port = FreePort();
+        await PrepareAsync();
         await StartAsync();
     }
 
@@ -64,7 +74,7 @@ public sealed class RedisServerFixture : IAsyncLifetime
                  {
                      "--port", Port.ToString(), "--bind", "127.0.0.1", "--dir", _directory, "--save", "", "--appendonly", "no",
                      "--daemonize", "no", "--protected-mode", "yes", "--logfile", "", "--databases", "1",
-                 })
+                 }.Concat(ExtraArguments()))
         {
             start.ArgumentList.Add(arg);
         }
@@ -114,7 +124,7 @@ public sealed class RedisServerFixture : IAsyncLifetime
         }
     }
 
-    private static int FreePort()
+    protected static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

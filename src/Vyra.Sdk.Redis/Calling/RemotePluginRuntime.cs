@@ -12,7 +12,8 @@ namespace Vyra.Sdk.Redis;
 /// after <see cref="RemotePluginRuntimeOptions.CallTimeout"/>, <see cref="PluginErrorKind.Cancelled"/> for the caller's
 /// token, and <see cref="PluginUnavailableException"/> (kind <see cref="PluginErrorKind.NotStarted"/>) at once while Redis
 /// is unreachable. <c>ping</c> is answered locally (backend <c>remote</c>); <see cref="OnEventAsync"/> delivers the
-/// event to the plugin on a serving host.
+/// event to the plugin on a serving host. Requests are signed with <see cref="RemotePluginRuntimeOptions.Security"/>'s key
+/// and replies are accepted only when signed by an accepted key (see docs/redis.md).
 /// </summary>
 public sealed class RemotePluginRuntime : PluginRuntime
 {
@@ -23,6 +24,7 @@ public sealed class RemotePluginRuntime : PluginRuntime
     private readonly IConnectionMultiplexer _redis;
     private readonly RemotePluginRuntimeOptions _remote;
     private readonly RedisKeyspace _keys;
+    private readonly WireSigner _signer;
     private readonly RedisChannel _replyChannel;
     private readonly string _replyTo;
     private readonly ConcurrentDictionary<string, PendingCall> _pending = new(StringComparer.Ordinal);
@@ -36,7 +38,7 @@ public sealed class RemotePluginRuntime : PluginRuntime
     /// <summary>Creates the runtime for <paramref name="pluginId"/> on <paramref name="redis"/> (see <see cref="VyraRedis.ConnectAsync"/>).</summary>
     /// <param name="pluginId">The plugin id the serving hosts serve.</param>
     /// <param name="redis">The connection; owned by the caller.</param>
-    /// <param name="options">Timeout and keyspace.</param>
+    /// <param name="options">Identity and keys (required), timeout, size limit and keyspace.</param>
     /// <param name="host">This side's host functions (the result notifications of calls go there).</param>
     /// <param name="runtimeOptions">Logging; the limits in it apply on the serving host, not here.</param>
     public RemotePluginRuntime(string pluginId, IConnectionMultiplexer redis, RemotePluginRuntimeOptions? options = null, IHostFunctions? host = null, PluginRuntimeOptions? runtimeOptions = null)
@@ -45,7 +47,11 @@ public sealed class RemotePluginRuntime : PluginRuntime
         _redis = redis ?? throw new ArgumentNullException(nameof(redis));
         _remote = options ?? new RemotePluginRuntimeOptions();
         _keys = _remote.Keyspace;
-        _replyTo = _keys.ReplyChannel(Guid.NewGuid().ToString("N"));
+        _signer = (_remote.Security ?? throw new ArgumentException(
+            "RemotePluginRuntimeOptions.Security is required: wire keys, or RedisWireSecurity.Unauthenticated() for development", nameof(options)))
+            .CreateSigner(nameof(RemotePluginRuntimeOptions));
+        // Replies come on the sender's channel, which the serving host derives from the authenticated sender id.
+        _replyTo = _keys.ReplyChannel(_signer.SenderId);
         _replyChannel = RedisChannel.Literal(_replyTo);
         _onMessage = (_, message) => Complete((string?)message);
         _onConnectionFailed = (_, e) => FailPending(e.Exception, $"the connection to Redis was lost ({e.FailureType})");
@@ -155,18 +161,33 @@ public sealed class RemotePluginRuntime : PluginRuntime
         if (cancellationToken.IsCancellationRequested) throw Cancelled(function, cancellationToken);
         if (!IsRunning) throw NotStarted(function);
         var callOptions = CurrentCallOptions.Value;
+        // Both are bounded when the options are made, so nothing below can fail after the request is sent.
         var timeout = callOptions?.Timeout ?? _remote.CallTimeout;
-        if (timeout != Timeout.InfiniteTimeSpan && timeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(RemoteCallOptions.Timeout), "the timeout must be positive");
+        byte[] body;
+        try
+        {
+            body = RemoteRequest.Body(PluginId, function, data);
+        }
+        catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException or System.Text.Json.JsonException or ArgumentException)
+        {
+            throw new PluginCallException(PluginId, function, $"the arguments cannot be sent as JSON: {ex.Message}", PluginErrorKind.InvalidArgument, ex);
+        }
+        var requestId = Guid.NewGuid().ToString("N");
+        var deadline = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + (long)Math.Ceiling(timeout.TotalMilliseconds);
+        var entry = RemoteRequest.ToEntry(_signer, _keys.Prefix, requestId, body, op, deadline, callOptions?.IdempotencyKey);
+        // Counted as the hosts count it: every field, so a request sent is never refused for its size by a host with the same limit.
+        var size = entry.Sum(field => field.Name.Length() + field.Value.Length());
+        if (size > _remote.MaxRequestBytes)
+        {
+            throw new PluginCallException(PluginId, function, $"the request is {size} bytes; at most {_remote.MaxRequestBytes} are sent (RemotePluginRuntimeOptions.MaxRequestBytes)", PluginErrorKind.InvalidArgument);
+        }
         if (!_redis.IsConnected || !_redis.GetSubscriber().IsConnected(_replyChannel))
         {
             throw new PluginUnavailableException(PluginId, function, "Redis is unreachable", mayHaveRun: false);
         }
 
-        var requestId = Guid.NewGuid().ToString("N");
-        var call = new PendingCall(function, _keys.ReplyKey(requestId), Stopwatch.GetTimestamp());
+        var call = new PendingCall(function, _keys.ReplyKey(_signer.SenderId, requestId), Stopwatch.GetTimestamp());
         _pending[requestId] = call;
-        var deadline = timeout == Timeout.InfiniteTimeSpan ? 0 : DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + (long)Math.Ceiling(timeout.TotalMilliseconds);
-        var entry = RemoteRequest.ToEntry(requestId, PluginId, function, data, _replyTo, call.ReplyKey, op, deadline, callOptions?.IdempotencyKey);
         var stream = _keys.RequestStream(PluginId);
         try
         {
@@ -221,10 +242,21 @@ public sealed class RemotePluginRuntime : PluginRuntime
         }
     }
 
+    /// <summary>Replies not accepted: not signed by an accepted key, or signed by a key that may not speak for the host's sender id.</summary>
+    internal long RejectedReplyCount => Interlocked.Read(ref _rejectedReplies);
+
+    private long _rejectedReplies;
+
     private void Complete(string? message)
     {
-        var reply = RemoteReply.Parse(message);
-        if (reply is null) return;
+        if (string.IsNullOrEmpty(message)) return;
+        var json = _signer.Unwrap(WireSigner.KindReply, _keys.Prefix, _signer.SenderId, message, out var key, out _);
+        var reply = RemoteReply.Parse(json);
+        if (reply is null || !WireSigner.KeyAllows(key, reply.Sender ?? ""))
+        {
+            Interlocked.Increment(ref _rejectedReplies);
+            return;
+        }
         if (_pending.TryRemove(reply.RequestId, out var call)) call.Reply.TrySetResult(reply);
     }
 

@@ -14,31 +14,59 @@ namespace Vyra.Sdk.Redis;
 /// <see cref="RedisHostFunctions"/>, the target of the guest's <c>host_emit_event</c>) and delivered to every
 /// subscription whose globs match — to a runtime's <see cref="PluginRuntime.OnEventAsync"/> or to a handler. Delivery
 /// is Redis pub/sub: immediate, in order per subscription, and only to subscribers connected at the time.
+/// Events are signed with the bus's <see cref="RedisWireSecurity"/> key and carry the publisher's sender id and send
+/// time; a received event is dropped (and counted in <see cref="DroppedCount"/>) when it is larger than
+/// <see cref="MaxEventBytes"/>, not signed by an accepted key allowed for its sender, older than
+/// <see cref="RedisWireSecurity.MaxEventAge"/>, or published as a plugin id the <see cref="RedisAuthorization"/>
+/// does not let that sender speak for.
 /// </summary>
 public sealed class RedisEventBus : IAsyncDisposable
 {
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisKeyspace _keys;
     private readonly ILogger _logger;
+    private readonly WireSigner _signer;
+    private readonly LogThrottle _drops = new(TimeSpan.FromSeconds(1));
+    private readonly RedisAuthorization? _authorization;
+    private long _dropped;
     private readonly ConcurrentDictionary<Subscription, byte> _subscriptions = new();
     private readonly SemaphoreSlim _gate = new(1, 1);
     private ChannelMessageQueue? _queue;
     private bool _disposed;
 
     /// <summary>Creates the bus on <paramref name="redis"/>.</summary>
-    public RedisEventBus(IConnectionMultiplexer redis, RedisKeyspace? keyspace = null, ILoggerFactory? loggerFactory = null)
+    /// <param name="redis">The connection; owned by the caller.</param>
+    /// <param name="security">This process's sender id and the keys it signs with and accepts.</param>
+    /// <param name="keyspace">The Redis names (default <c>vyra</c>).</param>
+    /// <param name="loggerFactory">Where dropped events are logged.</param>
+    /// <param name="authorization">Who may publish as which plugin id; null: every authenticated sender as any.</param>
+    public RedisEventBus(IConnectionMultiplexer redis, RedisWireSecurity security, RedisKeyspace? keyspace = null, ILoggerFactory? loggerFactory = null, RedisAuthorization? authorization = null)
     {
         _redis = redis ?? throw new ArgumentNullException(nameof(redis));
+        _signer = (security ?? throw new ArgumentNullException(nameof(security))).CreateSigner(nameof(RedisEventBus));
+        _authorization = authorization;
         _keys = keyspace ?? RedisKeyspace.Default;
         _logger = loggerFactory?.CreateLogger<RedisEventBus>() ?? NullLogger<RedisEventBus>.Instance;
     }
+
+    /// <summary>The largest event accepted (default 1 MiB); larger ones are dropped unread and are not published.</summary>
+    public int MaxEventBytes { get; init; } = 1 << 20;
+
+    /// <summary>Received events dropped: too large, malformed, unsigned or forged, too old, or from a sender not allowed to publish as their plugin.</summary>
+    public long DroppedCount => Interlocked.Read(ref _dropped);
 
     /// <summary>Publishes an event; returns how many connections received it.</summary>
     public async Task<long> PublishAsync(PluginEvent pluginEvent, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(pluginEvent);
         cancellationToken.ThrowIfCancellationRequested();
-        return await _redis.GetSubscriber().PublishAsync(_keys.EventChannel, Serialize(pluginEvent)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var json = Serialize(pluginEvent, _signer.SenderId, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        if (Encoding.UTF8.GetByteCount(json) > MaxEventBytes)
+        {
+            throw new ArgumentException($"event '{pluginEvent.EventName}' is larger than {MaxEventBytes} bytes", nameof(pluginEvent));
+        }
+        var message = _signer.Wrap(WireSigner.KindEvent, _keys.Prefix, _keys.EventChannelName, json);
+        return await _redis.GetSubscriber().PublishAsync(_keys.EventChannel, message).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Publishes <c>{"event_name", "plugin_id", "data", "error"}</c>.</summary>
@@ -117,10 +145,14 @@ public sealed class RedisEventBus : IAsyncDisposable
 
     private void Dispatch(RedisValue message)
     {
-        var pluginEvent = Parse(message);
+        var pluginEvent = Accept(message, out var problem);
         if (pluginEvent is null)
         {
-            _logger.LogDebug("Ignoring a message on {Channel} that is not a plugin event", _keys.EventChannel);
+            Interlocked.Increment(ref _dropped);
+            if (_drops.TryEnter(out var suppressed))
+            {
+                _logger.LogWarning("Dropped a message on {Channel}: {Problem} ({Suppressed} more dropped since the last report)", _keys.EventChannel, problem, suppressed);
+            }
             return;
         }
         foreach (var subscription in _subscriptions.Keys)
@@ -129,7 +161,42 @@ public sealed class RedisEventBus : IAsyncDisposable
         }
     }
 
-    internal static string Serialize(PluginEvent pluginEvent)
+    /// <summary>The event in <paramref name="message"/> when every check passes; null with the reason otherwise.</summary>
+    private PluginEvent? Accept(RedisValue message, out string? problem)
+    {
+        if (message.Length() > MaxEventBytes + 256)
+        {
+            problem = $"the message is {message.Length()} bytes, more than {MaxEventBytes}";
+            return null;
+        }
+        var json = _signer.Unwrap(WireSigner.KindEvent, _keys.Prefix, _keys.EventChannelName, (string?)message ?? "", out var key, out problem);
+        if (json is null) return null;
+        var parsed = Parse(json, out var sender, out var sent);
+        if (parsed is null) { problem = "it is not a plugin event"; return null; }
+        if (sender is null ? key is not null : !WireNames.IsSenderId(sender) || !WireSigner.KeyAllows(key, sender))
+        {
+            problem = $"key '{key?.Id}' may not sign for sender '{sender}'";
+            return null;
+        }
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        if (key is not null || sent is not null)
+        {
+            var age = TimeSpan.FromMilliseconds(now - (sent ?? 0));
+            if (sent is null || age > _signer.MaxEventAge || age < -_signer.MaxEventAge)
+            {
+                problem = $"event '{parsed.EventName}' from '{sender}' was sent {age} ago (accepted: {_signer.MaxEventAge})";
+                return null;
+            }
+        }
+        if (_authorization is { } authorization && !authorization.MayPublish(sender ?? "", parsed.PluginId))
+        {
+            problem = $"sender '{sender}' may not publish events as plugin '{parsed.PluginId}'";
+            return null;
+        }
+        return parsed;
+    }
+
+    internal static string Serialize(PluginEvent pluginEvent, string? sender = null, long? sentUnixMs = null)
     {
         var buffer = new ArrayBufferWriter<byte>(128);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -141,23 +208,31 @@ public sealed class RedisEventBus : IAsyncDisposable
             WireJson.WriteValue(writer, pluginEvent.Data);
             if (pluginEvent.Error is null) writer.WriteNull("error");
             else writer.WriteString("error", pluginEvent.Error);
+            if (sender is not null) writer.WriteString("sender", sender);
+            if (sentUnixMs is { } sent) writer.WriteNumber("sent", sent);
             writer.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    internal static PluginEvent? Parse(string? text)
+    internal static PluginEvent? Parse(string? text) => Parse(text, out _, out _);
+
+    private static PluginEvent? Parse(string? text, out string? sender, out long? sent)
     {
+        sender = null;
+        sent = null;
         if (string.IsNullOrEmpty(text)) return null;
         try
         {
-            using var doc = JsonDocument.Parse(text);
+            using var doc = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 32 });
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) return null;
             if (!root.TryGetProperty("event_name", out var name) || name.ValueKind != JsonValueKind.String) return null;
             var pluginId = root.TryGetProperty("plugin_id", out var p) && p.ValueKind == JsonValueKind.String ? p.GetString()! : "";
             var data = root.TryGetProperty("data", out var d) ? WireJson.Natural(d) : null;
             var error = root.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
+            sender = root.TryGetProperty("sender", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
+            sent = root.TryGetProperty("sent", out var t) && t.TryGetInt64(out var ms) ? ms : null;
             return new PluginEvent(name.GetString()!, pluginId, data, error);
         }
         catch (JsonException)

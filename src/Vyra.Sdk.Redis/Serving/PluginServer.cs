@@ -9,15 +9,18 @@ namespace Vyra.Sdk.Redis;
 /// Exposes local plugin runtimes on Redis. Each plugin id has a request stream read through one consumer group, so
 /// every host serving that id shares its load; a request is acknowledged only together with its reply, and one a host
 /// took but stopped refreshing (the host died) is claimed by another host after <see cref="PluginServerOptions.ClaimTimeout"/>
-/// and run again: delivery is at least once. A call that carries an idempotency key runs once per key (its reply is
-/// cached for <see cref="PluginServerOptions.IdempotencyTtl"/>). The server neither starts nor disposes the runtimes.
+/// and run again: delivery is at least once, at most <see cref="PluginServerOptions.MaxDeliveries"/> times before the
+/// request is dead-lettered. A call that carries an idempotency key runs once per key, sender, plugin and function
+/// (its reply is cached for <see cref="PluginServerOptions.IdempotencyTtl"/>). Only requests signed by an accepted key
+/// are answered, only as the <see cref="PluginServerOptions.Authorization"/> allows, and always on the reply channel
+/// and key of their authenticated sender (see docs/redis.md). The server neither starts nor disposes the runtimes.
 /// </summary>
 public sealed class PluginServer : IAsyncDisposable
 {
     // One round trip answers a request: keep the reply, cache it for the idempotency key, publish it, ack and delete the entry.
     private const string ReplyScript = """
         redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-        if #KEYS >= 3 then redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[6]) end
+        if #KEYS >= 3 then redis.call('SET', KEYS[3], ARGV[7], 'PX', ARGV[6]) end
         redis.call('PUBLISH', ARGV[3], ARGV[1])
         redis.call('XACK', KEYS[2], ARGV[4], ARGV[5])
         redis.call('XDEL', KEYS[2], ARGV[5])
@@ -35,12 +38,26 @@ public sealed class PluginServer : IAsyncDisposable
         return 0
         """;
 
-    private const string PendingMarker = "pending:";
+    // A request id is taken from one stream entry: the first entry seen wins, the same entry (a re-claim) passes.
+    private const string SeenScript = """
+        local v = redis.call('GET', KEYS[1])
+        if not v then
+            redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+            return 1
+        end
+        if v == ARGV[1] then return 1 end
+        return 0
+        """;
+
+    // Clocks of callers and hosts differ a little: a deadline this much beyond the maximum is still accepted.
+    private const long ClockSkewMs = 60_000;
 
     private readonly IConnectionMultiplexer _redis;
     private readonly PluginServerOptions _options;
     private readonly RedisKeyspace _keys;
     private readonly ILogger _logger;
+    private readonly WireSigner _signer;
+    private readonly LogThrottle _refusals = new(TimeSpan.FromSeconds(1));
     private readonly Dictionary<string, Served> _served = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Work, byte> _inFlight = new();
     private readonly SemaphoreSlim _slots;
@@ -50,6 +67,8 @@ public sealed class PluginServer : IAsyncDisposable
     private readonly List<Task> _loops = [];
     private long _handled;
     private long _claimed;
+    private long _refused;
+    private long _deadLettered;
     private bool _started;
 
     /// <summary>Creates a server on <paramref name="redis"/> (see <see cref="VyraRedis.ConnectAsync"/>).</summary>
@@ -59,6 +78,13 @@ public sealed class PluginServer : IAsyncDisposable
         _options = options ?? new PluginServerOptions();
         if (_options.MaxConcurrentCalls < 1) throw new ArgumentOutOfRangeException(nameof(options), "MaxConcurrentCalls must be at least 1");
         if (_options.ClaimTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(options), "ClaimTimeout must be positive");
+        if (_options.MaxDeliveries < 1) throw new ArgumentOutOfRangeException(nameof(options), "MaxDeliveries must be at least 1");
+        if (_options.MaxRequestBytes < 1) throw new ArgumentOutOfRangeException(nameof(options), "MaxRequestBytes must be positive");
+        if (_options.MaxJsonDepth is < 1 or > 1000) throw new ArgumentOutOfRangeException(nameof(options), "MaxJsonDepth must be 1 to 1000");
+        if (_options.MaxDeadline <= TimeSpan.Zero || _options.MaxDeadline > TimeSpan.FromDays(7)) throw new ArgumentOutOfRangeException(nameof(options), "MaxDeadline must be positive and at most 7 days");
+        _signer = (_options.Security ?? throw new ArgumentException(
+            "PluginServerOptions.Security is required: wire keys, or RedisWireSecurity.Unauthenticated() for development", nameof(options)))
+            .CreateSigner(nameof(PluginServerOptions));
         _keys = _options.Keyspace;
         _logger = _options.LoggerFactory?.CreateLogger<PluginServer>() ?? NullLogger<PluginServer>.Instance;
         _slots = new SemaphoreSlim(_options.MaxConcurrentCalls, _options.MaxConcurrentCalls);
@@ -82,6 +108,12 @@ public sealed class PluginServer : IAsyncDisposable
 
     /// <summary>Requests this host claimed from another host that stopped refreshing them.</summary>
     public long ClaimedCount => Interlocked.Read(ref _claimed);
+
+    /// <summary>Entries dropped without an answer: unsigned, forged, signed with an unknown key, replayed or misdirected.</summary>
+    public long RefusedCount => Interlocked.Read(ref _refused);
+
+    /// <summary>Requests delivered more than <see cref="PluginServerOptions.MaxDeliveries"/> times, answered with an error and recorded.</summary>
+    public long DeadLetteredCount => Interlocked.Read(ref _deadLettered);
 
     /// <summary>Requests running now.</summary>
     public int InFlightCount => _inFlight.Count;
@@ -222,7 +254,7 @@ public sealed class PluginServer : IAsyncDisposable
                 if (entries.Length > 0)
                 {
                     dispatched = true;
-                    Dispatch(served, entries[0], claimed: false);
+                    Dispatch(served, entries[0], claimed: false, deliveries: 1);
                 }
             }
             catch (RedisServerException ex) when (ex.Message.Contains("NOGROUP", StringComparison.Ordinal))
@@ -283,6 +315,7 @@ public sealed class PluginServer : IAsyncDisposable
                 {
                     if (entry.IsNull) continue;
                     if (_inFlight.Keys.Any(w => w.Served == served && w.EntryId == entry.Id)) continue;
+                    var deliveries = await DeliveriesAsync(served, entry.Id).ConfigureAwait(false);
                     if (!await _slots.WaitAsync(0, CancellationToken.None).ConfigureAwait(false))
                     {
                         // No room after all: leave it pending (idle again from now), it is claimed on a later round.
@@ -290,7 +323,7 @@ public sealed class PluginServer : IAsyncDisposable
                     }
                     Interlocked.Increment(ref _claimed);
                     _logger.LogInformation("Host {Host} claimed request {Entry} of {Plugin} from a host that stopped answering", HostName, entry.Id, served.Runtime.PluginId);
-                    Dispatch(served, entry, claimed: true);
+                    Dispatch(served, entry, claimed: true, deliveries);
                 }
             }
             catch (RedisServerException ex) when (ex.Message.Contains("NOGROUP", StringComparison.Ordinal))
@@ -333,7 +366,23 @@ public sealed class PluginServer : IAsyncDisposable
         }
     }
 
-    private void Dispatch(Served served, StreamEntry entry, bool claimed)
+    /// <summary>How often the group delivered an entry (XPENDING counts every take; the heartbeat's JUSTID claims do not).</summary>
+    private async Task<long> DeliveriesAsync(Served served, RedisValue entryId)
+    {
+        try
+        {
+            var pending = await Db.StreamPendingMessagesAsync(served.Stream, _keys.Group, 1, HostName, entryId, entryId).ConfigureAwait(false);
+            return pending.Length > 0 ? pending[0].DeliveryCount : 1;
+        }
+        catch (Exception ex) when (ex is RedisException or ObjectDisposedException or TimeoutException)
+        {
+            // Unknown this round: the entry is run; the count is read again if it comes back.
+            _logger.LogDebug(ex, "Host {Host}: reading the delivery count of {Entry} failed", HostName, entryId);
+            return 1;
+        }
+    }
+
+    private void Dispatch(Served served, StreamEntry entry, bool claimed, long deliveries)
     {
         var work = new Work(served, entry.Id);
         _inFlight[work] = 0;
@@ -341,7 +390,7 @@ public sealed class PluginServer : IAsyncDisposable
         {
             try
             {
-                await ProcessAsync(work, entry, claimed).ConfigureAwait(false);
+                await ProcessAsync(work, entry, claimed, deliveries).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
@@ -355,49 +404,106 @@ public sealed class PluginServer : IAsyncDisposable
         });
     }
 
-    private async Task ProcessAsync(Work work, StreamEntry entry, bool claimed)
+    private async Task ProcessAsync(Work work, StreamEntry entry, bool claimed, long deliveries)
     {
         var served = work.Served;
-        var request = RemoteRequest.FromEntry(entry, out var problem);
-        if (request is null)
+        var pluginId = served.Runtime.PluginId;
+
+        // 1. The fields, unparsed; then the MAC and the sender's key. Nothing unauthenticated is answered: without a
+        //    verified sender there is no reply location that an attacker could not have chosen.
+        var raw = Authenticate(entry, out var problem);
+        if (raw is null)
         {
-            _logger.LogWarning("Host {Host}: dropping entry {Entry} of {Plugin}: {Problem}", HostName, entry.Id, served.Runtime.PluginId, problem);
-            await AckAsync(served, entry.Id).ConfigureAwait(false);
+            await RefuseAsync(served, entry.Id, problem!).ConfigureAwait(false);
             return;
         }
-        if (claimed && await Db.KeyExistsAsync(request.ReplyKey).ConfigureAwait(false))
+        var to = new ReplyTo(raw.Sender, raw.RequestId, pluginId);
+
+        // 2. Bounds, before parsing: size, then the body with a nesting limit.
+        if (raw.Size > _options.MaxRequestBytes)
+        {
+            await ReplyAsync(work, to, Failure(to, PluginErrorKind.InvalidArgument, $"the request is {raw.Size} bytes; this host accepts at most {_options.MaxRequestBytes}"), null).ConfigureAwait(false);
+            return;
+        }
+        var request = raw.Parse(_options.MaxJsonDepth, out problem);
+        if (request is null)
+        {
+            await ReplyAsync(work, to, Failure(to, PluginErrorKind.InvalidArgument, problem!), null).ConfigureAwait(false);
+            return;
+        }
+        if (request.PluginId != pluginId)
+        {
+            // A signed request copied into another plugin's stream: answering would race the real reply.
+            await RefuseAsync(served, entry.Id, $"the request names plugin '{request.PluginId}' but came on the stream of '{pluginId}'").ConfigureAwait(false);
+            return;
+        }
+
+        // 3. The deadline: bounded, so every request ends; one already past is answered, never run.
+        var now = NowMs();
+        if (raw.DeadlineUnixMs <= 0 || raw.DeadlineUnixMs > now + (long)_options.MaxDeadline.TotalMilliseconds + ClockSkewMs)
+        {
+            await ReplyAsync(work, to, Failure(to, PluginErrorKind.InvalidArgument, $"the deadline '{raw.DeadlineText}' is not within {_options.MaxDeadline} from now"), null).ConfigureAwait(false);
+            return;
+        }
+        if (Expired(request))
+        {
+            await ReplyAsync(work, to, Failure(to, PluginErrorKind.Timeout, "the call waited past its deadline before a host took it"), null).ConfigureAwait(false);
+            return;
+        }
+
+        // 4. Replays: a request id is run from one stream entry only (a re-claim is the same entry).
+        var seenFor = TimeSpan.FromMilliseconds(raw.DeadlineUnixMs - now) + _options.ReplyTtl;
+        if ((int)await Db.ScriptEvaluateAsync(SeenScript, [_keys.SeenKey(raw.Sender, raw.RequestId)], [entry.Id, (long)seenFor.TotalMilliseconds]).ConfigureAwait(false) == 0)
+        {
+            await RefuseAsync(served, entry.Id, $"request '{raw.RequestId}' of '{raw.Sender}' was added again (a replay)").ConfigureAwait(false);
+            return;
+        }
+        if (claimed && await Db.KeyExistsAsync(_keys.ReplyKey(to.Sender, to.RequestId)).ConfigureAwait(false))
         {
             // Answered by the host that died before it could acknowledge: answer nobody twice.
             await AckAsync(served, entry.Id).ConfigureAwait(false);
             return;
         }
-        if (Expired(request))
+        if (deliveries > _options.MaxDeliveries)
         {
-            await ReplyAsync(work, request, Failure(request, PluginErrorKind.Timeout, "the call waited past its deadline before a host took it"), cacheFor: null).ConfigureAwait(false);
+            await DeadLetterAsync(work, to, deliveries).ConfigureAwait(false);
             return;
         }
-        var abort = _abort?.Token ?? new CancellationToken(canceled: true);
-        RedisKey? idempotency = null;
-        if (request.IdempotencyKey is { } key)
+
+        // 5. Permission.
+        var function = request.Op == RemoteRequest.OpEvent ? "on_event" : request.Function;
+        if (_options.Authorization is { } authorization && !authorization.MayCall(raw.Sender, pluginId, function))
         {
-            idempotency = _keys.IdempotencyKey(request.PluginId, key);
-            var marker = PendingMarker + request.RequestId;
+            _logger.LogWarning("Host {Host}: sender {Sender} may not call {Plugin}.{Function}", HostName, raw.Sender, pluginId, function);
+            await ReplyAsync(work, to, Failure(to, PluginErrorKind.PermissionDenied, $"sender '{raw.Sender}' may not call '{function}' on '{pluginId}'"), null).ConfigureAwait(false);
+            return;
+        }
+
+        var abort = _abort?.Token ?? new CancellationToken(canceled: true);
+        IdempotencyCache? idempotency = null;
+        if (request.IdempotencyKey is { } idempotencyKey)
+        {
+            idempotency = new IdempotencyCache(_keys.IdempotencyKey(raw.Sender, pluginId, request.Function, idempotencyKey), request.ArgumentsHash);
+            var marker = idempotency.PendingMarker(request.RequestId);
             while (true)
             {
-                var lease = request.DeadlineUnixMs > 0
-                    ? TimeSpan.FromMilliseconds(Math.Max(0, request.DeadlineUnixMs - NowMs())) + _options.ClaimTimeout
-                    : _options.ClaimTimeout * 3;
-                if (await Db.StringSetAsync(idempotency.Value, marker, lease, When.NotExists).ConfigureAwait(false)) break;
-                var cached = (string?)await Db.StringGetAsync(idempotency.Value).ConfigureAwait(false);
+                var lease = TimeSpan.FromMilliseconds(Math.Max(0, request.DeadlineUnixMs - NowMs())) + _options.ClaimTimeout;
+                if (await Db.StringSetAsync(idempotency.Key, marker, lease, When.NotExists).ConfigureAwait(false)) break;
+                var cached = (string?)await Db.StringGetAsync(idempotency.Key).ConfigureAwait(false);
                 if (cached == marker) break;
-                if (cached is not null && !cached.StartsWith(PendingMarker, StringComparison.Ordinal))
+                if (cached is not null && !idempotency.SameArguments(cached))
                 {
-                    await ReplyAsync(work, request, RemoteReply.Readdress(cached, request.RequestId), cacheFor: null).ConfigureAwait(false);
+                    await ReplyAsync(work, to, Failure(to, PluginErrorKind.InvalidArgument, $"idempotency key '{Shorten(idempotencyKey)}' was used with other arguments"), null).ConfigureAwait(false);
+                    return;
+                }
+                if (cached is not null && IdempotencyCache.Completed(cached) is { } reply)
+                {
+                    await ReplyAsync(work, to, RemoteReply.Readdress(reply, request.RequestId, HostName, _signer.SenderId), null).ConfigureAwait(false);
                     return;
                 }
                 if (Expired(request))
                 {
-                    await ReplyAsync(work, request, Failure(request, PluginErrorKind.Timeout, "the call waited past its deadline for an earlier call with its idempotency key"), cacheFor: null).ConfigureAwait(false);
+                    await ReplyAsync(work, to, Failure(to, PluginErrorKind.Timeout, "the call waited past its deadline for an earlier call with its idempotency key"), null).ConfigureAwait(false);
                     return;
                 }
                 if (abort.IsCancellationRequested) return;
@@ -405,79 +511,120 @@ public sealed class PluginServer : IAsyncDisposable
             }
         }
 
-        string reply;
+        string answer;
         using (var call = CancellationTokenSource.CreateLinkedTokenSource(abort))
         {
-            if (request.DeadlineUnixMs > 0) call.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(1, request.DeadlineUnixMs - NowMs())));
+            call.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(1, request.DeadlineUnixMs - NowMs())));
             try
             {
                 if (request.Op == RemoteRequest.OpEvent)
                 {
                     await served.Runtime.OnEventAsync(request.Function, request.Data, call.Token).ConfigureAwait(false);
-                    reply = Success(request, new Dictionary<string, object?>(), null);
+                    answer = Success(to, new Dictionary<string, object?>(), null);
                 }
                 else
                 {
                     var result = await served.Runtime.CallAsync(request.Function, request.Data, call.Token).ConfigureAwait(false);
-                    reply = Success(request, result, ResultTypes(served.Runtime, request.Function));
+                    answer = Success(to, result, ResultTypes(served.Runtime, request.Function));
                 }
             }
             catch (Exception) when (abort.IsCancellationRequested)
             {
                 // The host is stopping: abandon the call unanswered; another host claims it.
-                if (idempotency is { } k) await TryAsync(() => Db.ScriptEvaluateAsync(ReleaseMarkerScript, [k], [PendingMarker + request.RequestId])).ConfigureAwait(false);
-                _logger.LogInformation("Host {Host} abandoned request {Entry} of {Plugin} on stop", HostName, entry.Id, served.Runtime.PluginId);
+                if (idempotency is { } cache) await TryAsync(() => Db.ScriptEvaluateAsync(ReleaseMarkerScript, [cache.Key], [cache.PendingMarker(request.RequestId)])).ConfigureAwait(false);
+                _logger.LogInformation("Host {Host} abandoned request {Entry} of {Plugin} on stop", HostName, entry.Id, pluginId);
                 return;
             }
             catch (PluginCallException ex)
             {
                 var kind = ex.Kind == PluginErrorKind.Cancelled && Expired(request) ? PluginErrorKind.Timeout : ex.Kind;
-                reply = Failure(request, kind, kind == PluginErrorKind.Timeout && ex.Kind == PluginErrorKind.Cancelled ? "the call ran past its deadline" : ex.Reason);
+                answer = Failure(to, kind, kind == PluginErrorKind.Timeout && ex.Kind == PluginErrorKind.Cancelled ? "the call ran past its deadline" : ex.Reason);
             }
             catch (OperationCanceledException) when (Expired(request))
             {
-                reply = Failure(request, PluginErrorKind.Timeout, "the call ran past its deadline");
+                answer = Failure(to, PluginErrorKind.Timeout, "the call ran past its deadline");
             }
             catch (Exception ex)
             {
-                reply = Failure(request, PluginErrorKind.Trap, ex.Message);
+                answer = Failure(to, PluginErrorKind.Trap, ex.Message);
             }
         }
-        await ReplyAsync(work, request, reply, idempotency).ConfigureAwait(false);
+        await ReplyAsync(work, to, answer, idempotency).ConfigureAwait(false);
         Interlocked.Increment(ref _handled);
     }
+
+    /// <summary>The entry's fields when its MAC verifies with an accepted key that may sign for its sender, and its names are plain; null with the reason otherwise.</summary>
+    private RemoteRequest.Envelope? Authenticate(StreamEntry entry, out string? problem)
+    {
+        var raw = RemoteRequest.Envelope.Read(entry, out problem);
+        if (raw is null || !raw.Verify(_signer, _keys.Prefix, out var key, out problem)) return null;
+        problem = !WireSigner.KeyAllows(key, raw.Sender) ? $"key '{key?.Id}' may not sign for sender '{raw.Sender}'"
+            : !WireNames.IsSenderId(raw.Sender) ? "the sender id is not a plain name"
+            : !WireNames.IsRequestId(raw.RequestId) ? "the request id is not a plain name"
+            : null;
+        return problem is null ? raw : null;
+    }
+
+    /// <summary>Drops an entry that gets no answer (forged, unauthenticated, replayed or misdirected), logs and counts it.</summary>
+    private async Task RefuseAsync(Served served, RedisValue entryId, string problem)
+    {
+        Interlocked.Increment(ref _refused);
+        if (_refusals.TryEnter(out var suppressed))
+        {
+            _logger.LogWarning("Host {Host}: refused entry {Entry} of {Plugin} without an answer: {Problem} ({Suppressed} more refused since the last report)",
+                HostName, entryId, served.Runtime.PluginId, problem, suppressed);
+        }
+        await AckAsync(served, entryId).ConfigureAwait(false);
+    }
+
+    /// <summary>A request delivered too often (its hosts kept dying): recorded in the dead-letter stream and answered with an error.</summary>
+    private async Task DeadLetterAsync(Work work, ReplyTo to, long deliveries)
+    {
+        Interlocked.Increment(ref _deadLettered);
+        var reason = $"the request was delivered {deliveries} times (at most {_options.MaxDeliveries}) without being answered; it was dead-lettered";
+        _logger.LogWarning("Host {Host}: dead-lettering request {Request} of {Sender} for {Plugin}: {Reason}", HostName, to.RequestId, to.Sender, to.PluginId, reason);
+        await Db.StreamAddAsync(_keys.DeadLetterStream(to.PluginId),
+            [new("entry", work.EntryId), new("sender", to.Sender), new("request_id", to.RequestId), new("reason", reason), new("host", HostName)],
+            maxLength: 10_000, useApproximateMaxLength: true).ConfigureAwait(false);
+        await ReplyAsync(work, to, Failure(to, PluginErrorKind.Trap, reason), null).ConfigureAwait(false);
+    }
+
+    private static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";
 
     private static IReadOnlyList<PluginValueType>? ResultTypes(PluginRuntime runtime, string function) =>
         runtime is WasmRuntime { Manifest: { } manifest } ? manifest.FindExport(function)?.Returns : null;
 
-    private string Success(RemoteRequest request, IReadOnlyDictionary<string, object?> result, IReadOnlyList<PluginValueType>? types)
+    private string Success(ReplyTo to, IReadOnlyDictionary<string, object?> result, IReadOnlyList<PluginValueType>? types)
     {
         try
         {
-            return RemoteReply.Serialize(request.RequestId, request.PluginId, true, result, null, null, HostName, types);
+            return RemoteReply.Serialize(to.RequestId, to.PluginId, true, result, null, null, HostName, _signer.SenderId, types);
         }
         catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException or System.Text.Json.JsonException or ArgumentException)
         {
-            return Failure(request, PluginErrorKind.Abi, $"the result cannot be sent as JSON: {ex.Message}");
+            return Failure(to, PluginErrorKind.Abi, $"the result cannot be sent as JSON: {ex.Message}");
         }
     }
 
-    private string Failure(RemoteRequest request, PluginErrorKind kind, string error) =>
-        RemoteReply.Serialize(request.RequestId, request.PluginId, false, null, error, kind, HostName, null);
+    private string Failure(ReplyTo to, PluginErrorKind kind, string error) =>
+        RemoteReply.Serialize(to.RequestId, to.PluginId, false, null, error, kind, HostName, _signer.SenderId, null);
 
-    private async Task ReplyAsync(Work work, RemoteRequest request, string reply, RedisKey? cacheFor)
+    /// <summary>Answers on the sender's own channel and key (derived here, never read from the request), signed for that sender.</summary>
+    private async Task ReplyAsync(Work work, ReplyTo to, string reply, IdempotencyCache? cache)
     {
-        RedisKey[] keys = cacheFor is { } cache
-            ? [request.ReplyKey, work.Served.Stream, cache]
-            : [request.ReplyKey, work.Served.Stream];
+        var signed = _signer.Wrap(WireSigner.KindReply, _keys.Prefix, to.Sender, reply);
+        RedisKey[] keys = cache is not null
+            ? [_keys.ReplyKey(to.Sender, to.RequestId), work.Served.Stream, cache.Key]
+            : [_keys.ReplyKey(to.Sender, to.RequestId), work.Served.Stream];
         RedisValue[] values =
         [
-            reply,
+            signed,
             (long)_options.ReplyTtl.TotalMilliseconds,
-            request.ReplyTo,
+            _keys.ReplyChannel(to.Sender),
             _keys.Group,
             work.EntryId,
             (long)_options.IdempotencyTtl.TotalMilliseconds,
+            cache?.CompletedValue(reply) ?? RedisValue.EmptyString,
         ];
         await Db.ScriptEvaluateAsync(ReplyScript, keys, values).ConfigureAwait(false);
     }
@@ -509,4 +656,7 @@ public sealed class PluginServer : IAsyncDisposable
     }
 
     private sealed record Work(Served Served, RedisValue EntryId);
+
+    /// <summary>Where a request is answered: derived from its authenticated sender and its request id.</summary>
+    private sealed record ReplyTo(string Sender, string RequestId, string PluginId);
 }

@@ -8,6 +8,12 @@ public sealed class PluginServerOptions
     /// <summary>The Redis names (prefix) shared with the callers.</summary>
     public RedisKeyspace Keyspace { get; init; } = RedisKeyspace.Default;
 
+    /// <summary>This host's identity and the keys it accepts. Required: see <see cref="RedisWireSecurity"/>.</summary>
+    public RedisWireSecurity? Security { get; init; }
+
+    /// <summary>Who may call what; null: every authenticated sender may call every served function.</summary>
+    public RedisAuthorization? Authorization { get; init; }
+
     /// <summary>This host's consumer name in the groups; null: machine name, process id and a random suffix.</summary>
     public string? HostName { get; init; }
 
@@ -20,6 +26,21 @@ public sealed class PluginServerOptions
     /// taken from it.
     /// </summary>
     public TimeSpan ClaimTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How many times a request may be delivered (taken first, then claimed after hosts died) before it is
+    /// dead-lettered: answered with an error and recorded in <see cref="RedisKeyspace.DeadLetterStream"/>.
+    /// </summary>
+    public int MaxDeliveries { get; init; } = 5;
+
+    /// <summary>The largest request accepted, all fields counted, checked before anything is parsed (default 1 MiB).</summary>
+    public int MaxRequestBytes { get; init; } = 1 << 20;
+
+    /// <summary>The deepest nesting of a request's JSON (default 32); deeper requests are answered <see cref="PluginErrorKind.InvalidArgument"/>.</summary>
+    public int MaxJsonDepth { get; init; } = 32;
+
+    /// <summary>A deadline farther than this from now is refused with <see cref="PluginErrorKind.InvalidArgument"/> (default: <see cref="RemotePluginRuntimeOptions.MaxCallTimeout"/>).</summary>
+    public TimeSpan MaxDeadline { get; init; } = RemotePluginRuntimeOptions.MaxCallTimeout;
 
     /// <summary>How often the streams are read when no wake-up signal arrives (a missed signal costs at most this).</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(500);

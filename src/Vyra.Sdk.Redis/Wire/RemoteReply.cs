@@ -7,7 +7,9 @@ namespace Vyra.Sdk.Redis;
 /// <summary>
 /// A reply as it crosses Redis: VYRA's <c>ui_function_call</c> response <c>{"plugin_id", "success", "data", "error"}</c>
 /// plus <c>kind</c> (the <see cref="PluginErrorKind"/> name of a failure), <c>request_id</c>, <c>served_by</c> (the
-/// answering host) and, when the host knows them, <c>types</c> (the export's declared result types).
+/// answering host), <c>sender</c> (the answering host's wire identity, which its signing key must allow) and, when the
+/// host knows them, <c>types</c> (the export's declared result types). On the wire it is wrapped by
+/// <see cref="WireSigner.Wrap"/> with the recipient's sender id in the MAC, so a reply cannot be forged or redirected.
 /// </summary>
 internal sealed class RemoteReply
 {
@@ -17,13 +19,14 @@ internal sealed class RemoteReply
     public string? Error { get; init; }
     public string? Kind { get; init; }
     public string? ServedBy { get; init; }
+    public string? Sender { get; init; }
     public IReadOnlyList<PluginValueType>? Types { get; init; }
 
     /// <summary>The result dictionary (success) as raw JSON, or null.</summary>
     public JsonElement? Data { get; init; }
 
     public static string Serialize(string requestId, string pluginId, bool success, IReadOnlyDictionary<string, object?>? data,
-        string? error, PluginErrorKind? kind, string servedBy, IReadOnlyList<PluginValueType>? types)
+        string? error, PluginErrorKind? kind, string servedBy, string sender, IReadOnlyList<PluginValueType>? types)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -39,6 +42,7 @@ internal sealed class RemoteReply
             else writer.WriteString("kind", kind.Value.ToString());
             writer.WriteString("request_id", requestId);
             writer.WriteString("served_by", servedBy);
+            writer.WriteString("sender", sender);
             if (types is { Count: > 0 })
             {
                 writer.WriteStartArray("types");
@@ -77,6 +81,7 @@ internal sealed class RemoteReply
                 Error = String(root, "error"),
                 Kind = String(root, "kind"),
                 ServedBy = String(root, "served_by"),
+                Sender = String(root, "sender"),
                 Types = types,
                 Data = root.TryGetProperty("data", out var d) && d.ValueKind == JsonValueKind.Object ? d.Clone() : null,
             };
@@ -87,11 +92,16 @@ internal sealed class RemoteReply
         }
     }
 
-    /// <summary>The same reply for another request (an idempotent retry answered from the cache).</summary>
-    public static string Readdress(string cachedReply, string requestId)
+    /// <summary>
+    /// The same reply for another request (an idempotent retry answered from the cache), now from the answering host:
+    /// it signs the reply, so the reply names it as sender (a key bound to host A may not vouch for host B).
+    /// </summary>
+    public static string Readdress(string cachedReply, string requestId, string servedBy, string sender)
     {
         var node = System.Text.Json.Nodes.JsonNode.Parse(cachedReply)!.AsObject();
         node["request_id"] = requestId;
+        node["served_by"] = servedBy;
+        node["sender"] = sender;
         return node.ToJsonString();
     }
 
