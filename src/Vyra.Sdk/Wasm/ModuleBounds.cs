@@ -17,7 +17,7 @@ internal static class ModuleBounds
     {
         if (module.Length > limits.MaxModuleBytes) throw Refused(path, Over("bytes", module.Length, nameof(ModuleLimits.MaxModuleBytes), limits.MaxModuleBytes));
         var shape = Scan(module, out var malformed);
-        if (shape is null) throw Refused(path, malformed!);
+        if (shape is null) throw new PluginLoadException($"{path}: not a valid WebAssembly module: {malformed}", path);
         if (shape.Violation(limits) is { } problem) throw Refused(path, problem);
         return shape;
     }
@@ -49,7 +49,7 @@ internal static class ModuleBounds
             };
             if (!ok)
             {
-                malformed ??= id is > SectionTag ? $"malformed module: unknown section id {id} at byte {section.Offset}" : Malformed(section, $"entry count of section {id}");
+                malformed ??= id is > SectionTag ? $"unknown section id {id} at byte {section.Offset}" : Malformed(section, $"entry count of section {id}");
                 return null;
             }
             switch (id)
@@ -94,7 +94,7 @@ internal static class ModuleBounds
     internal static string Over(string what, long actual, string bound, long limit) =>
         $"the module has {actual} {what}, more than the host allows (ModuleLimits.{bound} = {limit})";
 
-    private static string Malformed(Reader reader, string what) => $"malformed module: bad {what} at byte {reader.Offset}";
+    private static string Malformed(Reader reader, string what) => $"bad {what} at byte {reader.Offset}";
 
     /// <summary>A forward-only reader over a slice of the module; <see cref="Offset"/> is the absolute byte offset for messages.</summary>
     private ref struct Reader(ReadOnlySpan<byte> bytes, int position, int baseOffset = 0)

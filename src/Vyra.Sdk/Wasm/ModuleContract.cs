@@ -70,6 +70,8 @@ internal sealed class ModuleContract
         {
             foreach (var declaration in declared)
             {
+                // A manifest may list on_event to document it: it is delivered as events, never called by name.
+                if (declaration.Name == "on_event") continue;
                 if (IsInternal(declaration.Name))
                 {
                     problems.Add($"export '{declaration.Name}' is internal to the plugin ABI or its toolchain and cannot be declared callable");

@@ -34,17 +34,20 @@ internal sealed class WasmEngine
 
     private WasmEngine(bool fuel)
     {
-        using var config = new Config()
-            .WithEpochInterruption(true)
-            .WithFuelConsumption(fuel)
-            .WithMultiMemory(false)
-            .WithMemory64(false)
-            .WithWasmThreads(false);
+        using var config = NewConfig(fuel);
         Engine = new Engine(config);
         Ticker = new EpochTicker(Engine);
         FuelEnabled = fuel;
         Fingerprint = $"epoch=1;fuel={(fuel ? 1 : 0)};multimemory=0;memory64=0;threads=0";
     }
+
+    /// <summary>The configuration every plugin engine uses (also for tests that need a separate engine like it).</summary>
+    internal static Config NewConfig(bool fuel) => new Config()
+        .WithEpochInterruption(true)
+        .WithFuelConsumption(fuel)
+        .WithMultiMemory(false)
+        .WithMemory64(false)
+        .WithWasmThreads(false);
 
     /// <summary>The engine configuration, for the disk cache's key (a serialized module loads only into the same one).</summary>
     public string Fingerprint { get; }
