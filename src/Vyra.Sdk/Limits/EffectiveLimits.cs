@@ -7,6 +7,9 @@ namespace Vyra.Sdk;
 /// </summary>
 internal sealed record EffectiveLimits(TimeSpan Timeout, ulong? Fuel, long MemoryBytes, uint TableElements, int MaxMemoryValueBytes, int MaxLogMessageBytes)
 {
+    /// <summary>True when the options or the manifest set the memory cap (not only the default ceiling).</summary>
+    public bool MemoryCapSet { get; init; }
+
     // Beyond ~30 years the deadline arithmetic would overflow: such a manifest timeout means "no tighter than the host".
     private const long MaxTimeoutMs = 1_000_000_000_000;
 
@@ -26,6 +29,9 @@ internal sealed record EffectiveLimits(TimeSpan Timeout, ulong? Fuel, long Memor
         var fuel = options.Fuel;
         if (manifest.Fuel is > 0) fuel = fuel is { } ceiling ? Math.Min(ceiling, manifest.Fuel.Value) : manifest.Fuel;
 
-        return new EffectiveLimits(timeout, fuel, memory, options.MaxTableElements, options.MaxMemoryValueBytes, options.MaxLogMessageBytes);
+        return new EffectiveLimits(timeout, fuel, memory, options.MaxTableElements, options.MaxMemoryValueBytes, options.MaxLogMessageBytes)
+        {
+            MemoryCapSet = options.MemoryLimitBytes is not null || manifest.MemoryMb is > 0,
+        };
     }
 }

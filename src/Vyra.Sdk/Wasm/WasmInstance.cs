@@ -11,6 +11,7 @@ internal sealed class WasmInstance : IDisposable
     private readonly List<(int Pointer, int Length)> _pendingFrees = [];
     private readonly Dictionary<string, Function> _functions = new(StringComparer.Ordinal);
     private readonly long _memoryLimit;
+    private readonly bool _memoryCapSet;
     private long _memoryAtCallStart;
     private object?[] _typed = new object?[4];
     private readonly string _pluginId;
@@ -25,6 +26,7 @@ internal sealed class WasmInstance : IDisposable
         _pluginId = pluginId;
         _fuelBudget = engine.FuelEnabled ? limits.Fuel : null;
         _memoryLimit = limits.MemoryBytes;
+        _memoryCapSet = limits.MemoryCapSet;
         MaxMemoryValueBytes = limits.MaxMemoryValueBytes;
         MaxLogMessageBytes = limits.MaxLogMessageBytes;
         // The store's data is this instance: the engine-wide linker's host functions find their handler through it.
@@ -181,8 +183,8 @@ internal sealed class WasmInstance : IDisposable
     }
 
     /// <summary>
-    /// Wasmtime does not say when it refused a <c>memory.grow</c>, so judge by the evidence: memory is capped and the
-    /// call grew memory or left it within a page of the cap. A trap that a refused growth typically leads to
+    /// Wasmtime does not say when it refused a <c>memory.grow</c>, so judge by the evidence: the call left memory within
+    /// a page of the cap, or a cap was set (by the options or the manifest) and the call grew memory. A trap that a refused growth typically leads to
     /// (the guest's own abort, or a write where the new page should be) is then reported as the memory limit.
     /// </summary>
     public bool LikelyHitMemoryLimit(TrapCode trap)
@@ -191,7 +193,8 @@ internal sealed class WasmInstance : IDisposable
         if (Memory is not { } memory) return false;
         if (trap is not (TrapCode.Unreachable or TrapCode.MemoryOutOfBounds)) return false;
         var size = memory.GetLength();
-        return size > _memoryAtCallStart || size + Wasmtime.Memory.PageSize > limit;
+        // Under only the default ceiling, growth alone is no evidence (plugins that never asked for a cap grow freely).
+        return (_memoryCapSet && size > _memoryAtCallStart) || size + Wasmtime.Memory.PageSize > limit;
     }
 
     public void Dispose()
