@@ -14,7 +14,7 @@ namespace Vyra.Sdk;
 /// the module's sha256, the engine fingerprint and the payload, keyed with a secret the cache folder does not hold
 /// (<see cref="ModuleCacheKey"/>). Another module's entry copied over a victim's, a tampered or truncated entry, or one
 /// written with another key is a miss: the module is compiled again and the entry rewritten, never an error.</item>
-/// <item>A folder that others can write (group or world write bit) is not used at all; the caller warns once.</item>
+/// <item>A folder everyone can write (the world write bit) is not used at all; the caller warns once.</item>
 /// </list>
 /// Writes go to a temp file first and are renamed into place, so concurrent writers never leave a torn entry.
 /// </summary>
@@ -46,8 +46,9 @@ internal sealed class ModuleDiskCache
 
     /// <summary>
     /// Why <paramref name="directory"/> must not be used, or null when it may. On Unix the folder (when it exists) must
-    /// not be writable by group or others. .NET offers no owner id, so ownership is not checked; the HMAC is what keeps a
-    /// folder someone else controls from planting code.
+    /// not be writable by everyone. A group write bit is accepted: with user-private groups (umask 002) it is the norm,
+    /// and the HMAC refuses whatever a group member plants. .NET offers no owner id, so ownership is not checked; the
+    /// HMAC is what keeps a folder someone else controls from planting code.
     /// </summary>
     public static string? Untrusted(string directory)
     {
@@ -56,8 +57,8 @@ internal sealed class ModuleDiskCache
         {
             if (!Directory.Exists(directory)) return null;
             var mode = File.GetUnixFileMode(directory);
-            if ((mode & (UnixFileMode.OtherWrite | UnixFileMode.GroupWrite)) != 0)
-                return $"the folder is writable by {((mode & UnixFileMode.OtherWrite) != 0 ? "everyone" : "its group")} (mode {Convert.ToString((int)mode, 8)})";
+            if ((mode & UnixFileMode.OtherWrite) != 0)
+                return $"the folder is writable by everyone (mode {Convert.ToString((int)mode, 8)})";
             return null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

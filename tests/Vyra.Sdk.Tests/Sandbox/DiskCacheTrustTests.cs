@@ -105,8 +105,8 @@ public class DiskCacheTrustTests : IDisposable
 
     [Theory]
     [InlineData(UnixFileMode.OtherWrite)]
-    [InlineData(UnixFileMode.GroupWrite)]
-    public async Task A_folder_others_can_write_is_not_used_and_a_warning_is_logged_once(UnixFileMode extra)
+    [InlineData(UnixFileMode.OtherWrite | UnixFileMode.StickyBit)] // like /tmp: still everyone's
+    public async Task A_world_writable_folder_is_not_used_and_a_warning_is_logged_once(UnixFileMode extra)
     {
         if (OperatingSystem.IsWindows()) return;
         var folder = Path.Combine(_cache, "shared");
@@ -120,7 +120,19 @@ public class DiskCacheTrustTests : IDisposable
         Assert.Equal(ModuleSource.Compiled, (await RunOnce(other, Options(folder, logs: logs))).Source);
         Assert.Empty(Directory.GetFileSystemEntries(folder));
         var warning = Assert.Single(logs.Lines, l => l.Level == LogLevel.Warning && l.Message.Contains(folder));
-        Assert.Contains("writable by", warning.Message);
+        Assert.Contains("writable by everyone", warning.Message);
+    }
+
+    [Fact]
+    public async Task A_group_writable_folder_is_used_the_hmac_guards_it()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var folder = Path.Combine(_cache, "group");
+        Directory.CreateDirectory(folder);
+        File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute);
+        using var plugin = Answering(Random.Shared.Next(1, 1_000_000));
+        await RunOnce(plugin, Options(folder));
+        Assert.Single(Directory.GetFiles(folder, "*.vyramod"));
     }
 
     [Fact]
