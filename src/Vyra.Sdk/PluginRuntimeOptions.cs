@@ -49,7 +49,7 @@ public sealed class PluginRuntimeOptions
     /// <summary>
     /// VYRA's rule by default (false): a manifest without <c>exports</c>, or no manifest, makes no function callable
     /// but <c>ping</c>. True (for development): every plain function export is callable with its wasm signature. The ABI's
-    /// own exports (<c>vyra_*</c>, <c>_initialize</c>, <c>_start</c>, <c>on_event</c>, <c>__*</c>) are never callable by name.
+    /// own exports (<c>vyra_*</c>, <c>_initialize</c>, <c>_start</c>, <c>__*</c>, and <c>on_event</c> unless declared) are never callable by name.
     /// </summary>
     public bool AllowUndeclaredExports { get; init; }
 

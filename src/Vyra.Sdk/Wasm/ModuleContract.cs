@@ -70,9 +70,9 @@ internal sealed class ModuleContract
         {
             foreach (var declaration in declared)
             {
-                // A manifest may list on_event to document it: it is delivered as events, never called by name.
-                if (declaration.Name == "on_event") continue;
-                if (IsInternal(declaration.Name))
+                // on_event is the one ABI export a manifest may declare callable: it only handles events, which anyone
+                // may send, and generated proxies call it directly. Undeclared, it is reached through OnEventAsync only.
+                if (declaration.Name != "on_event" && IsInternal(declaration.Name))
                 {
                     problems.Add($"export '{declaration.Name}' is internal to the plugin ABI or its toolchain and cannot be declared callable");
                     continue;

@@ -66,6 +66,35 @@ public class ClosedExportsTests
     }
 
     [Fact]
+    public async Task On_event_is_callable_by_name_only_when_declared()
+    {
+        const string wat = """
+            (module
+              (memory (export "memory") 1)
+              (global $events (mut i32) (i32.const 0))
+              (func (export "vyra_alloc") (param i32) (result i32) (i32.const 1024))
+              (func (export "on_event") (param i32 i32 i32 i32) (global.set $events (i32.add (global.get $events) (i32.const 1))))
+              (func (export "events") (result i32) (global.get $events)))
+            """;
+        using var declared = TestPlugin.FromWat(wat, TestPlugin.Manifest(exports: """
+            [{ "name": "on_event", "args": [{ "name": "name", "type": "string" }, { "name": "data", "type": "json" }] },
+             { "name": "events", "args": [], "returns": "i32" }]
+            """));
+        await using (var runtime = Create(declared))
+        {
+            await runtime.StartAsync();
+            await runtime.CallAsync("on_event", Args(("name", "x"), ("data", null)));
+            Assert.Equal(1, await CallInt(runtime, "events"));
+        }
+
+        using var undeclared = TestPlugin.FromWat(wat, TestPlugin.Manifest());
+        await using var open = Create(undeclared, new PluginRuntimeOptions { AllowUndeclaredExports = true });
+        await open.StartAsync();
+        await FailsWith(PluginErrorKind.UnknownFunction, async () => await open.CallAsync("on_event"));
+        Assert.Equal(0, await CallInt(open, "events"));
+    }
+
+    [Fact]
     public async Task Declared_exports_stay_callable_and_nothing_else()
     {
         using var plugin = TestPlugin.FromWat(Wat, TestPlugin.Manifest(exports: """[{ "name": "helper", "args": [], "returns": "i32" }]"""));
