@@ -119,7 +119,7 @@ public class ModuleCacheTests : IDisposable
         var metered = DiskCache(_cache, true);
         var unmetered = DiskCache(_cache, false);
         Assert.NotEqual(metered.PathFor(ModuleKey(plugin)), unmetered.PathFor(ModuleKey(plugin)));
-        // Even a file copied under the other configuration's name is refused by Wasmtime and counts as a miss.
+        // Even a file copied under the other configuration's name is refused (its MAC binds the engine fingerprint) and counts as a miss.
         File.Copy(metered.PathFor(ModuleKey(plugin)), unmetered.PathFor(ModuleKey(plugin)));
         var engine = NewEngine();
         Assert.Null(unmetered.TryLoad(engine, ModuleKey(plugin), "m"));
