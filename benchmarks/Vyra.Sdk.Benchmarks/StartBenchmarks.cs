@@ -36,7 +36,7 @@ public class ModuleLoadBenchmarks
         Console.WriteLine($"// big-plugin: {wasm.Length:N0} bytes of wasm");
 
         _engine = WasmEngine.For(fuel: false).Engine;
-        _cache = new ModuleDiskCache(Path.Combine(_folder, "cache"), fuel: false);
+        _cache = new ModuleDiskCache(Path.Combine(_folder, "cache"), WasmEngine.For(fuel: false).Fingerprint, System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         using var compiled = Module.FromBytes(_engine, Name, wasm);
         _cache.Store(Key(wasm), compiled);
         _serializedPath = Path.Combine(_folder, "raw.cwasm");
@@ -59,7 +59,7 @@ public class ModuleLoadBenchmarks
         return module;
     }
 
-    [Benchmark(Description = "Vyra disk cache (read + sha256 + TryLoad)")]
+    [Benchmark(Description = "Vyra disk cache (read + HMAC + TryLoad)")]
     public Module DiskCacheLoad()
     {
         using var module = DiskCache();

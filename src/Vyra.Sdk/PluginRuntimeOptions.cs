@@ -3,22 +3,55 @@ using Microsoft.Extensions.Logging;
 namespace Vyra.Sdk;
 
 /// <summary>
-/// Limits and services for one runtime. A limit left null falls back to the plugin's
-/// <c>entry_points.backend.runtime_limits</c>, then to the default.
+/// Limits and services for one runtime. The host's limits are ceilings: a plugin's
+/// <c>entry_points.backend.runtime_limits</c> may only tighten them (the effective limit is the smaller of the two),
+/// never raise them. See docs/trust-model.md.
 /// </summary>
 public sealed class PluginRuntimeOptions
 {
     /// <summary>The wall-clock limit per call when neither the options nor the manifest set one.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
 
-    /// <summary>Wall-clock limit per call; <see cref="Timeout.InfiniteTimeSpan"/> disables it. Null: manifest <c>timeout_ms</c>, else 10 s.</summary>
+    /// <summary>The memory ceiling when the options set none.</summary>
+    public const long DefaultMemoryLimitBytes = 256L * 1024 * 1024;
+
+    /// <summary>
+    /// Ceiling on the wall-clock time of a call (null: <see cref="DefaultTimeout"/>); a manifest <c>timeout_ms</c> may
+    /// only shorten it. Must be positive; <see cref="Timeout.InfiniteTimeSpan"/> is the explicit opt-out (no ceiling,
+    /// only a manifest's own limit applies). Zero or another negative value is refused when the runtime is created.
+    /// </summary>
     public TimeSpan? Timeout { get; init; }
 
-    /// <summary>Fuel budget per call (re-armed for every call). Null: manifest <c>fuel</c>, else unmetered.</summary>
+    /// <summary>Ceiling on the fuel per call (re-armed for every call); a manifest <c>fuel</c> may only lower it. Null: no ceiling (unmetered unless the manifest asks for fuel).</summary>
     public ulong? Fuel { get; init; }
 
-    /// <summary>Cap on the guest's linear memory in bytes. Null: manifest <c>memory_mb</c>, else only wasm's own 4 GiB.</summary>
+    /// <summary>Ceiling on the guest's linear memory in bytes (null: <see cref="DefaultMemoryLimitBytes"/>); a manifest <c>memory_mb</c> may only lower it. Must be positive.</summary>
     public long? MemoryLimitBytes { get; init; }
+
+    /// <summary>Ceiling on the elements of the guest's tables together (<c>table.grow</c> past it fails). Default 100 000.</summary>
+    public uint MaxTableElements { get; init; } = 100_000;
+
+    /// <summary>Bounds checked on the module's bytes before Wasmtime compiles it.</summary>
+    public ModuleLimits ModuleLimits { get; init; } = ModuleLimits.Default;
+
+    /// <summary>
+    /// Largest string, bytes or json value crossing the sandbox wall in either direction (arguments, results, host
+    /// import values), in bytes. A larger value fails the call with <see cref="PluginErrorKind.Abi"/>. Default 16 MiB.
+    /// </summary>
+    public int MaxMemoryValueBytes { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// Largest <c>host_log</c> message in UTF-8 bytes; a longer one is truncated to this size and marked
+    /// <c>… [truncated, N bytes]</c> (logging never fails the guest's call). Default 64 KiB.
+    /// </summary>
+    public int MaxLogMessageBytes { get; init; } = 64 * 1024;
+
+    /// <summary>
+    /// VYRA's rule by default (false): a manifest without <c>exports</c>, or no manifest, makes no function callable
+    /// but <c>ping</c>. True (for development): every plain function export is callable with its wasm signature. The ABI's
+    /// own exports (<c>vyra_*</c>, <c>_initialize</c>, <c>_start</c>, <c>__*</c>, and <c>on_event</c> unless declared) are never callable by name.
+    /// </summary>
+    public bool AllowUndeclaredExports { get; init; }
 
     /// <summary>
     /// What a failed guest call does to plugin state. False (default, as the Python runtime): the instance and its
@@ -39,6 +72,13 @@ public sealed class PluginRuntimeOptions
     /// </summary>
     public string? CacheDirectory { get; init; }
 
+    /// <summary>
+    /// The secret that authenticates <see cref="CacheDirectory"/> entries (HMAC-SHA256, at least 32 bytes). Null: a
+    /// per-user key file created with mode 0600 in the user's local application data (<c>Vyra/module-cache.key</c>).
+    /// Whoever can write the cache folder but not read the key cannot plant a compiled module.
+    /// </summary>
+    public byte[]? CacheKey { get; init; }
+
     /// <summary>WASI access for the plugin. Null (default): none — a module that imports WASI fails to start.</summary>
     public WasiGrants? Wasi { get; init; }
 
@@ -46,4 +86,23 @@ public sealed class PluginRuntimeOptions
     public ILoggerFactory? LoggerFactory { get; init; }
 
     internal static PluginRuntimeOptions Default { get; } = new();
+
+    /// <summary>Refuses options that cannot mean what they say (a zero or negative timeout used to mean "none").</summary>
+    internal void Validate()
+    {
+        if (Timeout is { } timeout && timeout != System.Threading.Timeout.InfiniteTimeSpan && timeout <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(Timeout), timeout, "PluginRuntimeOptions.Timeout must be positive; use Timeout.InfiniteTimeSpan to set no ceiling");
+        if (MemoryLimitBytes is <= 0)
+            throw new ArgumentOutOfRangeException(nameof(MemoryLimitBytes), MemoryLimitBytes, "PluginRuntimeOptions.MemoryLimitBytes must be positive");
+        if (Fuel is 0)
+            throw new ArgumentOutOfRangeException(nameof(Fuel), Fuel, "PluginRuntimeOptions.Fuel must be positive");
+        if (MaxMemoryValueBytes <= 0)
+            throw new ArgumentOutOfRangeException(nameof(MaxMemoryValueBytes), MaxMemoryValueBytes, "PluginRuntimeOptions.MaxMemoryValueBytes must be positive");
+        if (MaxLogMessageBytes <= 0)
+            throw new ArgumentOutOfRangeException(nameof(MaxLogMessageBytes), MaxLogMessageBytes, "PluginRuntimeOptions.MaxLogMessageBytes must be positive");
+        if (CacheKey is { Length: < 32 })
+            throw new ArgumentOutOfRangeException(nameof(CacheKey), CacheKey.Length, "PluginRuntimeOptions.CacheKey must hold at least 32 bytes");
+        ArgumentNullException.ThrowIfNull(ModuleLimits, nameof(ModuleLimits));
+        ModuleLimits.Validate();
+    }
 }

@@ -6,7 +6,10 @@ namespace Vyra.Sdk;
 /// The host functions every runtime offers: <c>host_log(message: string)</c> → the host's logging, scoped with the
 /// plugin id; <c>host_emit_event(event_type: string, payload: string)</c> → <see cref="BaseHostFunctions.EmitEventAsync"/>
 /// (or <see cref="IHostFunctions.NotifyUiAsync"/> for other hosts). Host functions run inside a guest call, so an
-/// asynchronous host method is waited for there.
+/// asynchronous host method is waited for there — with the call's token (<see cref="HostCall.CancellationToken"/>):
+/// the host method receives it, and the wait ends at the call's deadline even when the host method ignores it.
+/// A <c>host_log</c> message longer than <see cref="PluginRuntimeOptions.MaxLogMessageBytes"/> is truncated (only the
+/// kept prefix is copied out of guest memory) and marked; logging never fails the guest's call for its size.
 /// </summary>
 internal static class BuiltInHostImports
 {
@@ -17,26 +20,20 @@ internal static class BuiltInHostImports
     {
         registry.Add("host_log", OneString, [], call =>
         {
-            var message = call.GetString(0);
+            var message = call.GetStringPrefix(0, call.MaxLogMessageBytes, out var cut);
+            if (cut > 0) message += $"… [truncated, {cut} bytes]";
             using (runtimeLogger.BeginScope(new Dictionary<string, object> { ["PluginId"] = call.PluginId }))
             {
-                Wait(host.LogAsync(LogLevel.Information, message));
+                call.Wait(host.LogAsync(LogLevel.Information, message, call.CancellationToken));
             }
         });
         registry.Add("host_emit_event", TwoStrings, [], call =>
         {
             var eventType = call.GetString(0);
             var payload = call.GetString(1);
-            Wait(host is BaseHostFunctions b
-                ? b.EmitEventAsync(call.PluginId, eventType, payload)
-                : host.NotifyUiAsync(eventType, new Dictionary<string, object?> { ["plugin_id"] = call.PluginId, ["payload"] = payload }));
+            call.Wait(host is BaseHostFunctions b
+                ? b.EmitEventAsync(call.PluginId, eventType, payload, call.CancellationToken)
+                : host.NotifyUiAsync(eventType, new Dictionary<string, object?> { ["plugin_id"] = call.PluginId, ["payload"] = payload }, call.CancellationToken));
         });
-    }
-
-    /// <summary>Completes a host task inside the guest call (the store cannot be left while the guest waits).</summary>
-    public static void Wait(ValueTask task)
-    {
-        if (task.IsCompletedSuccessfully) return;
-        task.AsTask().GetAwaiter().GetResult();
     }
 }

@@ -33,6 +33,46 @@ public readonly ref struct HostCall
     /// <summary>The import being called.</summary>
     public string ImportName => _import.Name;
 
+    /// <summary>
+    /// Fires at the guest call's deadline, when its caller cancels, or when the runtime stops. A host function that
+    /// waits (I/O, a bus, a UI) should pass it on: an <see cref="OperationCanceledException"/> it causes ends the guest call
+    /// as <see cref="PluginErrorKind.Timeout"/> or <see cref="PluginErrorKind.Cancelled"/>, near the deadline.
+    /// </summary>
+    public CancellationToken CancellationToken => _instance.Guard.HostToken;
+
+    internal int MaxLogMessageBytes => _instance.MaxLogMessageBytes;
+
+    /// <summary>Waits for <paramref name="task"/> inside the guest call, giving up when <see cref="CancellationToken"/> fires.</summary>
+    public void Wait(ValueTask task)
+    {
+        if (task.IsCompletedSuccessfully) return;
+        task.AsTask().WaitAsync(CancellationToken).GetAwaiter().GetResult();
+    }
+
+    /// <summary>Waits for <paramref name="task"/>'s result inside the guest call, giving up when <see cref="CancellationToken"/> fires.</summary>
+    public T Wait<T>(ValueTask<T> task) => task.IsCompletedSuccessfully ? task.Result : task.AsTask().WaitAsync(CancellationToken).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// Argument <paramref name="index"/>, a UTF-8 string in guest memory, cut to at most <paramref name="maxBytes"/> bytes
+    /// (at a character boundary) without copying the rest; <paramref name="truncatedBytes"/> says how many were cut.
+    /// </summary>
+    internal string GetStringPrefix(int index, int maxBytes, out int truncatedBytes)
+    {
+        var slot = Slot(index);
+        int pointer = _arguments[slot].AsInt32(), length = _arguments[slot + 1].AsInt32();
+        // The whole range must lie in guest memory even when only a prefix is read.
+        var span = GuestMemory.Span(Memory, pointer, length, What(index), int.MaxValue);
+        if (span.Length <= maxBytes)
+        {
+            truncatedBytes = 0;
+            return MemoryValues.Utf8(span, What(index));
+        }
+        var cut = maxBytes;
+        while (cut > 0 && (span[cut] & 0xC0) == 0x80) cut--; // not inside a multi-byte character
+        truncatedBytes = span.Length - cut;
+        return MemoryValues.Utf8(span[..cut], What(index));
+    }
+
     /// <summary>Argument <paramref name="index"/> as i32.</summary>
     public int GetInt32(int index) => _arguments[Slot(index)].AsInt32();
 
@@ -83,14 +123,14 @@ public readonly ref struct HostCall
     {
         // The instance resolved memory and vyra_alloc once; only a host call made by the start function, before that, looks them up.
         var alloc = _instance.Alloc ?? _caller.GetFunction("vyra_alloc")?.WrapFunc<int, int>();
-        var pointer = GuestMemory.Write(Memory, alloc, value, AbiSite.ImportResult(_import.Name));
+        var pointer = GuestMemory.Write(Memory, alloc, value, AbiSite.ImportResult(_import.Name), _instance.MaxMemoryValueBytes);
         _results[index] = GuestMemory.Pack(pointer, value.Length);
     }
 
     private object? ReadMemoryValue(int index, PluginValueType type)
     {
         var slot = Slot(index);
-        return GuestMemory.Read(Memory, _arguments[slot].AsInt32(), _arguments[slot + 1].AsInt32(), type, What(index));
+        return GuestMemory.Read(Memory, _arguments[slot].AsInt32(), _arguments[slot + 1].AsInt32(), type, What(index), _instance.MaxMemoryValueBytes);
     }
 
     private Memory? Memory => _instance.Memory ?? _caller.GetMemory("memory");

@@ -42,7 +42,8 @@ internal sealed class CallGuard
     public CallGuard(Store store, TimeSpan timeout, ulong? fuel)
     {
         _store = store;
-        // Negative or absurdly long (beyond ~30 years, where the clock arithmetic would overflow) means no deadline.
+        // Timeout.InfiniteTimeSpan (the options' explicit opt-out; other negatives are refused there) or absurdly long
+        // (beyond ~30 years, where the clock arithmetic would overflow) means no deadline.
         _timeoutMs = timeout < TimeSpan.Zero || timeout.TotalMilliseconds > 1e12 ? -1 : (long)Math.Ceiling(timeout.TotalMilliseconds);
         _fuel = fuel;
         store.SetEpochDeadlineCallback(OnEpochDeadline);
@@ -63,10 +64,59 @@ internal sealed class CallGuard
     {
         _token = default;
         _deadline = long.MaxValue;
+        if (_hostCancellation is { } cts)
+        {
+            _hostCancellation = null;
+            cts.Dispose();
+        }
     }
 
     /// <summary>Interrupts a call in flight (at the next tick) and every later one: the instance is going away.</summary>
-    public void Stop() => _stopping = true;
+    public void Stop()
+    {
+        _stopping = true;
+        try
+        {
+            _hostCancellation?.Cancel(); // a host function waiting in the call gives up too
+        }
+        catch (ObjectDisposedException)
+        {
+            // the call ended meanwhile
+        }
+    }
+
+    private CancellationTokenSource? _hostCancellation;
+
+    /// <summary>
+    /// For host functions: a token that fires at the call's deadline, when the caller cancels, or when the runtime
+    /// stops. Made on first request only (the typed fast path, whose guests rarely wait in the host, pays nothing) and
+    /// disposed when the call ends. Called on the calling thread, inside the call.
+    /// </summary>
+    public CancellationToken HostToken
+    {
+        get
+        {
+            if (_hostCancellation is { } existing) return existing.Token;
+            var cts = _token.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(_token) : new CancellationTokenSource();
+            if (_deadline == DeadlineNotSet) _deadline = Environment.TickCount64 + _timeoutMs;
+            if (_deadline != long.MaxValue) cts.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(0, _deadline - Environment.TickCount64)));
+            if (_stopping) cts.Cancel();
+            _hostCancellation = cts;
+            return cts.Token;
+        }
+    }
+
+    /// <summary>
+    /// Why the host token fired, as the exception that ends the call (Timeout, Cancelled or Stopped); null when it did not
+    /// fire (the host function's own cancellation is then a host function failure).
+    /// </summary>
+    public GuestInterruptedException? HostInterruption()
+    {
+        if (_hostCancellation is not { IsCancellationRequested: true }) return null;
+        if (_stopping) return Interrupt(Interruption.Stopped);
+        if (_token.IsCancellationRequested) return Interrupt(Interruption.Cancelled);
+        return Interrupt(Interruption.Timeout);
+    }
 
     private ulong OnEpochDeadline(Store store)
     {

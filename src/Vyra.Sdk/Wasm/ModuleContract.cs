@@ -23,8 +23,15 @@ internal sealed class ModuleContract
 {
     private static readonly HashSet<string> ReservedExports = new(StringComparer.Ordinal)
     {
-        "vyra_alloc", "vyra_free", "_initialize", "_start", "on_event",
+        "vyra_alloc", "vyra_free", "_initialize", "_start", "on_event", "memory",
     };
+
+    /// <summary>
+    /// The ABI's and the toolchains' own exports: never callable by name, declared or not. Calling <c>vyra_alloc</c> or
+    /// <c>_initialize</c> from outside would let a caller corrupt the guest's heap or re-run its constructors.
+    /// </summary>
+    internal static bool IsInternal(string name) =>
+        ReservedExports.Contains(name) || name.StartsWith("vyra_", StringComparison.Ordinal) || name.StartsWith("__", StringComparison.Ordinal);
 
     private static readonly ExportSpec OnEventSpec = new("on_event", [new("name", PluginValueType.String), new("data", PluginValueType.Json)], []);
 
@@ -35,7 +42,10 @@ internal sealed class ModuleContract
         Imports = imports;
     }
 
-    /// <summary>The functions callable by name (declared in the manifest, or every plain export when it declares none).</summary>
+    /// <summary>
+    /// The functions callable by name: those the manifest declares. A manifest without <c>exports</c> (or no manifest)
+    /// declares none, so only <c>ping</c> answers (VYRA's rule), unless the host allows undeclared exports for development.
+    /// </summary>
     public IReadOnlyDictionary<string, ExportSpec> Exports { get; }
 
     /// <summary>The <c>on_event</c> handler, when the module exports one.</summary>
@@ -44,7 +54,7 @@ internal sealed class ModuleContract
     /// <summary>The host functions to link.</summary>
     public IReadOnlyList<ResolvedImport> Imports { get; }
 
-    public static ModuleContract Check(PluginManifest? manifest, Module module, string modulePath, HostImportRegistry host, bool wasiGranted = false)
+    public static ModuleContract Check(PluginManifest? manifest, Module module, string modulePath, HostImportRegistry host, bool wasiGranted = false, bool allowUndeclaredExports = false)
     {
         var problems = new List<string>();
         var functions = new Dictionary<string, FunctionExport>(StringComparer.Ordinal);
@@ -60,6 +70,13 @@ internal sealed class ModuleContract
         {
             foreach (var declaration in declared)
             {
+                // on_event is the one ABI export a manifest may declare callable: it only handles events, which anyone
+                // may send, and generated proxies call it directly. Undeclared, it is reached through OnEventAsync only.
+                if (declaration.Name != "on_event" && IsInternal(declaration.Name))
+                {
+                    problems.Add($"export '{declaration.Name}' is internal to the plugin ABI or its toolchain and cannot be declared callable");
+                    continue;
+                }
                 if (!functions.TryGetValue(declaration.Name, out var function))
                 {
                     problems.Add($"export '{declaration.Name}' is declared in the manifest but the module does not export a function of that name");
@@ -68,12 +85,12 @@ internal sealed class ModuleContract
                 if (Bind(declaration, function, problems) is { } spec) exports[spec.Name] = spec;
             }
         }
-        else
+        else if (allowUndeclaredExports)
         {
-            // No exports list: every plain function export is callable with its wasm signature (never an empty plugin).
+            // Development opt-in: every plain function export is callable with its wasm signature, internal ones excepted.
             foreach (var function in functions.Values)
             {
-                if (ReservedExports.Contains(function.Name)) continue;
+                if (IsInternal(function.Name)) continue;
                 if (Bind(new ExportDeclaration(function.Name, null, null), function, problems) is { } spec) exports[spec.Name] = spec;
             }
         }

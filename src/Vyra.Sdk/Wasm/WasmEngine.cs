@@ -1,11 +1,14 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
 using Wasmtime;
 
 namespace Vyra.Sdk;
 
 /// <summary>
-/// A shared Wasmtime <see cref="Engine"/> per configuration (fuel metering on or off; epoch interruption always on),
+/// A shared Wasmtime <see cref="Engine"/> per configuration (fuel metering on or off; epoch interruption always on;
+/// the proposals a plugin must not use — multiple memories, 64-bit memories, shared memories and threads — off, so a
+/// module using them fails to compile and the store's memory cap covers the one memory a plugin may have),
 /// its epoch ticker, and the modules compiled on it, shared by the sha256 of their bytes while anything uses them. Engines live for the
 /// process: they are thread-safe and every runtime with the same configuration reuses one.
 /// </summary>
@@ -22,15 +25,32 @@ internal sealed class WasmEngine
     // Path → content key while the file is unchanged, so a restart does not re-read and re-hash the module.
     private readonly ConcurrentDictionary<string, (FileStamp Stamp, string Key)> _keysByPath = new(StringComparer.Ordinal);
 
+    // What each module holds, by content key: the compile bounds are checked on every load, also on a cache hit,
+    // because runtimes sharing a module may set different bounds.
+    private readonly ConcurrentDictionary<string, ModuleShape> _shapes = new(StringComparer.Ordinal);
+
+    // Cache folders already warned about (once per process each).
+    private static readonly ConcurrentDictionary<string, bool> WarnedCaches = new(StringComparer.Ordinal);
+
     private WasmEngine(bool fuel)
     {
-        using var config = new Config()
-            .WithEpochInterruption(true)
-            .WithFuelConsumption(fuel);
+        using var config = NewConfig(fuel);
         Engine = new Engine(config);
         Ticker = new EpochTicker(Engine);
         FuelEnabled = fuel;
+        Fingerprint = $"epoch=1;fuel={(fuel ? 1 : 0)};multimemory=0;memory64=0;threads=0";
     }
+
+    /// <summary>The configuration every plugin engine uses (also for tests that need a separate engine like it).</summary>
+    internal static Config NewConfig(bool fuel) => new Config()
+        .WithEpochInterruption(true)
+        .WithFuelConsumption(fuel)
+        .WithMultiMemory(false)
+        .WithMemory64(false)
+        .WithWasmThreads(false);
+
+    /// <summary>The engine configuration, for the disk cache's key (a serialized module loads only into the same one).</summary>
+    public string Fingerprint { get; }
 
     public static WasmEngine For(bool fuel) => fuel ? Metered : Unmetered;
 
@@ -63,7 +83,16 @@ internal sealed class WasmEngine
                 {
                     var instance = (WasmInstance)caller.GetData()!;
                     var definition = instance.Contract.Imports[index].Definition;
-                    definition.Handler(new HostCall(instance.PluginId, instance, caller, definition, arguments, results));
+                    try
+                    {
+                        definition.Handler(new HostCall(instance.PluginId, instance, caller, definition, arguments, results));
+                    }
+                    catch (OperationCanceledException) when (instance.Guard.HostInterruption() is { } interrupted)
+                    {
+                        // The host function gave up because the call's deadline passed or its caller cancelled:
+                        // the call ends as a Timeout or Cancelled, not as a failing host function.
+                        throw interrupted;
+                    }
                 },
                 import.Definition.WasmParameters, import.Definition.WasmResults);
         }
@@ -76,18 +105,29 @@ internal sealed class WasmEngine
 
     /// <summary>
     /// Compiles the module at <paramref name="path"/> (wasm or wat), or returns the copy compiled earlier from the same
-    /// bytes in this process, or the one in <paramref name="cacheDirectory"/> from an earlier process.
+    /// bytes in this process, or the one in the options' cache folder from an earlier process. The module must meet
+    /// <see cref="PluginRuntimeOptions.ModuleLimits"/> first (checked on its bytes, also on a cache hit).
     /// </summary>
-    public Module LoadModule(string path, string? cacheDirectory, out ModuleSource source)
+    public Module LoadModule(string path, string? cacheDirectory, out ModuleSource source) =>
+        LoadModule(path, cacheDirectory is null ? PluginRuntimeOptions.Default : new PluginRuntimeOptions { CacheDirectory = cacheDirectory },
+            Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, out source);
+
+    /// <summary>As above, with the options' bounds, cache folder and cache key.</summary>
+    public Module LoadModule(string path, PluginRuntimeOptions options, ILogger logger, out ModuleSource source)
     {
+        var limits = options.ModuleLimits;
         var stamp = FileStamp.Of(path);
         if (_keysByPath.TryGetValue(path, out var known) && known.Stamp == stamp && stamp != FileStamp.None && Cached(known.Key) is { } hit)
         {
+            CheckShape(known.Key, limits, path);
             return Hit(hit, out source);
         }
         byte[] bytes;
         try
         {
+            // Bounded before reading: a huge file is refused by its length, not by running out of memory.
+            var length = new FileInfo(path).Length;
+            if (length > limits.MaxModuleBytes) throw ModuleBounds.Refused(path, ModuleBounds.Over("bytes", length, nameof(ModuleLimits.MaxModuleBytes), limits.MaxModuleBytes));
             bytes = File.ReadAllBytes(path);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -95,19 +135,58 @@ internal sealed class WasmEngine
             throw new PluginLoadException($"{path}: cannot read the module: {ex.Message}", path, innerException: ex);
         }
         var key = Convert.ToHexString(SHA256.HashData(bytes)) + (ModuleFile.IsText(path) ? ".wat" : ".wasm");
+        if (Cached(key) is { } same)
+        {
+            CheckShape(key, limits, path);
+            _keysByPath[path] = (stamp, key);
+            return Hit(same, out source);
+        }
+        var binary = ModuleFile.IsText(path) ? TextToBinary(path, bytes) : bytes;
+        _shapes[key] = ModuleBounds.Check(binary, limits, path);
         _keysByPath[path] = (stamp, key);
-        if (Cached(key) is { } same) return Hit(same, out source);
         // One compile per module at a time; different modules compile in parallel. A failed compile caches nothing.
         lock (_compiling.GetOrAdd(key, static _ => new object()))
         {
             if (Cached(key) is { } raced) return Hit(raced, out source);
-            var module = LoadOrCompile(path, bytes, key, cacheDirectory, out source);
+            var module = LoadOrCompile(path, binary, key, DiskCacheFor(options, logger), out source);
             PruneCollected();
             _modules[key] = new WeakReference<Module>(module);
             if (source == ModuleSource.Compiled) VyraTelemetry.CacheMisses.Add(1);
             else VyraTelemetry.CacheHits.Add(1, new KeyValuePair<string, object?>(VyraTelemetry.CacheTag, "disk"));
             return module;
         }
+    }
+
+    private void CheckShape(string key, ModuleLimits limits, string path)
+    {
+        if (_shapes.TryGetValue(key, out var shape) && shape.Violation(limits) is { } problem) throw ModuleBounds.Refused(path, problem);
+    }
+
+    /// <summary>The text format is turned into bytes first (parsing is linear), so the same bounds apply to both.</summary>
+    private static byte[] TextToBinary(string path, byte[] text)
+    {
+        try
+        {
+            return Module.ConvertText(System.Text.Encoding.UTF8.GetString(text)).ToArray();
+        }
+        catch (WasmtimeException ex)
+        {
+            throw new PluginLoadException($"{path}: not a valid WebAssembly text module: {FirstLine(ex.Message)}", path, innerException: ex);
+        }
+    }
+
+    /// <summary>The disk cache for these options, or null when there is none or it cannot be trusted (warned once per folder).</summary>
+    private ModuleDiskCache? DiskCacheFor(PluginRuntimeOptions options, ILogger logger)
+    {
+        if (options.CacheDirectory is not { } directory) return null;
+        var problem = ModuleDiskCache.Untrusted(directory);
+        var key = problem is null ? ModuleCacheKey.For(options, directory, out problem) : null;
+        if (key is not null) return new ModuleDiskCache(directory, Fingerprint, key);
+        if (WarnedCaches.TryAdd(Path.GetFullPath(directory), true))
+        {
+            logger.LogWarning("The module cache folder {CacheDirectory} is not used: {Reason}; modules are compiled instead", directory, problem);
+        }
+        return null;
     }
 
     private Module? Cached(string key) => _modules.TryGetValue(key, out var weak) && weak.TryGetTarget(out var module) ? module : null;
@@ -127,9 +206,8 @@ internal sealed class WasmEngine
         }
     }
 
-    private Module LoadOrCompile(string path, byte[] bytes, string key, string? cacheDirectory, out ModuleSource source)
+    private Module LoadOrCompile(string path, byte[] bytes, string key, ModuleDiskCache? disk, out ModuleSource source)
     {
-        var disk = cacheDirectory is null ? null : new ModuleDiskCache(cacheDirectory, FuelEnabled);
         if (disk?.TryLoad(Engine, key, Path.GetFileName(path)) is { } cached)
         {
             source = ModuleSource.DiskCache;
@@ -146,8 +224,7 @@ internal sealed class WasmEngine
         var name = Path.GetFileName(path);
         try
         {
-            if (!ModuleFile.IsText(path)) return Module.FromBytes(Engine, name, bytes);
-            return Module.FromText(Engine, name, System.Text.Encoding.UTF8.GetString(bytes));
+            return Module.FromBytes(Engine, name, bytes); // text was converted (and checked) already
         }
         catch (WasmtimeException ex)
         {

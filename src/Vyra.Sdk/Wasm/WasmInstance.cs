@@ -2,9 +2,6 @@ using Wasmtime;
 
 namespace Vyra.Sdk;
 
-/// <summary>The limits in force for one runtime, after options and manifest were combined.</summary>
-internal sealed record EffectiveLimits(TimeSpan Timeout, ulong? Fuel, long? MemoryBytes);
-
 /// <summary>
 /// One instantiation of a plugin: its store (single-threaded, owned by the runtime's lock), the instance,
 /// the resolved exports and the ABI helpers. Stopping or recycling a runtime disposes it; a new start builds a new one.
@@ -13,7 +10,8 @@ internal sealed class WasmInstance : IDisposable
 {
     private readonly List<(int Pointer, int Length)> _pendingFrees = [];
     private readonly Dictionary<string, Function> _functions = new(StringComparer.Ordinal);
-    private readonly long? _memoryLimit;
+    private readonly long _memoryLimit;
+    private readonly bool _memoryCapSet;
     private long _memoryAtCallStart;
     private object?[] _typed = new object?[4];
     private readonly string _pluginId;
@@ -28,11 +26,16 @@ internal sealed class WasmInstance : IDisposable
         _pluginId = pluginId;
         _fuelBudget = engine.FuelEnabled ? limits.Fuel : null;
         _memoryLimit = limits.MemoryBytes;
+        _memoryCapSet = limits.MemoryCapSet;
+        MaxMemoryValueBytes = limits.MaxMemoryValueBytes;
+        MaxLogMessageBytes = limits.MaxLogMessageBytes;
         // The store's data is this instance: the engine-wide linker's host functions find their handler through it.
         Store = new Store(engine.Engine, this);
         try
         {
-            if (limits.MemoryBytes is { } bytes) Store.SetLimits(memorySize: bytes);
+            // memorySize caps each memory, so the others bound the rest of the store: one instance, one memory (the engine
+            // refuses multi-memory modules anyway), a few tables and their elements together.
+            Store.SetLimits(memorySize: limits.MemoryBytes, tableElements: limits.TableElements, instances: 1, tables: MaxTables, memories: 1);
             Guard = new CallGuard(Store, limits.Timeout, engine.FuelEnabled ? limits.Fuel : null);
             if (wasi is not null) Store.SetWasiConfiguration(wasi.ToConfiguration());
             var linker = engine.LinkerFor(contract.Imports, wasi is not null);
@@ -61,7 +64,16 @@ internal sealed class WasmInstance : IDisposable
         VyraTelemetry.Instances.Add(1, new KeyValuePair<string, object?>(VyraTelemetry.PluginIdTag, pluginId));
     }
 
+    /// <summary>Tables one store may hold (modules with reference types may have more than one).</summary>
+    private const int MaxTables = 8;
+
     public ModuleContract Contract { get; }
+
+    /// <summary>The host's cap on a string, bytes or json value crossing the wall.</summary>
+    public int MaxMemoryValueBytes { get; }
+
+    /// <summary>The host's cap on a <c>host_log</c> message.</summary>
+    public int MaxLogMessageBytes { get; }
 
     public string PluginId => _pluginId;
 
@@ -105,7 +117,7 @@ internal sealed class WasmInstance : IDisposable
     /// <summary>Copies a memory argument into the guest; it is freed with <c>vyra_free</c> when the call ends.</summary>
     public (int Pointer, int Length) WriteArgument(ReadOnlySpan<byte> bytes, AbiSite what)
     {
-        var pointer = GuestMemory.Write(Memory, Alloc, bytes, what);
+        var pointer = GuestMemory.Write(Memory, Alloc, bytes, what, MaxMemoryValueBytes);
         if (Free is not null) _pendingFrees.Add((pointer, bytes.Length));
         return (pointer, bytes.Length);
     }
@@ -114,7 +126,7 @@ internal sealed class WasmInstance : IDisposable
     public object? ReadResult(long packed, PluginValueType type, AbiSite what)
     {
         var (pointer, length) = GuestMemory.Unpack(packed);
-        var value = GuestMemory.Read(Memory, pointer, length, type, what);
+        var value = GuestMemory.Read(Memory, pointer, length, type, what, MaxMemoryValueBytes);
         Free?.Invoke(pointer, length);
         return value;
     }
@@ -167,20 +179,22 @@ internal sealed class WasmInstance : IDisposable
     public void BeginCall(CancellationToken cancellationToken)
     {
         Guard.Arm(cancellationToken);
-        if (_memoryLimit is not null) _memoryAtCallStart = Memory?.GetLength() ?? 0;
+        _memoryAtCallStart = Memory?.GetLength() ?? 0;
     }
 
     /// <summary>
-    /// Wasmtime does not say when it refused a <c>memory.grow</c>, so judge by the evidence: memory is capped and the
-    /// call grew memory or left it within a page of the cap. A trap that a refused growth typically leads to
+    /// Wasmtime does not say when it refused a <c>memory.grow</c>, so judge by the evidence: the call left memory within
+    /// a page of the cap, or a cap was set (by the options or the manifest) and the call grew memory. A trap that a refused growth typically leads to
     /// (the guest's own abort, or a write where the new page should be) is then reported as the memory limit.
     /// </summary>
     public bool LikelyHitMemoryLimit(TrapCode trap)
     {
-        if (_memoryLimit is not { } limit || Memory is not { } memory) return false;
+        var limit = _memoryLimit;
+        if (Memory is not { } memory) return false;
         if (trap is not (TrapCode.Unreachable or TrapCode.MemoryOutOfBounds)) return false;
         var size = memory.GetLength();
-        return size > _memoryAtCallStart || size + Wasmtime.Memory.PageSize > limit;
+        // Under only the default ceiling, growth alone is no evidence (plugins that never asked for a cap grow freely).
+        return (_memoryCapSet && size > _memoryAtCallStart) || size + Wasmtime.Memory.PageSize > limit;
     }
 
     public void Dispose()

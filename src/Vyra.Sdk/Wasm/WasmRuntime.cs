@@ -25,6 +25,7 @@ public sealed class WasmRuntime : PluginRuntime
     {
         ArgumentException.ThrowIfNullOrEmpty(wasmPath);
         if (Options.Instances < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.Instances, "PluginRuntimeOptions.Instances must be at least 1");
+        Options.Validate();
         _initialState = initialState is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(initialState);
     }
 
@@ -52,7 +53,9 @@ public sealed class WasmRuntime : PluginRuntime
         {
             if (IsRunning) return;
             if (_slots is not null) await CloseSlotsAsync().ConfigureAwait(false); // closed by a failed replacement
-            initResult = StartCore();
+            var engine = ReadManifest();
+            var (module, source) = await CompileAsync(engine, cancellationToken).ConfigureAwait(false);
+            initResult = StartCore(engine, module, source);
         }
         finally
         {
@@ -116,9 +119,11 @@ public sealed class WasmRuntime : PluginRuntime
         var contract = _contract ?? throw NotStarted(function);
         if (!contract.Exports.TryGetValue(function, out var export))
         {
-            throw UnknownFunction(function, Manifest?.Exports is null
-                ? "the module exports no such function"
-                : "the function is not declared in the manifest's exports");
+            throw UnknownFunction(function, Manifest?.Exports is not null
+                ? "the function is not declared in the manifest's exports"
+                : Options.AllowUndeclaredExports
+                    ? "the module exports no such function (or it is internal to the plugin ABI)"
+                    : "the manifest declares no exports, so only ping answers (PluginRuntimeOptions.AllowUndeclaredExports opens undeclared exports for development)");
         }
         return InvokeLeasedAsync(export, data, cancellationToken);
     }
@@ -185,12 +190,31 @@ public sealed class WasmRuntime : PluginRuntime
         }
     }
 
-    private IReadOnlyDictionary<string, object?>? StartCore()
+    /// <summary>
+    /// Compiles (or finds) the module on a worker thread, so a cancelled start stops waiting at once. Cranelift itself
+    /// cannot be interrupted: a compile already running finishes in the background, bounded by the checks of
+    /// <see cref="PluginRuntimeOptions.ModuleLimits"/> made before it began, and its result stays in the process cache.
+    /// </summary>
+    private async ValueTask<(Module Module, ModuleSource Source)> CompileAsync(WasmEngine engine, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var compile = Task.Run(() =>
+        {
+            var module = engine.LoadModule(WasmPath, Options, Logger, out var source);
+            return (module, source);
+        }, CancellationToken.None);
+        return await compile.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads the manifest, resolves the limits and picks the engine they need.</summary>
+    private WasmEngine ReadManifest()
     {
         Manifest = ManifestReader.ReadFolder(PluginDirectory);
         if (Manifest is null)
         {
-            Logger.LogWarning("Plugin {PluginId} has no {Manifest} next to {Module}: every function the module exports is callable with its wasm signature", PluginId, ManifestReader.FileName, WasmPath);
+            Logger.LogWarning(Options.AllowUndeclaredExports
+                ? "Plugin {PluginId} has no {Manifest} next to {Module}: every function the module exports is callable with its wasm signature (AllowUndeclaredExports)"
+                : "Plugin {PluginId} has no {Manifest} next to {Module}: it declares no exports, so only ping answers", PluginId, ManifestReader.FileName, WasmPath);
         }
         else if (!Manifest.HasBackend)
         {
@@ -209,11 +233,16 @@ public sealed class WasmRuntime : PluginRuntime
         {
             throw new PluginLoadException($"{WasmPath}: {mismatch}", Manifest?.SourcePath, field: "$.checksum");
         }
-        _limits = ResolveLimits(Manifest);
-        _engine = WasmEngine.For(fuel: _limits.Fuel is not null);
-        _module = _engine.LoadModule(WasmPath, Options.CacheDirectory, out var source);
+        _limits = EffectiveLimits.Resolve(Options, Manifest?.Limits);
+        return WasmEngine.For(fuel: _limits.Fuel is not null);
+    }
+
+    private IReadOnlyDictionary<string, object?>? StartCore(WasmEngine engine, Module module, ModuleSource source)
+    {
+        _engine = engine;
+        _module = module;
         ModuleSource = source;
-        _contract = ModuleContract.Check(Manifest, _module, WasmPath, HostImportRegistry.For(Host, Logger), wasiGranted: Options.Wasi is not null);
+        _contract = ModuleContract.Check(Manifest, _module, WasmPath, HostImportRegistry.For(Host, Logger), wasiGranted: Options.Wasi is not null, Options.AllowUndeclaredExports);
         _engine.Ticker.Acquire();
         var instances = new List<WasmInstance>();
         try
@@ -283,19 +312,6 @@ public sealed class WasmRuntime : PluginRuntime
             }
         }
         return Invoke(null, instance, init, Prepare(init, state), CancellationToken.None);
-    }
-
-    private EffectiveLimits ResolveLimits(PluginManifest? manifest)
-    {
-        var limits = manifest?.Limits ?? new RuntimeLimits();
-        // A manifest may ask for more than a TimeSpan or a byte count can hold: beyond ~30 years means "no timeout",
-        // beyond 64 GiB means "no cap" (wasm32 memory cannot exceed 4 GiB anyway).
-        const long maxTimeoutMs = 1_000_000_000_000;
-        const long maxMemoryMb = 64 * 1024;
-        var timeout = Options.Timeout
-            ?? (limits.TimeoutMs is { } ms ? (ms >= maxTimeoutMs ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(ms)) : PluginRuntimeOptions.DefaultTimeout);
-        var memory = Options.MemoryLimitBytes ?? (limits.MemoryMb is { } mb && mb < maxMemoryMb ? mb * 1024 * 1024 : null);
-        return new EffectiveLimits(timeout, Options.Fuel ?? limits.Fuel, memory);
     }
 
     /// <summary>A call's arguments, coerced and encoded before the instance is leased and the limits armed.</summary>

@@ -133,11 +133,11 @@ public class HostImportTests
     {
         using var plugin = TempPlugin.FromWat(WasiEnvWat);
         var grants = new WasiGrants { Environment = new Dictionary<string, string> { ["MODE"] = "test", ["LEVEL"] = "2" } };
-        await using var runtime = PluginRuntime.Create("wasi-env", plugin.ModulePath, options: new PluginRuntimeOptions { Wasi = grants });
+        await using var runtime = PluginRuntime.Create("wasi-env", plugin.ModulePath, options: new PluginRuntimeOptions { Wasi = grants, AllowUndeclaredExports = true });
         await runtime.StartAsync();
         Assert.Equal(2, (await runtime.CallAsync("env_count"))["result"]);
 
-        await using var bare = PluginRuntime.Create("wasi-env", plugin.ModulePath, options: new PluginRuntimeOptions { Wasi = new WasiGrants() });
+        await using var bare = PluginRuntime.Create("wasi-env", plugin.ModulePath, options: new PluginRuntimeOptions { Wasi = new WasiGrants(), AllowUndeclaredExports = true });
         await bare.StartAsync();
         Assert.Equal(0, (await bare.CallAsync("env_count"))["result"]); // the host's own environment is never passed on
     }

@@ -14,13 +14,23 @@ public class ModuleCacheTests : IDisposable
         if (Directory.Exists(_cache)) Directory.Delete(_cache, recursive: true);
     }
 
+    internal static readonly byte[] Key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+
+    internal static ModuleDiskCache DiskCache(string folder, bool fuel) => new(folder, WasmEngine.For(fuel).Fingerprint, Key);
+
+    private static Wasmtime.Engine NewEngine(bool fuel = false)
+    {
+        using var config = WasmEngine.NewConfig(fuel);
+        return new Wasmtime.Engine(config);
+    }
+
     // A module no other test uses, so the process-wide memory cache starts cold for it.
     private static TempPlugin UniquePlugin() =>
         TempPlugin.FromWat($$"""(module (func (export "answer") (result i32) i32.const {{Random.Shared.Next(1, int.MaxValue)}}))""");
 
     private async Task<WasmRuntime> Start(string path, string? cacheDirectory = null, ulong? fuel = null)
     {
-        var runtime = new WasmRuntime("cached", path, options: new PluginRuntimeOptions { CacheDirectory = cacheDirectory ?? _cache, Fuel = fuel });
+        var runtime = new WasmRuntime("cached", path, options: new PluginRuntimeOptions { CacheDirectory = cacheDirectory ?? _cache, CacheKey = Key, Fuel = fuel, AllowUndeclaredExports = true });
         await runtime.StartAsync();
         return runtime;
     }
@@ -67,9 +77,9 @@ public class ModuleCacheTests : IDisposable
         }
         var entry = Assert.Single(Directory.GetFiles(_cache, "*.vyramod"));
         // The memory cache answers first within this process; what a new process sees is a fresh engine reading the entry.
-        var disk = new ModuleDiskCache(_cache, fuel: false);
+        var disk = DiskCache(_cache, false);
         Assert.Equal(entry, disk.PathFor(ModuleKey(plugin)));
-        using var engine = new Wasmtime.Engine(new Wasmtime.Config().WithEpochInterruption(true));
+        using var engine = NewEngine();
         using var module = disk.TryLoad(engine, ModuleKey(plugin), "m");
         Assert.NotNull(module);
         using var store = new Wasmtime.Store(engine);
@@ -82,8 +92,8 @@ public class ModuleCacheTests : IDisposable
     public async Task Corrupt_and_truncated_entries_are_misses_that_get_rewritten()
     {
         using var plugin = UniquePlugin();
-        var disk = new ModuleDiskCache(_cache, fuel: false);
-        var engine = new Wasmtime.Engine(new Wasmtime.Config().WithEpochInterruption(true));
+        var disk = DiskCache(_cache, false);
+        var engine = NewEngine();
         await using (await Start(plugin.ModulePath)) { }
         var path = disk.PathFor(ModuleKey(plugin));
         var good = File.ReadAllBytes(path);
@@ -106,12 +116,12 @@ public class ModuleCacheTests : IDisposable
     {
         using var plugin = UniquePlugin();
         await using (await Start(plugin.ModulePath, fuel: 1_000_000)) { }
-        var metered = new ModuleDiskCache(_cache, fuel: true);
-        var unmetered = new ModuleDiskCache(_cache, fuel: false);
+        var metered = DiskCache(_cache, true);
+        var unmetered = DiskCache(_cache, false);
         Assert.NotEqual(metered.PathFor(ModuleKey(plugin)), unmetered.PathFor(ModuleKey(plugin)));
-        // Even a file copied under the other configuration's name is refused by Wasmtime and counts as a miss.
+        // Even a file copied under the other configuration's name is refused (its MAC binds the engine fingerprint) and counts as a miss.
         File.Copy(metered.PathFor(ModuleKey(plugin)), unmetered.PathFor(ModuleKey(plugin)));
-        var engine = new Wasmtime.Engine(new Wasmtime.Config().WithEpochInterruption(true));
+        var engine = NewEngine();
         Assert.Null(unmetered.TryLoad(engine, ModuleKey(plugin), "m"));
     }
 
@@ -120,9 +130,9 @@ public class ModuleCacheTests : IDisposable
     {
         using var plugin = UniquePlugin();
         await using (await Start(plugin.ModulePath)) { }
-        var engine = new Wasmtime.Engine(new Wasmtime.Config().WithEpochInterruption(true));
+        var engine = NewEngine();
         using var module = Wasmtime.Module.FromText(engine, "m", File.ReadAllText(plugin.ModulePath));
-        var disk = new ModuleDiskCache(_cache, fuel: false);
+        var disk = DiskCache(_cache, false);
         await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => disk.Store(ModuleKey(plugin), module))));
         Assert.NotNull(disk.TryLoad(engine, ModuleKey(plugin), "m"));
         Assert.Empty(Directory.GetFiles(_cache, "*.tmp"));

@@ -119,22 +119,25 @@ public class WasmLifecycleTests
     }
 
     [Fact]
-    public async Task Without_a_manifest_every_module_function_is_callable_with_its_wasm_signature()
+    public async Task Without_a_manifest_and_with_AllowUndeclaredExports_every_module_function_is_callable_with_its_wasm_signature()
     {
         using var plugin = TempPlugin.FromWat(CounterWat);
-        await using var runtime = (WasmRuntime)PluginRuntime.Create("counter", plugin.ModulePath);
+        await using var runtime = (WasmRuntime)PluginRuntime.Create("counter", plugin.ModulePath, options: new PluginRuntimeOptions { AllowUndeclaredExports = true });
         await runtime.StartAsync();
         Assert.Null(runtime.Manifest);
         Assert.Equal(3, (await runtime.CallAsync("increment", SamplePlugins.Args(("arg0", 3))))["result"]);
     }
 
     [Fact]
-    public async Task A_manifest_without_exports_exposes_the_module_functions()
+    public async Task A_manifest_without_exports_answers_only_ping_by_VYRAs_rule()
     {
         using var plugin = TempPlugin.FromWat(CounterWat, """{"id":"counter","version":"1.0.0"}""");
         await using var runtime = PluginRuntime.Create("counter", plugin.ModulePath);
         await runtime.StartAsync();
-        Assert.Equal(0, (await runtime.CallAsync("get_count"))["result"]);
+        Assert.Equal("ok", (await runtime.CallAsync("ping"))["status"]);
+        var ex = await Assert.ThrowsAsync<PluginCallException>(async () => await runtime.CallAsync("get_count"));
+        Assert.Equal(PluginErrorKind.UnknownFunction, ex.Kind);
+        Assert.Contains("AllowUndeclaredExports", ex.Reason);
     }
 
     [Fact]

@@ -58,9 +58,15 @@ internal sealed class TestPlugin : IDisposable
         else File.WriteAllText(path, manifest, new UTF8Encoding(false));
     }
 
-    /// <summary>A runtime for this plugin through the factory.</summary>
+    /// <summary>
+    /// A runtime for this plugin through the factory. A plugin that declares no exports (no manifest, or one without
+    /// <c>exports</c>) is run in development mode (<see cref="PluginRuntimeOptions.AllowUndeclaredExports"/>), so these
+    /// tests can call its functions without declaring them; otherwise the options are used as given. Tests of the
+    /// closed default use <see cref="PluginRuntime.Create"/> directly.
+    /// </summary>
     public PluginRuntime Create(IHostFunctions? host = null, PluginRuntimeOptions? options = null, IReadOnlyDictionary<string, object?>? initialState = null) =>
-        PluginRuntime.Create(Id, ModulePath, host, initialState, preferStub: false, options);
+        PluginRuntime.Create(Id, ModulePath, host, initialState, preferStub: false,
+            ManifestReader.ReadFolder(Folder)?.Exports is not null ? options : DevOptions.Of(options));
 
     /// <summary>
     /// A minimal manifest: <paramref name="exports"/>, <paramref name="imports"/> and <paramref name="initialState"/> are raw
@@ -189,4 +195,19 @@ internal sealed class TestHost : BaseHostFunctions
     public override ValueTask<object?> CreateServerAsync(string name, Func<IReadOnlyDictionary<string, object?>, ValueTask<IReadOnlyDictionary<string, object?>>> handler, CancellationToken cancellationToken = default) => ValueTask.FromResult<object?>(null);
 
     public override ValueTask<object?> CreateClientAsync(string name, CancellationToken cancellationToken = default) => ValueTask.FromResult<object?>(null);
+}
+
+/// <summary>Options with <see cref="PluginRuntimeOptions.AllowUndeclaredExports"/> on, everything else as given.</summary>
+internal static class DevOptions
+{
+    public static PluginRuntimeOptions Of(PluginRuntimeOptions? options)
+    {
+        var copy = new PluginRuntimeOptions { AllowUndeclaredExports = true };
+        if (options is null) return copy;
+        foreach (var property in typeof(PluginRuntimeOptions).GetProperties())
+        {
+            if (property.CanWrite && property.Name != nameof(PluginRuntimeOptions.AllowUndeclaredExports)) property.SetValue(copy, property.GetValue(options));
+        }
+        return copy;
+    }
 }
