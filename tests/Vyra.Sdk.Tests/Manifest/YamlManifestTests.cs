@@ -230,16 +230,17 @@ public class YamlManifestTests : IDisposable
             id: dashboard-panel
             name: Dashboard Panel
             version: 1.0.0
-            scope: global
+            scope: { type: GLOBAL, target: "" }
             entry_points:
               frontend:
-                component: Panel.vue
+                type: vue
+                file: Panel.vue
             """;
         var dir = AddPlugin("dashboard-panel", "1.0.0", frontendOnly, wat: null);
         var catalog = PluginCatalog.Discover(_pool);
         var entry = Assert.Single(catalog.Entries);
-        Assert.Contains(entry.Problems, p => p.Contains("frontend-only") && p.Contains("no backend entry point"));
-        Assert.DoesNotContain(entry.Problems, p => p.Contains("no logic.wasm"));
+        Assert.True(entry is { IsValid: true, IsFrontendOnly: true, CanRun: false }, string.Join("; ", entry.Problems));
+        Assert.Null(catalog.Find("dashboard-panel"));
         Assert.Contains("no backend entry point", Assert.Throws<PluginLoadException>(() => catalog.CreateRuntime("dashboard-panel")).Message);
 
         var log = new ListLoggerFactory();
