@@ -46,6 +46,9 @@ public sealed class PluginRuntimeRegistry : IPluginRuntimes, IAsyncDisposable, I
         _catalog = new Lazy<PoolCatalog>(DiscoverCatalog, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
+    /// <summary>The kernel's discovery; tests replace it (before the catalog is first used) to make a pool fail.</summary>
+    internal Func<IEnumerable<string>, IHostFunctions?, ILogger?, PluginCatalog> Discoverer { get; set; } = PluginCatalog.Discover;
+
     /// <summary>The pool folders scanned, as full paths.</summary>
     public IReadOnlyList<string> Pools { get; }
 
@@ -324,7 +327,7 @@ public sealed class PluginRuntimeRegistry : IPluginRuntimes, IAsyncDisposable, I
 
     private PoolCatalog DiscoverCatalog()
     {
-        var pool = PoolCatalog.Discover(Pools, Host, _loggerFactory.CreateLogger<PluginCatalog>());
+        var pool = PoolCatalog.Discover(Pools, Host, _loggerFactory.CreateLogger<PluginCatalog>(), Discoverer);
         _logger.LogInformation("Plugin catalog: {Valid} valid, {Invalid} invalid plugin version(s) in {Pools}",
             pool.Plugins.Count(e => e.IsValid), pool.Plugins.Count(e => !e.IsValid), string.Join(", ", Pools));
         foreach (var entry in pool.Plugins.Where(e => !e.IsValid))

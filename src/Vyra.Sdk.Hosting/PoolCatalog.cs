@@ -90,13 +90,17 @@ internal sealed class PoolCatalog
     /// are set aside with their exception and the rest is discovered again: the host decides, by FailOnStartError, what a
     /// pool failure means.
     /// </summary>
-    public static PoolCatalog Discover(IReadOnlyList<string> pools, IHostFunctions host, ILogger logger)
+    public static PoolCatalog Discover(IReadOnlyList<string> pools, IHostFunctions host, ILogger logger) =>
+        Discover(pools, host, logger, PluginCatalog.Discover);
+
+    /// <summary><see cref="Discover(IReadOnlyList{string}, IHostFunctions, ILogger)"/> with the kernel's discovery replaceable (tests make it fail).</summary>
+    internal static PoolCatalog Discover(IReadOnlyList<string> pools, IHostFunctions host, ILogger logger, Func<IEnumerable<string>, IHostFunctions?, ILogger?, PluginCatalog> discover)
     {
         var failures = new Dictionary<string, Exception>(StringComparer.Ordinal);
         PluginCatalog catalog;
         try
         {
-            catalog = PluginCatalog.Discover(pools, host, logger);
+            catalog = discover(pools, host, logger);
         }
         catch (Exception whole)
         {
@@ -105,7 +109,7 @@ internal sealed class PoolCatalog
             {
                 try
                 {
-                    PluginCatalog.Discover([pool], host, logger);
+                    discover([pool], host, logger);
                     readable.Add(pool);
                 }
                 catch (Exception ex)
@@ -115,7 +119,7 @@ internal sealed class PoolCatalog
             }
             try
             {
-                catalog = PluginCatalog.Discover(readable, host, logger);
+                catalog = discover(readable, host, logger);
             }
             catch (Exception)
             {
