@@ -116,6 +116,11 @@ public static class WebSample
             {
                 return Problem(StatusCodes.Status400BadRequest, "BadRequest", "the body must be a JSON object of arguments by name");
             }
+            if (body is not null && !HasValidStrings(body.RootElement))
+            {
+                // JSON lets "\ud800" through, but no .NET string can hold it: refuse it here, at the edge.
+                return Problem(StatusCodes.Status400BadRequest, "BadRequest", "the body holds a string with a lone surrogate escape (not valid Unicode)");
+            }
             // The values stay JsonElements: the kernel coerces them to the declared types (and says which one is wrong).
             var arguments = new Dictionary<string, object?>(StringComparer.Ordinal);
             if (body is not null)
@@ -151,6 +156,40 @@ public static class WebSample
         }
         reader.AdvanceTo(first.Buffer.Start); // nothing consumed: the parser reads from the first byte
         return await JsonDocument.ParseAsync(reader.AsStream(leaveOpen: true), new JsonDocumentOptions { MaxDepth = 64 }, cancellationToken);
+    }
+
+    /// <summary>True when every string and property name of <paramref name="element"/> decodes to valid UTF-16.</summary>
+    private static bool HasValidStrings(JsonElement element)
+    {
+        try
+        {
+            var pending = new Stack<JsonElement>();
+            pending.Push(element);
+            while (pending.TryPop(out var current))
+            {
+                switch (current.ValueKind)
+                {
+                    case JsonValueKind.String:
+                        _ = current.GetString();
+                        break;
+                    case JsonValueKind.Array:
+                        foreach (var item in current.EnumerateArray()) pending.Push(item);
+                        break;
+                    case JsonValueKind.Object:
+                        foreach (var property in current.EnumerateObject())
+                        {
+                            _ = property.Name;
+                            pending.Push(property.Value);
+                        }
+                        break;
+                }
+            }
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     private static async ValueTask<object?> RequireJson(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
