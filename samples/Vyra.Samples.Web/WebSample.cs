@@ -95,7 +95,7 @@ public static class WebSample
     {
         if (!plugins.IsKnown(id)) return Problem(StatusCodes.Status404NotFound, "UnknownPlugin", $"no plugin '{id}'");
         if (HostOnlyExports.Contains(function)) return Problem(StatusCodes.Status404NotFound, nameof(PluginErrorKind.UnknownFunction), $"'{function}' is not callable over HTTP");
-        if (request.ContentLength > web.MaxRequestBodyBytes) return TooLarge(web);
+        if (request.ContentLength > web.MaxRequestBodyBytes) return TooLarge(request.HttpContext, web);
 
         JsonDocument? body;
         try
@@ -108,7 +108,7 @@ public static class WebSample
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return TooLarge(web);
+            return TooLarge(request.HttpContext, web);
         }
         using (body)
         {
@@ -244,8 +244,12 @@ public static class WebSample
         _ => StatusCodes.Status500InternalServerError,
     };
 
-    private static IResult TooLarge(WebSampleOptions web) =>
-        Problem(StatusCodes.Status413PayloadTooLarge, "PayloadTooLarge", $"the body is larger than {web.MaxRequestBodyBytes} bytes");
+    private static IResult TooLarge(HttpContext context, WebSampleOptions web)
+    {
+        // The rest of the body stays unread: close the connection rather than have the next request read it.
+        context.Response.Headers.Connection = "close";
+        return Problem(StatusCodes.Status413PayloadTooLarge, "PayloadTooLarge", $"the body is larger than {web.MaxRequestBodyBytes} bytes");
+    }
 
     private static IResult Problem(int status, string kind, string detail) =>
         Results.Problem(detail: detail, statusCode: status, extensions: new Dictionary<string, object?> { ["kind"] = kind });

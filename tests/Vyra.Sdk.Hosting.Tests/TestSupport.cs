@@ -67,11 +67,14 @@ internal sealed class TempPool : IDisposable
         (module (func (export "spin") (result i32) (loop $forever (br $forever)) (i32.const 0)))
         """);
 
-    /// <summary>A plugin whose <c>spin</c> logs "spinning" through host_log, then never returns: the log says the call is running.</summary>
+    /// <summary>
+    /// A plugin whose <c>spin_until_stopped</c> logs "spinning" through host_log, then never returns: the log says the call
+    /// is running (the function name is unique to it, so tests can also watch its calls begin through the kernel's traces).
+    /// </summary>
     public TempPool AddLoudSpinner(string id = "loud-spinner", int timeoutMs = 15000) => Add(id, $$"""
         {
           "id": "{{id}}", "version": "1.0.0",
-          "exports": [ { "name": "spin", "args": [], "returns": "i32" } ],
+          "exports": [ { "name": "spin_until_stopped", "args": [], "returns": "i32" } ],
           "entry_points": { "backend": { "runtime_limits": { "timeout_ms": {{timeoutMs}} } } }
         }
         """, """
@@ -79,7 +82,7 @@ internal sealed class TempPool : IDisposable
           (import "vyra" "host_log" (func $log (param i32 i32)))
           (memory (export "memory") 1)
           (data (i32.const 16) "spinning")
-          (func (export "spin") (result i32)
+          (func (export "spin_until_stopped") (result i32)
             (call $log (i32.const 16) (i32.const 8))
             (loop $forever (br $forever))
             (i32.const 0)))

@@ -175,12 +175,19 @@ public sealed class WebSampleHardeningTests
         await using var web = await RunningSample.StartAsync("--Vyra:Web:MaxRequestBodyBytes=4096");
         var big = "{\"text\": \"" + new string('x', 64 * 1024) + "\"}";
 
-        var (status, body, _) = await web.PostAsync("/plugins/text-tools/upper", RunningSample.Json(big));
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
-        Assert.Equal("PayloadTooLarge", body.GetProperty("kind").GetString());
+        // Expect: 100-continue lets the server refuse before the body is sent, as a careful client would.
+        using (var declared = new HttpRequestMessage(HttpMethod.Post, "/plugins/text-tools/upper") { Content = RunningSample.Json(big) })
+        {
+            declared.Headers.ExpectContinue = true;
+            using var refused = await web.Client.SendAsync(declared);
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, refused.StatusCode);
+            Assert.True(refused.Headers.ConnectionClose); // the unread body is not drained: the connection is closed
+            var body = JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement;
+            Assert.Equal("PayloadTooLarge", body.GetProperty("kind").GetString());
+        }
 
         // Without a Content-Length the limit is met while reading: still a 413, still no error in the log.
-        using var chunked = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(big)));
+        using var chunked = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(big[..8192])));
         chunked.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         using var request = new HttpRequestMessage(HttpMethod.Post, "/plugins/text-tools/upper") { Content = chunked };
         request.Headers.TransferEncodingChunked = true;
@@ -229,13 +236,27 @@ public sealed class WebSampleHardeningTests
     public async Task Stopping_the_host_interrupts_running_and_queued_calls_instead_of_waiting_for_their_timeouts()
     {
         using var pool = new TempPool().AddLoudSpinner("slow", timeoutMs: 15000);
-        var web = await RunningSample.StartAsync($"--Vyra:Plugins:Pools:1={pool.Root}");
+        var web = await RunningSample.StartAsync($"--Vyra:Plugins:Pools:1={pool.Root}", "--Vyra:Plugins:ById:slow:TimeoutMs=15000");
+        // The kernel traces every call as it enters CallAsync: the second trace means the queued call reached the plugin.
+        var entered = 0;
+        var bothEntered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "Vyra.Sdk",
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllData,
+            ActivityStarted = activity =>
+            {
+                if (activity.OperationName == "vyra.plugin.call spin_until_stopped" && Interlocked.Increment(ref entered) == 2) bothEntered.TrySetResult();
+            },
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
         try
         {
             var spinning = web.Logs.WaitForAsync(e => e.Message == "spinning");
-            var running = web.PostAsync("/plugins/slow/spin", RunningSample.Json(""));
+            var running = web.PostAsync("/plugins/slow/spin_until_stopped", RunningSample.Json(""));
             await spinning.WaitAsync(TimeSpan.FromSeconds(10));
-            var queued = web.PostAsync("/plugins/slow/spin", RunningSample.Json("")); // one instance: waits behind the first
+            var queued = web.PostAsync("/plugins/slow/spin_until_stopped", RunningSample.Json("")); // one instance: waits behind the first
+            await bothEntered.Task.WaitAsync(TimeSpan.FromSeconds(10));
 
             await web.App.StopAsync();
             foreach (var call in new[] { running, queued })
