@@ -12,6 +12,8 @@ namespace Vyra.Sdk.Hosting;
 ///   "ById": { "math-kit": { "Instances": 4, "Fuel": 1000000 } }
 /// } }
 /// </code>
+/// Every value is bound on its own: one that does not convert, an unknown key or a limit out of range fails the host's
+/// start with an <see cref="Microsoft.Extensions.Options.OptionsValidationException"/> naming the key (see docs/production.md).
 /// </summary>
 public sealed class VyraPluginsOptions
 {
