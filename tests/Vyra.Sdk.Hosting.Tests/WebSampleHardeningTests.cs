@@ -274,3 +274,39 @@ public sealed class WebSampleHardeningTests
         }
     }
 }
+
+/// <summary>A stand-in for a plugin proxy whose every call fails with one kind (as a busy kernel would answer).</summary>
+public class FailingProxy : System.Reflection.DispatchProxy
+{
+    public PluginErrorKind Kind { get; set; }
+
+    protected override object? Invoke(System.Reflection.MethodInfo? targetMethod, object?[]? args) =>
+        throw new PluginCallException("counter-widget", targetMethod?.Name ?? "?", "the wait queue is full", Kind);
+}
+
+public sealed class WebSampleOverloadTests
+{
+    [Fact]
+    public async Task An_overloaded_plugin_is_503_with_retry_after()
+    {
+        var logs = new ListLoggerProvider();
+        var fake = System.Reflection.DispatchProxy.Create<Vyra.Samples.Web.Plugins.ICounterWidgetPlugin, FailingProxy>();
+        ((FailingProxy)(object)fake).Kind = PluginErrorKind.Overloaded;
+        await using var app = WebSample.Build(["--urls", "http://127.0.0.1:0", "--Vyra:Web:RetryAfterSeconds=7"], b =>
+        {
+            b.Logging.AddProvider(logs);
+            b.Services.AddSingleton(fake);
+        });
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+        using var client = new HttpClient { BaseAddress = new Uri(address) };
+
+        using var response = await client.GetAsync("/counter");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("7", response.Headers.GetValues("Retry-After").Single());
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("Overloaded", body.GetProperty("kind").GetString());
+        Assert.DoesNotContain(logs.Entries, e => e.Level >= LogLevel.Error);
+        await app.StopAsync();
+    }
+}
