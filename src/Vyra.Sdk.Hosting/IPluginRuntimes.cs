@@ -9,13 +9,22 @@ public interface IPluginRuntimes
     /// <summary>The catalog of the configured pools.</summary>
     PluginCatalog Catalog { get; }
 
+    /// <summary>The plugin versions of the pools, valid or not, sorted by id then version (a missing or unreadable pool is not one: see <see cref="PoolProblems"/>).</summary>
+    IReadOnlyList<CatalogEntry> Plugins { get; }
+
+    /// <summary>Why pools contribute nothing: a folder that does not exist or cannot be read.</summary>
+    IReadOnlyList<string> PoolProblems { get; }
+
+    /// <summary>True once the host began stopping: plugins are being stopped and none is started again.</summary>
+    bool IsShuttingDown { get; }
+
     /// <summary>The host functions given to every plugin: the container's <see cref="IHostFunctions"/>, else a <see cref="NullHostFunctions"/>.</summary>
     IHostFunctions Host { get; }
 
     /// <summary>The runtimes created so far (started or not), typed proxies' runtimes included.</summary>
     IReadOnlyCollection<PluginRuntime> Runtimes { get; }
 
-    /// <summary>True when <paramref name="pluginId"/> names a plugin of the catalog (valid or not), a typed registration or a created runtime.</summary>
+    /// <summary>True when <paramref name="pluginId"/> names a plugin of the pools (valid or not), a typed registration or a created runtime.</summary>
     bool IsKnown(string pluginId);
 
     /// <summary>The runtime of <paramref name="pluginId"/> when it was created already.</summary>
@@ -27,7 +36,10 @@ public interface IPluginRuntimes
     /// </summary>
     PluginRuntime Get(string pluginId);
 
-    /// <summary><see cref="Get"/>, then started (idempotent). Start failures are thrown as the kernel reports them.</summary>
+    /// <summary>
+    /// <see cref="Get"/>, then started (idempotent). Start failures are thrown as the kernel reports them. Once the host
+    /// is stopping (<see cref="IsShuttingDown"/>) the runtime is returned as it is, not started again.
+    /// </summary>
     ValueTask<PluginRuntime> GetStartedAsync(string pluginId, CancellationToken cancellationToken = default);
 
     /// <summary>What a runtime of <paramref name="pluginId"/> is created with: catalog entry, host, options from configuration.</summary>

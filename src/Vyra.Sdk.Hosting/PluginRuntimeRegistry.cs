@@ -23,7 +23,11 @@ public sealed class PluginRuntimeRegistry : IPluginRuntimes, IAsyncDisposable, I
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly string? _cacheDirectory;
-    private readonly Lazy<PluginCatalog> _catalog;
+    private readonly Lazy<PoolCatalog> _catalog;
+    private readonly HashSet<string> _startTargets = new(StringComparer.OrdinalIgnoreCase);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Exception> _startFailures = new(StringComparer.OrdinalIgnoreCase);
+    private volatile bool _shuttingDown;
+    private Task? _shutdown;
     private bool _disposed;
 
     /// <summary>Creates the registry from the container (called by <c>AddVyraPlugins</c>).</summary>
@@ -36,16 +40,31 @@ public sealed class PluginRuntimeRegistry : IPluginRuntimes, IAsyncDisposable, I
         _logger = _loggerFactory.CreateLogger("Vyra.Sdk.Hosting");
         Host = services.GetService<IHostFunctions>() ?? new NullHostFunctions(_loggerFactory.CreateLogger<NullHostFunctions>());
         var baseDirectory = services.GetService<IHostEnvironment>()?.ContentRootPath ?? AppContext.BaseDirectory;
-        Pools = _options.Pools.Select(p => Path.GetFullPath(p, baseDirectory)).ToList();
+        // The same folder listed twice (configuration and code both adding it) is scanned once.
+        Pools = _options.Pools.Select(p => Path.TrimEndingDirectorySeparator(Path.GetFullPath(p, baseDirectory))).Distinct(StringComparer.Ordinal).ToList();
         _cacheDirectory = _options.CacheDirectory is { Length: > 0 } cache ? Path.GetFullPath(cache, baseDirectory) : null;
-        _catalog = new Lazy<PluginCatalog>(DiscoverCatalog, LazyThreadSafetyMode.ExecutionAndPublication);
+        _catalog = new Lazy<PoolCatalog>(DiscoverCatalog, LazyThreadSafetyMode.ExecutionAndPublication);
     }
+
+    /// <summary>The kernel's discovery; tests replace it (before the catalog is first used) to make a pool fail.</summary>
+    internal Func<IEnumerable<string>, IHostFunctions?, ILogger?, PluginCatalog> Discoverer { get; set; } = PluginCatalog.Discover;
 
     /// <summary>The pool folders scanned, as full paths.</summary>
     public IReadOnlyList<string> Pools { get; }
 
     /// <inheritdoc />
-    public PluginCatalog Catalog => _catalog.Value;
+    public PluginCatalog Catalog => _catalog.Value.Catalog;
+
+    /// <inheritdoc />
+    public IReadOnlyList<CatalogEntry> Plugins => _catalog.Value.Plugins;
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> PoolProblems => _catalog.Value.PoolProblems;
+
+    /// <inheritdoc />
+    public bool IsShuttingDown => _shuttingDown;
+
+    internal PoolCatalog Pool => _catalog.Value;
 
     /// <inheritdoc />
     public IHostFunctions Host { get; }
@@ -67,7 +86,7 @@ public sealed class PluginRuntimeRegistry : IPluginRuntimes, IAsyncDisposable, I
         {
             if (_byId.ContainsKey(pluginId)) return true;
         }
-        return FindRegistration(pluginId) is not null || Catalog.Entries.Any(e => string.Equals(e.Id, pluginId, StringComparison.OrdinalIgnoreCase));
+        return FindRegistration(pluginId) is not null || Pool.Contains(pluginId);
     }
 
     /// <inheritdoc />
@@ -112,6 +131,8 @@ public sealed class PluginRuntimeRegistry : IPluginRuntimes, IAsyncDisposable, I
     public async ValueTask<PluginRuntime> GetStartedAsync(string pluginId, CancellationToken cancellationToken = default)
     {
         var runtime = Get(pluginId);
+        // Once the host stops, nothing is started again: calls then fail at once as NotStarted instead of reviving a plugin.
+        if (_shuttingDown) return runtime;
         await runtime.StartAsync(cancellationToken).ConfigureAwait(false);
         return runtime;
     }
@@ -121,8 +142,7 @@ public sealed class PluginRuntimeRegistry : IPluginRuntimes, IAsyncDisposable, I
     {
         ArgumentException.ThrowIfNullOrEmpty(pluginId);
         var settings = _options.For(pluginId);
-        var entry = Catalog.Find(pluginId, settings.Version)
-            ?? Catalog.Entries.Where(e => string.Equals(e.Id, pluginId, StringComparison.OrdinalIgnoreCase)).Select(e => Catalog.Find(e.Id, settings.Version)).FirstOrDefault(e => e is not null);
+        var entry = Pool.Find(pluginId, settings.Version);
         if (entry is null) throw new PluginLoadException(WhyMissing(pluginId, settings.Version));
         var options = settings.ToRuntimeOptions(_cacheDirectory, _loggerFactory);
         return new PluginFactoryContext(entry.Id, entry, Host, options, settings.PreferStub ?? false, _services);
@@ -168,11 +188,30 @@ public sealed class PluginRuntimeRegistry : IPluginRuntimes, IAsyncDisposable, I
                 targets.Add((registration.Label, () => Adopt(registration.RuntimeOf(_services.GetRequiredService(registration.ServiceType)), owned: false)));
             }
         }
-        foreach (var id in Catalog.Entries.Select(e => e.Id).Distinct(StringComparer.OrdinalIgnoreCase))
+        var failures = new System.Collections.Concurrent.ConcurrentDictionary<string, Exception>(StringComparer.OrdinalIgnoreCase);
+        PoolCatalog pool;
+        try
+        {
+            pool = Pool;
+        }
+        catch (Exception ex)
+        {
+            // Discovery itself failed (it catches per pool, so this is unexpected): a start failure like any other.
+            _logger.LogError(ex, "The plugin catalog could not be discovered: {Reason}", ex.Message);
+            failures["catalog"] = ex;
+            await FinishStartAsync(failures, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        foreach (var (folder, failure) in pool.PoolFailures)
+        {
+            _logger.LogError(failure, "Pool {Pool} cannot be read: {Reason}", folder, failure.Message);
+            failures[$"pool {folder}"] = failure;
+        }
+        foreach (var id in pool.Ids)
         {
             var asked = _options.For(id).AutoStart == true;
             if (!asked && !_options.StartAll) continue;
-            if (!asked && Catalog.Find(id, _options.For(id).Version) is null)
+            if (!asked && pool.Find(id, _options.For(id).Version) is null)
             {
                 _logger.LogWarning("Plugin {PluginId} is not started: {Problems}", id, WhyMissing(id, _options.For(id).Version));
                 continue;
@@ -184,7 +223,10 @@ public sealed class PluginRuntimeRegistry : IPluginRuntimes, IAsyncDisposable, I
             if (settings.AutoStart == true && ids.Add(id)) targets.Add((id, () => Get(id)));
         }
 
-        var failures = new System.Collections.Concurrent.ConcurrentDictionary<string, Exception>(StringComparer.OrdinalIgnoreCase);
+        lock (_gate)
+        {
+            foreach (var target in targets) _startTargets.Add(target.Label);
+        }
         await Task.WhenAll(targets.Select(target => Task.Run(async () =>
         {
             using var scope = _logger.BeginScope(new Dictionary<string, object> { ["PluginId"] = target.Label });
@@ -192,15 +234,22 @@ public sealed class PluginRuntimeRegistry : IPluginRuntimes, IAsyncDisposable, I
             {
                 var runtime = target.Resolve();
                 await runtime.StartAsync(cancellationToken).ConfigureAwait(false);
+                _startFailures.TryRemove(target.Label, out _);
                 _logger.LogInformation("Plugin {PluginId} started ({Backend})", runtime.PluginId, runtime.Backend);
             }
             catch (Exception ex)
             {
+                // Any exception, from creation or start, is this plugin's failure: the others go on.
                 _logger.LogError(ex, "Plugin {PluginId} failed to start: {Reason}", target.Label, ex.Message);
                 failures[target.Label] = ex;
+                _startFailures[target.Label] = ex;
             }
         }, CancellationToken.None))).ConfigureAwait(false);
+        await FinishStartAsync(failures, cancellationToken).ConfigureAwait(false);
+    }
 
+    private async Task FinishStartAsync(System.Collections.Concurrent.ConcurrentDictionary<string, Exception> failures, CancellationToken cancellationToken)
+    {
         if (failures.IsEmpty) return;
         if (cancellationToken.IsCancellationRequested)
         {
@@ -214,6 +263,26 @@ public sealed class PluginRuntimeRegistry : IPluginRuntimes, IAsyncDisposable, I
         }
         _logger.LogWarning("{Count} plugin(s) failed to start and stay stopped (FailOnStartError is false): {Plugins}",
             failures.Count, string.Join(", ", failures.Keys.Order(StringComparer.Ordinal)));
+    }
+
+    /// <summary>
+    /// Called when the host begins stopping (<c>IHostApplicationLifetime.ApplicationStopping</c>), before the web server
+    /// drains its requests: stops every runtime at once, which interrupts running guest code and fails queued calls,
+    /// and refuses to start plugins from then on. Returns the same task when called again.
+    /// </summary>
+    public Task BeginShutdownAsync()
+    {
+        lock (_gate)
+        {
+            _shuttingDown = true;
+            return _shutdown ??= Task.Run(() => StopAllAsync(CancellationToken.None));
+        }
+    }
+
+    /// <summary>The plugins the host was asked to start (typed proxies, AutoStart, StartAll) and why each one failed, if it did.</summary>
+    internal (IReadOnlyCollection<string> Targets, IReadOnlyDictionary<string, Exception> Failures) StartReport()
+    {
+        lock (_gate) return (_startTargets.ToList(), new Dictionary<string, Exception>(_startFailures, StringComparer.OrdinalIgnoreCase));
     }
 
     /// <summary>Stops every runtime created or adopted; failures are logged, never thrown.</summary>
@@ -256,21 +325,22 @@ public sealed class PluginRuntimeRegistry : IPluginRuntimes, IAsyncDisposable, I
     private PluginRegistration? FindRegistration(string pluginId) =>
         _registrations.FirstOrDefault(r => string.Equals(r.PluginId, pluginId, StringComparison.OrdinalIgnoreCase));
 
-    private PluginCatalog DiscoverCatalog()
+    private PoolCatalog DiscoverCatalog()
     {
-        var catalog = PluginCatalog.Discover(Pools, Host, _loggerFactory.CreateLogger<PluginCatalog>());
+        var pool = PoolCatalog.Discover(Pools, Host, _loggerFactory.CreateLogger<PluginCatalog>(), Discoverer);
         _logger.LogInformation("Plugin catalog: {Valid} valid, {Invalid} invalid plugin version(s) in {Pools}",
-            catalog.Entries.Count(e => e.IsValid), catalog.Invalid.Count(), string.Join(", ", Pools));
-        foreach (var entry in catalog.Invalid)
+            pool.Plugins.Count(e => e.IsValid), pool.Plugins.Count(e => !e.IsValid), string.Join(", ", Pools));
+        foreach (var entry in pool.Plugins.Where(e => !e.IsValid))
         {
             _logger.LogWarning("Plugin {PluginId} {Version} is invalid: {Problems}", entry.Id, entry.Version, string.Join("; ", entry.Problems));
         }
-        return catalog;
+        foreach (var problem in pool.PoolProblems) _logger.LogWarning("Plugin pool problem: {Problem}", problem);
+        return pool;
     }
 
-    private string WhyMissing(string pluginId, string? version)
+    internal string WhyMissing(string pluginId, string? version)
     {
-        var known = Catalog.Entries.Where(e => string.Equals(e.Id, pluginId, StringComparison.OrdinalIgnoreCase) && (version is null || e.Version == version)).ToList();
+        var known = Pool.Versions(pluginId).Where(e => version is null || e.Version == version).ToList();
         var which = version is null ? $"'{pluginId}'" : $"'{pluginId}' version {version}";
         return known.Count == 0
             ? $"no plugin {which} in the pools ({(Pools.Count == 0 ? "none configured" : string.Join(", ", Pools))})"

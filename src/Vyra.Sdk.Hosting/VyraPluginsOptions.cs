@@ -12,6 +12,8 @@ namespace Vyra.Sdk.Hosting;
 ///   "ById": { "math-kit": { "Instances": 4, "Fuel": 1000000 } }
 /// } }
 /// </code>
+/// Every value is bound on its own: one that does not convert, an unknown key or a limit out of range fails the host's
+/// start with an <see cref="Microsoft.Extensions.Options.OptionsValidationException"/> naming the key (see docs/production.md).
 /// </summary>
 public sealed class VyraPluginsOptions
 {
@@ -48,6 +50,9 @@ public sealed class VyraPluginsOptions
 
     /// <summary>Settings per plugin id (case-insensitive): <c>Vyra:Plugins:ById:&lt;id&gt;:TimeoutMs</c>.</summary>
     public Dictionary<string, PluginSettings> ById { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Values from configuration that did not convert, and unknown keys: start errors (see the validator).</summary>
+    internal List<string> ConfigurationErrors { get; } = [];
 
     /// <summary>Adds a pool folder.</summary>
     public VyraPluginsOptions AddPool(string path)
@@ -87,7 +92,13 @@ public sealed class PluginSettings
     /// <summary>The version to run; null: the highest valid one in the pools.</summary>
     public string? Version { get; set; }
 
-    /// <summary>Wall-clock limit per call in milliseconds; 0 or less disables it.</summary>
+    /// <summary>The most instances one plugin may ask for: each holds a store and its linear memory, so the count is a memory budget.</summary>
+    public const int MaxInstances = 256;
+
+    /// <summary>The largest memory cap in MiB (wasm32's 4 GiB address space).</summary>
+    public const int MaxMemoryMb = 4096;
+
+    /// <summary>Wall-clock limit per call in milliseconds; 0 disables it; negative values are refused.</summary>
     public int? TimeoutMs { get; set; }
 
     /// <summary>Fuel budget per call.</summary>
@@ -96,7 +107,10 @@ public sealed class PluginSettings
     /// <summary>Cap on the guest's linear memory in MiB.</summary>
     public int? MemoryMb { get; set; }
 
-    /// <summary>Instances serving calls (1: one stateful instance, VYRA's model; more: a pool for stateless plugins).</summary>
+    /// <summary>
+    /// Instances serving calls (1: one stateful instance, VYRA's model; more: a pool for stateless plugins), from 1 to
+    /// <see cref="MaxInstances"/>. More instances than cores rarely help: a call occupies a thread while it runs.
+    /// </summary>
     public int? Instances { get; set; }
 
     /// <summary>Rebuild the instance after a failed call (fresh globals).</summary>
@@ -108,13 +122,27 @@ public sealed class PluginSettings
     /// <summary>Start the plugin with the host.</summary>
     public bool? AutoStart { get; set; }
 
-    /// <summary>The kernel options these settings stand for.</summary>
-    public PluginRuntimeOptions ToRuntimeOptions(string? cacheDirectory = null, Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null) => new()
+    /// <summary>What is wrong with these settings, each as <c>Setting: why</c>; empty when they are usable.</summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        if (TimeoutMs is < 0) problems.Add($"{nameof(TimeoutMs)}: {TimeoutMs} is negative (0 disables the limit, a positive value is milliseconds)");
+        if (Instances is < 1 or > MaxInstances) problems.Add($"{nameof(Instances)}: {Instances} is outside 1..{MaxInstances}");
+        if (MemoryMb is < 1 or > MaxMemoryMb) problems.Add($"{nameof(MemoryMb)}: {MemoryMb} is outside 1..{MaxMemoryMb}");
+        if (Fuel is 0) problems.Add($"{nameof(Fuel)}: 0 would fail every call (leave it unset for unmetered calls)");
+        if (Version is { } version && string.IsNullOrWhiteSpace(version)) problems.Add($"{nameof(Version)}: must not be blank");
+        return problems;
+    }
+
+    /// <summary>The kernel options these settings stand for; settings with <see cref="Problems"/> are an <see cref="ArgumentException"/>.</summary>
+    public PluginRuntimeOptions ToRuntimeOptions(string? cacheDirectory = null, Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null) => Problems() is { Count: > 0 } problems
+        ? throw new ArgumentException("invalid plugin settings: " + string.Join("; ", problems))
+        : new()
     {
         Timeout = TimeoutMs switch
         {
             null => null,
-            <= 0 => System.Threading.Timeout.InfiniteTimeSpan,
+            0 => System.Threading.Timeout.InfiniteTimeSpan,
             var ms => TimeSpan.FromMilliseconds(ms.Value),
         },
         Fuel = Fuel,

@@ -25,7 +25,10 @@ public static class VyraServiceCollectionExtensions
         {
             services.AddOptions();
             services.AddSingleton<IConfigureOptions<VyraPluginsOptions>>(sp => new ConfigureNamedOptions<VyraPluginsOptions>(Options.Options.DefaultName, options =>
-                sp.GetService<IConfiguration>()?.GetSection(VyraPluginsOptions.SectionName).Bind(options)));
+            {
+                if (sp.GetService<IConfiguration>() is { } configuration) VyraPluginsConfigurationBinder.Bind(configuration.GetSection(VyraPluginsOptions.SectionName), options);
+            }));
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<VyraPluginsOptions>, VyraPluginsOptionsValidator>());
             services.AddSingleton<PluginRuntimeRegistry>();
             services.AddSingleton<IPluginRuntimes>(sp => sp.GetRequiredService<PluginRuntimeRegistry>());
             services.AddSingleton(sp => sp.GetRequiredService<PluginRuntimeRegistry>().Catalog);
@@ -40,7 +43,7 @@ public static class VyraServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(section);
         var builder = services.AddVyraPlugins();
-        services.Configure<VyraPluginsOptions>(section);
+        services.Configure<VyraPluginsOptions>(options => VyraPluginsConfigurationBinder.Bind(section, options));
         if (configure is not null) services.Configure(configure);
         return builder;
     }

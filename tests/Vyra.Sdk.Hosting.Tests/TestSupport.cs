@@ -67,6 +67,27 @@ internal sealed class TempPool : IDisposable
         (module (func (export "spin") (result i32) (loop $forever (br $forever)) (i32.const 0)))
         """);
 
+    /// <summary>
+    /// A plugin whose <c>spin_until_stopped</c> logs "spinning" through host_log, then never returns: the log says the call
+    /// is running (the function name is unique to it, so tests can also watch its calls begin through the kernel's traces).
+    /// </summary>
+    public TempPool AddLoudSpinner(string id = "loud-spinner", int timeoutMs = 15000) => Add(id, $$"""
+        {
+          "id": "{{id}}", "version": "1.0.0",
+          "exports": [ { "name": "spin_until_stopped", "args": [], "returns": "i32" } ],
+          "entry_points": { "backend": { "runtime_limits": { "timeout_ms": {{timeoutMs}} } } }
+        }
+        """, """
+        (module
+          (import "vyra" "host_log" (func $log (param i32 i32)))
+          (memory (export "memory") 1)
+          (data (i32.const 16) "spinning")
+          (func (export "spin_until_stopped") (result i32)
+            (call $log (i32.const 16) (i32.const 8))
+            (loop $forever (br $forever))
+            (i32.const 0)))
+        """);
+
     /// <summary>A plugin whose module is not valid text: the catalog reports it.</summary>
     public TempPool AddBrokenModule(string id = "broken") => Add(id, $$"""
         { "id": "{{id}}", "version": "1.0.0", "exports": [ { "name": "f", "args": [] } ] }
@@ -89,7 +110,34 @@ internal sealed class ListLoggerProvider : ILoggerProvider
 {
     public ConcurrentQueue<(LogLevel Level, string Category, string Message, Exception? Exception)> Entries { get; } = new();
 
+    private readonly List<(Func<(LogLevel Level, string Category, string Message, Exception? Exception), bool> Match, TaskCompletionSource Seen)> _waiters = [];
+
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    /// <summary>Completes when an entry matching <paramref name="match"/> is logged (or was already).</summary>
+    public Task WaitForAsync(Func<(LogLevel Level, string Category, string Message, Exception? Exception), bool> match)
+    {
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_waiters)
+        {
+            if (Entries.Any(match)) return Task.CompletedTask;
+            _waiters.Add((match, seen));
+        }
+        return seen.Task;
+    }
+
+    private void Add((LogLevel, string, string, Exception?) entry)
+    {
+        lock (_waiters)
+        {
+            Entries.Enqueue(entry);
+            foreach (var waiter in _waiters.Where(w => w.Match(entry)).ToList())
+            {
+                waiter.Seen.TrySetResult();
+                _waiters.Remove(waiter);
+            }
+        }
+    }
 
     public void Dispose()
     {
@@ -103,7 +151,7 @@ internal sealed class ListLoggerProvider : ILoggerProvider
         public bool IsEnabled(LogLevel logLevel) => true;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            owner.Entries.Enqueue((logLevel, category, formatter(state, exception), exception));
+            owner.Add((logLevel, category, formatter(state, exception), exception));
     }
 }
 

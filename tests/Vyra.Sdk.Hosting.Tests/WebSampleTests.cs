@@ -45,9 +45,10 @@ public sealed class WebSampleTests(WebSampleFixture web) : IClassFixture<WebSamp
 
     private async Task<(HttpStatusCode Status, JsonElement Body)> PostAsync(string path, string? json)
     {
-        using var content = json is null ? null : new StringContent(json, Encoding.UTF8, "application/json");
+        // No body is an empty body, still typed JSON: every POST must say application/json.
+        using var content = new StringContent(json ?? "", Encoding.UTF8, "application/json");
         using var response = await Client.PostAsync(path, content);
-        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(response.IsSuccessStatusCode ? "application/json" : "application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         return (response.StatusCode, body);
     }
@@ -110,7 +111,7 @@ public sealed class WebSampleTests(WebSampleFixture web) : IClassFixture<WebSamp
         var (status, body) = await PostAsync("/plugins/no-such-plugin/add", "{}");
         Assert.Equal(HttpStatusCode.NotFound, status);
         Assert.Equal("UnknownPlugin", body.GetProperty("kind").GetString());
-        Assert.Contains("no-such-plugin", body.GetProperty("error").GetString());
+        Assert.Contains("no-such-plugin", body.GetProperty("detail").GetString());
     }
 
     [Fact]
@@ -127,7 +128,7 @@ public sealed class WebSampleTests(WebSampleFixture web) : IClassFixture<WebSamp
         var (status, body) = await PostAsync("/plugins/math-kit/divmod", """{"a": "seventeen", "b": 5}""");
         Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
         Assert.Equal("InvalidArgument", body.GetProperty("kind").GetString());
-        Assert.Contains("'a'", body.GetProperty("error").GetString());
+        Assert.Contains("'a'", body.GetProperty("detail").GetString());
     }
 
     [Fact]
@@ -136,7 +137,7 @@ public sealed class WebSampleTests(WebSampleFixture web) : IClassFixture<WebSamp
         var (status, body) = await PostAsync("/plugins/math-kit/divmod", """{"a": 1, "b": 0}""");
         Assert.Equal(HttpStatusCode.InternalServerError, status);
         Assert.Equal("Trap", body.GetProperty("kind").GetString());
-        Assert.Contains("divide by zero", body.GetProperty("error").GetString());
+        Assert.Contains("divide by zero", body.GetProperty("detail").GetString());
 
         // The plugin still serves calls afterwards.
         (status, _) = await PostAsync("/plugins/math-kit/divmod", """{"a": 9, "b": 3}""");
@@ -179,7 +180,7 @@ public sealed class WebSampleTests(WebSampleFixture web) : IClassFixture<WebSamp
     [Fact]
     public async Task The_typed_proxy_endpoint_and_the_generic_endpoint_share_one_runtime()
     {
-        using var response = await Client.PostAsync("/counter/increment?step=4", null);
+        using var response = await Client.PostAsync("/counter/increment?step=4", new StringContent("", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var typed = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("count").GetInt32();
 

@@ -42,7 +42,10 @@ internal static class CallCommand
             var options = shared.Options(result);
             var host = new ConsoleHost(result.GetValue(quiet));
 
-            await using var runtime = PluginRuntime.Create(location.ReadId(), location.ModulePath, host, initialState, shared.Stub(result), options);
+            var stub = shared.Stub(result);
+            await using var runtime = PluginRuntime.Create(location.ReadId(), location.ModulePath, host, initialState, stub, options);
+            // The kernel falls back to the stub for a file that is no module; on the command line that hides a broken plugin.
+            if (!stub && runtime.Backend == "stub") throw new NotAModuleException(location.ModulePath);
             await runtime.StartAsync(cancellationToken).ConfigureAwait(false);
             var answer = await runtime.CallAsync(name, data, cancellationToken).ConfigureAwait(false);
             Console.Out.WriteLine(JsonOutput.Serialize(answer, result.GetValue(indent)));

@@ -15,6 +15,9 @@ internal static partial class NewCommand
 {
     private const string Version = "1.0.0";
 
+    // Every file either scaffold writes: --force replaces them all, so no file of the other language survives.
+    private static readonly string[] ScaffoldFiles = ["metadata.json", "logic.wat", "logic.wasm", "logic.c", "vyra.h", "build.sh"];
+
     public static Command Create()
     {
         var id = new Argument<string>("id") { Description = "The plugin id: lower-case letters, digits and '-', dotted forms allowed (e.g. my-plugin)." };
@@ -32,27 +35,70 @@ internal static partial class NewCommand
         return command;
     }
 
-    [GeneratedRegex(@"^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)*$")]
+    // \A and \z: '$' would also match before a final newline and let "nl\n" through.
+    [GeneratedRegex(@"\A[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)*\z", RegexOptions.CultureInvariant)]
     private static partial Regex IdPattern();
 
     private static int Run(string id, string lang, string output, bool force)
     {
-        if (!IdPattern().IsMatch(id)) throw new UsageException($"'{id}' is not a plugin id: use lower-case letters, digits and '-', starting with a letter (dotted forms allowed)");
+        // Everything is checked before anything is written.
+        if (id.Length > 100 || !IdPattern().IsMatch(id))
+        {
+            throw new UsageException($"'{Printable(id)}' is not a plugin id: use lower-case letters, digits and '-', starting with a letter (dotted forms allowed), at most 100 characters");
+        }
+        if (File.Exists(output)) throw new UsageException($"--output '{output}' is a file, not a folder");
         var dir = Path.Combine(output, id, Version);
-        if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any() && !force)
+        if (File.Exists(dir)) throw new UsageException($"'{dir}' is a file, not a folder");
+        var exists = Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any();
+        if (exists && !force)
         {
             Console.Error.WriteLine($"error: '{dir}' already exists and is not empty (use --force to overwrite its files)");
             return ExitCodes.Failed;
         }
-        Directory.CreateDirectory(dir);
+
+        // The scaffold is written into a fresh folder beside the target and moved into place at the end, so a failure
+        // (a full disk, a bad path) leaves no half-written plugin behind.
+        var idDir = Path.GetDirectoryName(Path.GetFullPath(dir))!;
+        var createdIdDir = !Directory.Exists(idDir);
+        var staging = Path.Combine(idDir, $".{Version}.new-{Guid.NewGuid():N}");
         var files = new List<string>();
+        try
+        {
+            Directory.CreateDirectory(staging);
+            WriteScaffold(staging, id, lang, files);
+            Install(staging, dir, idDir);
+        }
+        catch
+        {
+            TryDelete(staging);
+            if (createdIdDir && Directory.Exists(idDir) && !Directory.EnumerateFileSystemEntries(idDir).Any()) TryDelete(idDir);
+            throw;
+        }
+
+        var call = $"vyra call {Quote(dir)} add a=2 b=3";
+        Report(dir, files);
+        if (lang == "wat")
+        {
+            Console.Out.WriteLine($"It runs now:  {call}");
+            Console.Out.WriteLine("After editing logic.wat, rebuild logic.wasm with ./build.sh (wat2wasm), or delete logic.wasm: Vyra also runs logic.wat directly.");
+        }
+        else
+        {
+            Console.Out.WriteLine($"logic.wasm is not built yet. Build it with {Quote(Path.Combine(dir, "build.sh"))}");
+            Console.Out.WriteLine("(needs clang-14 and the wasm linker: apt-get install -y clang-14 lld-14), then:");
+            Console.Out.WriteLine($"  {call}");
+        }
+        return ExitCodes.Ok;
+    }
+
+    private static void WriteScaffold(string dir, string id, string lang, List<string> files)
+    {
         void Write(string name, string text)
         {
             File.WriteAllText(Path.Combine(dir, name), text.ReplaceLineEndings("\n"));
             files.Add(name);
         }
 
-        var call = $"vyra call {Quote(dir)} add a=2 b=3";
         if (lang == "wat")
         {
             Write("metadata.json", WatManifest(id));
@@ -61,10 +107,6 @@ internal static partial class NewCommand
             File.WriteAllBytes(Path.Combine(dir, "logic.wasm"), Module.ConvertText(wat));
             files.Add("logic.wasm (compiled from logic.wat with Wasmtime)");
             Write("build.sh", WatBuildScript(id));
-            MakeExecutable(Path.Combine(dir, "build.sh"));
-            Report(dir, files);
-            Console.Out.WriteLine($"It runs now:  {call}");
-            Console.Out.WriteLine("After editing logic.wat, rebuild logic.wasm with ./build.sh (wat2wasm), or delete logic.wasm: Vyra also runs logic.wat directly.");
         }
         else
         {
@@ -72,14 +114,59 @@ internal static partial class NewCommand
             Write("logic.c", CSource(id));
             Write("vyra.h", Header());
             Write("build.sh", CBuildScript(id));
-            MakeExecutable(Path.Combine(dir, "build.sh"));
-            Report(dir, files);
-            Console.Out.WriteLine($"logic.wasm is not built yet. Build it with {Quote(Path.Combine(dir, "build.sh"))}");
-            Console.Out.WriteLine("(needs clang-14 and the wasm linker: apt-get install -y clang-14 lld-14), then:");
-            Console.Out.WriteLine($"  {call}");
         }
-        return ExitCodes.Ok;
+        MakeExecutable(Path.Combine(dir, "build.sh"));
     }
+
+    /// <summary>
+    /// Moves the staged scaffold to <paramref name="dir"/>. An existing folder (--force) is renamed aside first; the
+    /// files the user added there (anything that is not a scaffold file) move into the new folder, the old scaffold
+    /// files go, and when the swap fails the old folder is put back.
+    /// </summary>
+    private static void Install(string staging, string dir, string idDir)
+    {
+        if (!Directory.Exists(dir))
+        {
+            Directory.Move(staging, dir);
+            return;
+        }
+        var previous = Path.Combine(idDir, $".{Version}.old-{Guid.NewGuid():N}");
+        Directory.Move(dir, previous);
+        try
+        {
+            Directory.Move(staging, dir);
+        }
+        catch
+        {
+            Directory.Move(previous, dir);
+            throw;
+        }
+        foreach (var entry in Directory.EnumerateFileSystemEntries(previous).ToList())
+        {
+            var name = Path.GetFileName(entry);
+            if (ScaffoldFiles.Contains(name, StringComparer.Ordinal)) continue;
+            var target = Path.Combine(dir, name);
+            if (Directory.Exists(entry)) Directory.Move(entry, target);
+            else File.Move(entry, target);
+        }
+        TryDelete(previous);
+    }
+
+    private static void TryDelete(string dir)
+    {
+        try
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: the error that brought us here is the one to report.
+        }
+    }
+
+    /// <summary>The id as it can be shown on one line (control characters escaped).</summary>
+    private static string Printable(string text) =>
+        string.Concat(text.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
 
     private static void Report(string dir, List<string> files)
     {

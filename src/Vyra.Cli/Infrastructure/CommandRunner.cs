@@ -17,6 +17,11 @@ internal static class CommandRunner
             Console.Error.WriteLine($"error: {ex.Message}");
             return ExitCodes.Usage;
         }
+        catch (NotAModuleException ex)
+        {
+            Console.Error.WriteLine($"error: {ex.Message}");
+            return ExitCodes.NotAModule;
+        }
         catch (PluginCallException ex)
         {
             Console.Error.WriteLine(Describe(ex));

@@ -22,6 +22,8 @@ internal static class ExitCodes
     public const int Abi = 12;
     public const int Cancelled = 13;
     public const int NotStarted = 14;
+    /// <summary>call: the module file is no module (empty, HTML, no wasm header) and --stub was not given.</summary>
+    public const int NotAModule = 15;
 
     public static int For(PluginErrorKind kind) => kind switch
     {
@@ -43,7 +45,8 @@ internal static class ExitCodes
     public const string HelpTable =
         "Exit codes: 0 ok; 1 invalid/mismatched (inspect, validate) or failed (new, bench, convert); 2 usage error; " +
         "3 plugin failed to load or start; call failures by kind: 4 UnknownFunction, 5 InvalidArgument, 6 Trap, 7 Timeout, " +
-        "8 OutOfFuel, 9 MemoryLimit, 10 StackOverflow, 11 HostFunction, 12 Abi, 13 Cancelled, 14 NotStarted.";
+        "8 OutOfFuel, 9 MemoryLimit, 10 StackOverflow, 11 HostFunction, 12 Abi, 13 Cancelled, 14 NotStarted; " +
+        "15 the module file is no module (call without --stub).";
 }
 
 /// <summary>A usage problem found after parsing (bad path, bad key=value, bad JSON): exit code 2.</summary>
