@@ -42,6 +42,22 @@ public sealed class PluginRuntimeOptions
     /// <summary>WASI access for the plugin. Null (default): none — a module that imports WASI fails to start.</summary>
     public WasiGrants? Wasi { get; init; }
 
+    /// <summary>The number of callers that may wait for a busy runtime at once when none is set: 1024.</summary>
+    public const int DefaultMaxQueueLength = 1024;
+
+    /// <summary>
+    /// How many callers may wait for an instance at once (default 1024). A call that finds the queue full fails at once
+    /// with <see cref="PluginErrorKind.Overloaded"/>, so a flood of requests cannot pile up behind a busy plugin.
+    /// 0: never wait (busy means Overloaded).
+    /// </summary>
+    public int MaxQueueLength { get; init; } = DefaultMaxQueueLength;
+
+    /// <summary>
+    /// How long a call may wait for an instance before it fails with <see cref="PluginErrorKind.Overloaded"/>. Null
+    /// (default): the call's timeout. Never more than the timeout, which covers waiting and running together.
+    /// </summary>
+    public TimeSpan? MaxQueueWait { get; init; }
+
     /// <summary>Where the runtime logs (factory decisions, warnings, notification failures).</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 

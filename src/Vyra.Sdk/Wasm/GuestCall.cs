@@ -50,11 +50,12 @@ public readonly struct GuestCall<TDelegate> : IDisposable
         return failure;
     }
 
-    /// <summary>Frees the call's guest buffers, disarms the limits and returns the lease.</summary>
+    /// <summary>Frees the call's guest buffers, disarms the limits and returns the lease (on the thread that entered the call).</summary>
     public void Dispose()
     {
         try
         {
+            _instance.Frame.Exit();
             _instance.EndCall();
             _instance.EndObservedCall(_name);
         }

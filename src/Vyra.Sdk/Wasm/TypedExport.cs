@@ -33,12 +33,12 @@ public sealed class TypedExport<TDelegate>
     public string Name { get; }
 
     /// <summary>
-    /// Leases an instance (blocking while all are busy), binds the delegate for it and arms the call's limits.
+    /// Leases an instance (blocking while all are busy, within the runtime's wait bound), binds the delegate for it and arms the call's limits.
     /// Dispose the returned call to release them; pass any exception through <see cref="GuestCall{TDelegate}.Fail"/>.
     /// </summary>
     public GuestCall<TDelegate> Enter(CancellationToken cancellationToken = default)
     {
-        var instance = _runtime.Lease(Name, out var slots);
+        var instance = _runtime.Lease(Name, cancellationToken, out var slots);
         try
         {
             var function = instance.Bound(_slot, Name, _bind) ?? throw BindFailure(instance);
@@ -48,6 +48,7 @@ public sealed class TypedExport<TDelegate>
             }
             instance.BeginCall(cancellationToken);
             instance.ObserveTypedCall(Name);
+            instance.Frame.Enter(_runtime);
             return new GuestCall<TDelegate>(_runtime, slots, instance, function, Name);
         }
         catch

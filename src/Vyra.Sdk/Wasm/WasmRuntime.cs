@@ -17,6 +17,8 @@ public sealed class WasmRuntime : PluginRuntime
     private ModuleContract? _contract;
     private EffectiveLimits? _limits;
     private volatile InstanceSlots? _slots;
+    private volatile GuestWorkers? _workers;
+    private int _waitLimitMs = -1;
     private int _typedExports;
 
     /// <summary>Creates a runtime for the module at <paramref name="wasmPath"/> (<c>.wasm</c> or <c>.wat</c>); <c>metadata.json</c> is read from its folder.</summary>
@@ -25,6 +27,7 @@ public sealed class WasmRuntime : PluginRuntime
     {
         ArgumentException.ThrowIfNullOrEmpty(wasmPath);
         if (Options.Instances < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.Instances, "PluginRuntimeOptions.Instances must be at least 1");
+        if (Options.MaxQueueLength < 0) throw new ArgumentOutOfRangeException(nameof(options), Options.MaxQueueLength, "PluginRuntimeOptions.MaxQueueLength must not be negative");
         _initialState = initialState is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(initialState);
     }
 
@@ -47,6 +50,12 @@ public sealed class WasmRuntime : PluginRuntime
     public override async ValueTask StartAsync(CancellationToken cancellationToken = default)
     {
         IReadOnlyDictionary<string, object?>? initResult;
+        if (CallFrame.IsInside(this))
+        {
+            // From inside one of its own calls the runtime is running, unless a stop is already waiting for this call.
+            if (IsRunning) return;
+            throw new PluginCallException(PluginId, "start", "a start from inside a call of the same runtime would wait for that call to end", PluginErrorKind.Reentrant);
+        }
         await _lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -62,7 +71,33 @@ public sealed class WasmRuntime : PluginRuntime
     }
 
     /// <inheritdoc />
-    public override async ValueTask StopAsync(CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// Running guest code is interrupted at the next epoch tick (its caller gets <see cref="PluginErrorKind.Cancelled"/>),
+    /// callers waiting for an instance fail at once with <see cref="PluginErrorKind.NotStarted"/>. Called from inside a
+    /// call of this runtime (a host function, a notification or an event handler), the stop is started and this returns
+    /// at once: the stop completes when that call ends, instead of waiting for a call that is waiting for it.
+    /// </remarks>
+    public override ValueTask StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (!CallFrame.IsInside(this)) return StopCoreAsync();
+        var stopping = StopCoreAsync();
+        if (!stopping.IsCompletedSuccessfully) _ = ObserveStopAsync(stopping);
+        return default;
+    }
+
+    private async Task ObserveStopAsync(ValueTask stopping)
+    {
+        try
+        {
+            await stopping.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Logger.LogError(ex, "Plugin {PluginId}: a stop requested from inside a call failed", PluginId);
+        }
+    }
+
+    private async ValueTask StopCoreAsync()
     {
         await _lifecycle.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
@@ -78,8 +113,11 @@ public sealed class WasmRuntime : PluginRuntime
     private async ValueTask CloseSlotsAsync()
     {
         var slots = _slots!;
+        var workers = _workers;
         _slots = null;
+        _workers = null;
         await slots.CloseAsync().ConfigureAwait(false);
+        workers?.Complete(); // nothing is leased now, so no call is queued for a worker
         _engine!.Ticker.Release();
     }
 
@@ -123,37 +161,57 @@ public sealed class WasmRuntime : PluginRuntime
         return InvokeLeasedAsync(export, data, cancellationToken);
     }
 
+    /// <summary>
+    /// The asynchronous call path: arguments are prepared on the caller's thread, the instance is leased without
+    /// blocking a thread (bounded, cancellable wait), and the guest runs on one of the runtime's own worker threads.
+    /// </summary>
     private async ValueTask<IReadOnlyDictionary<string, object?>> InvokeLeasedAsync(ExportSpec export, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken)
     {
-        var slots = _slots ?? throw NotStarted(export.Name);
+        var slots = _slots;
+        var workers = _workers;
+        if (slots is null || workers is null) throw NotStarted(export.Name);
+        if (CallFrame.IsInside(this)) throw Reentrant(export.Name);
+        var caller = CallFrame.Current;
         var prepared = Prepare(export, data);
-        WasmInstance? instance;
-        try
+        var asked = Environment.TickCount64;
+        var (instance, refusal) = await slots.AcquireAsync(_waitLimitMs, cancellationToken).ConfigureAwait(false);
+        if (instance is null) throw Refused(export.Name, refusal, cancellationToken);
+        var waited = Environment.TickCount64 - asked;
+        return await workers.Run(() =>
         {
-            instance = await slots.AcquireAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException ex)
-        {
-            throw Cancelled(export.Name, cancellationToken, ex);
-        }
-        if (instance is null) throw NotStarted(export.Name);
-        try
-        {
-            return Invoke(slots, instance, export, prepared, cancellationToken);
-        }
-        finally
-        {
-            slots.Release(instance);
-        }
+            instance.Frame.Enter(this, caller);
+            try
+            {
+                return Invoke(slots, instance, export, prepared, cancellationToken, waited);
+            }
+            finally
+            {
+                instance.Frame.Exit();
+                slots.Release(instance);
+            }
+        }).ConfigureAwait(false);
     }
 
     // ---- used by TypedExport / GuestCall -------------------------------------------------------------------
 
-    internal WasmInstance Lease(string function, out InstanceSlots slots)
+    /// <summary>Leases an instance for a typed call on the caller's thread (bounded, cancellable wait when busy).</summary>
+    internal WasmInstance Lease(string function, CancellationToken cancellationToken, out InstanceSlots slots)
     {
         slots = _slots ?? throw NotStarted(function);
-        return slots.Acquire() ?? throw NotStarted(function);
+        if (CallFrame.IsInside(this)) throw Reentrant(function);
+        return slots.Acquire(_waitLimitMs, cancellationToken, out var refusal) ?? throw Refused(function, refusal, cancellationToken);
     }
+
+    private PluginCallException Reentrant(string function) =>
+        new(PluginId, function, "called from inside a call of the same runtime (a host function or handler calling back into it); the call would wait for itself", PluginErrorKind.Reentrant);
+
+    private PluginCallException Refused(string function, LeaseRefusal refusal, CancellationToken cancellationToken) => refusal switch
+    {
+        LeaseRefusal.Cancelled => Cancelled(function, cancellationToken),
+        LeaseRefusal.QueueFull => new(PluginId, function, $"{Options.MaxQueueLength} calls are already waiting for an instance (PluginRuntimeOptions.MaxQueueLength); retry later", PluginErrorKind.Overloaded),
+        LeaseRefusal.WaitedTooLong => new(PluginId, function, $"no instance came free within {_waitLimitMs} ms (the call's timeout, or PluginRuntimeOptions.MaxQueueWait); retry later", PluginErrorKind.Overloaded),
+        _ => new(PluginId, function, "the plugin is not started (or was stopped while the call waited for an instance)", PluginErrorKind.NotStarted),
+    };
 
     /// <summary>
     /// Maps a failure of a guest call and applies the after-failure policy: a pool always replaces the instance; a single
@@ -216,7 +274,9 @@ public sealed class WasmRuntime : PluginRuntime
                 instances.Add(instance);
                 initResult ??= result;
             }
-            _slots = instances.Count == 1 ? new SingleInstanceSlot(instances[0]) : new InstancePool(instances);
+            _waitLimitMs = WaitLimitMs(_limits.Timeout, Options.MaxQueueWait);
+            _slots = instances.Count == 1 ? new SingleInstanceSlot(instances[0], Options.MaxQueueLength) : new InstancePool(instances, Options.MaxQueueLength);
+            _workers = new GuestWorkers(PluginId, instances.Count);
             return initResult;
         }
         catch
@@ -276,6 +336,15 @@ public sealed class WasmRuntime : PluginRuntime
         return Invoke(null, instance, init, Prepare(init, state), CancellationToken.None);
     }
 
+    /// <summary>How long a call may wait for an instance: the wait option, never more than the call's timeout (-1: unbounded).</summary>
+    private static int WaitLimitMs(TimeSpan timeout, TimeSpan? maxWait)
+    {
+        static long Ms(TimeSpan t) => t < TimeSpan.Zero || t.TotalMilliseconds >= int.MaxValue ? -1 : (long)Math.Ceiling(t.TotalMilliseconds);
+        var limit = Ms(timeout);
+        if (maxWait is { } wait && Ms(wait) is var w && w >= 0 && (limit < 0 || w < limit)) limit = w;
+        return (int)limit;
+    }
+
     private EffectiveLimits ResolveLimits(PluginManifest? manifest)
     {
         var limits = manifest?.Limits ?? new RuntimeLimits();
@@ -329,11 +398,11 @@ public sealed class WasmRuntime : PluginRuntime
     }
 
     /// <summary>The dictionary call path on a leased instance: copy memory values in, invoke, decode results.</summary>
-    private IReadOnlyDictionary<string, object?> Invoke(InstanceSlots? slots, WasmInstance instance, ExportSpec export, PreparedArguments prepared, CancellationToken cancellationToken)
+    private IReadOnlyDictionary<string, object?> Invoke(InstanceSlots? slots, WasmInstance instance, ExportSpec export, PreparedArguments prepared, CancellationToken cancellationToken, long waitedMs = 0)
     {
         if (cancellationToken.IsCancellationRequested) throw Cancelled(export.Name, cancellationToken);
         var arguments = prepared.Values;
-        instance.BeginCall(cancellationToken);
+        instance.BeginCall(cancellationToken, waitedMs);
         try
         {
             if (prepared.MemoryValues is { } memory)
