@@ -389,8 +389,9 @@ public sealed class WasmRuntime : PluginRuntime
                         break;
                 }
             }
-            catch (FormatException ex)
+            catch (Exception ex) when (ex is not PluginCallException)
             {
+                // Whatever a caller's value throws while it is coerced or encoded is that argument's fault.
                 throw new PluginCallException(PluginId, export.Name, $"argument '{arg.Name}' ({arg.Type.ToManifestName()}): {ex.Message}", PluginErrorKind.InvalidArgument, ex);
             }
         }

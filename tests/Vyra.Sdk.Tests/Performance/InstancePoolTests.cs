@@ -122,11 +122,29 @@ public class InstancePoolTests
         using var plugin = TempPlugin.FromWat(Wat, Manifest);
         await using var runtime = await StartPool(plugin, 2);
         var work = runtime.GetTypedExport("work", static f => f.WrapFunc<int, int>());
-        using var first = work.Enter();
-        using var second = work.Enter();
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
-        var ex = await Assert.ThrowsAsync<PluginCallException>(async () => await runtime.CallAsync("double", SamplePlugins.Args(("x", 1)), cts.Token));
-        Assert.Equal(PluginErrorKind.Cancelled, ex.Kind);
+        // Both instances are held by another thread (on this one, a call would be refused as re-entrant).
+        using var held = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var holder = new Thread(() =>
+        {
+            using var first = work.Enter();
+            using var second = work.Enter();
+            held.Set();
+            release.Wait();
+        });
+        holder.Start();
+        held.Wait();
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
+            var ex = await Assert.ThrowsAsync<PluginCallException>(async () => await runtime.CallAsync("double", SamplePlugins.Args(("x", 1)), cts.Token));
+            Assert.Equal(PluginErrorKind.Cancelled, ex.Kind);
+        }
+        finally
+        {
+            release.Set();
+            holder.Join();
+        }
     }
 
     [Fact]
