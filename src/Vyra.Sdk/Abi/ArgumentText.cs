@@ -5,8 +5,9 @@ using System.Text.Json.Nodes;
 namespace Vyra.Sdk;
 
 /// <summary>
-/// The text a call carries must be valid Unicode: argument names and string values (a .NET string, or a JSON string
-/// that arrived as a <see cref="JsonElement"/> or <see cref="JsonValue"/>). Checked by <see cref="PluginRuntime.CallAsync"/>
+/// The text a call carries must be valid Unicode: argument names, string values, and every string and property name
+/// inside a <see cref="JsonElement"/> or <see cref="JsonNode"/> value (other .NET objects given for a json argument are
+/// serialized by System.Text.Json, which writes a lone surrogate as U+FFFD). Checked by <see cref="PluginRuntime.CallAsync"/>
 /// for every backend, so a lone surrogate or invalid UTF-8 is the caller's <see cref="PluginErrorKind.InvalidArgument"/>
 /// naming the argument — never silently replaced, never a raw exception from deep inside.
 /// </summary>
@@ -23,10 +24,9 @@ internal static class ArgumentText
             }
             var problem = value switch
             {
-                string text => FirstInvalid(text) is { } i ? $"a lone surrogate at index {i}" : null,
-                JsonElement { ValueKind: JsonValueKind.String } element => JsonProblem(element),
-                JsonValue node when node.TryGetValue<JsonElement>(out var element) && element.ValueKind == JsonValueKind.String => JsonProblem(element),
-                JsonValue node when node.TryGetValue<string>(out var text) => FirstInvalid(text) is { } i ? $"a lone surrogate at index {i}" : null,
+                string text => TextProblem(text),
+                JsonElement element => ElementProblem(element),
+                JsonNode node => NodeProblem(node),
                 _ => null,
             };
             if (problem is not null)
@@ -50,16 +50,76 @@ internal static class ArgumentText
         return null;
     }
 
-    private static string? JsonProblem(JsonElement element)
+    private static string? TextProblem(string text) => FirstInvalid(text) is { } i ? $"a lone surrogate at index {i}" : null;
+
+    /// <summary>
+    /// Every string and property name in a parsed JSON value (its parser checked the structure, not the text: invalid
+    /// UTF-8 and lone <c>\ud800</c> escapes surface only when read). Iterative: the depth is the parser's, bounded anyway.
+    /// </summary>
+    private static string? ElementProblem(JsonElement root)
     {
+        var pending = new Stack<JsonElement>();
+        pending.Push(root);
         try
         {
-            return FirstInvalid(element.GetString()!) is { } i ? $"a lone surrogate at index {i}" : null;
+            while (pending.TryPop(out var element))
+            {
+                switch (element.ValueKind)
+                {
+                    case JsonValueKind.String:
+                        if (TextProblem(element.GetString()!) is { } problem) return problem;
+                        break;
+                    case JsonValueKind.Array:
+                        foreach (var item in element.EnumerateArray()) pending.Push(item);
+                        break;
+                    case JsonValueKind.Object:
+                        foreach (var property in element.EnumerateObject())
+                        {
+                            if (TextProblem(property.Name) is { } inName) return "in a property name: " + inName;
+                            pending.Push(property.Value);
+                        }
+                        break;
+                }
+            }
         }
         catch (InvalidOperationException ex)
         {
             return ex.Message;
         }
+        return null;
+    }
+
+    /// <summary>Every string and property name in a JSON node tree, iteratively (a tree built in code can be arbitrarily deep).</summary>
+    private static string? NodeProblem(JsonNode root)
+    {
+        var pending = new Stack<JsonNode>();
+        pending.Push(root);
+        while (pending.TryPop(out var node))
+        {
+            switch (node)
+            {
+                case JsonValue value when value.TryGetValue<JsonElement>(out var element):
+                    if (ElementProblem(element) is { } inElement) return inElement;
+                    break;
+                case JsonValue value when value.TryGetValue<string>(out var text):
+                    if (TextProblem(text) is { } inText) return inText;
+                    break;
+                case JsonArray array:
+                    foreach (var item in array)
+                    {
+                        if (item is not null) pending.Push(item);
+                    }
+                    break;
+                case JsonObject obj:
+                    foreach (var (key, item) in obj)
+                    {
+                        if (TextProblem(key) is { } inName) return "in a property name: " + inName;
+                        if (item is not null) pending.Push(item);
+                    }
+                    break;
+            }
+        }
+        return null;
     }
 
     /// <summary>A name fit for a message: lone surrogates shown as U+FFFD, at most 80 characters.</summary>
