@@ -30,9 +30,6 @@ internal sealed class CallFrame
         return false;
     }
 
-    /// <summary>Marks the current thread as inside a call of <paramref name="runtime"/>, below its own frames.</summary>
-    public void Enter(object runtime) => Enter(runtime, t_current);
-
     /// <summary>
     /// Marks the current thread as inside a call of <paramref name="runtime"/>, linked below <paramref name="parent"/>
     /// (the current thread's frames, or for a hand-off the asking thread's).

@@ -167,29 +167,43 @@ public sealed class WasmRuntime : PluginRuntime
     /// </summary>
     private async ValueTask<IReadOnlyDictionary<string, object?>> InvokeLeasedAsync(ExportSpec export, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken)
     {
-        var slots = _slots;
-        var workers = _workers;
-        if (slots is null || workers is null) throw NotStarted(export.Name);
-        if (CallFrame.IsInside(this)) throw Reentrant(export.Name);
+        if (_slots is null) throw NotStarted(export.Name);
         var caller = CallFrame.Current;
         var prepared = Prepare(export, data);
-        var asked = Environment.TickCount64;
-        var (instance, refusal) = await slots.AcquireAsync(_waitLimitMs, cancellationToken).ConfigureAwait(false);
-        if (instance is null) throw Refused(export.Name, refusal, cancellationToken);
-        var waited = Environment.TickCount64 - asked;
-        return await workers.Run(() =>
+        var lease = await LeaseAsync(export.Name, cancellationToken).ConfigureAwait(false);
+        return await lease.Workers.Run(() =>
         {
+            var instance = lease.Instance;
             instance.Frame.Enter(this, caller);
             try
             {
-                return Invoke(slots, instance, export, prepared, cancellationToken, waited);
+                return Invoke(lease.Slots, instance, export, prepared, cancellationToken, lease.WaitedMs);
             }
             finally
             {
                 instance.Frame.Exit();
-                slots.Release(instance);
+                lease.Slots.Release(instance);
             }
         }).ConfigureAwait(false);
+    }
+
+    /// <summary>An instance leased for an asynchronous call, the time it took, and the workers to run the call on.</summary>
+    internal readonly record struct AsyncLease(InstanceSlots Slots, WasmInstance Instance, long WaitedMs, GuestWorkers Workers);
+
+    /// <summary>
+    /// Leases an instance without blocking a thread (bounded, cancellable wait). The re-entrancy check runs before the
+    /// first await, on the caller's thread, where the caller's frames are.
+    /// </summary>
+    internal async ValueTask<AsyncLease> LeaseAsync(string function, CancellationToken cancellationToken)
+    {
+        var slots = _slots;
+        var workers = _workers;
+        if (slots is null || workers is null) throw NotStarted(function);
+        if (CallFrame.IsInside(this)) throw Reentrant(function);
+        var asked = Environment.TickCount64;
+        var (instance, refusal) = await slots.AcquireAsync(_waitLimitMs, cancellationToken).ConfigureAwait(false);
+        if (instance is null) throw Refused(function, refusal, cancellationToken);
+        return new AsyncLease(slots, instance, Environment.TickCount64 - asked, workers);
     }
 
     // ---- used by TypedExport / GuestCall -------------------------------------------------------------------
