@@ -29,14 +29,18 @@ internal sealed class InstancePool : InstanceSlots
 
     public override bool IsOpen => !_closed;
 
-    public override WasmInstance? Acquire(int waitMs, CancellationToken cancellationToken, out LeaseRefusal refusal)
+    public override WasmInstance? Acquire(int waitMs, CancellationToken cancellationToken, out LeaseRefusal refusal, out long waitedMs)
     {
+        waitedMs = 0;
         if (_free.Wait(0)) return Take(out refusal);
         if (!EnterQueue(out refusal)) return null;
+        var asked = Environment.TickCount64;
         try
         {
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
-            if (_free.Wait(waitMs, linked.Token)) return Take(out refusal);
+            var free = _free.Wait(waitMs, linked.Token);
+            waitedMs = Environment.TickCount64 - asked;
+            if (free) return Take(out refusal);
             refusal = LeaseRefusal.WaitedTooLong;
             return null;
         }

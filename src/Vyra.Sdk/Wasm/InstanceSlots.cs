@@ -34,9 +34,9 @@ internal abstract class InstanceSlots
 
     /// <summary>
     /// Leases an instance, blocking while all are busy for at most <paramref name="waitMs"/> (-1: no bound);
-    /// null with the reason when refused.
+    /// null with the reason when refused. <paramref name="waitedMs"/> is how long it waited (0 without contention).
     /// </summary>
-    public abstract WasmInstance? Acquire(int waitMs, CancellationToken cancellationToken, out LeaseRefusal refusal);
+    public abstract WasmInstance? Acquire(int waitMs, CancellationToken cancellationToken, out LeaseRefusal refusal, out long waitedMs);
 
     /// <summary>Leases an instance, waiting asynchronously while all are busy (same bounds as <see cref="Acquire"/>).</summary>
     public abstract ValueTask<(WasmInstance? Instance, LeaseRefusal Refusal)> AcquireAsync(int waitMs, CancellationToken cancellationToken);

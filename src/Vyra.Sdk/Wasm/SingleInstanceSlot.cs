@@ -25,9 +25,11 @@ internal sealed class SingleInstanceSlot(WasmInstance instance, int maxWaiters) 
 
     public override bool IsOpen => _instance is not null;
 
-    public override WasmInstance? Acquire(int waitMs, CancellationToken cancellationToken, out LeaseRefusal refusal)
+    public override WasmInstance? Acquire(int waitMs, CancellationToken cancellationToken, out LeaseRefusal refusal, out long waitedMs)
     {
+        waitedMs = 0;
         if (Interlocked.CompareExchange(ref _state, Held, Free) == Free) return CurrentOrExit(out refusal);
+        var asked = Environment.TickCount64;
         var waiter = Enqueue(bypassClosing: false, out refusal);
         if (waiter is null) return refusal == LeaseRefusal.None ? CurrentOrExit(out refusal) : null;
         bool handedOver;
@@ -39,6 +41,7 @@ internal sealed class SingleInstanceSlot(WasmInstance instance, int maxWaiters) 
         {
             handedOver = false;
         }
+        waitedMs = Environment.TickCount64 - asked;
         return Settle(waiter, handedOver ? LeaseRefusal.None : cancellationToken.IsCancellationRequested ? LeaseRefusal.Cancelled : LeaseRefusal.WaitedTooLong, out refusal);
     }
 

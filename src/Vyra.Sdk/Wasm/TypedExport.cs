@@ -38,8 +38,8 @@ public sealed class TypedExport<TDelegate>
     /// </summary>
     public GuestCall<TDelegate> Enter(CancellationToken cancellationToken = default)
     {
-        var instance = _runtime.Lease(Name, cancellationToken, out var slots);
-        return Open(slots, instance, cancellationToken, 0, CallFrame.Current);
+        var instance = _runtime.Lease(Name, cancellationToken, out var slots, out var waitedMs);
+        return Open(slots, instance, cancellationToken, waitedMs, CallFrame.Current);
     }
 
     /// <summary>

@@ -209,11 +209,11 @@ public sealed class WasmRuntime : PluginRuntime
     // ---- used by TypedExport / GuestCall -------------------------------------------------------------------
 
     /// <summary>Leases an instance for a typed call on the caller's thread (bounded, cancellable wait when busy).</summary>
-    internal WasmInstance Lease(string function, CancellationToken cancellationToken, out InstanceSlots slots)
+    internal WasmInstance Lease(string function, CancellationToken cancellationToken, out InstanceSlots slots, out long waitedMs)
     {
         slots = _slots ?? throw NotStarted(function);
         if (CallFrame.IsInside(this)) throw Reentrant(function);
-        return slots.Acquire(_waitLimitMs, cancellationToken, out var refusal) ?? throw Refused(function, refusal, cancellationToken);
+        return slots.Acquire(_waitLimitMs, cancellationToken, out var refusal, out waitedMs) ?? throw Refused(function, refusal, cancellationToken);
     }
 
     private PluginCallException Reentrant(string function) =>

@@ -122,17 +122,17 @@ public class InstancePoolTests
         using var plugin = TempPlugin.FromWat(Wat, Manifest);
         await using var runtime = await StartPool(plugin, 2);
         var work = runtime.GetTypedExport("work", static f => f.WrapFunc<int, int>());
-        // Both instances are held by another thread (on this one, a call would be refused as re-entrant).
-        using var held = new ManualResetEventSlim();
+        // Both instances are held by two other threads (a thread holding a lease that calls the same runtime again is
+        // refused as re-entrant).
+        using var held = new CountdownEvent(2);
         using var release = new ManualResetEventSlim();
-        var holder = new Thread(() =>
+        var holders = Enumerable.Range(0, 2).Select(_ => new Thread(() =>
         {
-            using var first = work.Enter();
-            using var second = work.Enter();
-            held.Set();
+            using var lease = work.Enter();
+            held.Signal();
             release.Wait();
-        });
-        holder.Start();
+        })).ToArray();
+        foreach (var holder in holders) holder.Start();
         held.Wait();
         try
         {
@@ -143,7 +143,7 @@ public class InstancePoolTests
         finally
         {
             release.Set();
-            holder.Join();
+            foreach (var holder in holders) holder.Join();
         }
     }
 
