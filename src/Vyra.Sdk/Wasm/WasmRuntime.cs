@@ -289,8 +289,8 @@ public sealed class WasmRuntime : PluginRuntime
                 initResult ??= result;
             }
             _waitLimitMs = WaitLimitMs(_limits.Timeout, Options.MaxQueueWait);
+            _workers = new GuestWorkers(PluginId, instances.Count); // before the slots: a caller that sees the slots finds the workers
             _slots = instances.Count == 1 ? new SingleInstanceSlot(instances[0], Options.MaxQueueLength) : new InstancePool(instances, Options.MaxQueueLength);
-            _workers = new GuestWorkers(PluginId, instances.Count);
             return initResult;
         }
         catch
