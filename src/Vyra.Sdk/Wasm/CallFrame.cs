@@ -6,11 +6,58 @@ namespace Vyra.Sdk;
 /// fast path on the caller's thread, the dictionary path on a guest worker), and a call handed to a worker links to
 /// the frames of the thread that asked for it, so a cycle through other runtimes (A's host function calls B, whose
 /// host function calls A) is seen too. Host functions run synchronously inside the guest call, so anything they call
-/// starts on the thread that holds the frame. Work a host function moves to another thread and then waits for is not
-/// seen: it ends with <see cref="PluginErrorKind.Overloaded"/> when its bounded wait runs out.
+/// starts on the thread that holds the frame.
+/// <para>
+/// Calls on a guest thread (the asynchronous paths) also set a marker that flows with the execution context, so work
+/// a host function moves elsewhere (<c>Task.Run</c>, the continuation of an async host method) and waits for is seen
+/// by the asynchronous entry points too. The sync typed path neither sets nor reads it: an <see cref="AsyncLocal{T}"/>
+/// costs more than that path may spend; what it misses ends with <see cref="PluginErrorKind.Overloaded"/> when its
+/// bounded wait runs out.
+/// </para>
 /// </summary>
 internal sealed class CallFrame
 {
+    private static readonly AsyncLocal<Flow?> s_flow = new();
+
+    /// <summary>One asynchronous call's flowing marker: allocated per call, inert once the call ended.</summary>
+    private sealed class Flow(object runtime, Flow? parent)
+    {
+        public readonly object Runtime = runtime;
+        public readonly Flow? Parent = parent;
+        public volatile bool Active = true;
+    }
+
+    /// <summary>Also true when the execution context flowed from inside a call of <paramref name="runtime"/> (asynchronous entry points).</summary>
+    public static bool IsInsideOrFlowing(object runtime)
+    {
+        if (IsInside(runtime)) return true;
+        for (var flow = s_flow.Value; flow is not null; flow = flow.Parent)
+        {
+            if (flow.Active && ReferenceEquals(flow.Runtime, runtime)) return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="call"/> (on a guest thread, inside the caller's execution context) marked as a call of
+    /// <paramref name="runtime"/> for anything that flows from it; the marker is inert once the call returns.
+    /// </summary>
+    public static T RunFlowing<T>(object runtime, Func<T> call)
+    {
+        var outer = s_flow.Value;
+        var flow = new Flow(runtime, outer);
+        s_flow.Value = flow;
+        try
+        {
+            return call();
+        }
+        finally
+        {
+            flow.Active = false;
+            s_flow.Value = outer;
+        }
+    }
+
     [ThreadStatic]
     private static CallFrame? t_current;
 

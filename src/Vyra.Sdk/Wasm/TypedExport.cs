@@ -56,7 +56,7 @@ public sealed class TypedExport<TDelegate>
         return await lease.Workers.Run(() =>
         {
             using var call = Open(lease.Slots, lease.Instance, cancellationToken, lease.WaitedMs, caller);
-            return body(call, state);
+            return CallFrame.RunFlowing(_runtime, () => body(call, state));
         }).ConfigureAwait(false);
     }
 

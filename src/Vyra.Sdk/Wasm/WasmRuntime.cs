@@ -50,7 +50,7 @@ public sealed class WasmRuntime : PluginRuntime
     public override async ValueTask StartAsync(CancellationToken cancellationToken = default)
     {
         IReadOnlyDictionary<string, object?>? initResult;
-        if (CallFrame.IsInside(this))
+        if (CallFrame.IsInsideOrFlowing(this))
         {
             // From inside one of its own calls the runtime is running, unless a stop is already waiting for this call.
             if (IsRunning) return;
@@ -79,7 +79,7 @@ public sealed class WasmRuntime : PluginRuntime
     /// </remarks>
     public override ValueTask StopAsync(CancellationToken cancellationToken = default)
     {
-        if (!CallFrame.IsInside(this)) return StopCoreAsync();
+        if (!CallFrame.IsInsideOrFlowing(this)) return StopCoreAsync();
         var stopping = StopCoreAsync();
         if (!stopping.IsCompletedSuccessfully) _ = ObserveStopAsync(stopping);
         return default;
@@ -177,7 +177,7 @@ public sealed class WasmRuntime : PluginRuntime
             instance.Frame.Enter(this, caller);
             try
             {
-                return Invoke(lease.Slots, instance, export, prepared, cancellationToken, lease.WaitedMs);
+                return CallFrame.RunFlowing(this, () => Invoke(lease.Slots, instance, export, prepared, cancellationToken, lease.WaitedMs));
             }
             finally
             {
@@ -199,7 +199,7 @@ public sealed class WasmRuntime : PluginRuntime
         var slots = _slots;
         var workers = _workers;
         if (slots is null || workers is null) throw NotStarted(function);
-        if (CallFrame.IsInside(this)) throw Reentrant(function);
+        if (CallFrame.IsInsideOrFlowing(this)) throw Reentrant(function);
         var asked = Environment.TickCount64;
         var (instance, refusal) = await slots.AcquireAsync(_waitLimitMs, cancellationToken).ConfigureAwait(false);
         if (instance is null) throw Refused(function, refusal, cancellationToken);

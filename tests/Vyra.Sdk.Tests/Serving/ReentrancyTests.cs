@@ -72,6 +72,74 @@ public class ReentrancyTests
         Assert.Equal(8, TypedDouble(@double, 4));
     }
 
+    [Theory]
+    [InlineData(1, false)]
+    [InlineData(1, true)]
+    [InlineData(2, false)]
+    public async Task Work_a_host_function_moves_to_the_thread_pool_and_waits_for_is_refused_too(int instances, bool typedAsync)
+    {
+        // Task.Run, or the continuation of an async host method after an await: the marker flows with the context.
+        using var plugin = HookPlugin.Create();
+        var host = new HookHost();
+        await using var runtime = new WasmRuntime("hook", plugin.ModulePath, host, options: new PluginRuntimeOptions { Instances = instances, Timeout = Timeout.InfiniteTimeSpan });
+        await runtime.StartAsync();
+        var @double = runtime.GetTypedExport("double", static f => f.WrapFunc<int, int>());
+        PluginCallException? refused = null;
+        host.OnHook = n =>
+        {
+            refused = Refusal(() => Task.Run(async () =>
+            {
+                await Task.Yield();
+                if (typedAsync) await @double.RunAsync(1, static (call, x) => call.Function(x));
+                else await runtime.CallAsync("double", SamplePlugins.Args(("x", 1)));
+            }).GetAwaiter().GetResult());
+            return n;
+        };
+        var outer = runtime.CallAsync("hook", HookPlugin.N(9)).AsTask();
+        Assert.Equal(9, (await outer.WaitAsync(TimeSpan.FromSeconds(15)))["result"]);
+        Assert.Equal(PluginErrorKind.Reentrant, refused?.Kind);
+
+        // A stop moved to the pool the same way is deferred, not waited for.
+        host.OnHook = n =>
+        {
+            Task.Run(async () => await runtime.StopAsync()).GetAwaiter().GetResult();
+            return n;
+        };
+        try
+        {
+            await runtime.CallAsync("hook", HookPlugin.N(1)).AsTask().WaitAsync(TimeSpan.FromSeconds(15));
+        }
+        catch (PluginCallException ex)
+        {
+            Assert.Equal(PluginErrorKind.Cancelled, ex.Kind);
+        }
+        await runtime.StopAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(15));
+        Assert.False(runtime.IsRunning);
+    }
+
+    [Fact]
+    public async Task A_fire_and_forget_task_of_a_finished_call_is_not_mistaken_for_re_entry()
+    {
+        using var plugin = HookPlugin.Create();
+        var host = new HookHost();
+        await using var runtime = new WasmRuntime("hook", plugin.ModulePath, host);
+        await runtime.StartAsync();
+        using var callEnded = new ManualResetEventSlim();
+        Task<IReadOnlyDictionary<string, object?>>? later = null;
+        host.OnHook = n =>
+        {
+            later = Task.Run(async () =>
+            {
+                callEnded.Wait();
+                return await runtime.CallAsync("double", SamplePlugins.Args(("x", 21)));
+            });
+            return n;
+        };
+        Assert.Equal(1, (await runtime.CallAsync("hook", HookPlugin.N(1)))["result"]);
+        callEnded.Set();
+        Assert.Equal(42, (await later!.WaitAsync(TimeSpan.FromSeconds(15)))["result"]);
+    }
+
     [Fact]
     public async Task A_pool_of_two_with_a_guest_recursing_through_the_host_to_depth_three_does_not_deadlock()
     {
