@@ -53,7 +53,16 @@ internal sealed class GuestWorkers(string pluginId, int threads)
     {
         var item = new GuestWork<T>(work);
         if (!Volatile.Read(ref _started)) StartThreads();
-        _queue.Add(item);
+        // The stop completes the queue only after every lease came back, and work is handed over while leased, so the
+        // queue is open here; should that ever fail, the work still runs (here) so that its lease is returned.
+        try
+        {
+            _queue.Add(item);
+        }
+        catch (InvalidOperationException)
+        {
+            item.Execute();
+        }
         return item.Task;
     }
 

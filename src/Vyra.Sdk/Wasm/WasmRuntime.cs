@@ -6,7 +6,10 @@ namespace Vyra.Sdk;
 /// <summary>
 /// The Wasmtime backend. Each start reads the manifest, compiles (or reuses) the module, checks it against the
 /// manifest and the host, instantiates it in a fresh store with its limits, runs <c>_initialize</c> and, by VYRA's rule,
-/// <c>init</c>. Calls into one runtime are serialized: a Wasmtime store is single-threaded.
+/// <c>init</c>. Each instance serves one call at a time (a Wasmtime store is single-threaded). The asynchronous paths
+/// run guest code on the runtime's own threads, the sync typed path on the caller's; waits for a busy instance are
+/// bounded; a call back into the runtime from inside one of its calls is refused (see docs/architecture.md,
+/// "Threading model").
 /// </summary>
 public sealed class WasmRuntime : PluginRuntime
 {
