@@ -58,6 +58,15 @@ public sealed class PluginRuntimeOptions
     /// </summary>
     public TimeSpan? MaxQueueWait { get; init; }
 
+    /// <summary>
+    /// Where the asynchronous paths (<c>CallAsync</c>, <c>OnEventAsync</c>, generated <c>...Async</c> methods) run guest
+    /// code. True (default): on the runtime's own threads, one per instance, so busy plugins never hold the
+    /// application's thread-pool threads; each call then costs two thread hand-offs. False: on the calling thread, as
+    /// the sync typed methods do (lowest latency, for hosts whose callers are their own threads). Waits stay bounded and
+    /// re-entrant calls are refused either way.
+    /// </summary>
+    public bool GuestThreads { get; init; } = true;
+
     /// <summary>Where the runtime logs (factory decisions, warnings, notification failures).</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 

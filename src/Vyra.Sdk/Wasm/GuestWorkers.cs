@@ -43,6 +43,7 @@ internal interface IGuestWork
 /// never runs on, or blocks, a worker). Work is handed over only while its instance is leased, so there are never more
 /// items than threads for long: the queue needs no bound of its own.
 /// </summary>
+/// <para>With zero threads (<see cref="PluginRuntimeOptions.GuestThreads"/> off) work runs inline on the calling thread.</para>
 internal sealed class GuestWorkers(string pluginId, int threads)
 {
     private readonly BlockingCollection<IGuestWork> _queue = new(new ConcurrentQueue<IGuestWork>());
@@ -51,6 +52,7 @@ internal sealed class GuestWorkers(string pluginId, int threads)
 
     public Task<T> Run<T>(Func<T> work)
     {
+        if (threads == 0) return Inline(work);
         var item = new GuestWork<T>(work);
         if (!Volatile.Read(ref _started)) StartThreads();
         // The stop completes the queue only after every lease came back, and work is handed over while leased, so the
@@ -64,6 +66,18 @@ internal sealed class GuestWorkers(string pluginId, int threads)
             item.Execute();
         }
         return item.Task;
+    }
+
+    private static Task<T> Inline<T>(Func<T> work)
+    {
+        try
+        {
+            return Task.FromResult(work());
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException<T>(ex);
+        }
     }
 
     /// <summary>Lets the threads end once the queue is drained (nothing is leased any more when the stop calls this).</summary>

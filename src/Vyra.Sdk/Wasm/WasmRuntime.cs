@@ -292,7 +292,7 @@ public sealed partial class WasmRuntime : PluginRuntime
                 initResult ??= result;
             }
             _waitLimitMs = WaitLimitMs(_limits.Timeout, Options.MaxQueueWait);
-            _workers = new GuestWorkers(PluginId, instances.Count); // before the slots: a caller that sees the slots finds the workers
+            _workers = new GuestWorkers(PluginId, Options.GuestThreads ? instances.Count : 0); // before the slots: a caller that sees the slots finds the workers
             _slots = instances.Count == 1 ? new SingleInstanceSlot(instances[0], Options.MaxQueueLength) : new InstancePool(instances, Options.MaxQueueLength);
             return initResult;
         }

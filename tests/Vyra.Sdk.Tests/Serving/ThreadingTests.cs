@@ -37,6 +37,52 @@ public class ThreadingTests
     }
 
     [Fact]
+    public async Task Without_guest_threads_the_async_paths_run_guest_code_on_the_callers_thread()
+    {
+        using var plugin = HookPlugin.Create();
+        var host = new HookHost();
+        var hookThread = 0;
+        host.OnHook = n =>
+        {
+            hookThread = Environment.CurrentManagedThreadId;
+            return n;
+        };
+        await using var runtime = new WasmRuntime("hook", plugin.ModulePath, host, options: new PluginRuntimeOptions { GuestThreads = false });
+        await runtime.StartAsync();
+        var hook = runtime.GetTypedExport("hook", static f => f.WrapFunc<int, int>());
+        int callerThread = 0, viaCallAsync = 0, viaRunAsync = 0;
+        var caller = new Thread(() =>
+        {
+            callerThread = Environment.CurrentManagedThreadId;
+            runtime.CallAsync("hook", HookPlugin.N(1)).AsTask().GetAwaiter().GetResult();
+            viaCallAsync = hookThread;
+            hook.RunAsync(2, static (call, n) => call.Function(n)).AsTask().GetAwaiter().GetResult();
+            viaRunAsync = hookThread;
+        });
+        caller.Start();
+        Assert.True(caller.Join(TimeSpan.FromSeconds(15)));
+        Assert.Equal(callerThread, viaCallAsync);
+        Assert.Equal(callerThread, viaRunAsync);
+
+        // Re-entrancy is still refused.
+        PluginCallException? refused = null;
+        host.OnHook = n =>
+        {
+            try
+            {
+                runtime.CallAsync("double", new Dictionary<string, object?> { ["x"] = 1 }).AsTask().GetAwaiter().GetResult();
+            }
+            catch (PluginCallException ex)
+            {
+                refused = ex;
+            }
+            return n;
+        };
+        Assert.Equal(3, (await runtime.CallAsync("hook", HookPlugin.N(3)))["result"]);
+        Assert.Equal(PluginErrorKind.Reentrant, refused?.Kind);
+    }
+
+    [Fact]
     public async Task Callers_saturating_a_busy_plugin_do_not_hold_back_unrelated_thread_pool_work()
     {
         // Two instances, sixteen callers, every guest call busy until released: the thread pool keeps its default
