@@ -16,6 +16,9 @@ namespace Vyra.Sdk.Benchmarks;
 /// </summary>
 public class RemoteBenchmarks
 {
+    // The wire is signed by default (docs/redis.md): the benchmark measures that path, with one shared key.
+    private static readonly RedisWireKey WireKey = new("bench", System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
     private const int Concurrent = 16;
     private static readonly IReadOnlyDictionary<string, object?> Step = new Dictionary<string, object?> { ["step"] = 1 };
 
@@ -56,11 +59,11 @@ public class RemoteBenchmarks
             var connection = await VyraRedis.ConnectAsync(address);
             var runtime = PluginRuntime.Create("counter-widget", BenchPlugins.CounterWidget);
             await runtime.StartAsync();
-            var server = new PluginServer(connection).Serve(runtime);
+            var server = new PluginServer(connection, new PluginServerOptions { Security = RedisWireSecurity.Signed("bench-host", WireKey) }).Serve(runtime);
             await server.StartAsync();
             _hosts.Add((connection, server, runtime));
         }
-        _remote = new RemotePluginRuntime("counter-widget", _caller);
+        _remote = new RemotePluginRuntime("counter-widget", _caller, new RemotePluginRuntimeOptions { Security = RedisWireSecurity.Signed("bench", WireKey) });
         await _remote.StartAsync();
         // The payload a call puts on the wire, for the raw round trip.
         _payload = """{"plugin_id":"counter-widget","function_name":"increment","data":{"step":1}}""";

@@ -95,7 +95,9 @@ public abstract class PluginRuntime : IAsyncDisposable
         {
             if (!IsRunning) throw NotStarted(function);
             if (function == "ping") return Ping();
-            var result = await InvokeAsync(function, data ?? EmptyData, cancellationToken).ConfigureAwait(false);
+            data ??= EmptyData;
+            ArgumentText.Check(PluginId, function, data);
+            var result = await InvokeAsync(function, data, cancellationToken).ConfigureAwait(false);
             await NotifyResultAsync(function, result).ConfigureAwait(false);
             return result;
         }

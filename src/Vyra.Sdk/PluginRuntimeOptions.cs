@@ -82,6 +82,31 @@ public sealed class PluginRuntimeOptions
     /// <summary>WASI access for the plugin. Null (default): none — a module that imports WASI fails to start.</summary>
     public WasiGrants? Wasi { get; init; }
 
+    /// <summary>The number of callers that may wait for a busy runtime at once when none is set: 1024.</summary>
+    public const int DefaultMaxQueueLength = 1024;
+
+    /// <summary>
+    /// How many callers may wait for an instance at once (default 1024). A call that finds the queue full fails at once
+    /// with <see cref="PluginErrorKind.Overloaded"/>, so a flood of requests cannot pile up behind a busy plugin.
+    /// 0: never wait (busy means Overloaded).
+    /// </summary>
+    public int MaxQueueLength { get; init; } = DefaultMaxQueueLength;
+
+    /// <summary>
+    /// How long a call may wait for an instance before it fails with <see cref="PluginErrorKind.Overloaded"/>. Null
+    /// (default): the call's timeout. Never more than the timeout, which covers waiting and running together.
+    /// </summary>
+    public TimeSpan? MaxQueueWait { get; init; }
+
+    /// <summary>
+    /// Where the asynchronous paths (<c>CallAsync</c>, <c>OnEventAsync</c>, generated <c>...Async</c> methods) run guest
+    /// code. True (default): on the runtime's own threads, one per instance, so busy plugins never hold the
+    /// application's thread-pool threads; each call then costs two thread hand-offs. False: on the calling thread, as
+    /// the sync typed methods do (lowest latency, for hosts whose callers are their own threads). Waits stay bounded and
+    /// re-entrant calls are refused either way.
+    /// </summary>
+    public bool GuestThreads { get; init; } = true;
+
     /// <summary>Where the runtime logs (factory decisions, warnings, notification failures).</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 

@@ -289,21 +289,16 @@ internal static class ProxyEmitter
         var token = export.CancellationTokenName;
         if (typed)
         {
+            // The typed call, run on the runtime's guest threads: the caller's thread (often a thread-pool thread) is
+            // never held by guest code on the async path.
             w.Line($"if ({field} is null) return {name}ViaRuntimeAsync({string.Format(argsWithToken, token)});");
-            w.Open("try");
-            if (isVoid)
+            var (state, unpack) = export.Parameters.Count switch
             {
-                w.Line($"{name}Typed({string.Format(argsWithToken, token)});");
-                w.Line("return default;");
-            }
-            else
-            {
-                w.Line($"return new {asyncReturn}({name}Typed({string.Format(argsWithToken, token)}));");
-            }
-            w.Close();
-            w.Open("catch (global::System.Exception __exception)");
-            w.Line(isVoid ? $"return {ValueTask}.FromException(__exception);" : $"return {ValueTask}.FromException<{returnType}>(__exception);");
-            w.Close();
+                0 => ("(object?)null", ""),
+                1 => (args, ", __state"),
+                _ => ("(" + args + ")", ", " + string.Join(", ", export.Parameters.Select((_, i) => "__state.Item" + (i + 1)))),
+            };
+            w.Line($"return {field}.RunAsync({state}, static (__call, __state) => {name}Core(in __call{unpack}), {token});");
         }
         else
         {
@@ -324,8 +319,15 @@ internal static class ProxyEmitter
     {
         var token = export.CancellationTokenName;
         var parameters = export.Parameters.IsEmpty ? $"{Token} {token}" : Parameters(export) + $", {Token} {token}";
+        var isVoid = export.Returns.Count == 0;
+        var args = Arguments(export);
         w.Open($"private {returnType} {export.MethodName}Typed({parameters})");
         w.Line($"using var __call = {FieldName(export)}!.Enter({token});");
+        w.Line($"{(isVoid ? "" : "return ")}{export.MethodName}Core(in __call{(args.Length == 0 ? "" : ", " + args)});");
+        w.Close();
+        w.Line();
+        var call = $"in global::Vyra.Sdk.GuestCall<{DelegateOf(export).Delegate}> __call";
+        w.Open($"private static {returnType} {export.MethodName}Core({(export.Parameters.IsEmpty ? call : call + ", " + Parameters(export))})");
         w.Open("try");
         var wasmArgs = new List<string>();
         for (var i = 0; i < export.Parameters.Count; i++)

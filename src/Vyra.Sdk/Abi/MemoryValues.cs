@@ -12,9 +12,9 @@ internal static class MemoryValues
 {
     public static byte[] Encode(object? value, PluginValueType type) => type switch
     {
-        PluginValueType.String => Encoding.UTF8.GetBytes(AsString(value)),
+        PluginValueType.String => ToUtf8(AsString(value)),
         PluginValueType.Bytes => AsBytes(value),
-        PluginValueType.Json => Encoding.UTF8.GetBytes(AsJson(value)),
+        PluginValueType.Json => ToUtf8(AsJson(value)),
         _ => throw new ArgumentOutOfRangeException(nameof(type)),
     };
 
@@ -41,6 +41,32 @@ internal static class MemoryValues
 
     private static readonly UTF8Encoding StrictUtf8 = new(false, true);
 
+    /// <summary>UTF-8 of text that must be valid: a lone surrogate is refused, not silently replaced.</summary>
+    private static byte[] ToUtf8(string text)
+    {
+        try
+        {
+            return StrictUtf8.GetBytes(text);
+        }
+        catch (EncoderFallbackException ex)
+        {
+            throw new FormatException($"the text is not valid Unicode (a lone surrogate at index {ex.Index})");
+        }
+    }
+
+    /// <summary>The text of a JSON string, or a <see cref="FormatException"/> when it is not valid (bad UTF-8, a lone surrogate escape).</summary>
+    internal static string JsonText(JsonElement element)
+    {
+        try
+        {
+            return element.GetString()!;
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new FormatException($"the JSON string is not valid text: {ex.Message}");
+        }
+    }
+
     internal static string Utf8(ReadOnlySpan<byte> bytes, AbiSite what)
     {
         try
@@ -57,7 +83,8 @@ internal static class MemoryValues
     {
         string s => s,
         char c => c.ToString(),
-        JsonElement { ValueKind: JsonValueKind.String } e => e.GetString()!,
+        JsonElement { ValueKind: JsonValueKind.String } e => JsonText(e),
+        JsonValue v when v.TryGetValue<JsonElement>(out var e) && e.ValueKind == JsonValueKind.String => JsonText(e),
         JsonValue v when v.TryGetValue<string>(out var s) => s,
         null => throw new FormatException("expected a string, got null"),
         _ => throw new FormatException($"expected a string, got {value.GetType().Name}"),
@@ -70,7 +97,8 @@ internal static class MemoryValues
         Memory<byte> m => m.ToArray(),
         ArraySegment<byte> s => s.ToArray(),
         string s => FromBase64(s),
-        JsonElement { ValueKind: JsonValueKind.String } e => FromBase64(e.GetString()!),
+        JsonElement { ValueKind: JsonValueKind.String } e => FromBase64(JsonText(e)),
+        JsonValue v when v.TryGetValue<JsonElement>(out var e) && e.ValueKind == JsonValueKind.String => FromBase64(JsonText(e)),
         JsonValue v when v.TryGetValue<string>(out var s) => FromBase64(s),
         null => throw new FormatException("expected bytes, got null"),
         _ => throw new FormatException($"expected bytes (byte[], ReadOnlyMemory<byte> or a base64 string), got {value.GetType().Name}"),
@@ -93,12 +121,19 @@ internal static class MemoryValues
         switch (value)
         {
             case null: return "null";
-            case JsonNode node: return node.ToJsonString();
-            case JsonElement element: return element.GetRawText();
         }
         try
         {
-            return JsonSerializer.Serialize(value, value.GetType());
+            return value switch
+            {
+                JsonNode node => node.ToJsonString(),
+                JsonElement element => element.GetRawText(),
+                _ => JsonSerializer.Serialize(value, value.GetType()),
+            };
+        }
+        catch (InvalidOperationException ex) when (value is JsonNode or JsonElement)
+        {
+            throw new FormatException($"the JSON value holds text that is not valid: {ex.Message}");
         }
         catch (Exception ex) when (ex is NotSupportedException or JsonException or InvalidOperationException)
         {

@@ -9,9 +9,14 @@ namespace Vyra.Sdk;
 /// Turns a caller's value into a wasm scalar the way the Python runtime did (<c>int(x)</c> / <c>float(x)</c>):
 /// <c>"4"</c>→4, <c>" -4 "</c>→-4, <c>"1_000"</c>→1000, <c>2.9</c>→2, <c>true</c>→1, integers wrap modulo 2^32 (i32)
 /// or 2^64 (i64). A value Python would reject throws <see cref="FormatException"/> with Python's reason.
+/// Like Python (since 3.11), a decimal integer of more than <see cref="MaxIntegerDigits"/> digits is refused: parsing
+/// one costs time quadratic in its length, so a cheap request could buy seconds of CPU.
 /// </summary>
 public static class ScalarCoercion
 {
+    /// <summary>The most digits an integer given as text (or as a JSON number) may have: 4,300, Python's default limit.</summary>
+    public const int MaxIntegerDigits = 4300;
+
     private static readonly BigInteger TwoTo32 = BigInteger.One << 32;
     private static readonly BigInteger TwoTo64 = BigInteger.One << 64;
 
@@ -104,7 +109,7 @@ public static class ScalarCoercion
     private static T FromJson<T>(JsonElement element, Func<object?, T> convert) => element.ValueKind switch
     {
         JsonValueKind.Number => IsIntegerLiteral(element.GetRawText())
-            ? convert(BigInteger.Parse(element.GetRawText(), CultureInfo.InvariantCulture))
+            ? convert(ParseJsonInteger(element.GetRawText()))
             : convert(element.GetDouble()),
         JsonValueKind.String => convert(JsonText(element)),
         JsonValueKind.True => convert(true),
@@ -133,6 +138,20 @@ public static class ScalarCoercion
         return convert(value.GetValue<object>());
     }
 
+    private static BigInteger ParseJsonInteger(string raw)
+    {
+        CheckDigitCount(raw.Length - (raw.StartsWith('-') ? 1 : 0));
+        return BigInteger.Parse(raw, CultureInfo.InvariantCulture);
+    }
+
+    private static void CheckDigitCount(int digits)
+    {
+        if (digits > MaxIntegerDigits)
+        {
+            throw new FormatException($"Exceeds the limit ({MaxIntegerDigits} digits) for integer string conversion: value has {digits} digits");
+        }
+    }
+
     private static bool IsIntegerLiteral(string raw) => raw.AsSpan().IndexOfAny(".eE") < 0;
 
     /// <summary>Python's <c>int(str)</c> in base 10: surrounding whitespace, a sign, digits with single underscores between them.</summary>
@@ -142,8 +161,9 @@ public static class ScalarCoercion
         var digits = StripSignAndUnderscores(s, out var negative);
         if (digits is null || digits.Length == 0 || !digits.All(char.IsDigit))
         {
-            throw new FormatException($"invalid literal for int() with base 10: '{text}'");
+            throw new FormatException($"invalid literal for int() with base 10: '{Shorten(text)}'");
         }
+        CheckDigitCount(digits.Length);
         // Python accepts every Unicode decimal digit ("١٢٣" is 123); BigInteger wants ASCII.
         if (!digits.All(char.IsAsciiDigit))
         {
@@ -170,8 +190,11 @@ public static class ScalarCoercion
                 return negative ? -d : d;
             }
         }
-        throw new FormatException($"could not convert string to float: '{text}'");
+        throw new FormatException($"could not convert string to float: '{Shorten(text)}'");
     }
+
+    /// <summary>A rejected value is quoted in the message, but never megabytes of it.</summary>
+    private static string Shorten(string text) => text.Length <= 80 ? text : string.Concat(text.AsSpan(0, 60), $"... ({text.Length} characters)");
 
     /// <summary>Removes one leading sign and the underscores Python allows between digits; null when an underscore is misplaced.</summary>
     private static string? StripSignAndUnderscores(ReadOnlySpan<char> s, out bool negative)

@@ -37,6 +37,7 @@ internal sealed class CallGuard
     private readonly ulong? _fuel;
     private long _deadline = long.MaxValue;
     private CancellationToken _token;
+    private long _waitedMs;
     private volatile bool _stopping;
 
     public CallGuard(Store store, TimeSpan timeout, ulong? fuel)
@@ -50,9 +51,11 @@ internal sealed class CallGuard
         store.SetEpochDeadline(1);
     }
 
-    public void Arm(CancellationToken cancellationToken)
+    /// <summary>Arms the limits for a call that already waited <paramref name="waitedMs"/> for its instance (the timeout covers both).</summary>
+    public void Arm(CancellationToken cancellationToken, long waitedMs = 0)
     {
         _token = cancellationToken;
+        _waitedMs = waitedMs;
         // The clock is read by the first epoch callback of the call, not here: the callback runs within one tick of the
         // call's start (the deadline is one tick ahead), so the timeout is as exact as the ticker, and the typed fast
         // path saves a clock read per call.
@@ -123,7 +126,7 @@ internal sealed class CallGuard
         if (_stopping) throw Interrupt(Interruption.Stopped);
         if (_token.IsCancellationRequested) throw Interrupt(Interruption.Cancelled);
         var now = Environment.TickCount64;
-        if (_deadline == DeadlineNotSet) _deadline = now + _timeoutMs;
+        if (_deadline == DeadlineNotSet) _deadline = now + _timeoutMs - _waitedMs;
         else if (now >= _deadline) throw Interrupt(Interruption.Timeout);
         return 1;
     }

@@ -29,14 +29,16 @@ public readonly struct GuestCall<TDelegate> : IDisposable
     /// <summary>Copies a string, bytes or json argument into the guest; it is freed when the call ends.</summary>
     public (int Pointer, int Length) Write(object? value, PluginValueType type)
     {
+        byte[] bytes;
         try
         {
-            return _instance.WriteArgument(MemoryValues.Encode(value, type), AbiSite.Argument(_name));
+            bytes = MemoryValues.Encode(value, type);
         }
-        catch (FormatException ex)
+        catch (Exception ex) when (ex is FormatException or InvalidOperationException or ArgumentException)
         {
             throw new PluginCallException(_runtime.PluginId, _name, ex.Message, PluginErrorKind.InvalidArgument, ex);
         }
+        return _instance.WriteArgument(bytes, AbiSite.Argument(_name));
     }
 
     /// <summary>Reads a returned memory value <c>(ptr &lt;&lt; 32) | len</c> as <paramref name="type"/> and frees the guest's buffer.</summary>
@@ -50,11 +52,12 @@ public readonly struct GuestCall<TDelegate> : IDisposable
         return failure;
     }
 
-    /// <summary>Frees the call's guest buffers, disarms the limits and returns the lease.</summary>
+    /// <summary>Frees the call's guest buffers, disarms the limits and returns the lease (on the thread that entered the call).</summary>
     public void Dispose()
     {
         try
         {
+            _instance.Frame.Exit();
             _instance.EndCall();
             _instance.EndObservedCall(_name);
         }

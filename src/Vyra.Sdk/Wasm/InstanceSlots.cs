@@ -1,28 +1,55 @@
 namespace Vyra.Sdk;
 
+/// <summary>Why a lease was not granted.</summary>
+internal enum LeaseRefusal
+{
+    None,
+    /// <summary>The runtime was stopped (before or while the caller waited).</summary>
+    Closed,
+    /// <summary>The wait queue was full: refused at once.</summary>
+    QueueFull,
+    /// <summary>No instance became free within the allowed wait.</summary>
+    WaitedTooLong,
+    /// <summary>The caller's token was cancelled while it waited.</summary>
+    Cancelled,
+}
+
 /// <summary>
 /// Who may use which instance of a started runtime. A Wasmtime store is single-threaded, so a call leases an
-/// instance for its whole duration. One instance (the default, for stateful plugins) is leased under a monitor: the
-/// cheapest lock there is, which the typed fast path needs. A pool (<see cref="PluginRuntimeOptions.Instances"/> &gt; 1,
-/// for stateless plugins) hands out N instances, and callers beyond N wait asynchronously.
+/// instance for its whole duration. One instance (the default, for stateful plugins) is leased through a lock whose
+/// uncontended path is one compare-exchange each way, which the typed fast path needs. A pool
+/// (<see cref="PluginRuntimeOptions.Instances"/> &gt; 1, for stateless plugins) hands out N instances. Callers beyond
+/// the free instances wait in a bounded queue (<see cref="PluginRuntimeOptions.MaxQueueLength"/>), for a bounded time,
+/// cancellably; a stop fails every waiter at once.
 /// </summary>
 internal abstract class InstanceSlots
 {
+    protected InstanceSlots(int maxWaiters) => MaxWaiters = maxWaiters;
+
+    /// <summary>How many callers may wait for an instance at once.</summary>
+    protected int MaxWaiters { get; }
+
     /// <summary>False once closed by a stop (or when a broken instance could not be replaced).</summary>
     public abstract bool IsOpen { get; }
 
-    /// <summary>Leases an instance, blocking while all are busy; null when closed.</summary>
-    public abstract WasmInstance? Acquire();
+    /// <summary>
+    /// Leases an instance, blocking while all are busy for at most <paramref name="waitMs"/> (-1: no bound);
+    /// null with the reason when refused. <paramref name="waitedMs"/> is how long it waited (0 without contention).
+    /// </summary>
+    public abstract WasmInstance? Acquire(int waitMs, CancellationToken cancellationToken, out LeaseRefusal refusal, out long waitedMs);
 
-    /// <summary>Leases an instance, waiting asynchronously while all are busy; null when closed.</summary>
-    public abstract ValueTask<WasmInstance?> AcquireAsync(CancellationToken cancellationToken);
+    /// <summary>Leases an instance, waiting asynchronously while all are busy (same bounds as <see cref="Acquire"/>).</summary>
+    public abstract ValueTask<(WasmInstance? Instance, LeaseRefusal Refusal)> AcquireAsync(int waitMs, CancellationToken cancellationToken);
 
-    /// <summary>Returns a lease (on the thread that took it, for the single instance).</summary>
+    /// <summary>Returns a lease (from any thread).</summary>
     public abstract void Release(WasmInstance instance);
 
     /// <summary>Swaps a leased instance whose call failed for <paramref name="fresh"/> (null: the slot cannot be refilled, close).</summary>
     public abstract void Replace(WasmInstance broken, WasmInstance? fresh);
 
-    /// <summary>Waits for calls in flight, disposes every instance, and makes later leases fail.</summary>
+    /// <summary>
+    /// Interrupts running guest code, fails every waiting caller at once, waits for the calls in flight to return their
+    /// leases, disposes every instance, and makes later leases fail.
+    /// </summary>
     public abstract ValueTask CloseAsync();
 }

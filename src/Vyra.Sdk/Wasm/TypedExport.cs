@@ -33,12 +33,47 @@ public sealed class TypedExport<TDelegate>
     public string Name { get; }
 
     /// <summary>
-    /// Leases an instance (blocking while all are busy), binds the delegate for it and arms the call's limits.
+    /// Leases an instance (blocking while all are busy, within the runtime's wait bound), binds the delegate for it and arms the call's limits.
     /// Dispose the returned call to release them; pass any exception through <see cref="GuestCall{TDelegate}.Fail"/>.
     /// </summary>
     public GuestCall<TDelegate> Enter(CancellationToken cancellationToken = default)
     {
-        var instance = _runtime.Lease(Name, out var slots);
+        var instance = _runtime.Lease(Name, cancellationToken, out var slots, out var waitedMs);
+        return Open(slots, instance, cancellationToken, waitedMs, CallFrame.Current);
+    }
+
+    /// <summary>
+    /// The asynchronous typed call (what generated <c>...Async</c> methods use): leases an instance without blocking a
+    /// thread (bounded, cancellable wait), then runs <paramref name="body"/> on one of the runtime's guest threads and
+    /// ends the call. The body is what would follow <see cref="Enter"/>; pass its arguments as <paramref name="state"/>
+    /// so a static lambda captures nothing.
+    /// </summary>
+    public async ValueTask<TResult> RunAsync<TState, TResult>(TState state, Func<GuestCall<TDelegate>, TState, TResult> body, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var caller = CallFrame.Current;
+        var lease = await _runtime.LeaseAsync(Name, cancellationToken).ConfigureAwait(false);
+        return await lease.Workers.Run(() =>
+        {
+            using var call = Open(lease.Slots, lease.Instance, cancellationToken, lease.WaitedMs, caller);
+            return CallFrame.RunFlowing(_runtime, () => body(call, state));
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>The asynchronous typed call of an export without results; see <see cref="RunAsync{TState, TResult}"/>.</summary>
+    public async ValueTask RunAsync<TState>(TState state, Action<GuestCall<TDelegate>, TState> body, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        await RunAsync((body, state), static (call, s) =>
+        {
+            s.body(call, s.state);
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Binds the delegate for the leased instance, arms the limits and marks the thread as inside the call.</summary>
+    private GuestCall<TDelegate> Open(InstanceSlots slots, WasmInstance instance, CancellationToken cancellationToken, long waitedMs, CallFrame? caller)
+    {
         try
         {
             var function = instance.Bound(_slot, Name, _bind) ?? throw BindFailure(instance);
@@ -46,8 +81,9 @@ public sealed class TypedExport<TDelegate>
             {
                 throw new PluginCallException(_runtime.PluginId, Name, "the call was cancelled", PluginErrorKind.Cancelled, new OperationCanceledException(cancellationToken));
             }
-            instance.BeginCall(cancellationToken);
+            instance.BeginCall(cancellationToken, waitedMs);
             instance.ObserveTypedCall(Name);
+            instance.Frame.Enter(_runtime, caller);
             return new GuestCall<TDelegate>(_runtime, slots, instance, function, Name);
         }
         catch

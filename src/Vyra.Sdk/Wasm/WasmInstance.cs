@@ -91,6 +91,9 @@ internal sealed class WasmInstance : IDisposable
 
     public bool IsDisposed { get; private set; }
 
+    /// <summary>The re-entrancy marker a call on this instance sets on its thread.</summary>
+    public CallFrame Frame { get; } = new();
+
     /// <summary>The instance that took this one's place after a failed call (pool bookkeeping).</summary>
     public WasmInstance? Replacement { get; set; }
 
@@ -176,9 +179,9 @@ internal sealed class WasmInstance : IDisposable
     }
 
     /// <summary>Starts a call: arms the limits and, when memory is capped, notes its size (to judge a later trap).</summary>
-    public void BeginCall(CancellationToken cancellationToken)
+    public void BeginCall(CancellationToken cancellationToken, long waitedMs = 0)
     {
-        Guard.Arm(cancellationToken);
+        Guard.Arm(cancellationToken, waitedMs);
         _memoryAtCallStart = Memory?.GetLength() ?? 0;
     }
 

@@ -6,9 +6,12 @@ namespace Vyra.Sdk;
 /// <summary>
 /// The Wasmtime backend. Each start reads the manifest, compiles (or reuses) the module, checks it against the
 /// manifest and the host, instantiates it in a fresh store with its limits, runs <c>_initialize</c> and, by VYRA's rule,
-/// <c>init</c>. Calls into one runtime are serialized: a Wasmtime store is single-threaded.
+/// <c>init</c>. Each instance serves one call at a time (a Wasmtime store is single-threaded). The asynchronous paths
+/// run guest code on the runtime's own threads, the sync typed path on the caller's; waits for a busy instance are
+/// bounded; a call back into the runtime from inside one of its calls is refused (see docs/architecture.md,
+/// "Threading model").
 /// </summary>
-public sealed class WasmRuntime : PluginRuntime
+public sealed partial class WasmRuntime : PluginRuntime
 {
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private readonly IReadOnlyDictionary<string, object?> _initialState;
@@ -17,6 +20,8 @@ public sealed class WasmRuntime : PluginRuntime
     private ModuleContract? _contract;
     private EffectiveLimits? _limits;
     private volatile InstanceSlots? _slots;
+    private volatile GuestWorkers? _workers;
+    private int _waitLimitMs = -1;
     private int _typedExports;
 
     /// <summary>Creates a runtime for the module at <paramref name="wasmPath"/> (<c>.wasm</c> or <c>.wat</c>); <c>metadata.json</c> is read from its folder.</summary>
@@ -26,6 +31,7 @@ public sealed class WasmRuntime : PluginRuntime
         ArgumentException.ThrowIfNullOrEmpty(wasmPath);
         if (Options.Instances < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.Instances, "PluginRuntimeOptions.Instances must be at least 1");
         Options.Validate();
+        if (Options.MaxQueueLength < 0) throw new ArgumentOutOfRangeException(nameof(options), Options.MaxQueueLength, "PluginRuntimeOptions.MaxQueueLength must not be negative");
         _initialState = initialState is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(initialState);
     }
 
@@ -48,6 +54,12 @@ public sealed class WasmRuntime : PluginRuntime
     public override async ValueTask StartAsync(CancellationToken cancellationToken = default)
     {
         IReadOnlyDictionary<string, object?>? initResult;
+        if (CallFrame.IsInsideOrFlowing(this))
+        {
+            // From inside one of its own calls the runtime is running, unless a stop is already waiting for this call.
+            if (IsRunning) return;
+            throw new PluginCallException(PluginId, "start", "a start from inside a call of the same runtime would wait for that call to end", PluginErrorKind.Reentrant);
+        }
         await _lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -65,7 +77,33 @@ public sealed class WasmRuntime : PluginRuntime
     }
 
     /// <inheritdoc />
-    public override async ValueTask StopAsync(CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// Running guest code is interrupted at the next epoch tick (its caller gets <see cref="PluginErrorKind.Cancelled"/>),
+    /// callers waiting for an instance fail at once with <see cref="PluginErrorKind.NotStarted"/>. Called from inside a
+    /// call of this runtime (a host function, a notification or an event handler), the stop is started and this returns
+    /// at once: the stop completes when that call ends, instead of waiting for a call that is waiting for it.
+    /// </remarks>
+    public override ValueTask StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (!CallFrame.IsInsideOrFlowing(this)) return StopCoreAsync();
+        var stopping = StopCoreAsync();
+        if (!stopping.IsCompletedSuccessfully) _ = ObserveStopAsync(stopping);
+        return default;
+    }
+
+    private async Task ObserveStopAsync(ValueTask stopping)
+    {
+        try
+        {
+            await stopping.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Logger.LogError(ex, "Plugin {PluginId}: a stop requested from inside a call failed", PluginId);
+        }
+    }
+
+    private async ValueTask StopCoreAsync()
     {
         await _lifecycle.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
@@ -81,8 +119,11 @@ public sealed class WasmRuntime : PluginRuntime
     private async ValueTask CloseSlotsAsync()
     {
         var slots = _slots!;
+        var workers = _workers;
         _slots = null;
+        _workers = null;
         await slots.CloseAsync().ConfigureAwait(false);
+        workers?.Complete(); // nothing is leased now, so no call is queued for a worker
         _engine!.Ticker.Release();
     }
 
@@ -128,37 +169,71 @@ public sealed class WasmRuntime : PluginRuntime
         return InvokeLeasedAsync(export, data, cancellationToken);
     }
 
+    /// <summary>
+    /// The asynchronous call path: arguments are prepared on the caller's thread, the instance is leased without
+    /// blocking a thread (bounded, cancellable wait), and the guest runs on one of the runtime's own worker threads.
+    /// </summary>
     private async ValueTask<IReadOnlyDictionary<string, object?>> InvokeLeasedAsync(ExportSpec export, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken)
     {
-        var slots = _slots ?? throw NotStarted(export.Name);
+        if (_slots is null) throw NotStarted(export.Name);
+        var caller = CallFrame.Current;
         var prepared = Prepare(export, data);
-        WasmInstance? instance;
-        try
+        var lease = await LeaseAsync(export.Name, cancellationToken).ConfigureAwait(false);
+        return await lease.Workers.Run(() =>
         {
-            instance = await slots.AcquireAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException ex)
-        {
-            throw Cancelled(export.Name, cancellationToken, ex);
-        }
-        if (instance is null) throw NotStarted(export.Name);
-        try
-        {
-            return Invoke(slots, instance, export, prepared, cancellationToken);
-        }
-        finally
-        {
-            slots.Release(instance);
-        }
+            var instance = lease.Instance;
+            instance.Frame.Enter(this, caller);
+            try
+            {
+                return CallFrame.RunFlowing(this, () => Invoke(lease.Slots, instance, export, prepared, cancellationToken, lease.WaitedMs));
+            }
+            finally
+            {
+                instance.Frame.Exit();
+                lease.Slots.Release(instance);
+            }
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>An instance leased for an asynchronous call, the time it took, and the workers to run the call on.</summary>
+    internal readonly record struct AsyncLease(InstanceSlots Slots, WasmInstance Instance, long WaitedMs, GuestWorkers Workers);
+
+    /// <summary>
+    /// Leases an instance without blocking a thread (bounded, cancellable wait). The re-entrancy check runs before the
+    /// first await, on the caller's thread, where the caller's frames are.
+    /// </summary>
+    internal async ValueTask<AsyncLease> LeaseAsync(string function, CancellationToken cancellationToken)
+    {
+        var slots = _slots;
+        var workers = _workers;
+        if (slots is null || workers is null) throw NotStarted(function);
+        if (CallFrame.IsInsideOrFlowing(this)) throw Reentrant(function);
+        var asked = Environment.TickCount64;
+        var (instance, refusal) = await slots.AcquireAsync(_waitLimitMs, cancellationToken).ConfigureAwait(false);
+        if (instance is null) throw Refused(function, refusal, cancellationToken);
+        return new AsyncLease(slots, instance, Environment.TickCount64 - asked, workers);
     }
 
     // ---- used by TypedExport / GuestCall -------------------------------------------------------------------
 
-    internal WasmInstance Lease(string function, out InstanceSlots slots)
+    /// <summary>Leases an instance for a typed call on the caller's thread (bounded, cancellable wait when busy).</summary>
+    internal WasmInstance Lease(string function, CancellationToken cancellationToken, out InstanceSlots slots, out long waitedMs)
     {
         slots = _slots ?? throw NotStarted(function);
-        return slots.Acquire() ?? throw NotStarted(function);
+        if (CallFrame.IsInside(this)) throw Reentrant(function);
+        return slots.Acquire(_waitLimitMs, cancellationToken, out var refusal, out waitedMs) ?? throw Refused(function, refusal, cancellationToken);
     }
+
+    private PluginCallException Reentrant(string function) =>
+        new(PluginId, function, "called from inside a call of the same runtime (a host function or handler calling back into it); the call would wait for itself", PluginErrorKind.Reentrant);
+
+    private PluginCallException Refused(string function, LeaseRefusal refusal, CancellationToken cancellationToken) => refusal switch
+    {
+        LeaseRefusal.Cancelled => Cancelled(function, cancellationToken),
+        LeaseRefusal.QueueFull => new(PluginId, function, $"{Options.MaxQueueLength} calls are already waiting for an instance (PluginRuntimeOptions.MaxQueueLength); retry later", PluginErrorKind.Overloaded),
+        LeaseRefusal.WaitedTooLong => new(PluginId, function, $"no instance came free within {_waitLimitMs} ms (the call's timeout, or PluginRuntimeOptions.MaxQueueWait); retry later", PluginErrorKind.Overloaded),
+        _ => new(PluginId, function, "the plugin is not started (or was stopped while the call waited for an instance)", PluginErrorKind.NotStarted),
+    };
 
     /// <summary>
     /// Maps a failure of a guest call and applies the after-failure policy: a pool always replaces the instance; a single
@@ -254,7 +329,9 @@ public sealed class WasmRuntime : PluginRuntime
                 instances.Add(instance);
                 initResult ??= result;
             }
-            _slots = instances.Count == 1 ? new SingleInstanceSlot(instances[0]) : new InstancePool(instances);
+            _waitLimitMs = WaitLimitMs(_limits!.Timeout, Options.MaxQueueWait);
+            _workers = new GuestWorkers(PluginId, Options.GuestThreads ? instances.Count : 0); // before the slots: a caller that sees the slots finds the workers
+            _slots = instances.Count == 1 ? new SingleInstanceSlot(instances[0], Options.MaxQueueLength) : new InstancePool(instances, Options.MaxQueueLength);
             return initResult;
         }
         catch
@@ -314,108 +391,12 @@ public sealed class WasmRuntime : PluginRuntime
         return Invoke(null, instance, init, Prepare(init, state), CancellationToken.None);
     }
 
-    /// <summary>A call's arguments, coerced and encoded before the instance is leased and the limits armed.</summary>
-    private readonly record struct PreparedArguments(ValueBox[] Values, byte[]?[]? MemoryValues);
-
-    /// <summary>
-    /// Coerces the arguments by name (VYRA: missing is 0, extra is ignored) and encodes memory values. Runs before the
-    /// lease, so host-side work (JSON serialization, first-use JIT) neither holds the instance nor eats the guest's timeout.
-    /// </summary>
-    private PreparedArguments Prepare(ExportSpec export, IReadOnlyDictionary<string, object?> data)
+    /// <summary>How long a call may wait for an instance: the wait option, never more than the call's timeout (-1: unbounded).</summary>
+    private static int WaitLimitMs(TimeSpan timeout, TimeSpan? maxWait)
     {
-        var values = new ValueBox[export.WasmParameterCount];
-        byte[]?[]? memory = null;
-        var slot = 0;
-        foreach (var arg in export.Args)
-        {
-            var present = data.TryGetValue(arg.Name, out var value);
-            try
-            {
-                switch (arg.Type)
-                {
-                    case PluginValueType.I32: values[slot++] = present ? ScalarCoercion.ToInt32(value) : 0; break;
-                    case PluginValueType.I64: values[slot++] = present ? ScalarCoercion.ToInt64(value) : 0L; break;
-                    case PluginValueType.F32: values[slot++] = present ? (float)ScalarCoercion.ToDouble(value) : 0f; break;
-                    case PluginValueType.F64: values[slot++] = present ? ScalarCoercion.ToDouble(value) : 0d; break;
-                    case PluginValueType.Bool: values[slot++] = present && ScalarCoercion.ToBoolean(value) ? 1 : 0; break;
-                    default:
-                        memory ??= new byte[]?[values.Length];
-                        memory[slot] = present ? MemoryValues.Encode(value, arg.Type) : MissingMemoryValue(arg.Type);
-                        slot += 2;
-                        break;
-                }
-            }
-            catch (FormatException ex)
-            {
-                throw new PluginCallException(PluginId, export.Name, $"argument '{arg.Name}' ({arg.Type.ToManifestName()}): {ex.Message}", PluginErrorKind.InvalidArgument, ex);
-            }
-        }
-        return new PreparedArguments(values, memory);
+        static long Ms(TimeSpan t) => t < TimeSpan.Zero || t.TotalMilliseconds >= int.MaxValue ? -1 : (long)Math.Ceiling(t.TotalMilliseconds);
+        var limit = Ms(timeout);
+        if (maxWait is { } wait && Ms(wait) is var w && w >= 0 && (limit < 0 || w < limit)) limit = w;
+        return (int)limit;
     }
-
-    /// <summary>The dictionary call path on a leased instance: copy memory values in, invoke, decode results.</summary>
-    private IReadOnlyDictionary<string, object?> Invoke(InstanceSlots? slots, WasmInstance instance, ExportSpec export, PreparedArguments prepared, CancellationToken cancellationToken)
-    {
-        if (cancellationToken.IsCancellationRequested) throw Cancelled(export.Name, cancellationToken);
-        var arguments = prepared.Values;
-        instance.BeginCall(cancellationToken);
-        try
-        {
-            if (prepared.MemoryValues is { } memory)
-            {
-                for (var slot = 0; slot < memory.Length; slot++)
-                {
-                    if (memory[slot] is not { } bytes) continue;
-                    var (pointer, length) = instance.WriteArgument(bytes, AbiSite.Argument(ArgumentAt(export, slot)));
-                    arguments[slot] = pointer;
-                    arguments[slot + 1] = length;
-                }
-            }
-            var raw = instance.GetFunction(export.Name).Invoke(arguments);
-            return DecodeResults(instance, export, raw);
-        }
-        catch (Exception ex)
-        {
-            // During start (no slots yet) a failure just fails the start.
-            throw slots is null ? GuestFailure.ToCallException(PluginId, export.Name, ex, instance) : Fail(slots, export.Name, ex, instance);
-        }
-        finally
-        {
-            instance.EndCall();
-        }
-    }
-
-    private static string ArgumentAt(ExportSpec export, int wasmSlot)
-    {
-        var slot = 0;
-        foreach (var arg in export.Args)
-        {
-            if (slot == wasmSlot) return arg.Name;
-            slot += arg.Type.IsMemoryValue() ? 2 : 1;
-        }
-        return wasmSlot.ToString(System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private static byte[] MissingMemoryValue(PluginValueType type) => type == PluginValueType.Json ? "null"u8.ToArray() : [];
-
-    private static IReadOnlyDictionary<string, object?> DecodeResults(WasmInstance instance, ExportSpec export, object? raw)
-    {
-        var returns = export.Returns;
-        if (returns.Count == 0) return new Dictionary<string, object?>();
-        if (returns.Count == 1) return new Dictionary<string, object?> { ["result"] = DecodeResult(instance, export, raw, returns[0]) };
-        var values = (object?[])raw!;
-        var list = new List<object?>(values.Length);
-        for (var i = 0; i < values.Length; i++) list.Add(DecodeResult(instance, export, values[i], returns[i]));
-        return new Dictionary<string, object?> { ["result"] = list };
-    }
-
-    private static object? DecodeResult(WasmInstance instance, ExportSpec export, object? raw, PluginValueType type) => type switch
-    {
-        PluginValueType.I32 => (int)raw!,
-        PluginValueType.I64 => (long)raw!,
-        PluginValueType.F32 => (float)raw!,
-        PluginValueType.F64 => (double)raw!,
-        PluginValueType.Bool => (int)raw! != 0,
-        _ => instance.ReadResult((long)raw!, type, AbiSite.Result(export.Name)),
-    };
 }

@@ -122,11 +122,29 @@ public class InstancePoolTests
         using var plugin = TempPlugin.FromWat(Wat, Manifest);
         await using var runtime = await StartPool(plugin, 2);
         var work = runtime.GetTypedExport("work", static f => f.WrapFunc<int, int>());
-        using var first = work.Enter();
-        using var second = work.Enter();
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
-        var ex = await Assert.ThrowsAsync<PluginCallException>(async () => await runtime.CallAsync("double", SamplePlugins.Args(("x", 1)), cts.Token));
-        Assert.Equal(PluginErrorKind.Cancelled, ex.Kind);
+        // Both instances are held by two other threads (a thread holding a lease that calls the same runtime again is
+        // refused as re-entrant).
+        using var held = new CountdownEvent(2);
+        using var release = new ManualResetEventSlim();
+        var holders = Enumerable.Range(0, 2).Select(_ => new Thread(() =>
+        {
+            using var lease = work.Enter();
+            held.Signal();
+            release.Wait();
+        })).ToArray();
+        foreach (var holder in holders) holder.Start();
+        held.Wait();
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
+            var ex = await Assert.ThrowsAsync<PluginCallException>(async () => await runtime.CallAsync("double", SamplePlugins.Args(("x", 1)), cts.Token));
+            Assert.Equal(PluginErrorKind.Cancelled, ex.Kind);
+        }
+        finally
+        {
+            release.Set();
+            foreach (var holder in holders) holder.Join();
+        }
     }
 
     [Fact]

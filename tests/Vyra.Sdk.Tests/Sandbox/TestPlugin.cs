@@ -126,6 +126,24 @@ internal static class SandboxChecks
         return data;
     }
 
+    /// <summary>
+    /// Calls until the runtime takes the call: a call that waited for the instance longer than its timeout allows ends
+    /// as Overloaded without running, so retrying it keeps counts exact under contention.
+    /// </summary>
+    public static async ValueTask<IReadOnlyDictionary<string, object?>> CallRetryingOverloaded(PluginRuntime runtime, string function, IReadOnlyDictionary<string, object?>? data = null)
+    {
+        while (true)
+        {
+            try
+            {
+                return await runtime.CallAsync(function, data);
+            }
+            catch (PluginCallException ex) when (ex.Kind == PluginErrorKind.Overloaded)
+            {
+            }
+        }
+    }
+
     /// <summary>Runs <paramref name="call"/>, expects a <see cref="PluginCallException"/> of <paramref name="kind"/>, returns it.</summary>
     public static async Task<PluginCallException> FailsWith(PluginErrorKind kind, Func<Task> call)
     {

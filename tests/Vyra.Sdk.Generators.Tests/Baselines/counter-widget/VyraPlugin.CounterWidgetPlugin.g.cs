@@ -171,19 +171,17 @@ namespace Sample.App.Plugins
         public global::System.Threading.Tasks.ValueTask<int> InitAsync(int start, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (__export_Init is null) return InitViaRuntimeAsync(start, cancellationToken);
-            try
-            {
-                return new global::System.Threading.Tasks.ValueTask<int>(InitTyped(start, cancellationToken));
-            }
-            catch (global::System.Exception __exception)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException<int>(__exception);
-            }
+            return __export_Init.RunAsync(start, static (__call, __state) => InitCore(in __call, __state), cancellationToken);
         }
 
         private int InitTyped(int start, global::System.Threading.CancellationToken cancellationToken)
         {
             using var __call = __export_Init!.Enter(cancellationToken);
+            return InitCore(in __call, start);
+        }
+
+        private static int InitCore(in global::Vyra.Sdk.GuestCall<global::System.Func<int, int>> __call, int start)
+        {
             try
             {
                 var __raw = __call.Function(start);
@@ -214,19 +212,17 @@ namespace Sample.App.Plugins
         public global::System.Threading.Tasks.ValueTask<int> IncrementAsync(int step, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (__export_Increment is null) return IncrementViaRuntimeAsync(step, cancellationToken);
-            try
-            {
-                return new global::System.Threading.Tasks.ValueTask<int>(IncrementTyped(step, cancellationToken));
-            }
-            catch (global::System.Exception __exception)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException<int>(__exception);
-            }
+            return __export_Increment.RunAsync(step, static (__call, __state) => IncrementCore(in __call, __state), cancellationToken);
         }
 
         private int IncrementTyped(int step, global::System.Threading.CancellationToken cancellationToken)
         {
             using var __call = __export_Increment!.Enter(cancellationToken);
+            return IncrementCore(in __call, step);
+        }
+
+        private static int IncrementCore(in global::Vyra.Sdk.GuestCall<global::System.Func<int, int>> __call, int step)
+        {
             try
             {
                 var __raw = __call.Function(step);
@@ -257,19 +253,17 @@ namespace Sample.App.Plugins
         public global::System.Threading.Tasks.ValueTask<int> ResetAsync(global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (__export_Reset is null) return ResetViaRuntimeAsync(cancellationToken);
-            try
-            {
-                return new global::System.Threading.Tasks.ValueTask<int>(ResetTyped(cancellationToken));
-            }
-            catch (global::System.Exception __exception)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException<int>(__exception);
-            }
+            return __export_Reset.RunAsync((object?)null, static (__call, __state) => ResetCore(in __call), cancellationToken);
         }
 
         private int ResetTyped(global::System.Threading.CancellationToken cancellationToken)
         {
             using var __call = __export_Reset!.Enter(cancellationToken);
+            return ResetCore(in __call);
+        }
+
+        private static int ResetCore(in global::Vyra.Sdk.GuestCall<global::System.Func<int>> __call)
+        {
             try
             {
                 var __raw = __call.Function();
@@ -299,19 +293,17 @@ namespace Sample.App.Plugins
         public global::System.Threading.Tasks.ValueTask<int> GetCountAsync(global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (__export_GetCount is null) return GetCountViaRuntimeAsync(cancellationToken);
-            try
-            {
-                return new global::System.Threading.Tasks.ValueTask<int>(GetCountTyped(cancellationToken));
-            }
-            catch (global::System.Exception __exception)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException<int>(__exception);
-            }
+            return __export_GetCount.RunAsync((object?)null, static (__call, __state) => GetCountCore(in __call), cancellationToken);
         }
 
         private int GetCountTyped(global::System.Threading.CancellationToken cancellationToken)
         {
             using var __call = __export_GetCount!.Enter(cancellationToken);
+            return GetCountCore(in __call);
+        }
+
+        private static int GetCountCore(in global::Vyra.Sdk.GuestCall<global::System.Func<int>> __call)
+        {
             try
             {
                 var __raw = __call.Function();

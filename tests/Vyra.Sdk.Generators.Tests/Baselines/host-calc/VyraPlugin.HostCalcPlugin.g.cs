@@ -171,19 +171,17 @@ namespace Sample.App.Plugins
         public global::System.Threading.Tasks.ValueTask<int> AddAsync(int a, int b, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (__export_Add is null) return AddViaRuntimeAsync(a, b, cancellationToken);
-            try
-            {
-                return new global::System.Threading.Tasks.ValueTask<int>(AddTyped(a, b, cancellationToken));
-            }
-            catch (global::System.Exception __exception)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException<int>(__exception);
-            }
+            return __export_Add.RunAsync((a, b), static (__call, __state) => AddCore(in __call, __state.Item1, __state.Item2), cancellationToken);
         }
 
         private int AddTyped(int a, int b, global::System.Threading.CancellationToken cancellationToken)
         {
             using var __call = __export_Add!.Enter(cancellationToken);
+            return AddCore(in __call, a, b);
+        }
+
+        private static int AddCore(in global::Vyra.Sdk.GuestCall<global::System.Func<int, int, int>> __call, int a, int b)
+        {
             try
             {
                 var __raw = __call.Function(a, b);
@@ -215,19 +213,17 @@ namespace Sample.App.Plugins
         public global::System.Threading.Tasks.ValueTask<int> SumToAsync(int n, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (__export_SumTo is null) return SumToViaRuntimeAsync(n, cancellationToken);
-            try
-            {
-                return new global::System.Threading.Tasks.ValueTask<int>(SumToTyped(n, cancellationToken));
-            }
-            catch (global::System.Exception __exception)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException<int>(__exception);
-            }
+            return __export_SumTo.RunAsync(n, static (__call, __state) => SumToCore(in __call, __state), cancellationToken);
         }
 
         private int SumToTyped(int n, global::System.Threading.CancellationToken cancellationToken)
         {
             using var __call = __export_SumTo!.Enter(cancellationToken);
+            return SumToCore(in __call, n);
+        }
+
+        private static int SumToCore(in global::Vyra.Sdk.GuestCall<global::System.Func<int, int>> __call, int n)
+        {
             try
             {
                 var __raw = __call.Function(n);
@@ -258,19 +254,17 @@ namespace Sample.App.Plugins
         public global::System.Threading.Tasks.ValueTask<string> LookupAsync(string key, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (__export_Lookup is null) return LookupViaRuntimeAsync(key, cancellationToken);
-            try
-            {
-                return new global::System.Threading.Tasks.ValueTask<string>(LookupTyped(key, cancellationToken));
-            }
-            catch (global::System.Exception __exception)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException<string>(__exception);
-            }
+            return __export_Lookup.RunAsync(key, static (__call, __state) => LookupCore(in __call, __state), cancellationToken);
         }
 
         private string LookupTyped(string key, global::System.Threading.CancellationToken cancellationToken)
         {
             using var __call = __export_Lookup!.Enter(cancellationToken);
+            return LookupCore(in __call, key);
+        }
+
+        private static string LookupCore(in global::Vyra.Sdk.GuestCall<global::System.Func<int, int, long>> __call, string key)
+        {
             try
             {
                 var (__pointer0, __length0) = __call.Write(key, global::Vyra.Sdk.PluginValueType.String);

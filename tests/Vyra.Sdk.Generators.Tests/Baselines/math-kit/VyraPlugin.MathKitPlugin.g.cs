@@ -199,19 +199,17 @@ namespace Sample.App.Plugins
         public global::System.Threading.Tasks.ValueTask<long> AddI64Async(long a, long b, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (__export_AddI64 is null) return AddI64ViaRuntimeAsync(a, b, cancellationToken);
-            try
-            {
-                return new global::System.Threading.Tasks.ValueTask<long>(AddI64Typed(a, b, cancellationToken));
-            }
-            catch (global::System.Exception __exception)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException<long>(__exception);
-            }
+            return __export_AddI64.RunAsync((a, b), static (__call, __state) => AddI64Core(in __call, __state.Item1, __state.Item2), cancellationToken);
         }
 
         private long AddI64Typed(long a, long b, global::System.Threading.CancellationToken cancellationToken)
         {
             using var __call = __export_AddI64!.Enter(cancellationToken);
+            return AddI64Core(in __call, a, b);
+        }
+
+        private static long AddI64Core(in global::Vyra.Sdk.GuestCall<global::System.Func<long, long, long>> __call, long a, long b)
+        {
             try
             {
                 var __raw = __call.Function(a, b);
@@ -243,19 +241,17 @@ namespace Sample.App.Plugins
         public global::System.Threading.Tasks.ValueTask<float> ScaleAsync(float x, float factor, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (__export_Scale is null) return ScaleViaRuntimeAsync(x, factor, cancellationToken);
-            try
-            {
-                return new global::System.Threading.Tasks.ValueTask<float>(ScaleTyped(x, factor, cancellationToken));
-            }
-            catch (global::System.Exception __exception)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException<float>(__exception);
-            }
+            return __export_Scale.RunAsync((x, factor), static (__call, __state) => ScaleCore(in __call, __state.Item1, __state.Item2), cancellationToken);
         }
 
         private float ScaleTyped(float x, float factor, global::System.Threading.CancellationToken cancellationToken)
         {
             using var __call = __export_Scale!.Enter(cancellationToken);
+            return ScaleCore(in __call, x, factor);
+        }
+
+        private static float ScaleCore(in global::Vyra.Sdk.GuestCall<global::System.Func<float, float, float>> __call, float x, float factor)
+        {
             try
             {
                 var __raw = __call.Function(x, factor);
@@ -287,19 +283,17 @@ namespace Sample.App.Plugins
         public global::System.Threading.Tasks.ValueTask<double> HypotAsync(double a, double b, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (__export_Hypot is null) return HypotViaRuntimeAsync(a, b, cancellationToken);
-            try
-            {
-                return new global::System.Threading.Tasks.ValueTask<double>(HypotTyped(a, b, cancellationToken));
-            }
-            catch (global::System.Exception __exception)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException<double>(__exception);
-            }
+            return __export_Hypot.RunAsync((a, b), static (__call, __state) => HypotCore(in __call, __state.Item1, __state.Item2), cancellationToken);
         }
 
         private double HypotTyped(double a, double b, global::System.Threading.CancellationToken cancellationToken)
         {
             using var __call = __export_Hypot!.Enter(cancellationToken);
+            return HypotCore(in __call, a, b);
+        }
+
+        private static double HypotCore(in global::Vyra.Sdk.GuestCall<global::System.Func<double, double, double>> __call, double a, double b)
+        {
             try
             {
                 var __raw = __call.Function(a, b);
@@ -331,19 +325,17 @@ namespace Sample.App.Plugins
         public global::System.Threading.Tasks.ValueTask<(int, int)> DivmodAsync(int a, int b, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (__export_Divmod is null) return DivmodViaRuntimeAsync(a, b, cancellationToken);
-            try
-            {
-                return new global::System.Threading.Tasks.ValueTask<(int, int)>(DivmodTyped(a, b, cancellationToken));
-            }
-            catch (global::System.Exception __exception)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException<(int, int)>(__exception);
-            }
+            return __export_Divmod.RunAsync((a, b), static (__call, __state) => DivmodCore(in __call, __state.Item1, __state.Item2), cancellationToken);
         }
 
         private (int, int) DivmodTyped(int a, int b, global::System.Threading.CancellationToken cancellationToken)
         {
             using var __call = __export_Divmod!.Enter(cancellationToken);
+            return DivmodCore(in __call, a, b);
+        }
+
+        private static (int, int) DivmodCore(in global::Vyra.Sdk.GuestCall<global::System.Func<int, int, global::System.ValueTuple<int, int>>> __call, int a, int b)
+        {
             try
             {
                 var __raw = __call.Function(a, b);
@@ -375,19 +367,17 @@ namespace Sample.App.Plugins
         public global::System.Threading.Tasks.ValueTask<long> FibAsync(int n, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (__export_Fib is null) return FibViaRuntimeAsync(n, cancellationToken);
-            try
-            {
-                return new global::System.Threading.Tasks.ValueTask<long>(FibTyped(n, cancellationToken));
-            }
-            catch (global::System.Exception __exception)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException<long>(__exception);
-            }
+            return __export_Fib.RunAsync(n, static (__call, __state) => FibCore(in __call, __state), cancellationToken);
         }
 
         private long FibTyped(int n, global::System.Threading.CancellationToken cancellationToken)
         {
             using var __call = __export_Fib!.Enter(cancellationToken);
+            return FibCore(in __call, n);
+        }
+
+        private static long FibCore(in global::Vyra.Sdk.GuestCall<global::System.Func<int, long>> __call, int n)
+        {
             try
             {
                 var __raw = __call.Function(n);

@@ -271,19 +271,17 @@ namespace Sample.App.Plugins
         public global::System.Threading.Tasks.ValueTask<string> UpperAsync(string text, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (__export_Upper is null) return UpperViaRuntimeAsync(text, cancellationToken);
-            try
-            {
-                return new global::System.Threading.Tasks.ValueTask<string>(UpperTyped(text, cancellationToken));
-            }
-            catch (global::System.Exception __exception)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException<string>(__exception);
-            }
+            return __export_Upper.RunAsync(text, static (__call, __state) => UpperCore(in __call, __state), cancellationToken);
         }
 
         private string UpperTyped(string text, global::System.Threading.CancellationToken cancellationToken)
         {
             using var __call = __export_Upper!.Enter(cancellationToken);
+            return UpperCore(in __call, text);
+        }
+
+        private static string UpperCore(in global::Vyra.Sdk.GuestCall<global::System.Func<int, int, long>> __call, string text)
+        {
             try
             {
                 var (__pointer0, __length0) = __call.Write(text, global::Vyra.Sdk.PluginValueType.String);
@@ -315,19 +313,17 @@ namespace Sample.App.Plugins
         public global::System.Threading.Tasks.ValueTask<string> EchoAsync(string text, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (__export_Echo is null) return EchoViaRuntimeAsync(text, cancellationToken);
-            try
-            {
-                return new global::System.Threading.Tasks.ValueTask<string>(EchoTyped(text, cancellationToken));
-            }
-            catch (global::System.Exception __exception)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException<string>(__exception);
-            }
+            return __export_Echo.RunAsync(text, static (__call, __state) => EchoCore(in __call, __state), cancellationToken);
         }
 
         private string EchoTyped(string text, global::System.Threading.CancellationToken cancellationToken)
         {
             using var __call = __export_Echo!.Enter(cancellationToken);
+            return EchoCore(in __call, text);
+        }
+
+        private static string EchoCore(in global::Vyra.Sdk.GuestCall<global::System.Func<int, int, long>> __call, string text)
+        {
             try
             {
                 var (__pointer0, __length0) = __call.Write(text, global::Vyra.Sdk.PluginValueType.String);
@@ -359,19 +355,17 @@ namespace Sample.App.Plugins
         public global::System.Threading.Tasks.ValueTask<int> ByteSumAsync(byte[] data, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (__export_ByteSum is null) return ByteSumViaRuntimeAsync(data, cancellationToken);
-            try
-            {
-                return new global::System.Threading.Tasks.ValueTask<int>(ByteSumTyped(data, cancellationToken));
-            }
-            catch (global::System.Exception __exception)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException<int>(__exception);
-            }
+            return __export_ByteSum.RunAsync(data, static (__call, __state) => ByteSumCore(in __call, __state), cancellationToken);
         }
 
         private int ByteSumTyped(byte[] data, global::System.Threading.CancellationToken cancellationToken)
         {
             using var __call = __export_ByteSum!.Enter(cancellationToken);
+            return ByteSumCore(in __call, data);
+        }
+
+        private static int ByteSumCore(in global::Vyra.Sdk.GuestCall<global::System.Func<int, int, int>> __call, byte[] data)
+        {
             try
             {
                 var (__pointer0, __length0) = __call.Write(data, global::Vyra.Sdk.PluginValueType.Bytes);
@@ -403,19 +397,17 @@ namespace Sample.App.Plugins
         public global::System.Threading.Tasks.ValueTask<int> WordCountAsync(string text, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (__export_WordCount is null) return WordCountViaRuntimeAsync(text, cancellationToken);
-            try
-            {
-                return new global::System.Threading.Tasks.ValueTask<int>(WordCountTyped(text, cancellationToken));
-            }
-            catch (global::System.Exception __exception)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException<int>(__exception);
-            }
+            return __export_WordCount.RunAsync(text, static (__call, __state) => WordCountCore(in __call, __state), cancellationToken);
         }
 
         private int WordCountTyped(string text, global::System.Threading.CancellationToken cancellationToken)
         {
             using var __call = __export_WordCount!.Enter(cancellationToken);
+            return WordCountCore(in __call, text);
+        }
+
+        private static int WordCountCore(in global::Vyra.Sdk.GuestCall<global::System.Func<int, int, int>> __call, string text)
+        {
             try
             {
                 var (__pointer0, __length0) = __call.Write(text, global::Vyra.Sdk.PluginValueType.String);
@@ -447,19 +439,17 @@ namespace Sample.App.Plugins
         public global::System.Threading.Tasks.ValueTask<string> GreetAsync(string name, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (__export_Greet is null) return GreetViaRuntimeAsync(name, cancellationToken);
-            try
-            {
-                return new global::System.Threading.Tasks.ValueTask<string>(GreetTyped(name, cancellationToken));
-            }
-            catch (global::System.Exception __exception)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException<string>(__exception);
-            }
+            return __export_Greet.RunAsync(name, static (__call, __state) => GreetCore(in __call, __state), cancellationToken);
         }
 
         private string GreetTyped(string name, global::System.Threading.CancellationToken cancellationToken)
         {
             using var __call = __export_Greet!.Enter(cancellationToken);
+            return GreetCore(in __call, name);
+        }
+
+        private static string GreetCore(in global::Vyra.Sdk.GuestCall<global::System.Func<int, int, long>> __call, string name)
+        {
             try
             {
                 var (__pointer0, __length0) = __call.Write(name, global::Vyra.Sdk.PluginValueType.String);
@@ -491,19 +481,17 @@ namespace Sample.App.Plugins
         public global::System.Threading.Tasks.ValueTask<int> ShoutAsync(string text, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (__export_Shout is null) return ShoutViaRuntimeAsync(text, cancellationToken);
-            try
-            {
-                return new global::System.Threading.Tasks.ValueTask<int>(ShoutTyped(text, cancellationToken));
-            }
-            catch (global::System.Exception __exception)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException<int>(__exception);
-            }
+            return __export_Shout.RunAsync(text, static (__call, __state) => ShoutCore(in __call, __state), cancellationToken);
         }
 
         private int ShoutTyped(string text, global::System.Threading.CancellationToken cancellationToken)
         {
             using var __call = __export_Shout!.Enter(cancellationToken);
+            return ShoutCore(in __call, text);
+        }
+
+        private static int ShoutCore(in global::Vyra.Sdk.GuestCall<global::System.Func<int, int, int>> __call, string text)
+        {
             try
             {
                 var (__pointer0, __length0) = __call.Write(text, global::Vyra.Sdk.PluginValueType.String);
@@ -535,19 +523,17 @@ namespace Sample.App.Plugins
         public global::System.Threading.Tasks.ValueTask<global::System.Text.Json.Nodes.JsonNode?> DescribeAsync(global::System.Text.Json.Nodes.JsonNode? doc, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (__export_Describe is null) return DescribeViaRuntimeAsync(doc, cancellationToken);
-            try
-            {
-                return new global::System.Threading.Tasks.ValueTask<global::System.Text.Json.Nodes.JsonNode?>(DescribeTyped(doc, cancellationToken));
-            }
-            catch (global::System.Exception __exception)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException<global::System.Text.Json.Nodes.JsonNode?>(__exception);
-            }
+            return __export_Describe.RunAsync(doc, static (__call, __state) => DescribeCore(in __call, __state), cancellationToken);
         }
 
         private global::System.Text.Json.Nodes.JsonNode? DescribeTyped(global::System.Text.Json.Nodes.JsonNode? doc, global::System.Threading.CancellationToken cancellationToken)
         {
             using var __call = __export_Describe!.Enter(cancellationToken);
+            return DescribeCore(in __call, doc);
+        }
+
+        private static global::System.Text.Json.Nodes.JsonNode? DescribeCore(in global::Vyra.Sdk.GuestCall<global::System.Func<int, int, long>> __call, global::System.Text.Json.Nodes.JsonNode? doc)
+        {
             try
             {
                 var (__pointer0, __length0) = __call.Write(doc, global::Vyra.Sdk.PluginValueType.Json);
@@ -579,20 +565,17 @@ namespace Sample.App.Plugins
         public global::System.Threading.Tasks.ValueTask OnEventAsync(string name, global::System.Text.Json.Nodes.JsonNode? data, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (__export_OnEvent is null) return OnEventViaRuntimeAsync(name, data, cancellationToken);
-            try
-            {
-                OnEventTyped(name, data, cancellationToken);
-                return default;
-            }
-            catch (global::System.Exception __exception)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException(__exception);
-            }
+            return __export_OnEvent.RunAsync((name, data), static (__call, __state) => OnEventCore(in __call, __state.Item1, __state.Item2), cancellationToken);
         }
 
         private void OnEventTyped(string name, global::System.Text.Json.Nodes.JsonNode? data, global::System.Threading.CancellationToken cancellationToken)
         {
             using var __call = __export_OnEvent!.Enter(cancellationToken);
+            OnEventCore(in __call, name, data);
+        }
+
+        private static void OnEventCore(in global::Vyra.Sdk.GuestCall<global::System.Action<int, int, int, int>> __call, string name, global::System.Text.Json.Nodes.JsonNode? data)
+        {
             try
             {
                 var (__pointer0, __length0) = __call.Write(name, global::Vyra.Sdk.PluginValueType.String);
@@ -624,19 +607,17 @@ namespace Sample.App.Plugins
         public global::System.Threading.Tasks.ValueTask<int> EventCountAsync(global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (__export_EventCount is null) return EventCountViaRuntimeAsync(cancellationToken);
-            try
-            {
-                return new global::System.Threading.Tasks.ValueTask<int>(EventCountTyped(cancellationToken));
-            }
-            catch (global::System.Exception __exception)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException<int>(__exception);
-            }
+            return __export_EventCount.RunAsync((object?)null, static (__call, __state) => EventCountCore(in __call), cancellationToken);
         }
 
         private int EventCountTyped(global::System.Threading.CancellationToken cancellationToken)
         {
             using var __call = __export_EventCount!.Enter(cancellationToken);
+            return EventCountCore(in __call);
+        }
+
+        private static int EventCountCore(in global::Vyra.Sdk.GuestCall<global::System.Func<int>> __call)
+        {
             try
             {
                 var __raw = __call.Function();

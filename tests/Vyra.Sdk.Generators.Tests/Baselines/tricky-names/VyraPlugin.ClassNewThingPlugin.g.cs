@@ -267,19 +267,17 @@ namespace Sample.App.Plugins
         public global::System.Threading.Tasks.ValueTask<bool> ClassAsync(int @event, string @string, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (__export_Class is null) return ClassViaRuntimeAsync(@event, @string, cancellationToken);
-            try
-            {
-                return new global::System.Threading.Tasks.ValueTask<bool>(ClassTyped(@event, @string, cancellationToken));
-            }
-            catch (global::System.Exception __exception)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException<bool>(__exception);
-            }
+            return __export_Class.RunAsync((@event, @string), static (__call, __state) => ClassCore(in __call, __state.Item1, __state.Item2), cancellationToken);
         }
 
         private bool ClassTyped(int @event, string @string, global::System.Threading.CancellationToken cancellationToken)
         {
             using var __call = __export_Class!.Enter(cancellationToken);
+            return ClassCore(in __call, @event, @string);
+        }
+
+        private static bool ClassCore(in global::Vyra.Sdk.GuestCall<global::System.Func<int, int, int, int>> __call, int @event, string @string)
+        {
             try
             {
                 var (__pointer1, __length1) = __call.Write(@string, global::Vyra.Sdk.PluginValueType.String);
@@ -312,20 +310,17 @@ namespace Sample.App.Plugins
         public global::System.Threading.Tasks.ValueTask CreateExportAsync(global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (__export_CreateExport is null) return CreateExportViaRuntimeAsync(cancellationToken);
-            try
-            {
-                CreateExportTyped(cancellationToken);
-                return default;
-            }
-            catch (global::System.Exception __exception)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException(__exception);
-            }
+            return __export_CreateExport.RunAsync((object?)null, static (__call, __state) => CreateExportCore(in __call), cancellationToken);
         }
 
         private void CreateExportTyped(global::System.Threading.CancellationToken cancellationToken)
         {
             using var __call = __export_CreateExport!.Enter(cancellationToken);
+            CreateExportCore(in __call);
+        }
+
+        private static void CreateExportCore(in global::Vyra.Sdk.GuestCall<global::System.Action> __call)
+        {
             try
             {
                 __call.Function();
@@ -353,19 +348,17 @@ namespace Sample.App.Plugins
         public global::System.Threading.Tasks.ValueTask<(float, double)> StartExportAsync(long cancellationToken, global::System.Threading.CancellationToken cancellationToken_ = default)
         {
             if (__export_StartExport is null) return StartExportViaRuntimeAsync(cancellationToken, cancellationToken_);
-            try
-            {
-                return new global::System.Threading.Tasks.ValueTask<(float, double)>(StartExportTyped(cancellationToken, cancellationToken_));
-            }
-            catch (global::System.Exception __exception)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException<(float, double)>(__exception);
-            }
+            return __export_StartExport.RunAsync(cancellationToken, static (__call, __state) => StartExportCore(in __call, __state), cancellationToken_);
         }
 
         private (float, double) StartExportTyped(long cancellationToken, global::System.Threading.CancellationToken cancellationToken_)
         {
             using var __call = __export_StartExport!.Enter(cancellationToken_);
+            return StartExportCore(in __call, cancellationToken);
+        }
+
+        private static (float, double) StartExportCore(in global::Vyra.Sdk.GuestCall<global::System.Func<long, global::System.ValueTuple<float, double>>> __call, long cancellationToken)
+        {
             try
             {
                 var __raw = __call.Function(cancellationToken);
@@ -396,19 +389,17 @@ namespace Sample.App.Plugins
         public global::System.Threading.Tasks.ValueTask<byte[]> GetValueAsync(byte[] value, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (__export_GetValue is null) return GetValueViaRuntimeAsync(value, cancellationToken);
-            try
-            {
-                return new global::System.Threading.Tasks.ValueTask<byte[]>(GetValueTyped(value, cancellationToken));
-            }
-            catch (global::System.Exception __exception)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException<byte[]>(__exception);
-            }
+            return __export_GetValue.RunAsync(value, static (__call, __state) => GetValueCore(in __call, __state), cancellationToken);
         }
 
         private byte[] GetValueTyped(byte[] value, global::System.Threading.CancellationToken cancellationToken)
         {
             using var __call = __export_GetValue!.Enter(cancellationToken);
+            return GetValueCore(in __call, value);
+        }
+
+        private static byte[] GetValueCore(in global::Vyra.Sdk.GuestCall<global::System.Func<int, int, long>> __call, byte[] value)
+        {
             try
             {
                 var (__pointer0, __length0) = __call.Write(value, global::Vyra.Sdk.PluginValueType.Bytes);
@@ -440,19 +431,17 @@ namespace Sample.App.Plugins
         public global::System.Threading.Tasks.ValueTask<global::System.Text.Json.Nodes.JsonNode?> JsonStuffAsync(global::System.Text.Json.Nodes.JsonNode? doc, bool flag, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (__export_JsonStuff is null) return JsonStuffViaRuntimeAsync(doc, flag, cancellationToken);
-            try
-            {
-                return new global::System.Threading.Tasks.ValueTask<global::System.Text.Json.Nodes.JsonNode?>(JsonStuffTyped(doc, flag, cancellationToken));
-            }
-            catch (global::System.Exception __exception)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException<global::System.Text.Json.Nodes.JsonNode?>(__exception);
-            }
+            return __export_JsonStuff.RunAsync((doc, flag), static (__call, __state) => JsonStuffCore(in __call, __state.Item1, __state.Item2), cancellationToken);
         }
 
         private global::System.Text.Json.Nodes.JsonNode? JsonStuffTyped(global::System.Text.Json.Nodes.JsonNode? doc, bool flag, global::System.Threading.CancellationToken cancellationToken)
         {
             using var __call = __export_JsonStuff!.Enter(cancellationToken);
+            return JsonStuffCore(in __call, doc, flag);
+        }
+
+        private static global::System.Text.Json.Nodes.JsonNode? JsonStuffCore(in global::Vyra.Sdk.GuestCall<global::System.Func<int, int, int, long>> __call, global::System.Text.Json.Nodes.JsonNode? doc, bool flag)
+        {
             try
             {
                 var (__pointer0, __length0) = __call.Write(doc, global::Vyra.Sdk.PluginValueType.Json);
@@ -485,19 +474,17 @@ namespace Sample.App.Plugins
         public global::System.Threading.Tasks.ValueTask<int> NothingAsync(global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (__export_Nothing is null) return NothingViaRuntimeAsync(cancellationToken);
-            try
-            {
-                return new global::System.Threading.Tasks.ValueTask<int>(NothingTyped(cancellationToken));
-            }
-            catch (global::System.Exception __exception)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException<int>(__exception);
-            }
+            return __export_Nothing.RunAsync((object?)null, static (__call, __state) => NothingCore(in __call), cancellationToken);
         }
 
         private int NothingTyped(global::System.Threading.CancellationToken cancellationToken)
         {
             using var __call = __export_Nothing!.Enter(cancellationToken);
+            return NothingCore(in __call);
+        }
+
+        private static int NothingCore(in global::Vyra.Sdk.GuestCall<global::System.Func<int>> __call)
+        {
             try
             {
                 var __raw = __call.Function();
@@ -527,20 +514,17 @@ namespace Sample.App.Plugins
         public global::System.Threading.Tasks.ValueTask ClassNewThingPluginExportAsync(global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (__export_ClassNewThingPluginExport is null) return ClassNewThingPluginExportViaRuntimeAsync(cancellationToken);
-            try
-            {
-                ClassNewThingPluginExportTyped(cancellationToken);
-                return default;
-            }
-            catch (global::System.Exception __exception)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException(__exception);
-            }
+            return __export_ClassNewThingPluginExport.RunAsync((object?)null, static (__call, __state) => ClassNewThingPluginExportCore(in __call), cancellationToken);
         }
 
         private void ClassNewThingPluginExportTyped(global::System.Threading.CancellationToken cancellationToken)
         {
             using var __call = __export_ClassNewThingPluginExport!.Enter(cancellationToken);
+            ClassNewThingPluginExportCore(in __call);
+        }
+
+        private static void ClassNewThingPluginExportCore(in global::Vyra.Sdk.GuestCall<global::System.Action> __call)
+        {
             try
             {
                 __call.Function();

@@ -175,19 +175,17 @@ namespace Sample.App.Plugins
         public global::System.Threading.Tasks.ValueTask<int> InitAsync(int start, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (__export_Init is null) return InitViaRuntimeAsync(start, cancellationToken);
-            try
-            {
-                return new global::System.Threading.Tasks.ValueTask<int>(InitTyped(start, cancellationToken));
-            }
-            catch (global::System.Exception __exception)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException<int>(__exception);
-            }
+            return __export_Init.RunAsync(start, static (__call, __state) => InitCore(in __call, __state), cancellationToken);
         }
 
         private int InitTyped(int start, global::System.Threading.CancellationToken cancellationToken)
         {
             using var __call = __export_Init!.Enter(cancellationToken);
+            return InitCore(in __call, start);
+        }
+
+        private static int InitCore(in global::Vyra.Sdk.GuestCall<global::System.Func<int, int>> __call, int start)
+        {
             try
             {
                 var __raw = __call.Function(start);
@@ -218,19 +216,17 @@ namespace Sample.App.Plugins
         public global::System.Threading.Tasks.ValueTask<int> AddAsync(int step, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (__export_Add is null) return AddViaRuntimeAsync(step, cancellationToken);
-            try
-            {
-                return new global::System.Threading.Tasks.ValueTask<int>(AddTyped(step, cancellationToken));
-            }
-            catch (global::System.Exception __exception)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException<int>(__exception);
-            }
+            return __export_Add.RunAsync(step, static (__call, __state) => AddCore(in __call, __state), cancellationToken);
         }
 
         private int AddTyped(int step, global::System.Threading.CancellationToken cancellationToken)
         {
             using var __call = __export_Add!.Enter(cancellationToken);
+            return AddCore(in __call, step);
+        }
+
+        private static int AddCore(in global::Vyra.Sdk.GuestCall<global::System.Func<int, int>> __call, int step)
+        {
             try
             {
                 var __raw = __call.Function(step);
@@ -261,19 +257,17 @@ namespace Sample.App.Plugins
         public global::System.Threading.Tasks.ValueTask<long> TotalAsync(global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (__export_Total is null) return TotalViaRuntimeAsync(cancellationToken);
-            try
-            {
-                return new global::System.Threading.Tasks.ValueTask<long>(TotalTyped(cancellationToken));
-            }
-            catch (global::System.Exception __exception)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException<long>(__exception);
-            }
+            return __export_Total.RunAsync((object?)null, static (__call, __state) => TotalCore(in __call), cancellationToken);
         }
 
         private long TotalTyped(global::System.Threading.CancellationToken cancellationToken)
         {
             using var __call = __export_Total!.Enter(cancellationToken);
+            return TotalCore(in __call);
+        }
+
+        private static long TotalCore(in global::Vyra.Sdk.GuestCall<global::System.Func<long>> __call)
+        {
             try
             {
                 var __raw = __call.Function();
@@ -303,19 +297,17 @@ namespace Sample.App.Plugins
         public global::System.Threading.Tasks.ValueTask<double> ScaledAsync(double factor, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (__export_Scaled is null) return ScaledViaRuntimeAsync(factor, cancellationToken);
-            try
-            {
-                return new global::System.Threading.Tasks.ValueTask<double>(ScaledTyped(factor, cancellationToken));
-            }
-            catch (global::System.Exception __exception)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException<double>(__exception);
-            }
+            return __export_Scaled.RunAsync(factor, static (__call, __state) => ScaledCore(in __call, __state), cancellationToken);
         }
 
         private double ScaledTyped(double factor, global::System.Threading.CancellationToken cancellationToken)
         {
             using var __call = __export_Scaled!.Enter(cancellationToken);
+            return ScaledCore(in __call, factor);
+        }
+
+        private static double ScaledCore(in global::Vyra.Sdk.GuestCall<global::System.Func<double, double>> __call, double factor)
+        {
             try
             {
                 var __raw = __call.Function(factor);

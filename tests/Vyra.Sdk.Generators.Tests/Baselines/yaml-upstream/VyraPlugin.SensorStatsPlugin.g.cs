@@ -183,19 +183,17 @@ namespace Sample.App.Plugins
         public global::System.Threading.Tasks.ValueTask<int> PushAsync(double value, long atMs, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (__export_Push is null) return PushViaRuntimeAsync(value, atMs, cancellationToken);
-            try
-            {
-                return new global::System.Threading.Tasks.ValueTask<int>(PushTyped(value, atMs, cancellationToken));
-            }
-            catch (global::System.Exception __exception)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException<int>(__exception);
-            }
+            return __export_Push.RunAsync((value, atMs), static (__call, __state) => PushCore(in __call, __state.Item1, __state.Item2), cancellationToken);
         }
 
         private int PushTyped(double value, long atMs, global::System.Threading.CancellationToken cancellationToken)
         {
             using var __call = __export_Push!.Enter(cancellationToken);
+            return PushCore(in __call, value, atMs);
+        }
+
+        private static int PushCore(in global::Vyra.Sdk.GuestCall<global::System.Func<double, long, int>> __call, double value, long atMs)
+        {
             try
             {
                 var __raw = __call.Function(value, atMs);
@@ -227,19 +225,17 @@ namespace Sample.App.Plugins
         public global::System.Threading.Tasks.ValueTask<double> MeanAsync(global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (__export_Mean is null) return MeanViaRuntimeAsync(cancellationToken);
-            try
-            {
-                return new global::System.Threading.Tasks.ValueTask<double>(MeanTyped(cancellationToken));
-            }
-            catch (global::System.Exception __exception)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException<double>(__exception);
-            }
+            return __export_Mean.RunAsync((object?)null, static (__call, __state) => MeanCore(in __call), cancellationToken);
         }
 
         private double MeanTyped(global::System.Threading.CancellationToken cancellationToken)
         {
             using var __call = __export_Mean!.Enter(cancellationToken);
+            return MeanCore(in __call);
+        }
+
+        private static double MeanCore(in global::Vyra.Sdk.GuestCall<global::System.Func<double>> __call)
+        {
             try
             {
                 var __raw = __call.Function();
@@ -269,19 +265,17 @@ namespace Sample.App.Plugins
         public global::System.Threading.Tasks.ValueTask<(float, float)> RangeAsync(global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (__export_Range is null) return RangeViaRuntimeAsync(cancellationToken);
-            try
-            {
-                return new global::System.Threading.Tasks.ValueTask<(float, float)>(RangeTyped(cancellationToken));
-            }
-            catch (global::System.Exception __exception)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException<(float, float)>(__exception);
-            }
+            return __export_Range.RunAsync((object?)null, static (__call, __state) => RangeCore(in __call), cancellationToken);
         }
 
         private (float, float) RangeTyped(global::System.Threading.CancellationToken cancellationToken)
         {
             using var __call = __export_Range!.Enter(cancellationToken);
+            return RangeCore(in __call);
+        }
+
+        private static (float, float) RangeCore(in global::Vyra.Sdk.GuestCall<global::System.Func<global::System.ValueTuple<float, float>>> __call)
+        {
             try
             {
                 var __raw = __call.Function();
@@ -311,20 +305,17 @@ namespace Sample.App.Plugins
         public global::System.Threading.Tasks.ValueTask ClearAsync(global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (__export_Clear is null) return ClearViaRuntimeAsync(cancellationToken);
-            try
-            {
-                ClearTyped(cancellationToken);
-                return default;
-            }
-            catch (global::System.Exception __exception)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException(__exception);
-            }
+            return __export_Clear.RunAsync((object?)null, static (__call, __state) => ClearCore(in __call), cancellationToken);
         }
 
         private void ClearTyped(global::System.Threading.CancellationToken cancellationToken)
         {
             using var __call = __export_Clear!.Enter(cancellationToken);
+            ClearCore(in __call);
+        }
+
+        private static void ClearCore(in global::Vyra.Sdk.GuestCall<global::System.Action> __call)
+        {
             try
             {
                 __call.Function();

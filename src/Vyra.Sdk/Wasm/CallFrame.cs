@@ -1,0 +1,102 @@
+namespace Vyra.Sdk;
+
+/// <summary>
+/// "This thread is inside a call of runtime X": the re-entrancy marker. Each instance owns one frame (no allocation per
+/// call); a call pushes its instance's frame on the running thread for as long as guest code may run there (the typed
+/// fast path on the caller's thread, the dictionary path on a guest worker), and a call handed to a worker links to
+/// the frames of the thread that asked for it, so a cycle through other runtimes (A's host function calls B, whose
+/// host function calls A) is seen too. Host functions run synchronously inside the guest call, so anything they call
+/// starts on the thread that holds the frame.
+/// <para>
+/// Calls on a guest thread (the asynchronous paths) also set a marker that flows with the execution context, so work
+/// a host function moves elsewhere (<c>Task.Run</c>, the continuation of an async host method) and waits for is seen
+/// by the asynchronous entry points too. The sync typed path neither sets nor reads it: an <see cref="AsyncLocal{T}"/>
+/// costs more than that path may spend; what it misses ends with <see cref="PluginErrorKind.Overloaded"/> when its
+/// bounded wait runs out.
+/// </para>
+/// </summary>
+internal sealed class CallFrame
+{
+    private static readonly AsyncLocal<Flow?> s_flow = new();
+
+    /// <summary>One asynchronous call's flowing marker: allocated per call, inert once the call ended.</summary>
+    private sealed class Flow(object runtime, Flow? parent)
+    {
+        public readonly object Runtime = runtime;
+        public readonly Flow? Parent = parent;
+        public volatile bool Active = true;
+    }
+
+    /// <summary>Also true when the execution context flowed from inside a call of <paramref name="runtime"/> (asynchronous entry points).</summary>
+    public static bool IsInsideOrFlowing(object runtime)
+    {
+        if (IsInside(runtime)) return true;
+        for (var flow = s_flow.Value; flow is not null; flow = flow.Parent)
+        {
+            if (flow.Active && ReferenceEquals(flow.Runtime, runtime)) return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="call"/> (on a guest thread, inside the caller's execution context) marked as a call of
+    /// <paramref name="runtime"/> for anything that flows from it; the marker is inert once the call returns.
+    /// </summary>
+    public static T RunFlowing<T>(object runtime, Func<T> call)
+    {
+        var outer = s_flow.Value;
+        var flow = new Flow(runtime, outer);
+        s_flow.Value = flow;
+        try
+        {
+            return call();
+        }
+        finally
+        {
+            flow.Active = false;
+            s_flow.Value = outer;
+        }
+    }
+
+    [ThreadStatic]
+    private static CallFrame? t_current;
+
+    private object? _runtime;
+    private CallFrame? _parent;
+
+    /// <summary>The frames of the current thread (null outside any call): what a hand-off passes to the worker.</summary>
+    public static CallFrame? Current => t_current;
+
+    /// <summary>True when the current thread (or the thread that handed it work) is inside a call of <paramref name="runtime"/>.</summary>
+    public static bool IsInside(object runtime)
+    {
+        for (var frame = t_current; frame is not null; frame = frame._parent)
+        {
+            if (ReferenceEquals(frame._runtime, runtime)) return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Marks the current thread as inside a call of <paramref name="runtime"/>, linked below <paramref name="parent"/>
+    /// (the current thread's frames, or for a hand-off the asking thread's).
+    /// </summary>
+    public void Enter(object runtime, CallFrame? parent)
+    {
+        _runtime = runtime;
+        _parent = parent;
+        _restore = t_current;
+        t_current = this;
+    }
+
+    /// <summary>Leaves the call: the thread's marker goes back to what it was (leave on the thread that entered).</summary>
+    public void Exit()
+    {
+        if (t_current == this) t_current = _restore;
+        _runtime = null;
+        _parent = null;
+        _restore = null;
+    }
+
+    private CallFrame? _restore;
+}
