@@ -23,6 +23,19 @@ public sealed class VyraPluginsBuilder
         where TProxy : class, IPluginProxy<TProxy> =>
         AddPlugin<TProxy>(TProxy.PluginId);
 
+    /// <summary>
+    /// Registers a generated proxy by its own plugin id with an initial state that feeds <c>init</c> on start:
+    /// <c>.AddPlugin&lt;CounterWidgetPlugin&gt;(new CounterWidgetState { Start = 10 })</c>. Upstream manifests declare no
+    /// <c>initial_state</c>; their generated state type holds <c>init</c>'s arguments.
+    /// </summary>
+    public VyraPluginsBuilder AddPlugin<TProxy>(IPluginState initialState)
+        where TProxy : class, IPluginProxy<TProxy>
+    {
+        ArgumentNullException.ThrowIfNull(initialState);
+        var state = initialState.ToDictionary();
+        return AddPlugin(TProxy.PluginId, context => TProxy.FromRuntime(context.CreateRuntime(state)));
+    }
+
     /// <summary>Registers a generated proxy for plugin <paramref name="pluginId"/>, wrapping the runtime the catalog creates for that id.</summary>
     public VyraPluginsBuilder AddPlugin<TProxy>(string pluginId)
         where TProxy : class, IPluginProxy<TProxy> =>

@@ -283,6 +283,21 @@ public sealed class HostingTests
     }
 
     [Fact]
+    public async Task A_typed_proxy_registered_with_an_initial_state_runs_init_with_it()
+    {
+        // counter-widget's folder holds an upstream manifest.yaml (no initial_state): its state type holds init's arguments.
+        var builder = Fixtures.NewHost(SamplePoolConfig());
+        builder.Services.AddVyraPlugins().AddPlugin<CounterWidgetPlugin>(new CounterWidgetState { Start = 40 });
+        using var host = builder.Build();
+        await host.StartAsync();
+
+        var counter = host.Services.GetRequiredService<ICounterWidgetPlugin>();
+        Assert.Equal(40, counter.GetCount());
+        Assert.Equal(42, counter.Increment(2));
+        await host.StopAsync();
+    }
+
+    [Fact]
     public async Task A_typed_proxy_that_cannot_be_created_fails_the_start_with_its_id()
     {
         var builder = Fixtures.NewHost(new Dictionary<string, string?>()); // no pool: the catalog has no counter-widget

@@ -121,7 +121,7 @@ internal static class ProxyEmitter
         w.Line($"/// The initial state of plugin {Title(plugin)} with the manifest's defaults (<c>initial_state</c>); by VYRA's rule it feeds the <c>init</c> export on start.");
         w.Line("/// </summary>");
         w.Line(GeneratedCode);
-        w.Open($"public sealed partial record {plugin.StateName}");
+        w.Open($"public sealed partial record {plugin.StateName} : global::Vyra.Sdk.IPluginState");
         foreach (var field in plugin.State)
         {
             w.Line($"/// <summary>State key <c>{SourceWriter.Xml(field.Key)}</c> ({field.Type.ToManifestName()}).</summary>");

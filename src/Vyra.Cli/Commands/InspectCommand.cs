@@ -38,14 +38,15 @@ internal static class InspectCommand
         output.WriteLine($"module    {location.ModulePath} ({new FileInfo(location.ModulePath).Length.ToString(CultureInfo.InvariantCulture)} bytes)");
         if (!location.HasManifest)
         {
-            output.WriteLine($"manifest  none ({ManifestReader.FileName} is missing: every export is callable with its wasm signature)");
+            output.WriteLine($"manifest  none (neither {ManifestReader.YamlFileName} nor {ManifestReader.FileName}: only ping answers unless undeclared exports are allowed)");
         }
         else
         {
-            output.WriteLine($"manifest  {location.ManifestPath}");
+            output.WriteLine($"manifest  {location.ManifestPath}{(location.HasBothManifests ? $" (the folder's {ManifestReader.FileName} must agree with it)" : "")}");
             try
             {
-                manifest = ManifestReader.ReadFile(location.ManifestPath);
+                // Read as the runtime reads it: the folder's choice of file, and the agreement check when both exist.
+                manifest = ManifestReader.ReadFolder(location.Directory) ?? ManifestReader.ReadFile(location.ManifestPath);
             }
             catch (PluginLoadException ex)
             {
@@ -109,12 +110,16 @@ internal static class InspectCommand
         output.WriteLine($"id        {manifest.Id}");
         output.WriteLine($"version   {manifest.Version ?? "(none)"}");
         if (manifest.Name is not null) output.WriteLine($"name      {manifest.Name}");
-        if (manifest.Description is not null) output.WriteLine($"about     {manifest.Description}");
+        if (manifest.Description is not null) output.WriteLine($"about     {manifest.Description.Trim()}");
+        if (manifest.Scope is { } scope) output.WriteLine($"scope     {scope.Type}{(scope.Target is null ? "" : " " + scope.Target)}{(scope.OwnerModule is null ? "" : $" (owner {scope.OwnerModule})")}");
+        if (!manifest.HasBackend) output.WriteLine("backend   none (frontend-only: nothing runs here)");
+        if (manifest.Checksum is not null) output.WriteLine($"checksum  {manifest.Checksum}");
+        foreach (var warning in manifest.Warnings) output.WriteLine($"warning   {warning}");
 
         output.WriteLine();
         if (manifest.Exports is null)
         {
-            output.WriteLine("exports   (not declared: every function the module exports, with its wasm signature)");
+            output.WriteLine("exports   (not declared: only ping answers, unless undeclared exports are allowed for development)");
         }
         else
         {

@@ -72,7 +72,7 @@ internal static class CommandRunner
         if (!location.HasManifest) return null;
         try
         {
-            return ManifestReader.ReadFile(location.ManifestPath);
+            return ManifestReader.ReadFolder(location.Directory) ?? ManifestReader.ReadFile(location.ManifestPath);
         }
         catch (PluginLoadException)
         {

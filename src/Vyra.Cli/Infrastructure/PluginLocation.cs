@@ -19,12 +19,12 @@ internal sealed record PluginLocation(string Directory, string ModulePath, strin
         if (File.Exists(full))
         {
             var dir = Path.GetDirectoryName(full)!;
-            return new PluginLocation(dir, full, Path.Combine(dir, ManifestReader.FileName), IdFromFolder(dir));
+            return new PluginLocation(dir, full, ManifestPathIn(dir), IdFromFolder(dir));
         }
         if (!System.IO.Directory.Exists(full)) throw new UsageException($"no plugin file or folder at '{path}'");
 
         var folder = full;
-        if (FindModule(folder) is null && !File.Exists(Path.Combine(folder, ManifestReader.FileName)))
+        if (FindModule(folder) is null && !File.Exists(ManifestPathIn(folder)))
         {
             // An id folder of a pool: take its highest version.
             var best = System.IO.Directory.EnumerateDirectories(folder)
@@ -36,8 +36,19 @@ internal sealed record PluginLocation(string Directory, string ModulePath, strin
             folder = best.Dir;
         }
         var module = FindModule(folder) ?? throw new UsageException($"'{path}' holds no logic.wasm or logic.wat");
-        return new PluginLocation(folder, module, Path.Combine(folder, ManifestReader.FileName), IdFromFolder(folder));
+        return new PluginLocation(folder, module, ManifestPathIn(folder), IdFromFolder(folder));
     }
+
+    /// <summary>The manifest the runtime reads in a folder: upstream's manifest.yaml when present, else metadata.json.</summary>
+    private static string ManifestPathIn(string folder)
+    {
+        var yaml = Path.Combine(folder, ManifestReader.YamlFileName);
+        return File.Exists(yaml) ? yaml : Path.Combine(folder, ManifestReader.FileName);
+    }
+
+    /// <summary>True when the folder holds both manifests (the runtime reads the YAML and checks the JSON agrees).</summary>
+    public bool HasBothManifests =>
+        File.Exists(Path.Combine(Directory, ManifestReader.YamlFileName)) && File.Exists(Path.Combine(Directory, ManifestReader.FileName));
 
     /// <summary>The id to run the plugin under: the manifest's when it can be read, else the folder's.</summary>
     public string ReadId()
@@ -45,7 +56,7 @@ internal sealed record PluginLocation(string Directory, string ModulePath, strin
         if (!HasManifest) return FallbackId;
         try
         {
-            return ManifestReader.ReadFile(ManifestPath).Id;
+            return (ManifestReader.ReadFolder(Directory) ?? ManifestReader.ReadFile(ManifestPath)).Id;
         }
         catch (PluginLoadException)
         {

@@ -50,7 +50,13 @@ public sealed class PluginCatalog
                 }
             }
         }
-        entries.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id) is var c and not 0 ? c : Compare(a, b));
+        // A stable order: by id, then version; the same id and version in two pools keeps the pools' order, so the
+        // first pool listed wins deterministically.
+        entries = [.. entries.Select((entry, index) => (entry, index))
+            .OrderBy(x => x.entry.Id, StringComparer.Ordinal)
+            .ThenBy(x => x.entry, Comparer<CatalogEntry>.Create(Compare))
+            .ThenBy(x => x.index)
+            .Select(x => x.entry)];
         return new PluginCatalog(entries, compiled);
     }
 
@@ -61,7 +67,7 @@ public sealed class PluginCatalog
     public CatalogEntry? Find(string id, string? version = null) =>
         Entries.Where(e => e.Id == id && e.CanRun && (version is null || e.Version == version))
                .OrderByDescending(e => e, Comparer<CatalogEntry>.Create(Compare))
-               .FirstOrDefault();
+               .FirstOrDefault(); // OrderByDescending is stable: among equal versions the first pool listed wins
 
     /// <summary>Creates a runtime for a plugin by id (and version); a missing or invalid plugin is a <see cref="PluginLoadException"/> saying why.</summary>
     public PluginRuntime CreateRuntime(string id, string? version = null, IHostFunctions? host = null,

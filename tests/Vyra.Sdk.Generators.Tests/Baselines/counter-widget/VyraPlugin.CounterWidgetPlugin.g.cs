@@ -82,7 +82,7 @@ namespace Sample.App.Plugins
     /// The initial state of plugin <c>counter-widget</c> 1.0.0 (Counter Widget) with the manifest's defaults (<c>initial_state</c>); by VYRA's rule it feeds the <c>init</c> export on start.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
-    public sealed partial record CounterWidgetState
+    public sealed partial record CounterWidgetState : global::Vyra.Sdk.IPluginState
     {
         /// <summary>State key <c>start</c> (i32).</summary>
         public int Start { get; init; } = 0;

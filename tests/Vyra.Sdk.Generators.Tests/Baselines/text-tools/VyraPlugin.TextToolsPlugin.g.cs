@@ -171,7 +171,7 @@ namespace Sample.App.Plugins
     /// The initial state of plugin <c>text-tools</c> 1.0.0 (Text Tools) with the manifest's defaults (<c>initial_state</c>); by VYRA's rule it feeds the <c>init</c> export on start.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
-    public sealed partial record TextToolsState
+    public sealed partial record TextToolsState : global::Vyra.Sdk.IPluginState
     {
         /// <summary>The state as the runtime takes it: manifest key → value.</summary>
         public global::System.Collections.Generic.IReadOnlyDictionary<string, object?> ToDictionary()

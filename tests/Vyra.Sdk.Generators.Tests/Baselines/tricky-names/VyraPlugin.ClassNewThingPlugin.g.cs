@@ -124,7 +124,7 @@ namespace Sample.App.Plugins
     /// The initial state of plugin <c>class.new-thing</c> 2.0.0 (Tricky &lt;names&gt; &amp; "quotes") with the manifest's defaults (<c>initial_state</c>); by VYRA's rule it feeds the <c>init</c> export on start.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
-    public sealed partial record ClassNewThingState
+    public sealed partial record ClassNewThingState : global::Vyra.Sdk.IPluginState
     {
         /// <summary>State key <c>max-count</c> (i64).</summary>
         public long MaxCount { get; init; } = 5000000000L;

@@ -85,7 +85,7 @@ namespace Sample.App.Plugins
     /// The initial state of plugin <c>yaml-counter</c> 1.0.0 (YAML Counter) with the manifest's defaults (<c>initial_state</c>); by VYRA's rule it feeds the <c>init</c> export on start.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
-    public sealed partial record YamlCounterState
+    public sealed partial record YamlCounterState : global::Vyra.Sdk.IPluginState
     {
         /// <summary>State key <c>start</c> (i32).</summary>
         public int Start { get; init; } = 10;

@@ -80,7 +80,7 @@ namespace Sample.App.Plugins
     /// The initial state of plugin <c>sensor-stats</c> 2.1.0 (Sensor Stats) with the manifest's defaults (<c>initial_state</c>); by VYRA's rule it feeds the <c>init</c> export on start.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
-    public sealed partial record SensorStatsState
+    public sealed partial record SensorStatsState : global::Vyra.Sdk.IPluginState
     {
         /// <summary>State key <c>window</c> (i32).</summary>
         public int Window { get; init; } = 16;
