@@ -25,7 +25,9 @@ public sealed class PackageTests : IDisposable
 
         var app = Directory.CreateDirectory(Path.Combine(_root, "app")).FullName;
         var plugin = Directory.CreateDirectory(Path.Combine(app, "plugins", "counter-widget", "1.0.0")).FullName;
-        foreach (var file in new[] { "logic.wasm", "metadata.json" })
+        // An upstream-shaped folder: the module and manifest.yaml only. The proxy and its state type (init's arguments,
+        // since upstream declares no initial_state) come from the YAML.
+        foreach (var file in new[] { "logic.wasm", "manifest.yaml" })
         {
             File.Copy(Path.Combine(repo, "samples", "plugins", "counter-widget", "1.0.0", file), Path.Combine(plugin, file));
         }
