@@ -18,6 +18,24 @@ public sealed class ValidateTests
     }
 
     [Fact]
+    public void Told_the_application_s_host_imports_validate_gates_a_ci_on_them()
+    {
+        // With the imports host-calc's application provides, the whole sample pool is valid.
+        var run = VyraTool.Run("validate", VyraTool.Samples, "--host-import", "host_add(i32, i32) -> i32", "--host-import", "host_lookup(string) -> string");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("✓ host-calc 1.0.0", run.Stdout);
+
+        // A host that provides host_add with another signature fails the gate, naming both signatures.
+        var wrong = VyraTool.Run("validate", VyraTool.Samples, "--host-import", "host_add(i64, i64) -> i64", "--host-import", "host_lookup(string) -> string");
+        Assert.True(wrong.ExitCode == 1, wrong.ToString());
+        Assert.Contains("import 'vyra.host_add' has type", wrong.Stdout);
+
+        var bad = VyraTool.Run("validate", VyraTool.Samples, "--host-import", "host_add(int)");
+        Assert.True(bad.ExitCode == 2, bad.ToString());
+        Assert.Contains("unknown type 'int'", bad.Stderr);
+    }
+
+    [Fact]
     public void A_pool_of_valid_plugins_exits_0()
     {
         using var temp = new TempFolder();

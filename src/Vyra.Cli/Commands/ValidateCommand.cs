@@ -12,21 +12,29 @@ internal static class ValidateCommand
     {
         var pools = new Argument<string[]>("pool")
         {
-            Description = "Pool folders laid out as <pool>/<id>/<version>/{logic.wasm, metadata.json}.",
+            Description = "Pool folders laid out as <pool>/<id>/<version>/{logic.wasm, manifest.yaml and/or metadata.json}.",
             Arity = ArgumentArity.OneOrMore,
         };
-        var command = new Command("validate", "Check every plugin version in the pools (manifest, module, signatures, imports against the default host, checksum) " +
+        var hostImports = new Option<string[]>("--host-import")
+        {
+            Description = "A host function the application provides, e.g. \"host_add(i32, i32) -> i32\" or \"host_note(string)\" (repeatable): " +
+                "plugins are then checked against the application's host, not only the built-ins.",
+            Arity = ArgumentArity.ZeroOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var command = new Command("validate", "Check every plugin version in the pools (manifest, module, signatures, imports against the host, checksum) " +
             "and print one line per version. Exit 0 when all are valid, 1 when any is invalid or no plugin was found, 2 for usage errors.")
         {
-            pools,
+            pools, hostImports,
         };
-        command.SetAction((result, _) => CommandRunner.RunAsync(() => Task.FromResult(Run(result.GetRequiredValue(pools)))));
+        command.SetAction((result, _) => CommandRunner.RunAsync(() => Task.FromResult(Run(result.GetRequiredValue(pools),
+            [.. (result.GetValue(hostImports) ?? []).Select(AssumedHostImport.Parse)]))));
         return command;
     }
 
-    private static int Run(string[] pools)
+    private static int Run(string[] pools, IReadOnlyList<AssumedHostImport> hostImports)
     {
-        var catalog = PluginCatalog.Discover(pools, new ConsoleHost(quiet: true));
+        var catalog = PluginCatalog.Discover(pools, new ConsoleHost(quiet: true, hostImports));
         var output = Console.Out;
         if (catalog.Entries.Count == 0)
         {

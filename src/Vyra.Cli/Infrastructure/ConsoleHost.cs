@@ -4,11 +4,17 @@ using Vyra.Sdk;
 namespace Vyra.Cli.Infrastructure;
 
 /// <summary>
-/// The host the CLI runs plugins with: the default built-in imports (<c>host_log</c>, <c>host_emit_event</c>);
-/// guest logs and emitted events go to standard error (unless quiet), so standard output holds only the result.
+/// The host the CLI runs plugins with: the default built-in imports (<c>host_log</c>, <c>host_emit_event</c>), plus any
+/// imports assumed for validation; guest logs and emitted events go to standard error (unless quiet), so standard
+/// output holds only the result.
 /// </summary>
-internal sealed class ConsoleHost(bool quiet) : BaseHostFunctions
+internal sealed class ConsoleHost(bool quiet, IReadOnlyList<AssumedHostImport>? assumed = null) : BaseHostFunctions
 {
+    protected override void RegisterImports(HostImportRegistry imports)
+    {
+        foreach (var import in assumed ?? []) import.Register(imports);
+    }
+
     public override ValueTask LogAsync(LogLevel level, string message, CancellationToken cancellationToken = default)
     {
         if (!quiet) Console.Error.WriteLine($"log: {message}");
