@@ -89,6 +89,20 @@ public class WasmProxyTests
     }
 
     [Fact]
+    public async Task A_generated_async_host_binding_that_never_finishes_still_ends_the_call_at_its_deadline()
+    {
+        var options = new PluginRuntimeOptions { Timeout = TimeSpan.FromMilliseconds(300) };
+        await using var calc = HostCalcPlugin.Create(Module("host-calc"), new HangingHost(), options: options);
+        await calc.StartAsync();
+
+        // Task- and ValueTask-returning host methods alike; the hang guard only turns a regression into a failure.
+        var add = await Assert.ThrowsAsync<PluginCallException>(() => Task.Run(() => calc.Add(1, 2)).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(PluginErrorKind.Timeout, add.Kind);
+        var lookup = await Assert.ThrowsAsync<PluginCallException>(() => calc.LookupAsync("k").AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(PluginErrorKind.Timeout, lookup.Kind);
+    }
+
+    [Fact]
     public async Task Without_the_generated_bindings_the_plugin_cannot_start()
     {
         // NullHostFunctions offers only the built-ins: host_add and host_lookup are missing.

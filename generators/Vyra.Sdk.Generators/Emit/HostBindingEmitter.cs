@@ -49,13 +49,12 @@ internal static class HostBindingEmitter
                 w.Line("    " + (hasResult ? "var __result = " : "") + invoke + ";");
                 break;
             case HostReturnShape.Task:
-                w.Line("    " + (hasResult ? "var __result = " : "") + invoke + ".GetAwaiter().GetResult();");
+                // The guest waits, but never past its call's deadline or the caller's cancellation (HostCall.CancellationToken).
+                w.Line("    " + (hasResult ? "var __result = " : "") + invoke + ".WaitAsync(__call.CancellationToken).GetAwaiter().GetResult();");
                 break;
             default:
                 w.Line($"    var __task = {invoke};");
-                w.Line(hasResult
-                    ? "    var __result = __task.IsCompletedSuccessfully ? __task.Result : __task.AsTask().GetAwaiter().GetResult();"
-                    : "    if (!__task.IsCompletedSuccessfully) __task.AsTask().GetAwaiter().GetResult();");
+                w.Line(hasResult ? "    var __result = __call.Wait(__task);" : "    __call.Wait(__task);");
                 break;
         }
         if (method.Results.Count == 1)

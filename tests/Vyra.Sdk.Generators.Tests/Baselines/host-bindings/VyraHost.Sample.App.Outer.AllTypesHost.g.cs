@@ -65,12 +65,12 @@ namespace Sample.App
                 });
                 imports.Add("host_task", global::System.Array.Empty<global::Vyra.Sdk.PluginValueType>(), global::System.Array.Empty<global::Vyra.Sdk.PluginValueType>(), __call =>
                 {
-                    host_task().GetAwaiter().GetResult();
+                    host_task().WaitAsync(__call.CancellationToken).GetAwaiter().GetResult();
                 });
                 imports.Add("host_value_task", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I32 }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I32 }, __call =>
                 {
                     var __task = host_value_task(__call.GetInt32(0));
-                    var __result = __task.IsCompletedSuccessfully ? __task.Result : __task.AsTask().GetAwaiter().GetResult();
+                    var __result = __call.Wait(__task);
                     __call.ReturnInt32(__result, 0);
                 });
                 imports.Add("custom_name", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I32 }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I32 }, __call =>
