@@ -42,11 +42,22 @@ public sealed class PluginCatalog
                 entries.Add(new CatalogEntry(Path.GetFileName(Path.TrimEndingDirectorySeparator(pool)), "", pool, null, null, [$"pool folder '{pool}' does not exist"]));
                 continue;
             }
-            foreach (var idDir in System.IO.Directory.EnumerateDirectories(pool))
+            // A folder that cannot be listed (permissions, a vanishing mount) is that plugin's problem, never the pool's.
+            if (!TryList(pool, out var idDirs, out var poolProblem))
             {
-                foreach (var versionDir in System.IO.Directory.EnumerateDirectories(idDir))
+                entries.Add(new CatalogEntry(Path.GetFileName(Path.TrimEndingDirectorySeparator(pool)), "", pool, null, null, [$"pool folder '{pool}' cannot be read: {poolProblem}"]));
+                continue;
+            }
+            foreach (var idDir in idDirs)
+            {
+                if (!TryList(idDir, out var versionDirs, out var idProblem))
                 {
-                    entries.Add(Inspect(Path.GetFileName(idDir), Path.GetFileName(versionDir), versionDir, imports, compiled));
+                    entries.Add(new CatalogEntry(Path.GetFileName(idDir), "", idDir, null, null, [$"plugin folder '{idDir}' cannot be read: {idProblem}"]));
+                    continue;
+                }
+                foreach (var versionDir in versionDirs)
+                {
+                    entries.Add(InspectContained(Path.GetFileName(idDir), Path.GetFileName(versionDir), versionDir, imports, compiled));
                 }
             }
         }
@@ -94,6 +105,35 @@ public sealed class PluginCatalog
         if (x is not null) return 1;
         if (y is not null) return -1;
         return string.CompareOrdinal(a.Version, b.Version);
+    }
+
+    /// <summary>One plugin's inspection: whatever it throws is that plugin's problem, so one bad folder costs no other.</summary>
+    private static CatalogEntry InspectContained(string id, string version, string directory, HostImportRegistry imports, List<Wasmtime.Module> compiled)
+    {
+        try
+        {
+            return Inspect(id, version, directory, imports, compiled);
+        }
+        catch (Exception ex) when (ex is not (OutOfMemoryException or StackOverflowException))
+        {
+            return new CatalogEntry(id, version, directory, null, null, [$"the plugin folder cannot be inspected: {ex.GetType().Name}: {ex.Message}"]);
+        }
+    }
+
+    private static bool TryList(string folder, out List<string> subfolders, out string? problem)
+    {
+        try
+        {
+            subfolders = [.. System.IO.Directory.EnumerateDirectories(folder)];
+            problem = null;
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            subfolders = [];
+            problem = ex.Message;
+            return false;
+        }
     }
 
     private static CatalogEntry Inspect(string id, string version, string directory, HostImportRegistry imports, List<Wasmtime.Module> compiled)
