@@ -66,6 +66,31 @@ public sealed class ConvertTests
     }
 
     [Fact]
+    public void An_upstream_manifest_with_the_full_field_set_round_trips()
+    {
+        // counter-widget's manifest.yaml carries upstream's whole field set: scope object, slots, runtime, docs, dependencies.
+        using var temp = new TempFolder();
+        var dir = temp.CopySample("counter-widget");
+        var yamlPath = Path.Combine(dir, "manifest.yaml");
+        var original = ManifestReader.ReadFile(yamlPath);
+        var jsonPath = Path.Combine(temp.Path, "converted.json");
+
+        var toJson = VyraTool.Run("convert", yamlPath, "-o", jsonPath);
+        Assert.True(toJson.ExitCode == 0, toJson.ToString());
+        var json = JsonNode.Parse(File.ReadAllText(jsonPath))!;
+        Assert.Equal("module", (string?)json["scope"]!["type"]); // written as upstream wrote it
+        Assert.Equal("CounterWidget", (string?)json["entry_points"]!["frontend"]!["slots"]![0]!["component"]);
+        Assert.Equal("SLIM", (string?)json["runtime"]!["image_type"]);
+        Assert.Equal("", (string?)json["checksum"]);
+        Assert.Equal(Canonical(original), Canonical(ManifestReader.ReadFile(jsonPath), upstream: false));
+
+        var back = Path.Combine(temp.Path, "back.yaml");
+        var toYaml = VyraTool.Run("convert", jsonPath, "--to", "yaml", "-o", back);
+        Assert.True(toYaml.ExitCode == 0, toYaml.ToString());
+        Assert.Equal(Canonical(original), Canonical(ManifestReader.ReadFile(back)));
+    }
+
+    [Fact]
     public void A_converted_yaml_only_plugin_runs()
     {
         using var temp = new TempFolder();
@@ -157,6 +182,14 @@ public sealed class ConvertTests
         foreach (var s in m.InitialState) b.AppendLine($"state {s.Key}:{s.Type} = {(s.Default is { } d ? Canon(JsonNode.Parse(d.GetRawText())) : "none")}");
         b.AppendLine("events " + (m.Events is null ? "all" : string.Join(",", m.Events)));
         b.AppendLine($"limits {m.Limits}");
+        b.AppendLine($"upstream {m.Checksum}|{m.Hash}|{m.Category}|{string.Join(",", m.Tags)}|{m.Priority}|{m.Status}|{m.Permissions?.Storage}|{string.Join(",", m.Permissions?.Interfaces ?? [])}");
+        if (m.EntryPoints is { } entryPoints)
+        {
+            // Exports live under entry_points.backend in YAML and at the top in JSON: they are compared above.
+            var node = JsonNode.Parse(entryPoints.GetRawText())!;
+            (node["backend"] as JsonObject)?.Remove("exports");
+            b.AppendLine("entry_points " + Canon(node));
+        }
         foreach (var (k, v) in m.Extra.OrderBy(x => x.Key, StringComparer.Ordinal)) b.AppendLine($"extra {k} = {Canon(JsonNode.Parse(v.GetRawText()))}");
         return b.ToString();
     }
