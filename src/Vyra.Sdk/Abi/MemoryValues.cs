@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 namespace Vyra.Sdk;
 
 /// <summary>
-/// Converts caller values to the bytes of a memory argument and memory results back to values (DESIGN §3):
+/// Converts caller values to the bytes of a memory argument and memory results back to values (docs/abi.md):
 /// string → UTF-8; bytes → raw (a string is taken as base64, the way JSON carries bytes); json → the value serialized.
 /// </summary>
 internal static class MemoryValues

@@ -3,7 +3,7 @@ using Wasmtime;
 namespace Vyra.Sdk;
 
 /// <summary>
-/// How manifest types lower to wasm values (DESIGN §3): scalars as themselves, bool as i32,
+/// How manifest types lower to wasm values (docs/abi.md): scalars as themselves, bool as i32,
 /// memory values as an <c>(ptr: i32, len: i32)</c> pair when passed and an <c>i64</c> (ptr &lt;&lt; 32 | len) when returned;
 /// and how wasm signatures are written in messages (<c>(i32, i32) -&gt; i64</c>), public so tools print them alike.
 /// </summary>

@@ -5,7 +5,7 @@ using Xunit;
 
 namespace Vyra.Sdk.Tests.Abi;
 
-/// <summary>Strings, bytes and JSON across the sandbox wall (DESIGN §3), against the C sample plugin.</summary>
+/// <summary>Strings, bytes and JSON across the sandbox wall (docs/abi.md), against the C sample plugin.</summary>
 public class MemoryAbiTests : IAsyncLifetime
 {
     private readonly RecordingHost _host = new();

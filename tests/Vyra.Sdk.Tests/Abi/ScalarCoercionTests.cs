@@ -6,7 +6,7 @@ using Xunit;
 
 namespace Vyra.Sdk.Tests.Abi;
 
-/// <summary>The Python-int() coercion table (DESIGN §3): what VYRA plugins got from the Python runtime.</summary>
+/// <summary>The Python-int() coercion table (docs/abi.md): what VYRA plugins got from the Python runtime.</summary>
 public class ScalarCoercionTests
 {
     public static TheoryData<object?, int> Int32Cases => new()
