@@ -68,10 +68,14 @@ public static class ManifestReader
     private static (PluginManifest Manifest, ManifestModel Model) ParseModel(string text, string sourcePath)
     {
         var result = ManifestContract.Read(text, sourcePath);
-        if (result.FirstError is { } error) throw Refusal(text, sourcePath, error);
+        var lines = new LineIndex(text);
+        if (result.FirstError is { } error) throw Refusal(lines, sourcePath, error);
         var model = result.Model!;
         var warnings = new List<string>();
-        foreach (var problem in result.Problems) warnings.Add(Located(text, sourcePath, problem));
+        // Kept and logged at every start: a manifest with thousands of warnings must not flood the log.
+        const int maxWarnings = 20;
+        foreach (var problem in result.Problems.Take(maxWarnings)) warnings.Add(Located(lines, sourcePath, problem));
+        if (result.Problems.Count > maxWarnings) warnings.Add($"{sourcePath}: {result.Problems.Count - maxWarnings} more warnings");
         return (ToManifest(model, sourcePath, warnings), model);
     }
 
@@ -90,16 +94,16 @@ public static class ManifestReader
         }
     }
 
-    private static PluginLoadException Refusal(string text, string sourcePath, ManifestProblem problem)
+    private static PluginLoadException Refusal(LineIndex lines, string sourcePath, ManifestProblem problem)
     {
-        var position = TextPosition.Of(text, problem.Span.Start);
-        return new PluginLoadException(Located(text, sourcePath, problem), sourcePath, position.Line, problem.Field);
+        var position = lines.PositionOf(problem.Span.Start);
+        return new PluginLoadException(Located(lines, sourcePath, problem), sourcePath, position.Line, problem.Field);
     }
 
     /// <summary><c>file(line,column): message [field $.path]</c> — the one way a manifest problem is told.</summary>
-    private static string Located(string text, string sourcePath, ManifestProblem problem)
+    private static string Located(LineIndex lines, string sourcePath, ManifestProblem problem)
     {
-        var position = TextPosition.Of(text, problem.Span.Start);
+        var position = lines.PositionOf(problem.Span.Start);
         return $"{sourcePath}({position.Line},{position.Column}): {problem.Message} [field {problem.Field}]";
     }
 

@@ -169,6 +169,28 @@ public sealed class HostileManifestTests : IDisposable
     }
 
     [Fact]
+    public async Task Fifty_thousand_warnings_are_located_in_linear_time_and_kept_bounded()
+    {
+        // Every name-only export is a warning; locating each must not rescan the whole megabyte.
+        var json = "{\"id\":\"many\",\"exports\":[" + string.Join(",\n", Enumerable.Range(0, 50_000).Select(i => $"\"f{i}\"")) + "]}";
+        var manifest = await Task.Run(() => ManifestReader.Parse(json, "many/metadata.json")).WaitAsync(HangGuard);
+        Assert.Equal(50_000, manifest.Exports!.Count);
+        Assert.Equal(21, manifest.Warnings.Count);
+        Assert.StartsWith("many/metadata.json(20,", manifest.Warnings[19]);
+        Assert.Equal("many/metadata.json: 49980 more warnings", manifest.Warnings[20]);
+    }
+
+    [Theory]
+    [InlineData("metadata.json", "{\"id\":\"a\",\"id\":\"b\"}")]
+    [InlineData("manifest.yaml", "id: a\nid: b\n")]
+    public void A_key_written_twice_is_refused_in_both_formats(string file, string text)
+    {
+        // Python keeps the last of two equal keys; reading the first would let one file mean two plugins.
+        var ex = Assert.Throws<PluginLoadException>(() => ManifestReader.Parse(text, "dup/" + file));
+        Assert.Contains("twice", ex.Message);
+    }
+
+    [Fact]
     public void The_manifest_cache_stays_bounded_however_many_folders_are_read()
     {
         for (var i = 0; i < 300; i++) Good($"many-{i}");

@@ -75,12 +75,16 @@ internal sealed class ManifestJsonReader
             _position++;
             return ManifestNode.Object(SourceSpan.FromBounds(start, _position), properties);
         }
+        // Python's json keeps the last of two equal keys, System.Text.Json and this reader would see the first: a manifest
+        // that reads differently in different runtimes is refused, as the YAML reader refuses it.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         while (true)
         {
             SkipWhitespace();
             if (Peek() != '"') throw new ManifestSyntaxException(AtEnd ? "unexpected end of file inside an object" : $"expected a property name in double quotes, found '{Peek()}'", _position);
             var nameStart = _position;
             var name = ReadString();
+            if (!seen.Add(name)) throw new ManifestSyntaxException($"property \"{name}\" appears twice in this object", nameStart);
             var nameSpan = SourceSpan.FromBounds(nameStart, _position);
             SkipWhitespace();
             if (Peek() != ':') throw new ManifestSyntaxException($"expected ':' after property \"{name}\"", _position);

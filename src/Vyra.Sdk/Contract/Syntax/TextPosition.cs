@@ -1,3 +1,6 @@
+using System;
+using System.Collections.Generic;
+
 namespace Vyra.Sdk.Contract;
 
 /// <summary>A 1-based line and column in a manifest's text, as messages print them: <c>file(line,column)</c>.</summary>
@@ -13,20 +16,33 @@ internal readonly struct TextPosition
 
     public int Column { get; }
 
-    /// <summary>The position of character <paramref name="offset"/> (clamped to the text).</summary>
-    public static TextPosition Of(string text, int offset)
+    /// <summary>The position of character <paramref name="offset"/> (clamped to the text); one scan of the text.</summary>
+    public static TextPosition Of(string text, int offset) => new LineIndex(text).PositionOf(offset);
+}
+
+/// <summary>
+/// The start of every line of a text, found once, so that locating many problems costs a binary search each rather than
+/// a scan of up to 1 MiB each (a manifest with thousands of warnings must not take quadratic time).
+/// </summary>
+internal sealed class LineIndex
+{
+    private readonly List<int> _starts = new() { 0 };
+    private readonly int _length;
+
+    public LineIndex(string text)
     {
-        if (offset > text.Length) offset = text.Length;
-        var line = 1;
-        var lineStart = 0;
-        for (var i = 0; i < offset; i++)
+        _length = text.Length;
+        for (var i = 0; i < text.Length; i++)
         {
-            if (text[i] == '\n')
-            {
-                line++;
-                lineStart = i + 1;
-            }
+            if (text[i] == '\n') _starts.Add(i + 1);
         }
-        return new TextPosition(line, offset - lineStart + 1);
+    }
+
+    public TextPosition PositionOf(int offset)
+    {
+        offset = Math.Max(0, Math.Min(offset, _length));
+        var index = _starts.BinarySearch(offset);
+        var line = index >= 0 ? index : ~index - 1;
+        return new TextPosition(line + 1, offset - _starts[line] + 1);
     }
 }
