@@ -12,7 +12,7 @@ internal static class Program
     public static async Task<int> Main(string[] args)
     {
         Console.OutputEncoding = new UTF8Encoding(false);
-        var root = new RootCommand("vyra: inspect, validate, call, scaffold, benchmark and convert the manifests of VYRA WebAssembly plugins. " + ExitCodes.HelpTable)
+        var root = new RootCommand("vyra: inspect, validate, call, scaffold, benchmark and convert the manifests of VYRA WebAssembly plugins.\n\n" + ExitCodes.HelpTable)
         {
             InspectCommand.Create(),
             ValidateCommand.Create(),

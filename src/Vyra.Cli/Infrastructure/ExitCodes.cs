@@ -51,13 +51,18 @@ internal static class ExitCodes
     };
 
     /// <summary>The table as <c>vyra --help</c> shows it, once; each command's description points here.</summary>
-    public const string HelpTable =
-        "Exit codes (every command): 0 ok; 1 invalid/mismatched (inspect, validate) or failed (new, convert, bench); 2 usage error; " +
-        "3 plugin failed to load or start; call/bench failures by kind: 4 UnknownFunction, 5 InvalidArgument, 6 Trap, 7 Timeout, " +
-        "8 OutOfFuel, 9 MemoryLimit, 10 StackOverflow, 11 HostFunction, 12 Abi, 13 Cancelled, 14 NotStarted, " +
-        "16 Reentrant, 17 Overloaded, 18 PermissionDenied, 19 Blocked; " +
-        "15 the module file is no module (call/bench without --stub). " +
-        "With --json, standard output holds one JSON document, errors too: {\"error\": {\"code\": N, ...}} (docs/cli.md).";
+    public const string HelpTable = """
+        Exit codes (every command):
+          0      ok
+          1      inspect: mismatched or unreadable; validate: something invalid or nothing found; new, convert: failed
+          2      usage error
+          3      the plugin failed to load or start
+          4-14   a call failed (call, bench), by kind: 4 UnknownFunction, 5 InvalidArgument, 6 Trap, 7 Timeout,
+                 8 OutOfFuel, 9 MemoryLimit, 10 StackOverflow, 11 HostFunction, 12 Abi, 13 Cancelled, 14 NotStarted
+          15     the module file is no module (call, bench without --stub)
+          16-19  a call failed, by kind: 16 Reentrant, 17 Overloaded, 18 PermissionDenied, 19 Blocked
+        With --json, standard output holds one JSON document, errors too: {"error": {"code": N, "message": ...}} (docs/cli.md).
+        """;
 
     /// <summary>What each command's description ends with instead of repeating the table.</summary>
     public const string SeeTable = "Exit codes: see 'vyra --help'.";
