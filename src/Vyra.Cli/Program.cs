@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using System.Text;
 using Vyra.Cli.Commands;
 using Vyra.Cli.Infrastructure;
@@ -11,7 +12,7 @@ internal static class Program
     public static async Task<int> Main(string[] args)
     {
         Console.OutputEncoding = new UTF8Encoding(false);
-        var root = new RootCommand("vyra: inspect, validate, call, scaffold, benchmark and convert the manifests of VYRA WebAssembly plugins. " + ExitCodes.HelpTable)
+        var root = new RootCommand("vyra: inspect, validate, call, scaffold, benchmark and convert the manifests of VYRA WebAssembly plugins.\n\n" + ExitCodes.HelpTable)
         {
             InspectCommand.Create(),
             ValidateCommand.Create(),
@@ -23,8 +24,14 @@ internal static class Program
         var parse = root.Parse(args);
         if (parse.Action is ParseErrorAction)
         {
-            foreach (var error in parse.Errors) Console.Error.WriteLine($"error: {error.Message}");
             var name = parse.CommandResult.Command == root ? "vyra" : $"vyra {parse.CommandResult.Command.Name}";
+            // A script that asked for JSON gets JSON even when the command line itself is wrong.
+            if (parse.Tokens.Any(t => t.Type == TokenType.Option && t.Value == JsonMode.Name))
+            {
+                JsonMode.WriteError(ExitCodes.Usage, string.Join("; ", parse.Errors.Select(e => e.Message)) + $" (run '{name} --help' for usage)");
+                return ExitCodes.Usage;
+            }
+            foreach (var error in parse.Errors) Console.Error.WriteLine($"error: {error.Message}");
             Console.Error.WriteLine($"Run '{name} --help' for usage.");
             return ExitCodes.Usage;
         }

@@ -43,8 +43,8 @@ public sealed class CallTests
     [Fact]
     public void Json_arguments_merge_with_key_value_pairs_winning()
     {
-        Assert.Equal(5.0, Result(VyraTool.Run("call", VyraTool.Sample("math-kit"), "hypot", "--json", "{\"a\": 3, \"b\": 4}")).GetDouble());
-        Assert.Equal(5.0, Result(VyraTool.Run("call", VyraTool.Sample("math-kit"), "hypot", "--json", "{\"a\": 3, \"b\": 100}", "b=4")).GetDouble());
+        Assert.Equal(5.0, Result(VyraTool.Run("call", VyraTool.Sample("math-kit"), "hypot", "--args", "{\"a\": 3, \"b\": 4}")).GetDouble());
+        Assert.Equal(5.0, Result(VyraTool.Run("call", VyraTool.Sample("math-kit"), "hypot", "--args", "{\"a\": 3, \"b\": 100}", "b=4")).GetDouble());
     }
 
     [Fact]
@@ -125,8 +125,8 @@ public sealed class CallTests
     [InlineData("call")]
     [InlineData("call", "{sample}")]
     [InlineData("call", "{sample}", "fib", "n")]
-    [InlineData("call", "{sample}", "fib", "--json", "[1, 2]")]
-    [InlineData("call", "{sample}", "fib", "--json", "{not json")]
+    [InlineData("call", "{sample}", "fib", "--args", "[1, 2]")]
+    [InlineData("call", "{sample}", "fib", "--args", "{not json")]
     [InlineData("call", "{sample}", "fib", "--state", "a=1", "--state-json", "{}")]
     [InlineData("call", "{sample}", "fib", "--timeout", "soon")]
     [InlineData("nonsense")]
@@ -138,11 +138,12 @@ public sealed class CallTests
     }
 
     [Fact]
-    public void Help_documents_the_exit_codes()
+    public void Call_help_lists_its_options_and_points_to_the_exit_code_table()
     {
         var run = VyraTool.Run("call", "--help");
         Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.Contains("5 InvalidArgument", run.Stdout);
         Assert.Contains("--stub", run.Stdout);
+        Assert.Contains("--args", run.Stdout);
+        Assert.Contains("vyra --help", run.Stdout);
     }
 }

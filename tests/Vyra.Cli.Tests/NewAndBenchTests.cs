@@ -124,3 +124,39 @@ public sealed class BenchTests
         Assert.Equal(2, VyraTool.Run("bench", VyraTool.Sample("math-kit"), "fib", "--calls", "5", "--duration", "1").ExitCode);
     }
 }
+
+public sealed class BenchProgressAndModuleCheckTests
+{
+    [Fact]
+    public void Progress_goes_to_stderr_and_quiet_suppresses_it()
+    {
+        var run = VyraTool.Run("bench", VyraTool.Sample("math-kit"), "fib", "n=10", "--calls", "50", "--warmup", "5");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("bench math-kit.fib: warming up (5 calls)", run.Stderr);
+        Assert.Contains("bench math-kit.fib: measuring 50 calls", run.Stderr);
+        Assert.DoesNotContain("measuring", run.Stdout);
+
+        var quiet = VyraTool.Run("bench", VyraTool.Sample("math-kit"), "fib", "n=10", "--calls", "50", "--quiet");
+        Assert.True(quiet.ExitCode == 0, quiet.ToString());
+        Assert.Equal("", quiet.Stderr);
+        Assert.Contains("calls     50 in ", quiet.Stdout);
+    }
+
+    [Fact]
+    public void Bench_refuses_a_module_that_is_no_module_unless_stub_is_asked_for()
+    {
+        using var temp = new TempFolder();
+        var dir = temp.CopySample("counter-widget");
+        File.WriteAllText(Path.Combine(dir, "logic.wasm"), "<!DOCTYPE html><html>404</html>");
+
+        var run = VyraTool.Run("bench", dir, "ping", "--calls", "5", "-q");
+        Assert.True(run.ExitCode == 15, run.ToString());
+        Assert.Equal("", run.Stdout);
+        Assert.Contains("HTML", run.Stderr);
+        Assert.Contains("--stub", run.Stderr);
+
+        var stub = VyraTool.Run("bench", dir, "ping", "--calls", "5", "-q", "--stub");
+        Assert.True(stub.ExitCode == 0, stub.ToString());
+        Assert.Contains("(stub backend, CallAsync)", stub.Stdout);
+    }
+}

@@ -18,16 +18,18 @@ internal static class BenchCommand
         var plugin = new Argument<string>("plugin") { Description = "A plugin folder or a .wasm/.wat module file." };
         var function = new Argument<string>("function") { Description = "The export to call." };
         var pairs = new Argument<string[]>("arguments") { Description = "Arguments as key=value (as for call).", Arity = ArgumentArity.ZeroOrMore };
-        var json = new Option<string?>("--json") { Description = "Arguments as a JSON object; key=value pairs win on the same key." };
+        var argsJson = new Option<string?>("--args") { Description = "Arguments as a JSON object; key=value pairs win on the same key.", HelpName = "json" };
+        var json = JsonMode.CreateOption();
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Do not show progress on standard error while measuring." };
         var duration = new Option<double?>("--duration", "-d") { Description = "Measure for this many seconds (default 3).", HelpName = "s" };
         var calls = new Option<long?>("--calls", "-n") { Description = "Measure exactly this many calls (instead of --duration).", HelpName = "n" };
         var warmup = new Option<int>("--warmup") { Description = "Calls made before measuring (default 100).", DefaultValueFactory = _ => 100, HelpName = "n" };
         var typed = new Option<bool>("--typed") { Description = "Call through the typed export path (bound Wasmtime delegate, no dictionary) instead of CallAsync. Scalar signatures only." };
         var shared = SharedOptions.Create();
-        var command = new Command("bench", "Call one export repeatedly and print calls per second and latency percentiles (p50, p90, p99, max). " +
-            "Exit 0 when measured; a failing call exits with the code call uses (see vyra call --help); 2 for usage errors.")
+        var command = new Command("bench", "Call one export repeatedly and print calls per second and latency percentiles (p50, p90, p99, max); " +
+            "progress goes to standard error. A failing call stops the bench with the exit code call would give. " + ExitCodes.SeeTable)
         {
-            plugin, function, pairs, json, duration, calls, warmup, typed,
+            plugin, function, pairs, argsJson, json, quiet, duration, calls, warmup, typed,
         };
         shared.AddTo(command);
         command.SetAction((result, cancellationToken) => CommandRunner.RunAsync(async () =>
@@ -45,9 +47,13 @@ internal static class BenchCommand
             var location = PluginLocation.Resolve(result.GetRequiredValue(plugin));
             var name = result.GetRequiredValue(function);
             var manifest = CommandRunner.TryReadManifest(location);
-            var data = CallArguments.Build(result.GetValue(pairs), result.GetValue(json), "--json", manifest, name);
+            var data = CallArguments.Build(result.GetValue(pairs), result.GetValue(argsJson), "--args", manifest, name);
+            var asJson = result.GetValue(json);
+            var progress = ProgressLine.Create(enabled: !asJson && !result.GetValue(quiet));
 
-            await using var runtime = PluginRuntime.Create(location.ReadId(), location.ModulePath, new ConsoleHost(quiet: true), null, shared.Stub(result), shared.Options(result));
+            var stub = shared.Stub(result);
+            await using var runtime = PluginRuntime.Create(location.ReadId(), location.ModulePath, new ConsoleHost(quiet: true), null, stub, shared.Options(result));
+            CommandRunner.RefuseStubFallback(runtime, stub, location);
             await runtime.StartAsync(cancellationToken).ConfigureAwait(false);
 
             Func<CancellationToken, ValueTask> call;
@@ -63,19 +69,35 @@ internal static class BenchCommand
                 path = "CallAsync";
             }
 
+            var what = $"{runtime.PluginId}.{name}";
+            if (warmupCalls > 0) progress.Say($"bench {what}: warming up ({warmupCalls.ToString("N0", CultureInfo.InvariantCulture)} calls)");
             for (var i = 0; i < warmupCalls; i++) await call(cancellationToken).ConfigureAwait(false);
             // One call outside the warm-up as well, so a failing call is reported before anything is measured.
             if (warmupCalls == 0) await call(cancellationToken).ConfigureAwait(false);
 
+            var length = TimeSpan.FromSeconds(seconds ?? 3);
+            progress.Say(count is { } n
+                ? $"bench {what}: measuring {n.ToString("N0", CultureInfo.InvariantCulture)} calls"
+                : $"bench {what}: measuring for {length.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s");
             var elapsed = new Stopwatch();
-            var samples = await MeasureAsync(call, count, TimeSpan.FromSeconds(seconds ?? 3), elapsed, cancellationToken).ConfigureAwait(false);
-            Report($"{runtime.PluginId}.{name}", runtime.Backend, path, samples, elapsed.Elapsed);
+            long[] samples;
+            try
+            {
+                samples = await MeasureAsync(call, count, length, elapsed, progress, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                progress.Clear();
+            }
+            Array.Sort(samples);
+            if (asJson) JsonMode.Write(Document(runtime.PluginId, name, runtime.Backend, useTyped, warmupCalls, samples, elapsed.Elapsed));
+            else Report(what, runtime.Backend, path, samples, elapsed.Elapsed);
             return ExitCodes.Ok;
-        }));
+        }, result.GetValue(json)));
         return command;
     }
 
-    private static async Task<long[]> MeasureAsync(Func<CancellationToken, ValueTask> call, long? count, TimeSpan duration, Stopwatch total, CancellationToken cancellationToken)
+    private static async Task<long[]> MeasureAsync(Func<CancellationToken, ValueTask> call, long? count, TimeSpan duration, Stopwatch total, ProgressLine progress, CancellationToken cancellationToken)
     {
         var ticks = new List<long>(count is { } n ? (int)Math.Min(n, 10_000_000) : 1 << 16);
         total.Start();
@@ -85,15 +107,47 @@ internal static class BenchCommand
             var start = Stopwatch.GetTimestamp();
             var pending = call(cancellationToken);
             if (!pending.IsCompletedSuccessfully) await pending.ConfigureAwait(false);
-            ticks.Add(Stopwatch.GetTimestamp() - start);
+            var end = Stopwatch.GetTimestamp();
+            ticks.Add(end - start);
+            if (progress.IsDue(end)) progress.Update(Progress(ticks.Count, count, total.Elapsed, duration), end);
         }
         total.Stop();
         return [.. ticks];
     }
 
+    private static string Progress(int done, long? count, TimeSpan elapsed, TimeSpan duration)
+    {
+        var calls = done.ToString("N0", CultureInfo.InvariantCulture);
+        var seconds = elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
+        return count is { } n
+            ? $"  {calls} of {n.ToString("N0", CultureInfo.InvariantCulture)} calls ({(100.0 * done / n).ToString("0", CultureInfo.InvariantCulture)}%), {seconds} s"
+            : $"  {seconds} of {duration.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s, {calls} calls";
+    }
+
+    /// <summary>The <c>--json</c> report (docs/cli.md): latencies in nanoseconds, nearest-rank percentiles.</summary>
+    private static Dictionary<string, object?> Document(string pluginId, string function, string backend, bool typed, int warmup, long[] sorted, TimeSpan elapsed) => new()
+    {
+        ["plugin"] = pluginId,
+        ["function"] = function,
+        ["backend"] = backend,
+        ["path"] = typed ? "typed" : "call",
+        ["warmup"] = warmup,
+        ["calls"] = sorted.Length,
+        ["seconds"] = elapsed.TotalSeconds,
+        ["calls_per_second"] = sorted.Length / Math.Max(elapsed.TotalSeconds, 1e-9),
+        ["latency_ns"] = new Dictionary<string, object?>
+        {
+            ["p50"] = Nanoseconds(Percentile(sorted, 0.50)),
+            ["p90"] = Nanoseconds(Percentile(sorted, 0.90)),
+            ["p99"] = Nanoseconds(Percentile(sorted, 0.99)),
+            ["max"] = Nanoseconds(sorted[^1]),
+        },
+    };
+
+    private static long Nanoseconds(long ticks) => (long)Math.Round(ticks * 1e9 / Stopwatch.Frequency);
+
     private static void Report(string what, string backend, string path, long[] ticks, TimeSpan elapsed)
     {
-        Array.Sort(ticks);
         var output = Console.Out;
         var rate = ticks.Length / Math.Max(elapsed.TotalSeconds, 1e-9);
         output.WriteLine($"bench {what} ({backend} backend, {path})");

@@ -16,7 +16,8 @@ internal static class CallCommand
             Description = "Arguments as key=value. Values are strings, coerced like Python's int()/float(); for json arguments the value is parsed as JSON.",
             Arity = ArgumentArity.ZeroOrMore,
         };
-        var json = new Option<string?>("--json") { Description = "Arguments as a JSON object, e.g. '{\"a\": 2}'; key=value pairs win on the same key." };
+        var argsJson = new Option<string?>("--args") { Description = "Arguments as a JSON object, e.g. '{\"a\": 2}'; key=value pairs win on the same key.", HelpName = "json" };
+        var json = JsonMode.CreateOption();
         var state = new Option<string[]>("--state")
         {
             Description = "Initial state key=value (repeatable), passed to init at start.",
@@ -27,9 +28,10 @@ internal static class CallCommand
         var indent = new Option<bool>("--indent") { Description = "Print the result indented." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Do not print the plugin's host_log lines and events on standard error." };
 
-        var command = new Command("call", "Start a plugin, call one function and print the result as JSON on standard output. " + ExitCodes.HelpTable)
+        var command = new Command("call", "Start a plugin, call one function and print the result as JSON on standard output " +
+            "(with --json, failures are JSON too). " + ExitCodes.SeeTable)
         {
-            plugin, function, pairs, json, state, stateJson, indent, quiet,
+            plugin, function, pairs, argsJson, json, state, stateJson, indent, quiet,
         };
         shared.AddTo(command);
         command.SetAction((result, cancellationToken) => CommandRunner.RunAsync(async () =>
@@ -38,19 +40,18 @@ internal static class CallCommand
             var name = result.GetRequiredValue(function);
             var initialState = InitialState(result.GetValue(state), result.GetValue(stateJson));
             var manifest = CommandRunner.TryReadManifest(location);
-            var data = CallArguments.Build(result.GetValue(pairs), result.GetValue(json), "--json", manifest, name);
+            var data = CallArguments.Build(result.GetValue(pairs), result.GetValue(argsJson), "--args", manifest, name);
             var options = shared.Options(result);
             var host = new ConsoleHost(result.GetValue(quiet));
 
             var stub = shared.Stub(result);
             await using var runtime = PluginRuntime.Create(location.ReadId(), location.ModulePath, host, initialState, stub, options);
-            // The kernel falls back to the stub for a file that is no module; on the command line that hides a broken plugin.
-            if (!stub && runtime.Backend == "stub") throw new NotAModuleException(location.ModulePath);
+            CommandRunner.RefuseStubFallback(runtime, stub, location);
             await runtime.StartAsync(cancellationToken).ConfigureAwait(false);
             var answer = await runtime.CallAsync(name, data, cancellationToken).ConfigureAwait(false);
             Console.Out.WriteLine(JsonOutput.Serialize(answer, result.GetValue(indent)));
             return ExitCodes.Ok;
-        }));
+        }, result.GetValue(json)));
         return command;
     }
 

@@ -28,18 +28,19 @@ internal static class ConvertCommand
             Description = "Where to write: a file, a folder (the target's standard file name inside it), or - for stdout. Default: next to the source.",
         };
         var force = new Option<bool>("--force") { Description = "Overwrite an existing output file." };
+        var json = JsonMode.CreateOption();
         var command = new Command("convert", "Write a plugin manifest in the other format: metadata.json → manifest.yaml (upstream shape, exports under " +
-            "entry_points.backend.exports) or manifest.yaml → metadata.json. Exit 0 when written, 1 when it cannot be (output exists, " +
-            "extension types into YAML), 2 for usage errors, 3 when the source manifest is invalid.")
+            "entry_points.backend.exports) or manifest.yaml → metadata.json; 1 when it cannot be written (output exists, " +
+            "extension types into YAML), 3 when the source manifest is invalid. " + ExitCodes.SeeTable)
         {
-            source, to, output, force,
+            source, to, output, force, json,
         };
         command.SetAction((result, _) => CommandRunner.RunAsync(() => Task.FromResult(
-            Run(result.GetRequiredValue(source), result.GetValue(to), result.GetValue(output), result.GetValue(force)))));
+            Run(result.GetRequiredValue(source), result.GetValue(to), result.GetValue(output), result.GetValue(force), result.GetValue(json))), result.GetValue(json)));
         return command;
     }
 
-    private static int Run(string sourceArg, string? to, string? outputArg, bool force)
+    private static int Run(string sourceArg, string? to, string? outputArg, bool force, bool json)
     {
         var (sourcePath, sourceIsYaml) = ResolveSource(sourceArg, to);
         var targetIsYaml = to is null ? !sourceIsYaml : to == "yaml";
@@ -61,31 +62,51 @@ internal static class ConvertCommand
         }
         catch (ConversionException ex)
         {
-            Console.Error.WriteLine($"error: {ex.Message}");
-            return ExitCodes.Failed;
+            throw new CommandFailedException(ex.Message);
         }
 
         var targetName = targetIsYaml ? ManifestReader.YamlFileName : ManifestReader.FileName;
+        var notes = new List<string>();
+        var report = new Dictionary<string, object?>
+        {
+            ["source"] = sourcePath,
+            ["from"] = sourceIsYaml ? "yaml" : "json",
+            ["to"] = targetIsYaml ? "yaml" : "json",
+            ["output"] = null,
+            ["notes"] = notes,
+        };
         if (outputArg == "-")
         {
-            Console.Out.Write(text);
+            // With --json the text travels inside the document; stdout must stay one JSON value.
+            if (json)
+            {
+                report["text"] = text;
+                JsonMode.Write(report);
+            }
+            else
+            {
+                Console.Out.Write(text);
+            }
             return ExitCodes.Ok;
         }
         var target = outputArg is null
             ? Path.Combine(Path.GetDirectoryName(sourcePath)!, targetName)
             : Directory.Exists(outputArg) ? Path.Combine(outputArg, targetName) : Path.GetFullPath(outputArg);
-        if (File.Exists(target) && !force)
-        {
-            Console.Error.WriteLine($"error: {target} exists; --force overwrites it");
-            return ExitCodes.Failed;
-        }
+        if (File.Exists(target) && !force) throw new CommandFailedException($"{target} exists; --force overwrites it");
         if (Path.GetDirectoryName(target) is { Length: > 0 } dir) Directory.CreateDirectory(dir);
         File.WriteAllText(target, text);
-        Console.Out.WriteLine($"wrote {target} from {sourcePath}");
         if (targetIsYaml && File.Exists(Path.Combine(Path.GetDirectoryName(target)!, ManifestReader.FileName)))
         {
-            Console.Out.WriteLine("note: the folder now has both files; the runtime reads manifest.yaml and fails a start when their exports disagree");
+            notes.Add("the folder now has both files; the runtime reads manifest.yaml and fails a start when their exports disagree");
         }
+        if (json)
+        {
+            report["output"] = target;
+            JsonMode.Write(report);
+            return ExitCodes.Ok;
+        }
+        Console.Out.WriteLine($"wrote {target} from {sourcePath}");
+        foreach (var note in notes) Console.Out.WriteLine($"note: {note}");
         return ExitCodes.Ok;
     }
 

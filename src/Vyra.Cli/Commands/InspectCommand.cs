@@ -18,13 +18,15 @@ internal static class InspectCommand
     {
         var plugin = new Argument<string>("plugin") { Description = "A plugin folder (<pool>/<id>/<version>, or <pool>/<id> for its highest version) or a .wasm/.wat module file." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Also print the runtime's log on standard error." };
-        var command = new Command("inspect", "Show a plugin's manifest, the module's real imports and exports, and every mismatch between them. " +
-            "Exit 0 when the module fits its manifest and the default host, 1 when it does not (or cannot be read), 2 for usage errors.")
+        var json = JsonMode.CreateOption();
+        var command = new Command("inspect", "Show a plugin's manifest, the module's real imports and exports, and every mismatch between them; " +
+            "1 when the module does not fit its manifest and the default host (or cannot be read). " + ExitCodes.SeeTable)
         {
-            plugin, verbose,
+            plugin, verbose, json,
         };
-        command.SetAction((result, cancellationToken) => CommandRunner.RunAsync(() =>
-            RunAsync(result.GetRequiredValue(plugin), result.GetValue(verbose), cancellationToken)));
+        command.SetAction((result, cancellationToken) => CommandRunner.RunAsync(() => result.GetValue(json)
+            ? RunJsonAsync(result.GetRequiredValue(plugin), result.GetValue(verbose), cancellationToken)
+            : RunAsync(result.GetRequiredValue(plugin), result.GetValue(verbose), cancellationToken), result.GetValue(json)));
         return command;
     }
 
@@ -104,6 +106,129 @@ internal static class InspectCommand
             await runtime.DisposeAsync().ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// The same three checks as the text report (manifest, module, start), as one document (docs/cli.md):
+    /// <c>ok</c>, <c>module</c>, <c>manifest</c> and every problem with the stage that found it.
+    /// </summary>
+    private static async Task<int> RunJsonAsync(string path, bool verbose, CancellationToken cancellationToken)
+    {
+        var location = PluginLocation.Resolve(path);
+        var problems = new List<Dictionary<string, object?>>();
+
+        Dictionary<string, object?>? manifestDoc = null;
+        PluginManifest? manifest = null;
+        if (location.HasManifest)
+        {
+            manifestDoc = new() { ["path"] = location.ManifestPath, ["both_files"] = location.HasBothManifests, ["valid"] = false };
+            try
+            {
+                manifest = ManifestReader.ReadFolder(location.Directory) ?? ManifestReader.ReadFile(location.ManifestPath);
+                manifestDoc["valid"] = true;
+                foreach (var (key, value) in ManifestDocument(manifest)) manifestDoc[key] = value;
+            }
+            catch (PluginLoadException ex)
+            {
+                problems.Add(Problem("manifest", ex.Message, ex.Field, ex.Line));
+            }
+        }
+
+        var moduleDoc = new Dictionary<string, object?>
+        {
+            ["path"] = location.ModulePath,
+            ["bytes"] = new FileInfo(location.ModulePath).Length,
+            ["compiles"] = false,
+            ["exports"] = null,
+            ["imports"] = null,
+        };
+        try
+        {
+            using var module = WasmModuleInfo.Load(location.ModulePath);
+            moduleDoc["compiles"] = true;
+            moduleDoc["exports"] = module.Module.Exports.Select(WasmModuleInfo.Entry).ToList();
+            moduleDoc["imports"] = module.Module.Imports.Select(WasmModuleInfo.Entry).ToList();
+        }
+        catch (WasmtimeException ex)
+        {
+            problems.Add(Problem("module", ex.Message));
+        }
+
+        bool? starts = null;
+        if (problems.Count == 0)
+        {
+            var runtime = new WasmRuntime(manifest?.Id ?? location.FallbackId, location.ModulePath, new ConsoleHost(quiet: !verbose),
+                options: new PluginRuntimeOptions { LoggerFactory = CommandRunner.Logging(verbose) });
+            try
+            {
+                await runtime.StartAsync(cancellationToken).ConfigureAwait(false);
+                starts = true;
+            }
+            catch (PluginLoadException ex)
+            {
+                starts = false;
+                problems.Add(Problem("start", ex.Message));
+            }
+            finally
+            {
+                await runtime.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        JsonMode.Write(new Dictionary<string, object?>
+        {
+            ["ok"] = problems.Count == 0,
+            ["starts"] = starts,
+            ["module"] = moduleDoc,
+            ["manifest"] = manifestDoc,
+            ["problems"] = problems,
+        });
+        return problems.Count == 0 ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    private static Dictionary<string, object?> Problem(string stage, string message, string? field = null, int? line = null) => new()
+    {
+        ["stage"] = stage,
+        ["message"] = message,
+        ["field"] = field,
+        ["line"] = line,
+    };
+
+    private static Dictionary<string, object?> ManifestDocument(PluginManifest manifest) => new()
+    {
+        ["id"] = manifest.Id,
+        ["version"] = manifest.Version,
+        ["name"] = manifest.Name,
+        ["description"] = manifest.Description,
+        ["scope"] = manifest.Scope is { } scope
+            ? new Dictionary<string, object?> { ["type"] = scope.Type, ["target"] = scope.Target, ["owner_module"] = scope.OwnerModule }
+            : null,
+        ["backend"] = manifest.HasBackend,
+        ["checksum"] = manifest.Checksum,
+        ["warnings"] = manifest.Warnings.ToList(),
+        ["exports"] = manifest.Exports?.Select(e => Signature(e.Name, e.IsLegacy ? null : e.Args, e.IsLegacy ? null : e.Returns)).ToList(),
+        ["imports"] = manifest.Imports?.Select(i => Signature(i.Name, i.Args, i.Returns)).ToList(),
+        ["initial_state"] = manifest.InitialState.Select(entry => new Dictionary<string, object?>
+        {
+            ["key"] = entry.Key,
+            ["type"] = entry.Type?.ToManifestName(),
+            ["default"] = entry.Default,
+        }).ToList(),
+        ["events"] = manifest.Events?.ToList(),
+        ["limits"] = new Dictionary<string, object?>
+        {
+            ["memory_mb"] = manifest.Limits.MemoryMb,
+            ["timeout_ms"] = manifest.Limits.TimeoutMs,
+            ["fuel"] = manifest.Limits.Fuel,
+        },
+    };
+
+    // Unknown parts are null: a name-only export takes the module's signature, an import may leave its returns open.
+    private static Dictionary<string, object?> Signature(string name, IReadOnlyList<ArgDeclaration>? args, IReadOnlyList<PluginValueType>? returns) => new()
+    {
+        ["name"] = name,
+        ["args"] = args?.Select(a => new Dictionary<string, object?> { ["name"] = a.Name, ["type"] = a.Type.ToManifestName() }).ToList(),
+        ["returns"] = returns?.Select(r => r.ToManifestName()).ToList(),
+    };
 
     private static void WriteManifest(TextWriter output, PluginManifest manifest)
     {

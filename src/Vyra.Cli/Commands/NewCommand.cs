@@ -25,13 +25,14 @@ internal static partial class NewCommand
         lang.AcceptOnlyFromAmong("wat", "c");
         var output = new Option<string>("--output", "-o") { Description = "The pool folder to create the plugin in (default: the current folder).", DefaultValueFactory = _ => "." };
         var force = new Option<bool>("--force") { Description = "Overwrite the files of an existing scaffold." };
+        var json = JsonMode.CreateOption();
         var command = new Command("new", "Scaffold a plugin folder <output>/<id>/1.0.0/ with metadata.json, the source (logic.wat or logic.c) and build.sh. " +
-            "Exit 0 when created, 1 when the folder exists (without --force) or writing fails, 2 for usage errors.")
+            "1 when the folder exists (without --force) or writing fails. " + ExitCodes.SeeTable)
         {
-            id, lang, output, force,
+            id, lang, output, force, json,
         };
         command.SetAction((result, _) => CommandRunner.RunAsync(() => Task.FromResult(
-            Run(result.GetRequiredValue(id), result.GetRequiredValue(lang), result.GetValue(output) ?? ".", result.GetValue(force)))));
+            Run(result.GetRequiredValue(id), result.GetRequiredValue(lang), result.GetValue(output) ?? ".", result.GetValue(force), result.GetValue(json))), result.GetValue(json)));
         return command;
     }
 
@@ -39,7 +40,7 @@ internal static partial class NewCommand
     [GeneratedRegex(@"\A[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)*\z", RegexOptions.CultureInvariant)]
     private static partial Regex IdPattern();
 
-    private static int Run(string id, string lang, string output, bool force)
+    private static int Run(string id, string lang, string output, bool force, bool json)
     {
         // Everything is checked before anything is written.
         if (id.Length > 100 || !IdPattern().IsMatch(id))
@@ -50,11 +51,7 @@ internal static partial class NewCommand
         var dir = Path.Combine(output, id, Version);
         if (File.Exists(dir)) throw new UsageException($"'{dir}' is a file, not a folder");
         var exists = Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any();
-        if (exists && !force)
-        {
-            Console.Error.WriteLine($"error: '{dir}' already exists and is not empty (use --force to overwrite its files)");
-            return ExitCodes.Failed;
-        }
+        if (exists && !force) throw new CommandFailedException($"'{dir}' already exists and is not empty (use --force to overwrite its files)");
 
         // The scaffold is written into a fresh folder beside the target and moved into place at the end, so a failure
         // (a full disk, a bad path) leaves no half-written plugin behind.
@@ -76,7 +73,22 @@ internal static partial class NewCommand
         }
 
         var call = $"vyra call {Quote(dir)} add a=2 b=3";
-        Report(dir, files);
+        if (json)
+        {
+            JsonMode.Write(new Dictionary<string, object?>
+            {
+                ["id"] = id,
+                ["version"] = Version,
+                ["lang"] = lang,
+                ["directory"] = Path.GetFullPath(dir),
+                ["files"] = files,
+                ["runnable"] = lang == "wat",
+                ["build"] = Path.GetFullPath(Path.Combine(dir, "build.sh")),
+                ["call"] = call,
+            });
+            return ExitCodes.Ok;
+        }
+        Report(dir, files, lang);
         if (lang == "wat")
         {
             Console.Out.WriteLine($"It runs now:  {call}");
@@ -105,7 +117,7 @@ internal static partial class NewCommand
             var wat = WatSource(id);
             Write("logic.wat", wat);
             File.WriteAllBytes(Path.Combine(dir, "logic.wasm"), Module.ConvertText(wat));
-            files.Add("logic.wasm (compiled from logic.wat with Wasmtime)");
+            files.Add("logic.wasm");
             Write("build.sh", WatBuildScript(id));
         }
         else
@@ -168,10 +180,10 @@ internal static partial class NewCommand
     private static string Printable(string text) =>
         string.Concat(text.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
 
-    private static void Report(string dir, List<string> files)
+    private static void Report(string dir, List<string> files, string lang)
     {
         Console.Out.WriteLine($"created {dir}{Path.DirectorySeparatorChar}");
-        foreach (var file in files) Console.Out.WriteLine($"  {file}");
+        foreach (var file in files) Console.Out.WriteLine(file == "logic.wasm" && lang == "wat" ? "  logic.wasm (compiled from logic.wat with Wasmtime)" : $"  {file}");
     }
 
     private static string Quote(string path) => path.Any(c => char.IsWhiteSpace(c) || c is '\'' or '"' or '$') ? $"'{path.Replace("'", "'\\''", StringComparison.Ordinal)}'" : path;

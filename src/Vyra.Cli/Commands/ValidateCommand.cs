@@ -22,19 +22,21 @@ internal static class ValidateCommand
             Arity = ArgumentArity.ZeroOrMore,
             AllowMultipleArgumentsPerToken = false,
         };
+        var json = JsonMode.CreateOption();
         var command = new Command("validate", "Check every plugin version in the pools (manifest, module, signatures, imports against the host, checksum) " +
-            "and print one line per version. Exit 0 when all are valid, 1 when any is invalid or no plugin was found, 2 for usage errors.")
+            "and print one line per version; 1 when any is invalid or no plugin was found. " + ExitCodes.SeeTable)
         {
-            pools, hostImports,
+            pools, hostImports, json,
         };
         command.SetAction((result, _) => CommandRunner.RunAsync(() => Task.FromResult(Run(result.GetRequiredValue(pools),
-            [.. (result.GetValue(hostImports) ?? []).Select(AssumedHostImport.Parse)]))));
+            [.. (result.GetValue(hostImports) ?? []).Select(AssumedHostImport.Parse)], result.GetValue(json))), result.GetValue(json)));
         return command;
     }
 
-    private static int Run(string[] pools, IReadOnlyList<AssumedHostImport> hostImports)
+    private static int Run(string[] pools, IReadOnlyList<AssumedHostImport> hostImports, bool json)
     {
         var catalog = PluginCatalog.Discover(pools, new ConsoleHost(quiet: true, hostImports));
+        if (json) return WriteJson(catalog);
         var output = Console.Out;
         if (catalog.Entries.Count == 0)
         {
@@ -67,5 +69,28 @@ internal static class ValidateCommand
         var valid = catalog.Entries.Count - invalid;
         output.WriteLine($"{valid.ToString(CultureInfo.InvariantCulture)} valid, {invalid.ToString(CultureInfo.InvariantCulture)} invalid");
         return invalid == 0 ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    /// <summary>The <c>--json</c> report (docs/cli.md): one object per plugin version, in the catalog's order.</summary>
+    private static int WriteJson(PluginCatalog catalog)
+    {
+        var plugins = catalog.Entries.Select(entry => new Dictionary<string, object?>
+        {
+            ["id"] = entry.Id,
+            ["version"] = entry.Version.Length == 0 ? null : entry.Version,
+            ["directory"] = entry.Directory,
+            ["valid"] = entry.IsValid,
+            ["frontend_only"] = entry.IsFrontendOnly,
+            ["selected"] = entry.IsValid && ReferenceEquals(catalog.Find(entry.Id), entry),
+            ["problems"] = entry.Problems.ToList(),
+        }).ToList();
+        var invalid = catalog.Invalid.Count();
+        JsonMode.Write(new Dictionary<string, object?>
+        {
+            ["valid"] = catalog.Entries.Count - invalid,
+            ["invalid"] = invalid,
+            ["plugins"] = plugins,
+        });
+        return invalid == 0 && catalog.Entries.Count > 0 ? ExitCodes.Ok : ExitCodes.Failed;
     }
 }

@@ -4,7 +4,7 @@ using Vyra.Sdk;
 namespace Vyra.Cli.Infrastructure;
 
 /// <summary>
-/// Builds a call's data from the command line: <c>--json '{...}'</c> first, then <c>key=value</c> pairs (which win on the
+/// Builds a call's data from the command line: <c>--args '{...}'</c> first, then <c>key=value</c> pairs (which win on the
 /// same key). Pair values are strings — the kernel coerces them like Python's <c>int()</c>/<c>float()</c> — except for
 /// arguments the manifest declares as <c>json</c>, whose value is parsed as JSON when it is valid JSON.
 /// </summary>
@@ -21,6 +21,11 @@ internal static class CallArguments
         foreach (var pair in pairs ?? [])
         {
             var eq = pair.IndexOf('=');
+            if (pair.TrimStart().StartsWith('{'))
+            {
+                // Most likely the old 'call f --json {...}': --json has become the output switch.
+                throw new UsageException($"'{pair}' is not key=value; give arguments as a JSON object with --args '{{...}}' (--json asks for JSON output)");
+            }
             if (eq <= 0) throw new UsageException($"'{pair}' is not key=value");
             var key = pair[..eq];
             var value = pair[(eq + 1)..];

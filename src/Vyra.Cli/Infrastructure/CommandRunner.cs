@@ -6,7 +6,9 @@ namespace Vyra.Cli.Infrastructure;
 /// <summary>Runs a command body and turns the exceptions every command shares into messages and exit codes.</summary>
 internal static class CommandRunner
 {
-    public static async Task<int> RunAsync(Func<Task<int>> body)
+    /// <summary>Runs the body; a failure is one <c>error: ...</c> line on standard error, or with <paramref name="json"/>
+    /// one <c>{"error": ...}</c> document on standard output.</summary>
+    public static async Task<int> RunAsync(Func<Task<int>> body, bool json = false)
     {
         try
         {
@@ -14,34 +16,57 @@ internal static class CommandRunner
         }
         catch (UsageException ex)
         {
-            Console.Error.WriteLine($"error: {ex.Message}");
-            return ExitCodes.Usage;
+            return Fail(json, ExitCodes.Usage, ex.Message);
+        }
+        catch (CommandFailedException ex)
+        {
+            return Fail(json, ExitCodes.Failed, ex.Message);
         }
         catch (NotAModuleException ex)
         {
-            Console.Error.WriteLine($"error: {ex.Message}");
-            return ExitCodes.NotAModule;
+            return Fail(json, ExitCodes.NotAModule, ex.Message);
         }
         catch (PluginCallException ex)
         {
-            Console.Error.WriteLine(Describe(ex));
-            return ExitCodes.For(ex.Kind);
+            var code = ExitCodes.For(ex.Kind);
+            if (json) JsonMode.WriteError(code, ex.Message, ex);
+            else Console.Error.WriteLine(Describe(ex));
+            return code;
         }
         catch (PluginLoadException ex)
         {
-            Console.Error.WriteLine($"error: the plugin cannot be loaded: {ex.Message}");
-            return ExitCodes.LoadFailed;
+            return Fail(json, ExitCodes.LoadFailed, $"the plugin cannot be loaded: {ex.Message}");
         }
         catch (OperationCanceledException)
         {
-            Console.Error.WriteLine("error: cancelled");
-            return ExitCodes.Cancelled;
+            return Fail(json, ExitCodes.Cancelled, "cancelled");
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Wasmtime.WasmtimeException)
         {
-            Console.Error.WriteLine($"error: {ex.Message}");
-            return ExitCodes.Failed;
+            return Fail(json, ExitCodes.Failed, ex.Message);
         }
+        catch (Exception ex) when (json)
+        {
+            // A bug of the tool: a script still gets a document it can parse (and the trace goes to standard error).
+            Console.Error.WriteLine(ex);
+            return Fail(json, ExitCodes.Failed, $"unexpected {ex.GetType().Name}: {ex.Message}");
+        }
+    }
+
+    private static int Fail(bool json, int code, string message)
+    {
+        if (json) JsonMode.WriteError(code, message);
+        else Console.Error.WriteLine($"error: {message}");
+        return code;
+    }
+
+    /// <summary>
+    /// The kernel falls back to the stub backend for a module file that is no module; on the command line that would
+    /// hide a broken plugin behind a happy <c>ping</c>, so only <c>--stub</c> may ask for the stub.
+    /// </summary>
+    public static void RefuseStubFallback(PluginRuntime runtime, bool stubRequested, PluginLocation location)
+    {
+        if (!stubRequested && runtime.Backend == "stub") throw new NotAModuleException(location.ModulePath);
     }
 
     /// <summary><c>error: [id] call 'f' failed: reason (Kind)</c>.</summary>

@@ -32,27 +32,46 @@ internal sealed class WasmModuleInfo : IDisposable
 
     public IEnumerable<string> DescribeImports() => Module.Imports.Select(i => Describe(i));
 
-    public static string Describe(Export export) => export switch
+    public static string Describe(Export export) => Line(KindOf(export), export.Name, TypeOf(export));
+
+    public static string Describe(Import import) => Line(KindOf(import), $"{import.ModuleName}.{import.Name}", TypeOf(import));
+
+    /// <summary>An export as <c>vyra inspect --json</c> lists it: kind (func, memory, global, table), name and type.</summary>
+    public static Dictionary<string, object?> Entry(Export export) =>
+        new() { ["kind"] = KindOf(export), ["name"] = export.Name, ["type"] = TypeOf(export) };
+
+    /// <summary>An import as <c>vyra inspect --json</c> lists it, with its module name apart.</summary>
+    public static Dictionary<string, object?> Entry(Import import) =>
+        new() { ["kind"] = KindOf(import), ["module"] = import.ModuleName, ["name"] = import.Name, ["type"] = TypeOf(import) };
+
+    private static string Line(string kind, string name, string type) => $"{kind,-7} {name}{(type.Length == 0 ? "" : " " + type)}";
+
+    private static string KindOf(object item) => item switch
     {
-        FunctionExport f => $"func    {f.Name} {WasmSignature.Format(f.Parameters, f.Results)}",
-        MemoryExport m => $"memory  {m.Name} {Pages(m.Minimum, m.Maximum, m.Is64Bit)}",
-        GlobalExport g => $"global  {g.Name} {(g.Mutability == Mutability.Mutable ? "mut " : "")}{WasmSignature.Format(g.Kind)}",
-        TableExport t => $"table   {t.Name} {t.Minimum}..{(t.Maximum == uint.MaxValue ? "" : t.Maximum)} {t.Kind}",
-        _ => $"?       {export.Name}",
+        FunctionExport or FunctionImport => "func",
+        MemoryExport or MemoryImport => "memory",
+        GlobalExport or GlobalImport => "global",
+        TableExport or TableImport => "table",
+        _ => "?",
     };
 
-    public static string Describe(Import import)
+    private static string TypeOf(Export export) => export switch
     {
-        var name = $"{import.ModuleName}.{import.Name}";
-        return import switch
-        {
-            FunctionImport f => $"func    {name} {WasmSignature.Format(f.Parameters, f.Results)}",
-            MemoryImport m => $"memory  {name} {Pages(m.Minimum, m.Maximum, m.Is64Bit)}",
-            GlobalImport g => $"global  {name} {(g.Mutability == Mutability.Mutable ? "mut " : "")}{WasmSignature.Format(g.Kind)}",
-            TableImport t => $"table   {name} {t.Kind}",
-            _ => $"?       {name}",
-        };
-    }
+        FunctionExport f => WasmSignature.Format(f.Parameters, f.Results),
+        MemoryExport m => Pages(m.Minimum, m.Maximum, m.Is64Bit),
+        GlobalExport g => (g.Mutability == Mutability.Mutable ? "mut " : "") + WasmSignature.Format(g.Kind),
+        TableExport t => $"{t.Minimum}..{(t.Maximum == uint.MaxValue ? "" : t.Maximum)} {t.Kind}",
+        _ => "",
+    };
+
+    private static string TypeOf(Import import) => import switch
+    {
+        FunctionImport f => WasmSignature.Format(f.Parameters, f.Results),
+        MemoryImport m => Pages(m.Minimum, m.Maximum, m.Is64Bit),
+        GlobalImport g => (g.Mutability == Mutability.Mutable ? "mut " : "") + WasmSignature.Format(g.Kind),
+        TableImport t => t.Kind.ToString(),
+        _ => "",
+    };
 
     private static string Pages(long minimum, long? maximum, bool is64) =>
         $"{minimum}..{(maximum is { } max ? max.ToString(System.Globalization.CultureInfo.InvariantCulture) : "")} pages{(is64 ? " (memory64)" : "")}";
