@@ -125,7 +125,7 @@ public sealed class VyraGenerator : IIncrementalGenerator
 
         // The kernel refuses a folder whose manifest.yaml and metadata.json disagree on exports: say so at build time.
         var disagreements = parsed
-            .Select(static (result, _) => new ManifestShapes(result.FilePath, ManifestParser.IsYaml(result.FilePath), result.Spec is not null, result.Shapes))
+            .Select(static (result, _) => new ManifestShapes(result.FilePath, ManifestParser.IsYaml(result.FilePath), result.Spec is not null, result.Shapes, result.Spec?.Id, result.Spec?.Version, result.IdLocation))
             .Collect()
             .Select(static (all, _) => Disagreements(all))
             .WithTrackingName(TrackingNames.ManifestAgreement);
@@ -184,6 +184,11 @@ public sealed class VyraGenerator : IIncrementalGenerator
 
     private static (string Message, LocationInfo Location)? Disagreement(ManifestShapes yaml, ManifestShapes json)
     {
+        if (yaml.Id is not null && json.Id is not null && yaml.IdLocation is not null
+            && ManifestAgreement.IdentityDisagreement(yaml.Id, yaml.Version, json.Id, json.Version) is { } identity)
+        {
+            return (identity, yaml.IdLocation);
+        }
         var problem = ManifestAgreement.Disagreement(Signatures(yaml), Signatures(json));
         if (problem is null) return null;
         return (problem.Message, (problem.InYaml ? yaml : json).Exports[problem.Index].Location);

@@ -134,6 +134,11 @@ public sealed class ContractAgreementTests
     [InlineData("manifest.yaml", "id: a\nx: &anchor 1\n")]
     [InlineData("manifest.yaml", "- a\n")]
     [InlineData("manifest.yaml", "id: a\nname: A\nversion: 1.0.0\nscope: {type: MODULE, target: m}\nentry_points: {backend: {exports: [{name: f, args: [{name: s, type: string}]}]}}\n")]
+    [InlineData("metadata.json", "{\"id\":\"a\",\n\"x\":\"line\u2028break\",\n\"version\":\"1.2\"}")]
+    [InlineData("metadata.json", "{\"id\":\"a\",\r\"version\":\"1.2\"}")]
+    [InlineData("metadata.json", "{\"id\":\"a\",\"x\":\"\\ud800\"}")]
+    [InlineData("metadata.json", "{\"id\":\"a\",\"exports\":[{\"name\":\"_\",\"args\":[]}]}")]
+    [InlineData("manifest.yaml", "id: a\nname: A\nversion: 1.0.0\u2028\nscope: 7\n")]
     public void Broken_text_is_refused_alike(string file, string text) => AssertAgreement("/pool/p/1.0.0/" + file, text);
 
     /// <summary>Asserts kernel and generator agree; true when both refused.</summary>

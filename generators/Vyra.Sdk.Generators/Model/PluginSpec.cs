@@ -56,7 +56,7 @@ internal sealed record ExportShape(string Name, string? Args, string? Returns, L
 
 /// <summary>The export shapes of one manifest file, for the cross-file agreement check.</summary>
 /// <param name="Readable">False when the manifest gave no spec (its own diagnostics say why); then it is not compared.</param>
-internal sealed record ManifestShapes(string FilePath, bool IsYaml, bool Readable, EquatableArray<ExportShape> Exports);
+internal sealed record ManifestShapes(string FilePath, bool IsYaml, bool Readable, EquatableArray<ExportShape> Exports, string? Id = null, string? Version = null, LocationInfo? IdLocation = null);
 
 /// <summary>The facts the cross-plugin class-name check needs about one plugin.</summary>
 internal sealed record ClassClaim(string ClassName, string FilePath, string? Version);

@@ -70,7 +70,16 @@ internal sealed class ManifestParser
 
     private ManifestParseResult Run(string? classNameOverride)
     {
-        var result = ManifestContract.Read(_text.ToString(), IsYaml(_path) ? ManifestFormat.ManifestYaml : ManifestFormat.MetadataJson);
+        var format = ManifestContract.FormatOf(_path);
+        // The kernel reads files as strict UTF-8; the compiler decodes other encodings (UTF-16, a code-page fallback)
+        // silently, so a manifest it did not read as UTF-8 is refused here as the kernel refuses it.
+        if (_text.Encoding is { } encoding && encoding.CodePage != 65001)
+        {
+            Report(format == ManifestFormat.ManifestYaml ? VyraDiagnostics.InvalidYaml : VyraDiagnostics.InvalidJson, new SourceSpan(0, 0),
+                $"the manifest is not valid UTF-8 (read as {encoding.WebName})");
+            return Result(null, null, EquatableArray<ExportShape>.Empty);
+        }
+        var result = ManifestContract.Read(_text.ToString(), format);
         _cancellationToken.ThrowIfCancellationRequested();
         foreach (var problem in result.Problems) Report(Descriptor(problem.Code), problem.Span, problem.Message);
         if (result.Model is not { } model) return Result(null, null, EquatableArray<ExportShape>.Empty);

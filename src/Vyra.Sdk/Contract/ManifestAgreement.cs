@@ -45,6 +45,15 @@ internal static class ManifestAgreement
         return null;
     }
 
+    /// <summary>Null when both files name the same plugin (id, and version where both set one); else what differs.</summary>
+    public static string? IdentityDisagreement(string yamlId, string? yamlVersion, string jsonId, string? jsonVersion)
+    {
+        if (yamlId != jsonId) return $"the id is '{yamlId}' in {ManifestContract.YamlFileName} but '{jsonId}' in {ManifestContract.JsonFileName}";
+        if (yamlVersion is not null && jsonVersion is not null && yamlVersion != jsonVersion)
+            return $"the version is {yamlVersion} in {ManifestContract.YamlFileName} but {jsonVersion} in {ManifestContract.JsonFileName}";
+        return null;
+    }
+
     /// <summary>The signatures of a model's exports (none when it declares none).</summary>
     public static List<ExportSignature> Signatures(ManifestModel model) =>
         model.Exports is null ? new List<ExportSignature>() : model.Exports.ConvertAll(ExportSignature.Of);

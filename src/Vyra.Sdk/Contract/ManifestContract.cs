@@ -73,9 +73,22 @@ internal static class ManifestContract
     {
         var problems = new List<ManifestProblem>();
         var syntaxCode = format == ManifestFormat.ManifestYaml ? ManifestProblemCode.InvalidYaml : ManifestProblemCode.InvalidJson;
-        if (text.Length > MaxChars)
+        // The bound is in UTF-8 bytes, as the kernel reads files, so both sides refuse the same text.
+        var bytes = text.Length > MaxChars ? text.Length : System.Text.Encoding.UTF8.GetByteCount(text);
+        if (bytes > MaxBytes)
         {
-            problems.Add(new ManifestProblem(syntaxCode, TooLargeMessage(text.Length), new SourceSpan(0, 0), "$"));
+            problems.Add(new ManifestProblem(syntaxCode, TooLargeMessage(bytes), new SourceSpan(0, 0), "$"));
+            return new ManifestReadResult(null, problems);
+        }
+        if (LoneSurrogateAt(text) is { } surrogate)
+        {
+            problems.Add(new ManifestProblem(syntaxCode, "the text holds a lone surrogate (not valid Unicode)", new SourceSpan(surrogate, 1), "$"));
+            return new ManifestReadResult(null, problems);
+        }
+        if (format == ManifestFormat.ManifestYaml && LoneCarriageReturnAt(text) is { } cr)
+        {
+            // Readers disagree on a CR without LF (PyYAML breaks the line, others do not): refused, never guessed.
+            problems.Add(new ManifestProblem(syntaxCode, "invalid YAML: a carriage return without a line feed; lines must end in \n or \r\n", new SourceSpan(cr, 1), "$"));
             return new ManifestReadResult(null, problems);
         }
         ManifestNode root;
@@ -89,8 +102,52 @@ internal static class ManifestContract
             problems.Add(new ManifestProblem(syntaxCode, what + ": " + ex.Message, SpanAt(text, ex.Position), "$"));
             return new ManifestReadResult(null, problems);
         }
+        if (LoneSurrogateIn(root) is { } surrogateSpan)
+        {
+            // A \ud800 escape decodes to text no UTF-8 writer (or Python's json) can carry on.
+            problems.Add(new ManifestProblem(syntaxCode, (format == ManifestFormat.ManifestYaml ? "invalid YAML" : "invalid JSON") + ": an escape makes a lone surrogate (not valid Unicode)", surrogateSpan, "$"));
+            return new ManifestReadResult(null, problems);
+        }
         var model = new ManifestSchema(format, problems).Read(root);
         return new ManifestReadResult(model, problems);
+    }
+
+    private static int? LoneSurrogateAt(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) i++;
+            else if (char.IsSurrogate(text[i])) return i;
+        }
+        return null;
+    }
+
+    private static int? LoneCarriageReturnAt(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (text[i] == '\r' && (i + 1 == text.Length || text[i + 1] != '\n')) return i;
+        }
+        return null;
+    }
+
+    /// <summary>The span of the first string or key (after escapes) holding a lone surrogate; iterative, any depth.</summary>
+    private static SourceSpan? LoneSurrogateIn(ManifestNode root)
+    {
+        var pending = new Stack<ManifestNode>();
+        pending.Push(root);
+        while (pending.Count > 0)
+        {
+            var node = pending.Pop();
+            if (node.Kind == NodeKind.String && LoneSurrogateAt(node.Text!) is not null) return node.Span;
+            foreach (var property in node.Properties ?? new List<ManifestProperty>())
+            {
+                if (LoneSurrogateAt(property.Name) is not null) return property.NameSpan;
+                pending.Push(property.Value);
+            }
+            foreach (var item in node.Items ?? new List<ManifestNode>()) pending.Push(item);
+        }
+        return null;
     }
 
     private static SourceSpan SpanAt(string text, int position)

@@ -21,7 +21,8 @@ internal sealed class ManifestSchema
     /// <summary>Upstream's version pattern is <c>^\d+\.\d+\.\d+</c>; we hold it to full semver so versions order.</summary>
     private static readonly Regex SemverPattern = new(@"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?\z", RegexOptions.CultureInvariant);
 
-    private static readonly Regex NamePattern = new(@"^[A-Za-z_][A-Za-z0-9_]*\z", RegexOptions.CultureInvariant);
+    // An identifier with at least one letter or digit, so that it also names a C# member (a lone "_" would not).
+    private static readonly Regex NamePattern = new(@"^(?=_*[A-Za-z0-9])[A-Za-z_][A-Za-z0-9_]*\z", RegexOptions.CultureInvariant);
 
     private static readonly Regex ChecksumPattern = new(@"^sha256:[0-9a-fA-F]{64}\z", RegexOptions.CultureInvariant);
 
@@ -48,7 +49,7 @@ internal sealed class ManifestSchema
         {
             var code = Upstream ? ManifestProblemCode.InvalidYaml : ManifestProblemCode.InvalidJson;
             Report(code, root.Span.Length == 0 ? new SourceSpan(root.Span.Start, 0) : root.Span, "$",
-                Upstream ? $"the manifest must be a YAML mapping, not {root.Describe()}" : $"the manifest must be a JSON object, not {root.Describe()}");
+                Upstream ? $"the manifest must be a YAML mapping, not {root.DescribeKind()}" : $"the manifest must be a JSON object, not {root.DescribeKind()}");
             return null;
         }
         var idProperty = root.Property("id");
@@ -485,7 +486,7 @@ internal sealed class ManifestSchema
         }
         if (!NamePattern.IsMatch(name))
         {
-            Report(ManifestProblemCode.BadName, value.Span, field, $"{what} name \"{name}\" is not a valid identifier ([A-Za-z_][A-Za-z0-9_]*)");
+            Report(ManifestProblemCode.BadName, value.Span, field, $"{what} name \"{ShortName(name)}\" is not a valid identifier ([A-Za-z_][A-Za-z0-9_]* with a letter or digit)");
             return null;
         }
         return name;
@@ -766,9 +767,20 @@ internal sealed class ManifestSchema
         return null;
     }
 
-    /// <summary>A whole number that fits a long; never throws, whatever the text (400 digits, 1e999 ...).</summary>
-    private static long? Integer(ManifestNode value) =>
-        value.Kind == NodeKind.Number && value.Text!.Length <= 20 && long.TryParse(value.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) ? n : null;
+    /// <summary>
+    /// A whole number that fits a long (JSON Schema counts 50.0 as an integer); never throws, whatever the text
+    /// (400 digits, 1e999 ...).
+    /// </summary>
+    private static long? Integer(ManifestNode value)
+    {
+        if (value.Kind != NodeKind.Number || value.Text!.Length > 40) return null;
+        if (long.TryParse(value.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n)) return n;
+        return decimal.TryParse(value.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d == decimal.Truncate(d) && d >= long.MinValue && d <= long.MaxValue
+            ? (long)d
+            : null;
+    }
+
+    private static string ShortName(string name) => name.Length <= 40 ? name : name.Substring(0, 40) + "…";
 
     /// <summary>Where a missing top-level field is reported: the first key of the document.</summary>
     private static SourceSpan FirstKey(ManifestNode root) =>

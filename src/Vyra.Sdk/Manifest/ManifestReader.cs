@@ -40,10 +40,16 @@ public static class ManifestReader
         if (FolderCache.TryGet(directory, stamps) is { } cached) return cached;
         (PluginManifest Manifest, ManifestModel Model)? yaml = File.Exists(yamlPath) || Directory.Exists(yamlPath) ? Read(yamlPath) : null;
         (PluginManifest Manifest, ManifestModel Model)? json = File.Exists(jsonPath) || Directory.Exists(jsonPath) ? Read(jsonPath) : null;
-        if (yaml is not null && json is not null
-            && ManifestAgreement.Disagreement(ManifestAgreement.Signatures(yaml.Value.Model), ManifestAgreement.Signatures(json.Value.Model)) is { } problem)
+        if (yaml is { } y && json is { } j)
         {
-            throw new PluginLoadException($"{yamlPath} and {jsonPath} disagree: {problem.Message}", problem.InYaml ? yamlPath : jsonPath);
+            if (ManifestAgreement.IdentityDisagreement(y.Model.Id, y.Model.Version, j.Model.Id, j.Model.Version) is { } identity)
+            {
+                throw new PluginLoadException($"{yamlPath} and {jsonPath} disagree: {identity}", yamlPath, field: "$.id");
+            }
+            if (ManifestAgreement.Disagreement(ManifestAgreement.Signatures(y.Model), ManifestAgreement.Signatures(j.Model)) is { } problem)
+            {
+                throw new PluginLoadException($"{yamlPath} and {jsonPath} disagree: {problem.Message}", problem.InYaml ? yamlPath : jsonPath);
+            }
         }
         var manifest = (yaml ?? json)?.Manifest;
         if (manifest is not null) FolderCache.Add(directory, stamps, manifest, Math.Max(stamps.Item1.Length, stamps.Item2.Length));
@@ -84,6 +90,8 @@ public static class ManifestReader
         if (bytes.Length > MaxBytes) throw new PluginLoadException($"{sourcePath}: {ManifestContract.TooLargeMessage(bytes.Length)}", sourcePath);
         try
         {
+            // A byte order mark is no part of the text (the compiler drops it too, so columns agree with the generator's).
+            if (bytes.StartsWith("\uFEFF"u8)) bytes = bytes[3..];
             return new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(bytes);
         }
         catch (DecoderFallbackException ex)

@@ -152,7 +152,6 @@ public sealed class HostileManifestTests : IDisposable
     [InlineData("version: 1" + "0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000", "$.version")]
     [InlineData("version: 1.0.0\npriority: 1e999", "$.priority")]
     [InlineData("version: 1.0.0\npriority: 99999999999999999999999999", "$.priority")]
-    [InlineData("version: 1.0.0\nentry_points: {backend: {runtime_limits: {timeout_ms: 1e12}}}", "$.entry_points.backend.runtime_limits.timeout_ms")]
     public void Numbers_out_of_every_range_are_located_errors(string lines, string field)
     {
         var yaml = "id: n\nname: N\nscope: {type: MODULE, target: m}\n" + lines + "\n";
@@ -188,6 +187,54 @@ public sealed class HostileManifestTests : IDisposable
         // Python keeps the last of two equal keys; reading the first would let one file mean two plugins.
         var ex = Assert.Throws<PluginLoadException>(() => ManifestReader.Parse(text, "dup/" + file));
         Assert.Contains("twice", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("metadata.json", "{\"id\":\"a\",\"x\":\"\\ud800\"}", "lone surrogate")]
+    [InlineData("metadata.json", "{\"id\":\"a\",\"\\udfff\":1}", "lone surrogate")]
+    [InlineData("metadata.json", "{\"id\":\"a\",\"x\":1\u0663}", "invalid JSON")]
+    [InlineData("manifest.yaml", "id: a\rid: evil\nname: A\nversion: 1.0.0\nscope: {type: GLOBAL, target: x}\n", "carriage return")]
+    [InlineData("metadata.json", "{\"id\":\"a\",\"exports\":[{\"name\":\"_\",\"args\":[]}]}", "not a valid identifier")]
+    public void Text_that_readers_would_disagree_on_is_refused(string file, string text, string message)
+    {
+        var ex = Assert.Throws<PluginLoadException>(() => ManifestReader.Parse(text, "p/" + file));
+        Assert.Contains(message, ex.Message);
+    }
+
+    [Fact]
+    public void Yaml_numbers_and_booleans_read_as_upstream_reads_them()
+    {
+        var m = ManifestReader.Parse(
+            "id: n\nname: N\nversion: 1.0.0\nscope: {type: MODULE, target: m}\npriority: 50.0\npermissions: {network: yes}\n" +
+            "odd: 01.5\nentry_points: {backend: {runtime_limits: {cpu_shares: 00.5, memory_mb: 64.0, timeout_ms: 1e12}}}\n",
+            "n/manifest.yaml");
+        Assert.Equal(50, m.Priority);
+        Assert.True(m.Permissions!.Network);
+        Assert.Equal(1.5, m.Extra["odd"].GetDouble());
+        Assert.Equal((0.5, 64L, 1_000_000_000_000L), (m.Limits.CpuShares, m.Limits.MemoryMb, m.Limits.TimeoutMs)); // the host's ceiling still applies
+    }
+
+    [Fact]
+    public void A_manifest_linked_to_a_secret_does_not_repeat_it_in_the_error()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var secret = Path.Combine(_pool, "secret.env");
+        File.WriteAllText(secret, "API_KEY=supersecret123");
+        var dir = Folder("leak");
+        File.CreateSymbolicLink(Path.Combine(dir, "manifest.yaml"), secret);
+        var ex = Assert.Throws<PluginLoadException>(() => ManifestReader.ReadFolder(dir));
+        Assert.DoesNotContain("supersecret", ex.Message);
+        Assert.Contains("not a string", ex.Message);
+    }
+
+    [Fact]
+    public void Both_files_must_name_the_same_plugin()
+    {
+        var dir = Folder("twins");
+        File.WriteAllText(Path.Combine(dir, "manifest.yaml"), "id: twins\nname: T\nversion: 1.0.0\nscope: {type: MODULE, target: m}\n");
+        File.WriteAllText(Path.Combine(dir, "metadata.json"), "{\"id\":\"other\",\"version\":\"1.0.0\"}");
+        var ex = Assert.Throws<PluginLoadException>(() => ManifestReader.ReadFolder(dir));
+        Assert.Contains("the id is 'twins' in manifest.yaml but 'other' in metadata.json", ex.Message);
     }
 
     [Fact]

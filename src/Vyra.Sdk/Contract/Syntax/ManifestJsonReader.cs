@@ -146,7 +146,7 @@ internal sealed class ManifestJsonReader
         }
         else if (Peek() >= '1' && Peek() <= '9')
         {
-            while (char.IsDigit(Peek())) _position++;
+            while (IsAsciiDigit(Peek())) _position++;
         }
         else
         {
@@ -155,18 +155,21 @@ internal sealed class ManifestJsonReader
         if (Peek() == '.')
         {
             _position++;
-            if (!char.IsDigit(Peek())) throw new ManifestSyntaxException("invalid number: a digit must follow '.'", _position);
-            while (char.IsDigit(Peek())) _position++;
+            if (!IsAsciiDigit(Peek())) throw new ManifestSyntaxException("invalid number: a digit must follow '.'", _position);
+            while (IsAsciiDigit(Peek())) _position++;
         }
         if (Peek() is 'e' or 'E')
         {
             _position++;
             if (Peek() is '+' or '-') _position++;
-            if (!char.IsDigit(Peek())) throw new ManifestSyntaxException("invalid number: a digit must follow the exponent", _position);
-            while (char.IsDigit(Peek())) _position++;
+            if (!IsAsciiDigit(Peek())) throw new ManifestSyntaxException("invalid number: a digit must follow the exponent", _position);
+            while (IsAsciiDigit(Peek())) _position++;
         }
         return ManifestNode.Scalar(NodeKind.Number, SourceSpan.FromBounds(start, _position), _text.Substring(start, _position - start));
     }
+
+    // JSON digits are ASCII: char.IsDigit would take any Unicode decimal digit (1٣) into a number's text.
+    private static bool IsAsciiDigit(char c) => c >= '0' && c <= '9';
 
     private string ReadString()
     {

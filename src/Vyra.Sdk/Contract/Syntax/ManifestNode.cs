@@ -64,12 +64,26 @@ internal sealed class ManifestNode
     public string? AsString() => Kind == NodeKind.String ? Text : null;
 
     /// <summary>A short description for messages: <c>a number</c>, <c>an object</c> ...</summary>
+    // A message quotes at most a short prefix: a manifest may be a link to a secret, or a megabyte-long string.
+    private static string Short(string text) => text.Length <= 40 ? text : text.Substring(0, 40) + "…";
+
+    /// <summary>The kind alone (<c>a string</c>), for messages about a whole document, which may be someone's secret.</summary>
+    public string DescribeKind() => Kind switch
+    {
+        NodeKind.Object => "an object",
+        NodeKind.Array => "a list",
+        NodeKind.String => "a string",
+        NodeKind.Number => "a number",
+        NodeKind.True or NodeKind.False => "a boolean",
+        _ => "null",
+    };
+
     public string Describe() => Kind switch
     {
         NodeKind.Object => "an object",
         NodeKind.Array => "a list",
-        NodeKind.String => "the string \"" + Text + "\"",
-        NodeKind.Number => "the number " + Text,
+        NodeKind.String => "the string \"" + Short(Text!) + "\"",
+        NodeKind.Number => "the number " + Short(Text!),
         NodeKind.True => "true",
         NodeKind.False => "false",
         _ => "null",

@@ -579,7 +579,7 @@ internal sealed class ManifestYamlReader
         }
     }
 
-    /// <summary>A plain scalar typed by the YAML 1.2 core schema, as the kernel types it; numbers get JSON-style text.</summary>
+    /// <summary>A plain scalar typed by the YAML 1.2 core schema plus YAML 1.1's yes/no/on/off booleans (as PyYAML reads them); numbers get JSON number text.</summary>
     private ManifestNode Plain(int start, int end)
     {
         var span = SourceSpan.FromBounds(start, end);
@@ -595,10 +595,23 @@ internal sealed class ManifestYamlReader
             case "true":
             case "True":
             case "TRUE":
+            // Upstream loads manifests with PyYAML (YAML 1.1), which reads these as booleans too (docs/manifest.md).
+            case "yes":
+            case "Yes":
+            case "YES":
+            case "on":
+            case "On":
+            case "ON":
                 return ManifestNode.Scalar(NodeKind.True, span);
             case "false":
             case "False":
             case "FALSE":
+            case "no":
+            case "No":
+            case "NO":
+            case "off":
+            case "Off":
+            case "OFF":
                 return ManifestNode.Scalar(NodeKind.False, span);
         }
         if (IntPattern.IsMatch(text) && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer))
@@ -628,7 +641,9 @@ internal sealed class ManifestYamlReader
             exponent = text.Substring(e);
             text = text.Substring(0, e);
         }
-        if (text.StartsWith(".", StringComparison.Ordinal)) text = "0" + text;
+        // YAML allows leading zeros (01.5, 007 beyond a long); JSON number text does not.
+        text = text.TrimStart('0');
+        if (text.Length == 0 || text.StartsWith(".", StringComparison.Ordinal)) text = "0" + text;
         if (text.EndsWith(".", StringComparison.Ordinal)) text += "0";
         if (exponent.Length > 1 && exponent[1] == '+') exponent = exponent.Substring(0, 1) + exponent.Substring(2);
         return sign + text + exponent;

@@ -32,9 +32,13 @@ internal sealed class LineIndex
     public LineIndex(string text)
     {
         _length = text.Length;
+        // The line breaks Roslyn counts (\n, \r\n, a lone \r, U+0085, U+2028, U+2029), so the kernel's line and column
+        // are the generator's diagnostic position.
         for (var i = 0; i < text.Length; i++)
         {
-            if (text[i] == '\n') _starts.Add(i + 1);
+            var c = text[i];
+            if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n') continue;
+            if (c is '\n' or '\r' or '\u0085' or '\u2028' or '\u2029') _starts.Add(i + 1);
         }
     }
 
