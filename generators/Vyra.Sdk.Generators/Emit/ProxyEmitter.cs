@@ -306,8 +306,10 @@ internal static class ProxyEmitter
         w.Line("    Create(__DefaultModulePath(), host, initialState, options, preferStub);");
         w.Line();
         w.Open("private static string __DefaultModulePath()");
-        var parts = string.Join(", ", folder.Select(Literal));
-        w.Line($"var folder = global::System.IO.Path.Combine(global::System.AppContext.BaseDirectory, {parts});");
+        // A manifest at the project's root: its module sits right in the base directory.
+        w.Line(folder.Length == 0
+            ? "var folder = global::System.AppContext.BaseDirectory;"
+            : $"var folder = global::System.IO.Path.Combine(global::System.AppContext.BaseDirectory, {string.Join(", ", folder.Select(Literal))});");
         w.Line("var wasm = global::System.IO.Path.Combine(folder, \"logic.wasm\");");
         w.Line("var wat = global::System.IO.Path.Combine(folder, \"logic.wat\");");
         w.Line("return !global::System.IO.File.Exists(wasm) && global::System.IO.File.Exists(wat) ? wat : wasm;");
