@@ -32,6 +32,9 @@ public sealed class VyraGenerator : IIncrementalGenerator
     /// <summary>MSBuild property: the namespace of generated proxies (default <c>$(RootNamespace).Plugins</c>).</summary>
     public const string NamespaceProperty = "build_property.VyraPluginNamespace";
 
+    /// <summary>MSBuild property (made visible by the package's props): the project folder, to which manifest paths are relative.</summary>
+    public const string ProjectDirProperty = "build_property.ProjectDir";
+
     /// <summary>MSBuild item metadata on an AdditionalFiles item: the proxy class name for that manifest.</summary>
     public const string ClassNameMetadata = "build_metadata.AdditionalFiles.VyraClassName";
 
@@ -199,9 +202,10 @@ public sealed class VyraGenerator : IIncrementalGenerator
 
     private static GeneratorOptions ReadOptions(AnalyzerConfigOptions options)
     {
-        if (options.TryGetValue(NamespaceProperty, out var ns) && IsNamespace(ns.Trim())) return new GeneratorOptions(ns.Trim());
-        if (options.TryGetValue("build_property.RootNamespace", out var root) && IsNamespace(root.Trim())) return new GeneratorOptions(root.Trim() + ".Plugins");
-        return new GeneratorOptions("Plugins");
+        var projectDir = options.TryGetValue(ProjectDirProperty, out var dir) && dir.Trim().Length > 0 ? dir.Trim() : null;
+        if (options.TryGetValue(NamespaceProperty, out var ns) && IsNamespace(ns.Trim())) return new GeneratorOptions(ns.Trim(), projectDir);
+        if (options.TryGetValue("build_property.RootNamespace", out var root) && IsNamespace(root.Trim())) return new GeneratorOptions(root.Trim() + ".Plugins", projectDir);
+        return new GeneratorOptions("Plugins", projectDir);
     }
 
     private static bool IsNamespace(string name) =>

@@ -18,11 +18,90 @@ public sealed class PackageTests : IDisposable
     public void A_fresh_project_restores_the_package_builds_its_proxy_and_runs_a_typed_call()
     {
         var repo = FindRepoRoot();
+        var feed = Pack(repo);
+        AssertPackageContents(feed);
+        var app = CreateConsumer(repo);
+        File.WriteAllText(Path.Combine(app, "Program.cs"), """
+            using Consumer.Plugins;
+
+            // No path: the build copied plugins/counter-widget/1.0.0 next to the app and the proxy knows that folder.
+            await using var counter = CounterWidgetPlugin.Create(initialState: new CounterWidgetState { Start = 40 });
+            await counter.StartAsync();
+            Console.WriteLine($"backend={counter.Runtime.Backend} increment={counter.Increment(2)} folder={CounterWidgetPlugin.PluginFolder}");
+            """);
+
+        try
+        {
+            // Run from an unrelated working directory: the module must be found next to the app, not in the cwd.
+            var elsewhere = Directory.CreateDirectory(Path.Combine(_root, "elsewhere")).FullName;
+            var output = Run(elsewhere, "dotnet", "run", "--project", Path.Combine(app, "Consumer.csproj"), "--disable-build-servers");
+            Assert.Contains("backend=wasm increment=42 folder=plugins/counter-widget/1.0.0", output);
+
+            var bin = Path.Combine(app, "bin", "Debug", "net10.0");
+            // The plugin folder landed in the output under its project-relative path, without any item in the project.
+            Assert.True(File.Exists(Path.Combine(bin, "plugins", "counter-widget", "1.0.0", "logic.wasm")));
+            Assert.True(File.Exists(Path.Combine(bin, "plugins", "counter-widget", "1.0.0", "manifest.yaml")));
+
+            // Wasmtime natives for this machine's platform only (the SDK's RID), not all six.
+            var natives = Directory.GetDirectories(Path.Combine(bin, "runtimes")).Select(Path.GetFileName).ToArray();
+            Assert.Single(natives);
+            Assert.NotEmpty(Directory.GetFiles(Path.Combine(bin, "runtimes", natives[0]!), "*wasmtime*", SearchOption.AllDirectories));
+            var megabytes = Directory.GetFiles(bin, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length) / (1024.0 * 1024.0);
+            Assert.True(megabytes < 60, $"bin holds {megabytes:F0} MB");
+
+            // An older compiler (simulated: the SDK's CompilerApiVersion overridden) gets one clear message, not a
+            // mysterious missing type only.
+            var old = RunUnchecked(app, "dotnet", "build", Path.Combine(app, "Consumer.csproj"), "-p:CompilerApiVersion=roslyn4.8",
+                "--disable-build-servers", "-o", Path.Combine(_root, "old-compiler-out"));
+            Assert.Contains("VYRA100", old.Output);
+            Assert.Contains("needs the C# compiler from Roslyn 4.14 or newer", old.Output);
+            Assert.Contains("roslyn4.8", old.Output);
+        }
+        finally
+        {
+            RemoveFromGlobalPackages();
+        }
+    }
+
+    /// <summary>What nuget.org shows and the build needs: metadata, icon, README, the generator for Roslyn 4.14+.</summary>
+    private void AssertPackageContents(string feed)
+    {
+        using var package = System.IO.Compression.ZipFile.OpenRead(Path.Combine(feed, $"Vyra.Sdk.{_version}.nupkg"));
+        var names = package.Entries.Select(e => e.FullName).ToHashSet(StringComparer.Ordinal);
+        Assert.Contains("analyzers/dotnet/roslyn4.14/cs/Vyra.Sdk.Generators.dll", names);
+        Assert.Contains("buildTransitive/Vyra.Sdk.props", names);
+        Assert.Contains("buildTransitive/Vyra.Sdk.targets", names);
+        Assert.Contains("icon.png", names);
+        Assert.Contains("README.md", names);
+        Assert.Contains("lib/net8.0/Vyra.Sdk.dll", names);
+
+        using var reader = new StreamReader(package.GetEntry("Vyra.Sdk.nuspec")!.Open());
+        var nuspec = reader.ReadToEnd();
+        Assert.Contains($"<version>{_version}</version>", nuspec);
+        Assert.Contains("<license type=\"expression\">MIT</license>", nuspec);
+        Assert.Contains("<icon>icon.png</icon>", nuspec);
+        Assert.Contains("<readme>README.md</readme>", nuspec);
+        Assert.Contains("<authors>", nuspec);
+        Assert.Contains("wasmtime", nuspec);
+    }
+
+    /// <summary>Packs Vyra.Sdk with this test's unique version into a fresh local feed.</summary>
+    private string Pack(string repo)
+    {
         var feed = Directory.CreateDirectory(Path.Combine(_root, "feed")).FullName;
         Run(repo, "dotnet", "pack", Path.Combine(repo, "src", "Vyra.Sdk", "Vyra.Sdk.csproj"), "-c", "Release", "-o", feed,
             $"-p:Version={_version}", "--disable-build-servers");
         Assert.True(File.Exists(Path.Combine(feed, $"Vyra.Sdk.{_version}.nupkg")));
+        return feed;
+    }
 
+    /// <summary>
+    /// A console project outside the repository that knows nothing but the package: no RuntimeIdentifier, no copy
+    /// items; the package's buildTransitive files must make it small and runnable.
+    /// </summary>
+    private string CreateConsumer(string repo)
+    {
+        var feed = Path.Combine(_root, "feed");
         var app = Directory.CreateDirectory(Path.Combine(_root, "app")).FullName;
         var plugin = Directory.CreateDirectory(Path.Combine(app, "plugins", "counter-widget", "1.0.0")).FullName;
         // An upstream-shaped folder: the module and manifest.yaml only. The proxy and its state type (init's arguments,
@@ -50,33 +129,13 @@ public sealed class PackageTests : IDisposable
                 <ImplicitUsings>enable</ImplicitUsings>
                 <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
                 <RootNamespace>Consumer</RootNamespace>
-                <RuntimeIdentifier>$(NETCoreSdkRuntimeIdentifier)</RuntimeIdentifier>
-                <SelfContained>false</SelfContained>
               </PropertyGroup>
               <ItemGroup>
                 <PackageReference Include="Vyra.Sdk" Version="{_version}" />
-                <None Include="plugins/**" CopyToOutputDirectory="PreserveNewest" />
               </ItemGroup>
             </Project>
             """);
-        File.WriteAllText(Path.Combine(app, "Program.cs"), """
-            using Consumer.Plugins;
-
-            var module = Path.Combine(AppContext.BaseDirectory, "plugins", "counter-widget", "1.0.0", "logic.wasm");
-            await using var counter = CounterWidgetPlugin.Create(module, initialState: new CounterWidgetState { Start = 40 });
-            await counter.StartAsync();
-            Console.WriteLine($"backend={counter.Runtime.Backend} increment={counter.Increment(2)}");
-            """);
-
-        try
-        {
-            var output = Run(app, "dotnet", "run", "--project", Path.Combine(app, "Consumer.csproj"), "--disable-build-servers");
-            Assert.Contains("backend=wasm increment=42", output);
-        }
-        finally
-        {
-            RemoveFromGlobalPackages();
-        }
+        return app;
     }
 
     public void Dispose()
@@ -102,6 +161,13 @@ public sealed class PackageTests : IDisposable
     }
 
     private static string Run(string workingDirectory, string fileName, params string[] arguments)
+    {
+        var (exitCode, output) = RunUnchecked(workingDirectory, fileName, arguments);
+        Assert.True(exitCode == 0, $"'{fileName} {string.Join(' ', arguments)}' exited with {exitCode}:\n{output}");
+        return output;
+    }
+
+    private static (int ExitCode, string Output) RunUnchecked(string workingDirectory, string fileName, params string[] arguments)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -132,8 +198,7 @@ public sealed class PackageTests : IDisposable
             Assert.Fail($"'{fileName} {string.Join(' ', arguments)}' timed out:\n{output}");
         }
         process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"'{fileName} {string.Join(' ', arguments)}' exited with {process.ExitCode}:\n{output}");
-        return output.ToString();
+        lock (output) return (process.ExitCode, output.ToString());
     }
 
     private static string FindRepoRoot()

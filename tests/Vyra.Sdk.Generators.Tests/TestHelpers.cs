@@ -45,6 +45,8 @@ internal static class GeneratorHarness
     public static readonly IReadOnlyDictionary<string, string> DefaultOptions = new Dictionary<string, string>
     {
         ["build_property.RootNamespace"] = "Sample.App",
+        // Sample manifests are seen under /repo/samples/plugins/...: their proxies get the path-less Create.
+        ["build_property.ProjectDir"] = "/repo/samples/",
     };
 
     private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(() =>

@@ -48,8 +48,10 @@ public class YamlManifestTests
     public void A_yaml_manifest_gives_the_same_proxy_members_as_its_json_twin()
     {
         var json = Repo.SampleManifest(Repo.Path("samples", "plugins", "counter-widget", "1.0.0", "metadata.json"));
-        var (fromJson, _) = GeneratorHarness.Run([json]);
-        var (fromYaml, output) = GeneratorHarness.Run([Yaml(Counter)]);
+        // The two manifests live in different folders: without a project folder neither gets the path-less Create.
+        var options = new Dictionary<string, string> { ["build_property.RootNamespace"] = "Sample.App" };
+        var (fromJson, _) = GeneratorHarness.Run([json], options: options);
+        var (fromYaml, output) = GeneratorHarness.Run([Yaml(Counter)], options: options);
 
         Assert.Empty(fromYaml.Diagnostics);
         Assert.Empty(GeneratorHarness.Problems(output).Select(d => d.ToString()));

@@ -21,7 +21,7 @@ internal static class HostBindingEmitter
         foreach (var container in host.Containers) w.Open(container);
         w.Open("partial " + host.Declaration);
         w.Line("/// <summary>Registers the wasm imports of this class's host methods (generated, reflection-free).</summary>");
-        w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"Vyra.Sdk.Generators\", \"1.0.0\")]");
+        w.Line(ProxyEmitter.GeneratedCode);
         w.Open("protected override void RegisterGeneratedImports(global::Vyra.Sdk.HostImportRegistry imports)");
         w.Line("base.RegisterGeneratedImports(imports);");
         foreach (var method in host.Methods)

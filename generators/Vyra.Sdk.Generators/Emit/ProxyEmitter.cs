@@ -17,7 +17,16 @@ internal static class ProxyEmitter
     private const string Token = "global::System.Threading.CancellationToken";
     private const string ValueTask = "global::System.Threading.Tasks.ValueTask";
     private const string Support = "global::Vyra.Sdk.ProxySupport";
-    private const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"Vyra.Sdk.Generators\", \"1.0.0\")]";
+
+    /// <summary>
+    /// The generator's own assembly version (from the package version at build time), so generated code names the
+    /// generator that wrote it. The informational version is not used: it carries a commit id that would change the
+    /// output, and so every baseline, on each commit.
+    /// </summary>
+    internal static readonly string GeneratorVersion =
+        typeof(ProxyEmitter).Assembly.GetName().Version?.ToString() ?? "0.0.0.0";
+
+    internal static readonly string GeneratedCode = $"[global::System.CodeDom.Compiler.GeneratedCode(\"Vyra.Sdk.Generators\", \"{GeneratorVersion}\")]";
 
     /// <summary>Wasmtime's typed wrappers take at most 16 parameters and return at most 4 values.</summary>
     private const int MaxTypedParameters = 16;
@@ -40,7 +49,7 @@ internal static class ProxyEmitter
             WriteHostInterface(w, plugin);
             w.Line();
         }
-        WriteClass(w, plugin);
+        WriteClass(w, plugin, options);
         w.Close();
         return new GeneratedFile("VyraPlugin." + plugin.ClassName + ".g.cs", w.ToString());
     }
@@ -185,7 +194,7 @@ internal static class ProxyEmitter
     private static string ManifestName(PluginSpec plugin) =>
         Parsing.ManifestParser.IsYaml(plugin.FilePath) ? Parsing.ManifestParser.YamlFileName : "metadata.json";
 
-    private static void WriteClass(SourceWriter w, PluginSpec plugin)
+    private static void WriteClass(SourceWriter w, PluginSpec plugin, GeneratorOptions options)
     {
         w.Line("/// <summary>");
         w.Line($"/// Typed proxy for plugin {Title(plugin)}, generated from its <c>{ManifestName(plugin)}</c>.");
@@ -238,6 +247,7 @@ internal static class ProxyEmitter
         w.Line("/// <param name=\"preferStub\">Use the stub backend even when the module exists.</param>");
         w.Line($"public static {plugin.ClassName} Create(string wasmPath, global::Vyra.Sdk.IHostFunctions? host = null, {plugin.StateName}? initialState = null, global::Vyra.Sdk.PluginRuntimeOptions? options = null, bool preferStub = false) =>");
         w.Line($"    new {plugin.ClassName}({Runtime}.Create(PluginId, wasmPath, host, (initialState ?? new {plugin.StateName}()).ToDictionary(), preferStub, options));");
+        if (PluginFolder(plugin, options) is { } folder) WriteCreateFromOutput(w, plugin, folder);
         w.Line();
         w.Line("/// <inheritdoc />");
         w.Line($"public {Runtime} Runtime {{ get; }}");
@@ -255,6 +265,54 @@ internal static class ProxyEmitter
             w.Line();
             WriteExport(w, export);
         }
+        w.Close();
+    }
+
+    /// <summary>
+    /// The manifest's folder relative to the project (e.g. <c>plugins/counter-widget/1.0.0</c>), as '/'-separated
+    /// segments; null when the project folder is unknown or the manifest lies outside it (no path-less Create then).
+    /// The package copies that folder to the output under the same relative path.
+    /// </summary>
+    private static string[]? PluginFolder(PluginSpec plugin, GeneratorOptions options)
+    {
+        if (options.ProjectDir is not { Length: > 0 } projectDir) return null;
+        var root = projectDir.Replace('\\', '/').TrimEnd('/') + "/";
+        var file = plugin.FilePath.Replace('\\', '/');
+        // Case-insensitive: on Windows the compiler and MSBuild may disagree on the drive letter's case.
+        if (!file.StartsWith(root, System.StringComparison.OrdinalIgnoreCase)) return null;
+        var segments = file.Substring(root.Length).Split('/');
+        // The last segment is the manifest's file name; an empty or '..' segment means the path is not plain.
+        var folder = segments.Take(segments.Length - 1).ToArray();
+        return folder.Any(s => s.Length == 0 || s == "." || s == "..") ? null : folder;
+    }
+
+    private static void WriteCreateFromOutput(SourceWriter w, PluginSpec plugin, string[] folder)
+    {
+        var relative = string.Join("/", folder);
+        w.Line();
+        w.Line("/// <summary>The plugin's folder relative to the application's base directory, where the build copies it.</summary>");
+        w.Line($"public const string PluginFolder = {Literal(relative)};");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line($"/// Creates the plugin from its folder next to the application (<c>{SourceWriter.Xml(relative)}</c> under");
+        w.Line("/// <see cref=\"global::System.AppContext.BaseDirectory\"/>, copied there by the build): <c>logic.wasm</c>, else");
+        w.Line("/// <c>logic.wat</c>. Works from any working directory. Call <see cref=\"StartAsync\"/> next.");
+        w.Line("/// </summary>");
+        w.Line("/// <param name=\"host\">The application's host functions (none: a logging no-op host).</param>");
+        w.Line("/// <param name=\"initialState\">The initial state (none: the manifest's defaults).</param>");
+        w.Line("/// <param name=\"options\">Limits, logging and cache options.</param>");
+        w.Line("/// <param name=\"preferStub\">Use the stub backend even when the module exists.</param>");
+        w.Line($"public static {plugin.ClassName} Create(global::Vyra.Sdk.IHostFunctions? host = null, {plugin.StateName}? initialState = null, global::Vyra.Sdk.PluginRuntimeOptions? options = null, bool preferStub = false) =>");
+        w.Line("    Create(__DefaultModulePath(), host, initialState, options, preferStub);");
+        w.Line();
+        w.Open("private static string __DefaultModulePath()");
+        // A manifest at the project's root: its module sits right in the base directory.
+        w.Line(folder.Length == 0
+            ? "var folder = global::System.AppContext.BaseDirectory;"
+            : $"var folder = global::System.IO.Path.Combine(global::System.AppContext.BaseDirectory, {string.Join(", ", folder.Select(Literal))});");
+        w.Line("var wasm = global::System.IO.Path.Combine(folder, \"logic.wasm\");");
+        w.Line("var wat = global::System.IO.Path.Combine(folder, \"logic.wat\");");
+        w.Line("return !global::System.IO.File.Exists(wasm) && global::System.IO.File.Exists(wat) ? wat : wasm;");
         w.Close();
     }
 

@@ -78,7 +78,8 @@ internal sealed record ClassWinners(EquatableArray<ClassClaim> Contested)
 }
 
 /// <summary>Options from MSBuild that apply to every manifest.</summary>
-internal sealed record GeneratorOptions(string Namespace);
+/// <param name="ProjectDir">The project's folder (MSBuild <c>ProjectDir</c>), when known: manifests under it get a path-less Create.</param>
+internal sealed record GeneratorOptions(string Namespace, string? ProjectDir = null);
 
 /// <summary>A generated file.</summary>
 internal sealed record GeneratedFile(string HintName, string Text);

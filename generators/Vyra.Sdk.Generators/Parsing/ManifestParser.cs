@@ -26,7 +26,7 @@ internal sealed class ManifestParser
     /// <summary>Members every proxy has; an export that would produce one of these names is renamed with an <c>Export</c> suffix.</summary>
     private static readonly HashSet<string> ProxyMembers = new(StringComparer.Ordinal)
     {
-        "Create", "Runtime", "StartAsync", "StopAsync", "DisposeAsync", "PluginId", "PluginVersion",
+        "Create", "Runtime", "StartAsync", "StopAsync", "DisposeAsync", "PluginId", "PluginVersion", "PluginFolder",
         "Equals", "GetHashCode", "ToString", "GetType", "MemberwiseClone", "Finalize", "ReferenceEquals",
     };
 

@@ -9,7 +9,7 @@ namespace Sample.App
         partial class AllTypesHost
         {
             /// <summary>Registers the wasm imports of this class's host methods (generated, reflection-free).</summary>
-            [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
+            [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "0.2.0.0")]
             protected override void RegisterGeneratedImports(global::Vyra.Sdk.HostImportRegistry imports)
             {
                 base.RegisterGeneratedImports(imports);

@@ -10,7 +10,7 @@ namespace Sample.App.Plugins
     /// Calls back into the application through custom, typed host functions (host_add, host_lookup).
     /// </para>
     /// </summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "0.2.0.0")]
     public partial interface IHostCalcPlugin : global::Vyra.Sdk.IPluginProxy
     {
         /// <summary>
@@ -70,7 +70,7 @@ namespace Sample.App.Plugins
     /// <summary>
     /// The initial state of plugin <c>host-calc</c> 1.0.0 (Host Calc) with the manifest's defaults (<c>initial_state</c>); by VYRA's rule it feeds the <c>init</c> export on start.
     /// </summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "0.2.0.0")]
     public sealed partial record HostCalcState : global::Vyra.Sdk.IPluginState
     {
         /// <summary>The state as the runtime takes it: manifest key → value.</summary>
@@ -86,7 +86,7 @@ namespace Sample.App.Plugins
     /// <c>partial</c> <see cref="global::Vyra.Sdk.BaseHostFunctions"/> subclass: a missing host function is then a compile error,
     /// and the generator binds the methods as wasm imports.
     /// </summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "0.2.0.0")]
     public partial interface IHostCalcHost
     {
         /// <summary>Wasm import <c>host_add(a: i32, b: i32)</c>.</summary>
@@ -105,7 +105,7 @@ namespace Sample.App.Plugins
     /// Calls back into the application through custom, typed host functions (host_add, host_lookup).
     /// </para>
     /// </summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "0.2.0.0")]
     public sealed partial class HostCalcPlugin : IHostCalcPlugin, global::Vyra.Sdk.IPluginProxy<HostCalcPlugin>
     {
         /// <summary>The plugin id from the manifest.</summary>
@@ -147,6 +147,29 @@ namespace Sample.App.Plugins
         /// <param name="preferStub">Use the stub backend even when the module exists.</param>
         public static HostCalcPlugin Create(string wasmPath, global::Vyra.Sdk.IHostFunctions? host = null, HostCalcState? initialState = null, global::Vyra.Sdk.PluginRuntimeOptions? options = null, bool preferStub = false) =>
             new HostCalcPlugin(global::Vyra.Sdk.PluginRuntime.Create(PluginId, wasmPath, host, (initialState ?? new HostCalcState()).ToDictionary(), preferStub, options));
+
+        /// <summary>The plugin's folder relative to the application's base directory, where the build copies it.</summary>
+        public const string PluginFolder = "plugins/host-calc/1.0.0";
+
+        /// <summary>
+        /// Creates the plugin from its folder next to the application (<c>plugins/host-calc/1.0.0</c> under
+        /// <see cref="global::System.AppContext.BaseDirectory"/>, copied there by the build): <c>logic.wasm</c>, else
+        /// <c>logic.wat</c>. Works from any working directory. Call <see cref="StartAsync"/> next.
+        /// </summary>
+        /// <param name="host">The application's host functions (none: a logging no-op host).</param>
+        /// <param name="initialState">The initial state (none: the manifest's defaults).</param>
+        /// <param name="options">Limits, logging and cache options.</param>
+        /// <param name="preferStub">Use the stub backend even when the module exists.</param>
+        public static HostCalcPlugin Create(global::Vyra.Sdk.IHostFunctions? host = null, HostCalcState? initialState = null, global::Vyra.Sdk.PluginRuntimeOptions? options = null, bool preferStub = false) =>
+            Create(__DefaultModulePath(), host, initialState, options, preferStub);
+
+        private static string __DefaultModulePath()
+        {
+            var folder = global::System.IO.Path.Combine(global::System.AppContext.BaseDirectory, "plugins", "host-calc", "1.0.0");
+            var wasm = global::System.IO.Path.Combine(folder, "logic.wasm");
+            var wat = global::System.IO.Path.Combine(folder, "logic.wat");
+            return !global::System.IO.File.Exists(wasm) && global::System.IO.File.Exists(wat) ? wat : wasm;
+        }
 
         /// <inheritdoc />
         public global::Vyra.Sdk.PluginRuntime Runtime { get; }

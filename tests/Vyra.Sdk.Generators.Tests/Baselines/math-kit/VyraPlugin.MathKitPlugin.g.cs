@@ -10,7 +10,7 @@ namespace Sample.App.Plugins
     /// Pure functions over every scalar wasm type (i32, i64, f32, f64) and a multi-value result.
     /// </para>
     /// </summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "0.2.0.0")]
     public partial interface IMathKitPlugin : global::Vyra.Sdk.IPluginProxy
     {
         /// <summary>
@@ -110,7 +110,7 @@ namespace Sample.App.Plugins
     /// <summary>
     /// The initial state of plugin <c>math-kit</c> 1.0.0 (Math Kit) with the manifest's defaults (<c>initial_state</c>); by VYRA's rule it feeds the <c>init</c> export on start.
     /// </summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "0.2.0.0")]
     public sealed partial record MathKitState : global::Vyra.Sdk.IPluginState
     {
         /// <summary>The state as the runtime takes it: manifest key → value.</summary>
@@ -127,7 +127,7 @@ namespace Sample.App.Plugins
     /// Pure functions over every scalar wasm type (i32, i64, f32, f64) and a multi-value result.
     /// </para>
     /// </summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "0.2.0.0")]
     public sealed partial class MathKitPlugin : IMathKitPlugin, global::Vyra.Sdk.IPluginProxy<MathKitPlugin>
     {
         /// <summary>The plugin id from the manifest.</summary>
@@ -175,6 +175,29 @@ namespace Sample.App.Plugins
         /// <param name="preferStub">Use the stub backend even when the module exists.</param>
         public static MathKitPlugin Create(string wasmPath, global::Vyra.Sdk.IHostFunctions? host = null, MathKitState? initialState = null, global::Vyra.Sdk.PluginRuntimeOptions? options = null, bool preferStub = false) =>
             new MathKitPlugin(global::Vyra.Sdk.PluginRuntime.Create(PluginId, wasmPath, host, (initialState ?? new MathKitState()).ToDictionary(), preferStub, options));
+
+        /// <summary>The plugin's folder relative to the application's base directory, where the build copies it.</summary>
+        public const string PluginFolder = "plugins/math-kit/1.0.0";
+
+        /// <summary>
+        /// Creates the plugin from its folder next to the application (<c>plugins/math-kit/1.0.0</c> under
+        /// <see cref="global::System.AppContext.BaseDirectory"/>, copied there by the build): <c>logic.wasm</c>, else
+        /// <c>logic.wat</c>. Works from any working directory. Call <see cref="StartAsync"/> next.
+        /// </summary>
+        /// <param name="host">The application's host functions (none: a logging no-op host).</param>
+        /// <param name="initialState">The initial state (none: the manifest's defaults).</param>
+        /// <param name="options">Limits, logging and cache options.</param>
+        /// <param name="preferStub">Use the stub backend even when the module exists.</param>
+        public static MathKitPlugin Create(global::Vyra.Sdk.IHostFunctions? host = null, MathKitState? initialState = null, global::Vyra.Sdk.PluginRuntimeOptions? options = null, bool preferStub = false) =>
+            Create(__DefaultModulePath(), host, initialState, options, preferStub);
+
+        private static string __DefaultModulePath()
+        {
+            var folder = global::System.IO.Path.Combine(global::System.AppContext.BaseDirectory, "plugins", "math-kit", "1.0.0");
+            var wasm = global::System.IO.Path.Combine(folder, "logic.wasm");
+            var wat = global::System.IO.Path.Combine(folder, "logic.wat");
+            return !global::System.IO.File.Exists(wasm) && global::System.IO.File.Exists(wat) ? wat : wasm;
+        }
 
         /// <inheritdoc />
         public global::Vyra.Sdk.PluginRuntime Runtime { get; }

@@ -11,7 +11,7 @@ namespace Sample.App.Plugins
     /// A second line with */ and &lt;tags&gt;.
     /// </para>
     /// </summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "0.2.0.0")]
     public partial interface IClassNewThingPlugin : global::Vyra.Sdk.IPluginProxy
     {
         /// <summary>
@@ -123,7 +123,7 @@ namespace Sample.App.Plugins
     /// <summary>
     /// The initial state of plugin <c>class.new-thing</c> 2.0.0 (Tricky &lt;names&gt; &amp; "quotes") with the manifest's defaults (<c>initial_state</c>); by VYRA's rule it feeds the <c>init</c> export on start.
     /// </summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "0.2.0.0")]
     public sealed partial record ClassNewThingState : global::Vyra.Sdk.IPluginState
     {
         /// <summary>State key <c>max-count</c> (i64).</summary>
@@ -171,7 +171,7 @@ namespace Sample.App.Plugins
     /// <c>partial</c> <see cref="global::Vyra.Sdk.BaseHostFunctions"/> subclass: a missing host function is then a compile error,
     /// and the generator binds the methods as wasm imports.
     /// </summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "0.2.0.0")]
     public partial interface IClassNewThingHost
     {
         /// <summary>Wasm import <c>host_event(params: string)</c>.</summary>
@@ -189,7 +189,7 @@ namespace Sample.App.Plugins
     /// A second line with */ and &lt;tags&gt;.
     /// </para>
     /// </summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "0.2.0.0")]
     public sealed partial class ClassNewThingPlugin : IClassNewThingPlugin, global::Vyra.Sdk.IPluginProxy<ClassNewThingPlugin>
     {
         /// <summary>The plugin id from the manifest.</summary>

@@ -11,7 +11,7 @@ namespace Sample.App.Plugins
     /// 
     /// </para>
     /// </summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "0.2.0.0")]
     public partial interface IYamlCounterPlugin : global::Vyra.Sdk.IPluginProxy
     {
         /// <summary>
@@ -84,7 +84,7 @@ namespace Sample.App.Plugins
     /// <summary>
     /// The initial state of plugin <c>yaml-counter</c> 1.0.0 (YAML Counter) with the manifest's defaults (<c>initial_state</c>); by VYRA's rule it feeds the <c>init</c> export on start.
     /// </summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "0.2.0.0")]
     public sealed partial record YamlCounterState : global::Vyra.Sdk.IPluginState
     {
         /// <summary>State key <c>start</c> (i32).</summary>
@@ -106,7 +106,7 @@ namespace Sample.App.Plugins
     /// 
     /// </para>
     /// </summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "0.2.0.0")]
     public sealed partial class YamlCounterPlugin : IYamlCounterPlugin, global::Vyra.Sdk.IPluginProxy<YamlCounterPlugin>
     {
         /// <summary>The plugin id from the manifest.</summary>
@@ -151,6 +151,29 @@ namespace Sample.App.Plugins
         /// <param name="preferStub">Use the stub backend even when the module exists.</param>
         public static YamlCounterPlugin Create(string wasmPath, global::Vyra.Sdk.IHostFunctions? host = null, YamlCounterState? initialState = null, global::Vyra.Sdk.PluginRuntimeOptions? options = null, bool preferStub = false) =>
             new YamlCounterPlugin(global::Vyra.Sdk.PluginRuntime.Create(PluginId, wasmPath, host, (initialState ?? new YamlCounterState()).ToDictionary(), preferStub, options));
+
+        /// <summary>The plugin's folder relative to the application's base directory, where the build copies it.</summary>
+        public const string PluginFolder = "plugins/yaml-counter/1.0.0";
+
+        /// <summary>
+        /// Creates the plugin from its folder next to the application (<c>plugins/yaml-counter/1.0.0</c> under
+        /// <see cref="global::System.AppContext.BaseDirectory"/>, copied there by the build): <c>logic.wasm</c>, else
+        /// <c>logic.wat</c>. Works from any working directory. Call <see cref="StartAsync"/> next.
+        /// </summary>
+        /// <param name="host">The application's host functions (none: a logging no-op host).</param>
+        /// <param name="initialState">The initial state (none: the manifest's defaults).</param>
+        /// <param name="options">Limits, logging and cache options.</param>
+        /// <param name="preferStub">Use the stub backend even when the module exists.</param>
+        public static YamlCounterPlugin Create(global::Vyra.Sdk.IHostFunctions? host = null, YamlCounterState? initialState = null, global::Vyra.Sdk.PluginRuntimeOptions? options = null, bool preferStub = false) =>
+            Create(__DefaultModulePath(), host, initialState, options, preferStub);
+
+        private static string __DefaultModulePath()
+        {
+            var folder = global::System.IO.Path.Combine(global::System.AppContext.BaseDirectory, "plugins", "yaml-counter", "1.0.0");
+            var wasm = global::System.IO.Path.Combine(folder, "logic.wasm");
+            var wat = global::System.IO.Path.Combine(folder, "logic.wat");
+            return !global::System.IO.File.Exists(wasm) && global::System.IO.File.Exists(wat) ? wat : wasm;
+        }
 
         /// <inheritdoc />
         public global::Vyra.Sdk.PluginRuntime Runtime { get; }

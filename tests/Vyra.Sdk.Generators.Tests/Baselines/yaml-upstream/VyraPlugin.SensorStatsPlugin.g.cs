@@ -12,7 +12,7 @@ namespace Sample.App.Plugins
     /// 
     /// </para>
     /// </summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "0.2.0.0")]
     public partial interface ISensorStatsPlugin : global::Vyra.Sdk.IPluginProxy
     {
         /// <summary>
@@ -79,7 +79,7 @@ namespace Sample.App.Plugins
     /// <summary>
     /// The initial state of plugin <c>sensor-stats</c> 2.1.0 (Sensor Stats) with the manifest's defaults (<c>initial_state</c>); by VYRA's rule it feeds the <c>init</c> export on start.
     /// </summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "0.2.0.0")]
     public sealed partial record SensorStatsState : global::Vyra.Sdk.IPluginState
     {
         /// <summary>State key <c>window</c> (i32).</summary>
@@ -114,7 +114,7 @@ namespace Sample.App.Plugins
     /// 
     /// </para>
     /// </summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("Vyra.Sdk.Generators", "0.2.0.0")]
     public sealed partial class SensorStatsPlugin : ISensorStatsPlugin, global::Vyra.Sdk.IPluginProxy<SensorStatsPlugin>
     {
         /// <summary>The plugin id from the manifest.</summary>
