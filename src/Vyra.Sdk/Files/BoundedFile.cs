@@ -15,7 +15,7 @@ internal static class BoundedFile
         if (WhyNotRegular(path) is { } why) throw new PluginLoadException($"{path}: cannot read the {what}: {why}", path);
         try
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+            using var stream = OpenRegular(path) ?? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
             var length = stream.Length;
             if (length > maxBytes) throw new PluginLoadException($"{path}: the {what} is {length} bytes; at most {maxBytes} are read", path);
             var buffer = new byte[length];
@@ -28,6 +28,66 @@ internal static class BoundedFile
             throw new PluginLoadException($"{path}: cannot read the {what}: {ex.Message}", path, innerException: ex);
         }
     }
+
+    /// <summary>
+    /// On Linux, opens without blocking and checks the type of what was opened: the check above looks at the path, and a
+    /// FIFO swapped in between the two would otherwise block the open forever. Null where this is not available (then
+    /// the plain open follows the path check).
+    /// </summary>
+    internal static FileStream? OpenRegular(string path)
+    {
+        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture is not (Architecture.X64 or Architecture.Arm64)) return null;
+        const int readOnlyNonBlockingCloseOnExec = 0x0 | 0x800 | 0x80000; // O_RDONLY | O_NONBLOCK | O_CLOEXEC
+        int fd;
+        try
+        {
+            fd = Open(path, readOnlyNonBlockingCloseOnExec);
+        }
+        catch (Exception ex) when (ex is EntryPointNotFoundException or DllNotFoundException)
+        {
+            return null;
+        }
+        if (fd < 0) return null; // the plain open below reports the error in .NET's words
+        var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
+        try
+        {
+            if (TypeOf(handle) is { } type && type != UnixFileType.Regular)
+            {
+                throw new PluginLoadException($"{path}: it was replaced by something that is not a regular file while it was opened", path);
+            }
+            return new FileStream(handle, FileAccess.Read, bufferSize: 1);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    private static UnixFileType? TypeOf(Microsoft.Win32.SafeHandles.SafeFileHandle handle)
+    {
+        var offset = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 24 : 16;
+        Span<byte> buffer = stackalloc byte[512];
+        int result;
+        try
+        {
+            unsafe
+            {
+                fixed (byte* b = buffer) result = FStat((int)handle.DangerousGetHandle(), b);
+            }
+        }
+        catch (Exception ex) when (ex is EntryPointNotFoundException or DllNotFoundException)
+        {
+            return null;
+        }
+        return result != 0 ? null : Classify(BitConverter.ToUInt32(buffer[offset..]));
+    }
+
+    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
+    private static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
+
+    [DllImport("libc", EntryPoint = "fstat", SetLastError = true)]
+    private static extern unsafe int FStat(int fd, byte* buffer);
 
     /// <summary>Null for a regular file (links followed); otherwise why it is not one.</summary>
     public static string? WhyNotRegular(string path)
@@ -81,7 +141,11 @@ internal static class BoundedFile
         }
         if (result != 0) return null;
         var mode = OperatingSystem.IsMacOS() ? BitConverter.ToUInt16(buffer[offset..]) : BitConverter.ToUInt32(buffer[offset..]);
-        return (mode & 0xF000) switch
+        return Classify(mode);
+    }
+
+    private static UnixFileType Classify(uint mode) =>
+        (mode & 0xF000) switch
         {
             0x8000 => UnixFileType.Regular,
             0x1000 => UnixFileType.Fifo,
@@ -90,7 +154,6 @@ internal static class BoundedFile
             0xC000 => UnixFileType.Socket,
             _ => UnixFileType.Other,
         };
-    }
 
     [DllImport("libc", EntryPoint = "stat", SetLastError = true)]
     private static extern unsafe int Stat([MarshalAs(UnmanagedType.LPUTF8Str)] string path, byte* buffer);

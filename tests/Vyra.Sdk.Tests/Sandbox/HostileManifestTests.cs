@@ -238,6 +238,25 @@ public sealed class HostileManifestTests : IDisposable
     }
 
     [Fact]
+    public async Task Opening_checks_what_was_opened_so_a_fifo_swapped_in_after_the_path_check_cannot_hang_it()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        // The race itself is not reproducible on demand; what closes it is testable: the open does not block on a FIFO
+        // and refuses what it opened when that is not a regular file.
+        var fifo = Path.Combine(Folder("race"), "manifest.yaml");
+        using (var mkfifo = Process.Start(new ProcessStartInfo("mkfifo", [fifo]) { UseShellExecute = false })!)
+        {
+            await mkfifo.WaitForExitAsync().WaitAsync(HangGuard);
+        }
+        var ex = await Assert.ThrowsAsync<PluginLoadException>(() => Task.Run(() => BoundedFile.OpenRegular(fifo)).WaitAsync(HangGuard));
+        Assert.Contains("not a regular file", ex.Message);
+        var regular = Path.Combine(_pool, "good", "1.0.0", "metadata.json");
+        using var stream = BoundedFile.OpenRegular(regular);
+        Assert.NotNull(stream);
+        Assert.Equal(new FileInfo(regular).Length, stream!.Length);
+    }
+
+    [Fact]
     public void The_manifest_cache_stays_bounded_however_many_folders_are_read()
     {
         for (var i = 0; i < 300; i++) Good($"many-{i}");
