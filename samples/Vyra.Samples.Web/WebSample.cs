@@ -89,7 +89,7 @@ public static class WebSample
     }
 
     private static bool SameModule(PluginRuntime runtime, CatalogEntry entry) =>
-        entry.ModulePath is { } path && string.Equals(Path.GetFullPath(runtime.WasmPath), Path.GetFullPath(path), StringComparison.Ordinal);
+        runtime is WasmRuntime wasm && entry.ModulePath is { } path && string.Equals(Path.GetFullPath(wasm.WasmPath), Path.GetFullPath(path), StringComparison.Ordinal);
 
     private static async Task<IResult> CallPluginAsync(string id, string function, HttpRequest request, IPluginRuntimes plugins, PathRedactor redactor, WebSampleOptions web, CancellationToken cancellationToken)
     {

@@ -29,10 +29,14 @@ public sealed class PluginFactoryContext
     /// <summary>The host functions (the container's <see cref="IHostFunctions"/>, else a <see cref="NullHostFunctions"/>).</summary>
     public IHostFunctions Host { get; }
 
-    /// <summary>The runtime options from configuration (limits, instances, cache folder, logger factory).</summary>
+    /// <summary>
+    /// The runtime options from configuration (limits, instances, cache folder, logger factory, <c>PreferStub</c>). Their
+    /// <see cref="PluginRuntimeOptions.StubFallback"/> is <see cref="StubFallback.Refuse"/>: a configured plugin whose
+    /// module is missing or unusable fails to load instead of answering from the stub.
+    /// </summary>
     public PluginRuntimeOptions Options { get; }
 
-    /// <summary>Whether the configuration asks for the stub backend.</summary>
+    /// <summary>Whether the configuration asks for the stub backend (also in <see cref="Options"/>).</summary>
     public bool PreferStub { get; }
 
     /// <summary>The application's services.</summary>
@@ -40,5 +44,5 @@ public sealed class PluginFactoryContext
 
     /// <summary>Creates a runtime (not started) by the kernel's rule with the context's module, host, options and backend choice.</summary>
     public PluginRuntime CreateRuntime(IReadOnlyDictionary<string, object?>? initialState = null) =>
-        PluginRuntime.Create(PluginId, ModulePath, Host, initialState, PreferStub, Options);
+        PluginRuntime.Create(PluginId, ModulePath, Host, initialState, Options);
 }

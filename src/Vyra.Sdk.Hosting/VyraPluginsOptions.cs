@@ -151,6 +151,10 @@ public sealed class PluginSettings
         RecycleInstanceAfterTrap = RecycleInstanceAfterTrap ?? false,
         CacheDirectory = cacheDirectory,
         LoggerFactory = loggerFactory,
+        PreferStub = PreferStub ?? false,
+        // A hosted application that configured a plugin expects that plugin: a missing or unusable module fails its
+        // start with a PluginLoadException instead of quietly answering from the stub. PreferStub asks for the stub.
+        StubFallback = StubFallback.Refuse,
     };
 
     internal static PluginSettings Merge(PluginSettings? own, PluginSettings defaults, bool preferStub) => new()

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -12,30 +13,67 @@ public abstract class PluginRuntime : IAsyncDisposable
     private static readonly IReadOnlyDictionary<string, object?> EmptyData = new Dictionary<string, object?>();
 
     /// <summary>Initializes the shared parts of a runtime.</summary>
-    protected PluginRuntime(string pluginId, string wasmPath, IHostFunctions? host, PluginRuntimeOptions? options)
+    protected PluginRuntime(string pluginId, IHostFunctions? host, PluginRuntimeOptions? options)
     {
         ArgumentException.ThrowIfNullOrEmpty(pluginId);
         PluginId = pluginId;
-        WasmPath = wasmPath ?? "";
         Options = options ?? PluginRuntimeOptions.Default;
         Logger = (Options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger(GetType().FullName ?? nameof(PluginRuntime));
         Host = host ?? new NullHostFunctions(Logger);
     }
 
-    /// <summary>Creates a runtime by VYRA's rule: <see cref="WasmRuntime"/> when <paramref name="preferStub"/> is false and
-    /// <paramref name="wasmPath"/> is a wasm or wat module; otherwise <see cref="StubRuntime"/>, with the reason logged.</summary>
+    /// <summary>
+    /// Creates a runtime by VYRA's rule: <see cref="WasmRuntime"/> when <paramref name="wasmPath"/> is a wasm or wat
+    /// module, otherwise <see cref="StubRuntime"/>. <see cref="PluginRuntimeOptions.PreferStub"/> asks for the stub;
+    /// a missing or unusable module falls back to it as <see cref="PluginRuntimeOptions.StubFallback"/> says (by
+    /// default with a warning naming the file and the reason; <see cref="StubFallback.Refuse"/> throws instead).
+    /// </summary>
+    /// <exception cref="PluginLoadException">The module is missing or unusable and the options refuse the stub fallback.</exception>
     public static PluginRuntime Create(
         string pluginId,
         string wasmPath,
         IHostFunctions? host = null,
         IReadOnlyDictionary<string, object?>? initialState = null,
-        bool preferStub = false,
+        PluginRuntimeOptions? options = null) =>
+        Create(pluginId, wasmPath, host, initialState, preferStub: false, options);
+
+    /// <summary>
+    /// The older form of <see cref="Create(string, string, IHostFunctions?, IReadOnlyDictionary{string, object?}?, PluginRuntimeOptions?)"/>,
+    /// still called by generated proxies: <paramref name="preferStub"/> true has the effect of
+    /// <see cref="PluginRuntimeOptions.PreferStub"/>. New code sets the option instead.
+    /// </summary>
+    /// <exception cref="PluginLoadException">The module is missing or unusable and the options refuse the stub fallback.</exception>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static PluginRuntime Create(
+        string pluginId,
+        string wasmPath,
+        IHostFunctions? host,
+        IReadOnlyDictionary<string, object?>? initialState,
+        bool preferStub,
         PluginRuntimeOptions? options = null)
     {
-        var reason = preferStub ? "the stub backend was requested (preferStub)" : ModuleFile.WhyNotAModule(wasmPath) is { } why ? FrontendOnly(wasmPath) ?? why : null;
+        ArgumentException.ThrowIfNullOrEmpty(pluginId);
+        var fallback = options?.StubFallback ?? StubFallback.Warn;
+        if (!Enum.IsDefined(fallback))
+            throw new ArgumentOutOfRangeException(nameof(options), fallback, "PluginRuntimeOptions.StubFallback must be Warn, Allow or Refuse");
+        if (preferStub || options?.PreferStub == true)
+        {
+            var preferred = new StubRuntime(pluginId, host, initialState, options);
+            preferred.Logger.LogInformation("Plugin {PluginId} uses the stub runtime: the stub backend was requested (PreferStub)", pluginId);
+            return preferred;
+        }
+        var reason = ModuleFile.WhyNotAModule(wasmPath) is { } why ? FrontendOnly(wasmPath) ?? why : null;
         if (reason is null) return new WasmRuntime(pluginId, wasmPath, host, initialState, options);
-        var stub = new StubRuntime(pluginId, wasmPath, host, initialState, options);
-        stub.Logger.LogInformation("Plugin {PluginId} uses the stub runtime: {Reason}", pluginId, reason);
+        var module = string.IsNullOrEmpty(wasmPath) ? "(no module path)" : wasmPath;
+        if (fallback == StubFallback.Refuse)
+            throw new PluginLoadException(
+                $"[{pluginId}] cannot load '{module}': {reason}; the stub fallback is refused (PluginRuntimeOptions.StubFallback = Refuse)",
+                string.IsNullOrEmpty(wasmPath) ? null : wasmPath);
+        var stub = new StubRuntime(pluginId, host, initialState, options);
+        stub.Logger.Log(
+            fallback == StubFallback.Warn ? LogLevel.Warning : LogLevel.Information,
+            "Plugin {PluginId} falls back to the stub runtime: cannot load '{Module}': {Reason}",
+            pluginId, module, reason);
         return stub;
     }
 
@@ -57,9 +95,6 @@ public abstract class PluginRuntime : IAsyncDisposable
 
     /// <summary>The plugin id.</summary>
     public string PluginId { get; }
-
-    /// <summary>The module path the runtime was created for.</summary>
-    public string WasmPath { get; }
 
     /// <summary>The application's host functions.</summary>
     public IHostFunctions Host { get; }
@@ -136,7 +171,8 @@ public abstract class PluginRuntime : IAsyncDisposable
     /// <summary>Tells the host about a call's result (<c>plugin.{fn}.result</c>). Best effort: a failing host is logged, never thrown.</summary>
     protected internal async ValueTask NotifyResultAsync(string function, IReadOnlyDictionary<string, object?> result)
     {
-        if (Host is NullHostFunctions) return; // nobody to tell: skip building the payload on every call
+        // Nobody to tell: skip building the payload on every call. Exactly the null host: a subclass may override NotifyUiAsync.
+        if (Host.GetType() == typeof(NullHostFunctions)) return;
         try
         {
             var payload = new Dictionary<string, object?> { ["plugin_id"] = PluginId, ["result"] = result };

@@ -107,6 +107,19 @@ public sealed class PluginRuntimeOptions
     /// </summary>
     public bool GuestThreads { get; init; } = true;
 
+    /// <summary>
+    /// Use the stub backend even when the module exists (for development and tests). Default false. Read by
+    /// <c>PluginRuntime.Create</c>; a runtime constructed directly is of the type it is constructed as.
+    /// </summary>
+    public bool PreferStub { get; init; }
+
+    /// <summary>
+    /// What <c>PluginRuntime.Create</c> does when the module is missing or unusable and <see cref="PreferStub"/> is false:
+    /// <see cref="Vyra.Sdk.StubFallback.Warn"/> (default) falls back to the stub with a warning that names the file and
+    /// the reason, <see cref="Vyra.Sdk.StubFallback.Refuse"/> throws a <see cref="PluginLoadException"/> instead.
+    /// </summary>
+    public StubFallback StubFallback { get; init; } = StubFallback.Warn;
+
     /// <summary>Where the runtime logs (factory decisions, warnings, notification failures).</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 
@@ -127,6 +140,8 @@ public sealed class PluginRuntimeOptions
             throw new ArgumentOutOfRangeException(nameof(MaxLogMessageBytes), MaxLogMessageBytes, "PluginRuntimeOptions.MaxLogMessageBytes must be positive");
         if (CacheKey is { Length: < 32 })
             throw new ArgumentOutOfRangeException(nameof(CacheKey), CacheKey.Length, "PluginRuntimeOptions.CacheKey must hold at least 32 bytes");
+        if (!Enum.IsDefined(StubFallback))
+            throw new ArgumentOutOfRangeException(nameof(StubFallback), StubFallback, "PluginRuntimeOptions.StubFallback must be Warn, Allow or Refuse");
         ArgumentNullException.ThrowIfNull(ModuleLimits, nameof(ModuleLimits));
         ModuleLimits.Validate();
     }

@@ -21,14 +21,4 @@ public sealed partial class HangingHost : BaseHostFunctions
         await _never.Task;
         return key;
     }
-
-    public override ValueTask NotifyUiAsync(string eventName, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken = default) => default;
-
-    public override ValueTask<object?> CreatePublisherAsync(string name, CancellationToken cancellationToken = default) => default;
-
-    public override ValueTask<object?> CreateSubscriberAsync(string name, Func<IReadOnlyDictionary<string, object?>, ValueTask> callback, CancellationToken cancellationToken = default) => default;
-
-    public override ValueTask<object?> CreateServerAsync(string name, Func<IReadOnlyDictionary<string, object?>, ValueTask<IReadOnlyDictionary<string, object?>>> handler, CancellationToken cancellationToken = default) => default;
-
-    public override ValueTask<object?> CreateClientAsync(string name, CancellationToken cancellationToken = default) => default;
 }

@@ -144,7 +144,7 @@ public sealed class HostingRobustnessTests
             await host.StartAsync();
             var runtime = await host.Services.GetRequiredService<IPluginRuntimes>().GetStartedAsync("dup");
             Assert.Equal(expected, Convert.ToInt32((await runtime.CallAsync("which"))["result"]));
-            Assert.StartsWith(first.Root, runtime.WasmPath);
+            Assert.StartsWith(first.Root, Assert.IsType<WasmRuntime>(runtime).WasmPath);
             Assert.Contains(logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("more than one pool") && e.Message.Contains(second.Root));
             await host.StopAsync();
         }

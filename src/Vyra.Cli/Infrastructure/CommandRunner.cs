@@ -88,6 +88,9 @@ internal static class CommandRunner
             },
             Fuel = fuel,
             LoggerFactory = Logging(verbose),
+            // The commands report a file that is no module themselves (NotAModuleException, its own exit code): the
+            // kernel's fallback warning would only say it twice.
+            StubFallback = StubFallback.Allow,
         };
     }
 

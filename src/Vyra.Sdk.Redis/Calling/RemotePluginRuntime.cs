@@ -42,7 +42,7 @@ public sealed class RemotePluginRuntime : PluginRuntime
     /// <param name="host">This side's host functions (the result notifications of calls go there).</param>
     /// <param name="runtimeOptions">Logging; the limits in it apply on the serving host, not here.</param>
     public RemotePluginRuntime(string pluginId, IConnectionMultiplexer redis, RemotePluginRuntimeOptions? options = null, IHostFunctions? host = null, PluginRuntimeOptions? runtimeOptions = null)
-        : base(pluginId, "", host, runtimeOptions)
+        : base(pluginId, host, runtimeOptions)
     {
         _redis = redis ?? throw new ArgumentNullException(nameof(redis));
         _remote = options ?? new RemotePluginRuntimeOptions();

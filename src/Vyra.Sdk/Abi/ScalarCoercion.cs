@@ -12,7 +12,7 @@ namespace Vyra.Sdk;
 /// Like Python (since 3.11), a decimal integer of more than <see cref="MaxIntegerDigits"/> digits is refused: parsing
 /// one costs time quadratic in its length, so a cheap request could buy seconds of CPU.
 /// </summary>
-public static class ScalarCoercion
+internal static class ScalarCoercion
 {
     /// <summary>The most digits an integer given as text (or as a JSON number) may have: 4,300, Python's default limit.</summary>
     public const int MaxIntegerDigits = 4300;

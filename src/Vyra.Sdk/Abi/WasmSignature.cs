@@ -7,7 +7,7 @@ namespace Vyra.Sdk;
 /// memory values as an <c>(ptr: i32, len: i32)</c> pair when passed and an <c>i64</c> (ptr &lt;&lt; 32 | len) when returned;
 /// and how wasm signatures are written in messages (<c>(i32, i32) -&gt; i64</c>), public so tools print them alike.
 /// </summary>
-public static class WasmSignature
+internal static class WasmSignature
 {
     internal static ValueKind[] LowerParameters(IEnumerable<PluginValueType> types)
     {

@@ -4,9 +4,12 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Vyra.Sdk;
 
 /// <summary>
-/// Base class for an application's host functions. Logging is concrete (over <see cref="ILogger"/>); the VYRA
-/// communication hooks are the application's to implement. Methods named <c>host_*</c> in a <c>partial</c>
-/// subclass become wasm imports through the generator; <see cref="RegisterImports"/> registers them by hand.
+/// Base class for an application's host functions. Every member has a default, so a <c>partial</c> subclass that only
+/// adds <c>host_*</c> methods (wasm imports through the generator) or <see cref="RegisterImports"/> needs no other
+/// override. The defaults: logging goes to the <see cref="ILogger"/>; <see cref="NotifyUiAsync"/> logs at debug level
+/// and completes (the runtime calls it after every call, so it must not fail); the VYRA communication hooks
+/// (<c>Create*Async</c>) throw <see cref="NotSupportedException"/> naming the method and the class, because a silent
+/// null handle would hide a missing transport until much later. <see cref="NullHostFunctions"/> returns null instead.
 /// </summary>
 public abstract class BaseHostFunctions : IHostFunctions
 {
@@ -19,20 +22,31 @@ public abstract class BaseHostFunctions : IHostFunctions
     /// <summary>The logger guest logs and host diagnostics go to.</summary>
     protected ILogger Logger { get; }
 
-    /// <inheritdoc />
-    public abstract ValueTask NotifyUiAsync(string eventName, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken = default);
+    /// <summary>Pushes an event to the UI. The default logs the event name at debug level and completes.</summary>
+    public virtual ValueTask NotifyUiAsync(string eventName, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken = default)
+    {
+        Logger.LogDebug("notify_ui {EventName} (not handled by {Host})", eventName, GetType().Name);
+        return ValueTask.CompletedTask;
+    }
 
-    /// <inheritdoc />
-    public abstract ValueTask<object?> CreatePublisherAsync(string name, CancellationToken cancellationToken = default);
+    /// <summary>Creates a publisher on the module's transport. The default throws <see cref="NotSupportedException"/>.</summary>
+    public virtual ValueTask<object?> CreatePublisherAsync(string name, CancellationToken cancellationToken = default) =>
+        throw NotOffered(nameof(CreatePublisherAsync), name);
 
-    /// <inheritdoc />
-    public abstract ValueTask<object?> CreateSubscriberAsync(string name, Func<IReadOnlyDictionary<string, object?>, ValueTask> callback, CancellationToken cancellationToken = default);
+    /// <summary>Creates a subscriber. The default throws <see cref="NotSupportedException"/>.</summary>
+    public virtual ValueTask<object?> CreateSubscriberAsync(string name, Func<IReadOnlyDictionary<string, object?>, ValueTask> callback, CancellationToken cancellationToken = default) =>
+        throw NotOffered(nameof(CreateSubscriberAsync), name);
 
-    /// <inheritdoc />
-    public abstract ValueTask<object?> CreateServerAsync(string name, Func<IReadOnlyDictionary<string, object?>, ValueTask<IReadOnlyDictionary<string, object?>>> handler, CancellationToken cancellationToken = default);
+    /// <summary>Creates a service server. The default throws <see cref="NotSupportedException"/>.</summary>
+    public virtual ValueTask<object?> CreateServerAsync(string name, Func<IReadOnlyDictionary<string, object?>, ValueTask<IReadOnlyDictionary<string, object?>>> handler, CancellationToken cancellationToken = default) =>
+        throw NotOffered(nameof(CreateServerAsync), name);
 
-    /// <inheritdoc />
-    public abstract ValueTask<object?> CreateClientAsync(string name, CancellationToken cancellationToken = default);
+    /// <summary>Creates a service client. The default throws <see cref="NotSupportedException"/>.</summary>
+    public virtual ValueTask<object?> CreateClientAsync(string name, CancellationToken cancellationToken = default) =>
+        throw NotOffered(nameof(CreateClientAsync), name);
+
+    private NotSupportedException NotOffered(string method, string name) =>
+        new($"{GetType().Name} does not override {method}: this host offers no transport for '{name}'");
 
     /// <inheritdoc />
     public virtual ValueTask LogAsync(LogLevel level, string message, CancellationToken cancellationToken = default)

@@ -9,7 +9,7 @@ public sealed class HostImportRegistry
     private readonly Dictionary<string, HostImport> _imports = new(StringComparer.Ordinal);
 
     /// <summary>The imports a host offers: the built-ins, then (for a <see cref="BaseHostFunctions"/>) its generated and hand-registered ones.</summary>
-    public static HostImportRegistry For(IHostFunctions host, Microsoft.Extensions.Logging.ILogger logger)
+    internal static HostImportRegistry For(IHostFunctions host, Microsoft.Extensions.Logging.ILogger logger)
     {
         var registry = new HostImportRegistry();
         BuiltInHostImports.Register(registry, host, logger);

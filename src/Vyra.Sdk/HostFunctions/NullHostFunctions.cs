@@ -2,8 +2,11 @@ using Microsoft.Extensions.Logging;
 
 namespace Vyra.Sdk;
 
-/// <summary>Host functions that log and otherwise do nothing: the default when the application gives none.</summary>
-public sealed class NullHostFunctions : BaseHostFunctions
+/// <summary>
+/// Host functions that log and otherwise do nothing: the default when the application gives none. Its <c>Create*Async</c>
+/// return null (no transport) instead of throwing; derive from it for a host that should ignore them too.
+/// </summary>
+public class NullHostFunctions : BaseHostFunctions
 {
     /// <summary>Creates the host, logging to <paramref name="logger"/> when given.</summary>
     public NullHostFunctions(ILogger? logger = null)

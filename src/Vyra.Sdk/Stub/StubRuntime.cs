@@ -18,8 +18,8 @@ public class StubRuntime : PluginRuntime
     private volatile bool _running;
 
     /// <summary>Creates a stub runtime; the caller's <paramref name="initialState"/> is copied, never changed.</summary>
-    public StubRuntime(string pluginId, string wasmPath = "", IHostFunctions? host = null, IReadOnlyDictionary<string, object?>? initialState = null, PluginRuntimeOptions? options = null)
-        : base(pluginId, wasmPath, host, options)
+    public StubRuntime(string pluginId, IHostFunctions? host = null, IReadOnlyDictionary<string, object?>? initialState = null, PluginRuntimeOptions? options = null)
+        : base(pluginId, host, options)
     {
         _state = initialState is null ? new() : new Dictionary<string, object?>(initialState);
     }

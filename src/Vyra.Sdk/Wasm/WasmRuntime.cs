@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Microsoft.Extensions.Logging;
 using Wasmtime;
 
@@ -26,9 +27,10 @@ public sealed partial class WasmRuntime : PluginRuntime
 
     /// <summary>Creates a runtime for the module at <paramref name="wasmPath"/> (<c>.wasm</c> or <c>.wat</c>); <c>metadata.json</c> is read from its folder.</summary>
     public WasmRuntime(string pluginId, string wasmPath, IHostFunctions? host = null, IReadOnlyDictionary<string, object?>? initialState = null, PluginRuntimeOptions? options = null)
-        : base(pluginId, wasmPath, host, options)
+        : base(pluginId, host, options)
     {
         ArgumentException.ThrowIfNullOrEmpty(wasmPath);
+        WasmPath = wasmPath;
         if (Options.Instances < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.Instances, "PluginRuntimeOptions.Instances must be at least 1");
         Options.Validate();
         if (Options.MaxQueueLength < 0) throw new ArgumentOutOfRangeException(nameof(options), Options.MaxQueueLength, "PluginRuntimeOptions.MaxQueueLength must not be negative");
@@ -40,6 +42,9 @@ public sealed partial class WasmRuntime : PluginRuntime
 
     /// <inheritdoc />
     public override string Backend => "wasm";
+
+    /// <summary>The module file (<c>.wasm</c> or <c>.wat</c>) this runtime loads; its folder holds the manifest.</summary>
+    public string WasmPath { get; }
 
     /// <summary>The manifest read by the last start; null before a start, or when the plugin has no <c>metadata.json</c>.</summary>
     public PluginManifest? Manifest { get; private set; }
@@ -151,6 +156,9 @@ public sealed partial class WasmRuntime : PluginRuntime
     /// (<paramref name="bind"/>, e.g. <c>f =&gt; f.WrapFunc&lt;int, int&gt;()</c>) and every call still goes through the
     /// runtime's lease and limits. See <see cref="TypedExport{TDelegate}.Enter"/>.
     /// </summary>
+    /// <remarks>For generated proxies: <paramref name="bind"/> takes a Wasmtime type, so this is hidden from IntelliSense
+    /// rather than part of the contract a user codes against.</remarks>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public TypedExport<TDelegate> GetTypedExport<TDelegate>(string name, Func<Function, TDelegate?> bind)
         where TDelegate : Delegate => new(this, name, bind, Interlocked.Increment(ref _typedExports) - 1);
 

@@ -10,7 +10,7 @@ public class ConformanceTests
     public static TheoryData<string> Backends => ["wasm", "stub"];
 
     private static PluginRuntime Create(string backend, IHostFunctions? host = null) =>
-        PluginRuntime.Create("counter-widget", SamplePlugins.Counter, host, preferStub: backend == "stub");
+        PluginRuntime.Create("counter-widget", SamplePlugins.Counter, host, options: new PluginRuntimeOptions { PreferStub = backend == "stub" });
 
     [Theory]
     [MemberData(nameof(Backends))]

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Vyra.Sdk;
 using Vyra.Sdk.Tests.Support;
 using Xunit;
@@ -7,10 +8,10 @@ namespace Vyra.Sdk.Tests.Runtime;
 /// <summary>VYRA's selection rule: Wasmtime for a real module, the stub (with the reason logged) otherwise.</summary>
 public class FactoryTests
 {
-    private static (PluginRuntime Runtime, ListLoggerFactory Log) Create(string path, bool preferStub = false)
+    private static (PluginRuntime Runtime, ListLoggerFactory Log) Create(string path, bool preferStub = false, StubFallback fallback = StubFallback.Warn)
     {
         var log = new ListLoggerFactory();
-        var runtime = PluginRuntime.Create("p", path, preferStub: preferStub, options: new PluginRuntimeOptions { LoggerFactory = log });
+        var runtime = PluginRuntime.Create("p", path, options: new PluginRuntimeOptions { LoggerFactory = log, PreferStub = preferStub, StubFallback = fallback });
         return (runtime, log);
     }
 
@@ -20,7 +21,7 @@ public class FactoryTests
         var (runtime, _) = Create(SamplePlugins.Counter);
         Assert.IsType<WasmRuntime>(runtime);
         Assert.Equal("wasm", runtime.Backend);
-        Assert.Equal(SamplePlugins.Counter, runtime.WasmPath);
+        Assert.Equal(SamplePlugins.Counter, Assert.IsType<WasmRuntime>(runtime).WasmPath);
     }
 
     [Fact]
@@ -35,7 +36,75 @@ public class FactoryTests
     {
         var (runtime, log) = Create(SamplePlugins.Counter, preferStub: true);
         Assert.IsType<StubRuntime>(runtime);
-        Assert.Contains(log.Lines, l => l.Message.Contains("preferStub"));
+        Assert.Contains(log.Lines, l => l.Message.Contains("PreferStub"));
+        Assert.DoesNotContain(log.Lines, l => l.Level >= LogLevel.Warning);
+    }
+
+    [Fact]
+    public void The_older_overload_with_preferStub_still_gives_the_stub()
+    {
+        Assert.IsType<StubRuntime>(PluginRuntime.Create("p", SamplePlugins.Counter, null, null, preferStub: true));
+        Assert.IsType<WasmRuntime>(PluginRuntime.Create("p", SamplePlugins.Counter, null, null, preferStub: false));
+    }
+
+    [Fact]
+    public void PreferStub_is_honoured_even_when_the_fallback_is_refused()
+    {
+        var path = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N"), "logic.wasm");
+        Assert.IsType<StubRuntime>(Create(path, preferStub: true, fallback: StubFallback.Refuse).Runtime);
+    }
+
+    [Fact]
+    public void A_fallback_to_the_stub_is_a_warning_by_default()
+    {
+        var path = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N"), "logic.wasm");
+        var (_, log) = Create(path);
+        Assert.Contains(log.Lines, l => l.Level == LogLevel.Warning && l.Message.Contains("falls back to the stub") && l.Message.Contains(path));
+    }
+
+    [Fact]
+    public void StubFallback_Allow_logs_the_reason_below_warning()
+    {
+        var path = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N"), "logic.wasm");
+        var (runtime, log) = Create(path, fallback: StubFallback.Allow);
+        Assert.IsType<StubRuntime>(runtime);
+        Assert.Contains(log.Lines, l => l.Level == LogLevel.Information && l.Message.Contains("no module file"));
+        Assert.DoesNotContain(log.Lines, l => l.Level >= LogLevel.Warning);
+    }
+
+    [Fact]
+    public void StubFallback_Refuse_throws_naming_the_file_and_the_reason()
+    {
+        var path = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N"), "logic.wasm");
+        var ex = Assert.Throws<PluginLoadException>(() => Create(path, fallback: StubFallback.Refuse));
+        Assert.Equal(path, ex.FilePath);
+        Assert.Contains(path, ex.Message);
+        Assert.Contains("no module file", ex.Message);
+        Assert.Contains("StubFallback", ex.Message);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00 }, "only a wasm header")]
+    [InlineData(new byte[] { 0x7F, 0x45, 0x4C, 0x46, 0x02, 0x01, 0x01, 0x00, 0x00, 0x00 }, "not a wasm module")]
+    public void StubFallback_Refuse_refuses_an_unusable_module(byte[] bytes, string reason)
+    {
+        using var plugin = TempPlugin.FromBytes(bytes);
+        var ex = Assert.Throws<PluginLoadException>(() => Create(plugin.ModulePath, fallback: StubFallback.Refuse));
+        Assert.Contains(reason, ex.Message);
+        Assert.Equal(plugin.ModulePath, ex.FilePath);
+    }
+
+    [Fact]
+    public void StubFallback_Refuse_still_creates_a_real_module()
+    {
+        Assert.IsType<WasmRuntime>(Create(SamplePlugins.Counter, fallback: StubFallback.Refuse).Runtime);
+    }
+
+    [Fact]
+    public void An_undefined_StubFallback_is_refused()
+    {
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => Create(SamplePlugins.Counter, fallback: (StubFallback)42));
+        Assert.Contains("StubFallback", ex.Message);
     }
 
     [Fact]

@@ -62,10 +62,10 @@ internal sealed class TestPlugin : IDisposable
     /// A runtime for this plugin through the factory. A plugin that declares no exports (no manifest, or one without
     /// <c>exports</c>) is run in development mode (<see cref="PluginRuntimeOptions.AllowUndeclaredExports"/>), so these
     /// tests can call its functions without declaring them; otherwise the options are used as given. Tests of the
-    /// closed default use <see cref="PluginRuntime.Create"/> directly.
+    /// closed default use <c>PluginRuntime.Create</c> directly.
     /// </summary>
     public PluginRuntime Create(IHostFunctions? host = null, PluginRuntimeOptions? options = null, IReadOnlyDictionary<string, object?>? initialState = null) =>
-        PluginRuntime.Create(Id, ModulePath, host, initialState, preferStub: false,
+        PluginRuntime.Create(Id, ModulePath, host, initialState,
             ManifestReader.ReadFolder(Folder)?.Exports is not null ? options : DevOptions.Of(options));
 
     /// <summary>
