@@ -170,7 +170,7 @@ internal static class ProxyEmitter
     }
 
     private static bool IsTyped(ExportSpec export) =>
-        export.Parameters.Sum(p => p.Type.IsMemoryValue() ? 2 : 1) <= MaxTypedParameters && export.Returns.Count <= MaxTypedResults;
+        export.Parameters.Sum(p => p.Type.WasmSlots()) <= MaxTypedParameters && export.Returns.Count <= MaxTypedResults;
 
     private static string FieldName(ExportSpec export) => "__export_" + export.MethodName;
 

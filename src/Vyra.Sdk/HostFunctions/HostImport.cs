@@ -26,7 +26,7 @@ public sealed class HostImport
         for (int i = 0, slot = 0; i < slots.Length; i++)
         {
             slots[i] = slot;
-            slot += Parameters[i].IsMemoryValue() ? 2 : 1;
+            slot += Parameters[i].WasmSlots();
         }
         ParameterSlots = slots;
     }

@@ -7,7 +7,7 @@ internal sealed record ExportSpec(string Name, IReadOnlyList<ArgDeclaration> Arg
 {
     public bool UsesMemory => Args.Any(a => a.Type.IsMemoryValue()) || Returns.Any(r => r.IsMemoryValue());
 
-    public int WasmParameterCount => Args.Sum(a => a.Type.IsMemoryValue() ? 2 : 1);
+    public int WasmParameterCount => Args.Sum(a => a.Type.WasmSlots());
 }
 
 /// <summary>The host imports a module uses, each resolved to its definition and import module name.</summary>

@@ -87,7 +87,7 @@ public sealed partial class WasmRuntime
         foreach (var arg in export.Args)
         {
             if (slot == wasmSlot) return arg.Name;
-            slot += arg.Type.IsMemoryValue() ? 2 : 1;
+            slot += arg.Type.WasmSlots();
         }
         return wasmSlot.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
