@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Runtime.CompilerServices;
 using Vyra.Sdk.Hosting;
 using Vyra.Sdk.Redis;
 using Xunit;
@@ -68,5 +67,14 @@ public class PublicApiTests
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "not a shipped assembly"),
     };
 
-    private static string Folder([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
+    // The committed listings, found from the test's output folder: CI builds map source paths to /_/ (deterministic
+    // builds), so the caller's file path does not name a real folder there.
+    private static string Folder()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Vyra.Sdk.sln"))) return Path.Combine(dir.FullName, "tests", "Vyra.Sdk.Tests", "PublicApi");
+        }
+        throw new InvalidOperationException("Vyra.Sdk.sln not found above " + AppContext.BaseDirectory);
+    }
 }
