@@ -42,6 +42,7 @@ public class WasiDeadlineTests
         (module
           (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
           (import "wasi_snapshot_preview1" "clock_time_get" (func $now (param i32 i64 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
           (import "vyra" "entered" (func $entered))
           (memory (export "memory") 1)
           ;; 0: a 20 s monotonic sleep
@@ -89,6 +90,14 @@ public class WasiDeadlineTests
             (call $poll (i32.const 0) (i32.const 1024) (i32.const 0) (i32.const 2048)))
           (func (export "outside_memory") (result i32)
             (call $poll (i32.const 65500) (i32.const 1024) (i32.const 1) (i32.const 2048)))
+
+          ;; fd_read on stdin into 16 bytes at 2200 (iovec at 2100), the count read at 2108
+          (data (i32.const 2100) "\98\08\00\00\10\00\00\00")
+          (func (export "read_stdin") (result i32)
+            (local $errno i32)
+            (local.set $errno (call $read (i32.const 0) (i32.const 2100) (i32.const 1) (i32.const 2108)))
+            (if (local.get $errno) (then (return (i32.add (i32.const 100) (local.get $errno)))))
+            (i32.load (i32.const 2108)))
 
           (func (export "ok") (result i32) (i32.const 42)))
         """;
@@ -158,6 +167,18 @@ public class WasiDeadlineTests
         await using var runtime = await Started(plugin, LongTimeout);
 
         Assert.Equal(errno, await CallInt(runtime, function));
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task Standard_input_is_never_granted_so_reading_it_ends_at_once_with_nothing()
+    {
+        using var plugin = TestPlugin.FromWat(PollWat);
+        await using var runtime = await Started(plugin, LongTimeout);
+
+        // A grant cannot pass the host's standard input on: the guest's is empty, so fd_read cannot block on it.
+        var call = Task.Run(async () => await CallInt(runtime, "read_stdin"));
+        Assert.Same(call, await Task.WhenAny(call, Task.Delay(HangGuard)));
+        Assert.Equal(0, await call);
     }
 
     [Fact(Timeout = 20_000)]
