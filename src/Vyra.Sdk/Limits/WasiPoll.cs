@@ -15,7 +15,8 @@ namespace Vyra.Sdk;
 /// ready at once with <c>nbytes</c> 0: no fd a grant can give waits for readiness (granted files and directories, an
 /// empty standard input, the host's standard output and error), so waiting could only be on clocks; the fd's real state,
 /// a bad fd included, is reported by the read or write that follows. Other clocks (process and thread CPU time) are refused
-/// with <c>EINVAL</c>, as Wasmtime does.
+/// with <c>EINVAL</c>, as Wasmtime does; subscriptions, events or the count outside guest memory with <c>EFAULT</c>
+/// (Wasmtime traps instead: an errno lets the guest's libc report it like any failed call).
 /// </para>
 /// </summary>
 internal static class WasiPoll
