@@ -79,7 +79,11 @@ public sealed class PluginRuntimeOptions
     /// </summary>
     public byte[]? CacheKey { get; init; }
 
-    /// <summary>WASI access for the plugin. Null (default): none — a module that imports WASI fails to start.</summary>
+    /// <summary>
+    /// WASI access for the plugin. Null (default): none — a module that imports WASI fails to start. A sleep in
+    /// <c>poll_oneoff</c> ends at the call's deadline, cancellation or stop; file I/O on granted directories and writes to
+    /// inherited standard streams are bounded only by the file system and the host's streams.
+    /// </summary>
     public WasiGrants? Wasi { get; init; }
 
     /// <summary>The number of callers that may wait for a busy runtime at once when none is set: 1024.</summary>

@@ -101,7 +101,8 @@ internal sealed class CallGuard
         {
             if (_hostCancellation is { } existing) return existing.Token;
             var cts = _token.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(_token) : new CancellationTokenSource();
-            if (_deadline == DeadlineNotSet) _deadline = Environment.TickCount64 + _timeoutMs;
+            // The time the call waited for its instance counts, as in the epoch callback.
+            if (_deadline == DeadlineNotSet) _deadline = Environment.TickCount64 + _timeoutMs - _waitedMs;
             if (_deadline != long.MaxValue) cts.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(0, _deadline - Environment.TickCount64)));
             if (_stopping) cts.Cancel();
             _hostCancellation = cts;

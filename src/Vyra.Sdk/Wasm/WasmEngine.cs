@@ -73,7 +73,12 @@ internal sealed class WasmEngine
     private Linker BuildLinker(IReadOnlyList<ResolvedImport> imports, bool wasi)
     {
         var linker = new Linker(Engine);
-        if (wasi) linker.DefineWasi();
+        if (wasi)
+        {
+            linker.DefineWasi();
+            // Wasmtime's poll_oneoff sleeps past any deadline (the epoch cannot interrupt a host call): ours waits on the call's token.
+            WasiPoll.Define(linker);
+        }
         for (var i = 0; i < imports.Count; i++)
         {
             var index = i;

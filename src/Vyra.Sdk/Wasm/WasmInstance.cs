@@ -37,7 +37,11 @@ internal sealed class WasmInstance : IDisposable
             // refuses multi-memory modules anyway), a few tables and their elements together.
             Store.SetLimits(memorySize: limits.MemoryBytes, tableElements: limits.TableElements, instances: 1, tables: MaxTables, memories: 1);
             Guard = new CallGuard(Store, limits.Timeout, engine.FuelEnabled ? limits.Fuel : null);
-            if (wasi is not null) Store.SetWasiConfiguration(wasi.ToConfiguration());
+            if (wasi is not null)
+            {
+                Store.SetWasiConfiguration(wasi.ToConfiguration());
+                WasiClockOrigin = System.Diagnostics.Stopwatch.GetTimestamp(); // just after the guest's monotonic clock starts
+            }
             var linker = engine.LinkerFor(contract.Imports, wasi is not null);
             // The start function and _initialize run under the same timeout and fuel as a call.
             Guard.Arm(CancellationToken.None);
@@ -82,6 +86,9 @@ internal sealed class WasmInstance : IDisposable
     public Instance Instance { get; }
 
     public CallGuard Guard { get; }
+
+    /// <summary>When the store's WASI context was made (a Stopwatch timestamp): the origin of the guest's monotonic clock, for <see cref="WasiPoll"/>.</summary>
+    public long WasiClockOrigin { get; }
 
     public Memory? Memory { get; }
 
