@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Reflection;
 using Vyra.Sdk.Hosting;
 using Vyra.Sdk.Redis;
