@@ -169,13 +169,13 @@ internal static class HostClassParser
             shape = named.Name == "Task" ? HostReturnShape.Task : HostReturnShape.ValueTask;
             if (named.TypeArguments.Length == 0)
             {
-                return new HostMethodSpec(importName, method.Name, method.IsStatic, parameters.ToEquatableArray(), EquatableArray<PluginValueType>.Empty, shape);
+                return new HostMethodSpec(importName, method.Name, method.IsStatic, parameters.ToEquatableArray(), EquatableArray<AbiType>.Empty, shape);
             }
             returnType = named.TypeArguments[0];
         }
         else if (returnType.SpecialType == SpecialType.System_Void)
         {
-            return new HostMethodSpec(importName, method.Name, method.IsStatic, parameters.ToEquatableArray(), EquatableArray<PluginValueType>.Empty, shape);
+            return new HostMethodSpec(importName, method.Name, method.IsStatic, parameters.ToEquatableArray(), EquatableArray<AbiType>.Empty, shape);
         }
         var results = new List<PluginValueType>();
         if (returnType is INamedTypeSymbol { IsTupleType: true } tuple)
