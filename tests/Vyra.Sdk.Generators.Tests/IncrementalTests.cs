@@ -86,7 +86,7 @@ public class IncrementalTests
 
         // Only our steps: Roslyn's own steps inside ForAttributeWithMetadataName hold syntax trees by design.
         var ours = typeof(TrackingNames).GetFields(BindingFlags.Public | BindingFlags.Static).Select(f => (string)f.GetValue(null)!).ToHashSet();
-        Assert.NotEmpty(result.TrackedSteps.Where(s => ours.Contains(s.Key)));
+        Assert.Contains(result.TrackedSteps, s => ours.Contains(s.Key));
         Assert.Contains(TrackingNames.HostClasses, result.TrackedSteps.Keys);
         foreach (var (name, runs) in result.TrackedSteps.Where(s => ours.Contains(s.Key)))
         {
