@@ -74,6 +74,7 @@ internal sealed class RawWasm : IDisposable
 }
 
 /// <summary>The benchmark application's host: <c>host_echo</c> returns its argument (binding generated, no reflection).</summary>
+[VyraHost]
 public sealed partial class BenchHost : BaseHostFunctions, IHostEchoHost
 {
     /// <summary>Wasm import <c>host_echo(text: string) -&gt; string</c>.</summary>

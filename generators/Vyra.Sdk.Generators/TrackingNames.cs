@@ -30,8 +30,11 @@ public static class TrackingNames
     /// <summary>Each manifest's diagnostics, cross-plugin ones included.</summary>
     public const string ManifestDiagnostics = nameof(ManifestDiagnostics);
 
-    /// <summary><c>BaseHostFunctions</c> subclasses with host import methods.</summary>
+    /// <summary><c>[VyraHost]</c> classes with host import methods.</summary>
     public const string HostClasses = nameof(HostClasses);
+
+    /// <summary><c>[HostImport]</c> methods in a <c>BaseHostFunctions</c> subclass without <c>[VyraHost]</c>.</summary>
+    public const string UnmarkedImports = nameof(UnmarkedImports);
 
     /// <summary>Each host class's generated bindings.</summary>
     public const string HostSources = nameof(HostSources);

@@ -18,7 +18,7 @@ namespace Vyra.Sdk.Generators;
 /// <summary>
 /// Typed plugin proxies from each <c>metadata.json</c> or upstream <c>manifest.yaml</c> (AdditionalFiles; a folder with
 /// both is generated from <c>manifest.yaml</c>, as the kernel reads it) and wasm import bindings for
-/// <c>partial</c> <c>BaseHostFunctions</c> subclasses. Pipeline: input → pure parse into equatable models → emit.
+/// <c>partial</c> <c>[VyraHost]</c> <c>BaseHostFunctions</c> subclasses. Pipeline: input → pure parse into equatable models → emit.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class VyraGenerator : IIncrementalGenerator
@@ -145,10 +145,17 @@ public sealed class VyraGenerator : IIncrementalGenerator
         {
             foreach (var diagnostic in list) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
         });
+        // Host classes carry [VyraHost]: the compiler's attribute index finds them, so no class is inspected without it.
         var hosts = context.SyntaxProvider
-            .CreateSyntaxProvider(HostClassParser.IsCandidate, HostClassParser.Parse)
+            .ForAttributeWithMetadataName(HostClassParser.HostAttributeName, HostClassParser.IsClass, HostClassParser.Parse)
             .Where(static host => host is not null)
             .WithTrackingName(TrackingNames.HostClasses);
+
+        var unmarked = context.SyntaxProvider
+            .ForAttributeWithMetadataName(HostClassParser.ImportAttributeName, HostClassParser.IsMethod, HostClassParser.CheckImportOutsideHost)
+            .Where(static diagnostic => diagnostic is not null)
+            .WithTrackingName(TrackingNames.UnmarkedImports);
+        context.RegisterSourceOutput(unmarked, static (spc, diagnostic) => spc.ReportDiagnostic(diagnostic!.ToDiagnostic()));
 
         var hostSources = hosts
             .Select(static (host, _) => host!.Methods.IsEmpty ? null : HostBindingEmitter.Emit(host))

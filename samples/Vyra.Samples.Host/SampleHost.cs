@@ -9,6 +9,7 @@ namespace Vyra.Samples.Host;
 /// <c>host_*</c> methods (no reflection); implementing <see cref="IHostCalcHost"/>, generated from host-calc's manifest,
 /// makes a forgotten host function a compile error.
 /// </summary>
+[VyraHost]
 public sealed partial class SampleHost : BaseHostFunctions, IHostCalcHost
 {
     private readonly Dictionary<string, string> _facts = new(StringComparer.Ordinal)

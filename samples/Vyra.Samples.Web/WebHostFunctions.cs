@@ -8,6 +8,7 @@ namespace Vyra.Samples.Web;
 /// The application's host functions, registered as <see cref="IHostFunctions"/> so every plugin gets them. <c>partial</c>
 /// for the generator's import bindings of the <c>host_*</c> methods that host-calc imports.
 /// </summary>
+[VyraHost]
 public sealed partial class WebHostFunctions : BaseHostFunctions, IHostCalcHost
 {
     private readonly Dictionary<string, string> _facts = new(StringComparer.Ordinal)

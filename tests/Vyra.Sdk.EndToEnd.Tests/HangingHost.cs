@@ -6,6 +6,7 @@ namespace Vyra.Sdk.EndToEnd.Tests;
 /// A host whose generated bindings wrap async methods that never finish by themselves: the guest call must still end at
 /// its deadline (the generated binding waits with <see cref="HostCall.CancellationToken"/>).
 /// </summary>
+[VyraHost]
 public sealed partial class HangingHost : BaseHostFunctions
 {
     private readonly TaskCompletionSource _never = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -6,6 +6,7 @@ namespace Vyra.Sdk.EndToEnd.Tests;
 /// Deriving from <see cref="BaseHostFunctions"/> to add one <c>host_*</c> method needs nothing else: every other
 /// member has a default (notifications log and complete, the transport hooks refuse with NotSupportedException).
 /// </summary>
+[VyraHost]
 public sealed partial class MinimalHost : BaseHostFunctions
 {
     public int host_twice(int value) => value * 2;

@@ -4,6 +4,7 @@ using Vyra.Sdk.EndToEnd.Tests.Plugins;
 namespace Vyra.Sdk.EndToEnd.Tests;
 
 /// <summary>A host whose imports are bound by the generator; implementing the generated interface is checked by the compiler.</summary>
+[VyraHost]
 public sealed partial class TestHost : BaseHostFunctions, IHostCalcHost
 {
     public int AddCalls { get; private set; }

@@ -76,6 +76,7 @@ public class DiagnosticTests
         {
             "VYRA007",
             """
+            [Vyra.Sdk.VyraHost]
             public partial class H : Sample.App.TestHostBase
             {
                 public int ⟦host_when⟧(System.DateTime at) => 0;
@@ -85,6 +86,7 @@ public class DiagnosticTests
         {
             "VYRA007",
             """
+            [Vyra.Sdk.VyraHost]
             public partial class H : Sample.App.TestHostBase
             {
                 public void ⟦host_ref⟧(ref int x) { }
@@ -94,6 +96,7 @@ public class DiagnosticTests
         {
             "VYRA007",
             """
+            [Vyra.Sdk.VyraHost]
             public partial class H : Sample.App.TestHostBase
             {
                 public System.Collections.Generic.List<int> ⟦host_list⟧() => new();
@@ -103,6 +106,7 @@ public class DiagnosticTests
         {
             "VYRA008",
             """
+            [Vyra.Sdk.VyraHost]
             public class ⟦H⟧ : Sample.App.TestHostBase
             {
                 public int host_add(int a, int b) => a + b;
@@ -114,6 +118,7 @@ public class DiagnosticTests
             """
             public class Outer
             {
+                [Vyra.Sdk.VyraHost]
                 public partial class ⟦H⟧ : Sample.App.TestHostBase
                 {
                     public int host_add(int a, int b) => a + b;
@@ -124,12 +129,33 @@ public class DiagnosticTests
         {
             "VYRA006",
             """
+            [Vyra.Sdk.VyraHost]
             public partial class H : Sample.App.TestHostBase
             {
                 public int host_add(int a, int b) => a + b;
 
                 [Vyra.Sdk.HostImport("host_add")]
                 public int ⟦Add⟧(int a, int b) => a + b;
+            }
+            """
+        },
+        {
+            "VYRA017",
+            """
+            public partial class H : Sample.App.TestHostBase
+            {
+                [Vyra.Sdk.HostImport("host_add")]
+                public int ⟦Add⟧(int a, int b) => a + b;
+            }
+            """
+        },
+        {
+            "VYRA018",
+            """
+            [Vyra.Sdk.VyraHost]
+            public partial class ⟦H⟧
+            {
+                public int host_add(int a, int b) => a + b;
             }
             """
         },
@@ -155,6 +181,15 @@ public class DiagnosticTests
         var (result, _) = GeneratorHarness.Run([], ["public class Plain { public int host_add(int a, int b) => a + b; }"]);
         Assert.Empty(result.Diagnostics);
         Assert.Empty(result.GeneratedSources);
+    }
+
+    [Fact]
+    public void A_host_class_without_VyraHost_gets_no_bindings()
+    {
+        var hostBase = File.ReadAllText(Repo.Path("tests", "Vyra.Sdk.Generators.Tests", "Inputs", "host-bindings", "Hosts.cs"));
+        var (result, _) = GeneratorHarness.Run([], [hostBase, "public partial class Unmarked : Sample.App.TestHostBase { public int host_add(int a, int b) => a + b; }"]);
+        Assert.Empty(result.Diagnostics);
+        Assert.DoesNotContain(result.GeneratedSources, s => s.HintName.Contains("Unmarked"));
     }
 
     internal static (string Text, TextSpan Span) Unmark(string marked)

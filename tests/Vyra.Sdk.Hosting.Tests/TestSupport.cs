@@ -156,6 +156,7 @@ internal sealed class ListLoggerProvider : ILoggerProvider
 }
 
 /// <summary>Host functions that satisfy host-calc's imports (bindings generated for the <c>host_*</c> methods).</summary>
+[VyraHost]
 public sealed partial class CalcHost : BaseHostFunctions, IHostCalcHost
 {
     public int Adds { get; private set; }

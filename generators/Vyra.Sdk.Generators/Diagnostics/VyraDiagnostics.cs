@@ -104,4 +104,17 @@ internal static class VyraDiagnostics
         Manifest, DiagnosticSeverity.Warning, isEnabledByDefault: true,
         description: "Upstream's manifest schema makes scope an object { type: GLOBAL | TEMPLATE | MODULE | INSTANCE, target, owner_module? }; a string naming the type is still read.",
         helpLinkUri: Help("VYRA016"));
+
+    public static readonly DiagnosticDescriptor HostClassNotMarked = new(
+        "VYRA017", "Host import in a class without [VyraHost]",
+        "'{0}' is marked [HostImport] but its class '{1}' has no [VyraHost] attribute, so no binding is generated for it; add [VyraHost] to the class",
+        HostImports, DiagnosticSeverity.Error, isEnabledByDefault: true,
+        description: "The generator finds host classes by the [VyraHost] attribute only. Methods named host_* in a class without it are not seen (and not reported); [HostImport] methods are reported.",
+        helpLinkUri: Help("VYRA017"));
+
+    public static readonly DiagnosticDescriptor HostAttributeWithoutBase = new(
+        "VYRA018", "[VyraHost] on a class that is not host functions",
+        "'{0}' is marked [VyraHost] but does not derive from Vyra.Sdk.BaseHostFunctions, so no bindings can be generated for it",
+        HostImports, DiagnosticSeverity.Error, isEnabledByDefault: true,
+        helpLinkUri: Help("VYRA018"));
 }

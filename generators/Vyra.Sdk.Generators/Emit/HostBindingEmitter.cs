@@ -91,9 +91,9 @@ internal static class HostBindingEmitter
         _ => $"__call.ReturnJson({value}, {index})",
     };
 
-    private static string Types(EquatableArray<PluginValueType> types) => types.IsEmpty
+    private static string Types(EquatableArray<AbiType> types) => types.IsEmpty
         ? "global::System.Array.Empty<global::Vyra.Sdk.PluginValueType>()"
-        : "new global::Vyra.Sdk.PluginValueType[] { " + string.Join(", ", types.Select(TypeNames.Member)) + " }";
+        : "new global::Vyra.Sdk.PluginValueType[] { " + string.Join(", ", types.Select(static t => TypeNames.Member(t))) + " }";
 
     private static string Literal(string text) => SymbolDisplay.FormatLiteral(text, quote: true);
 }

@@ -103,8 +103,8 @@ internal static class ProxyEmitter
         var returns = export.Returns.Count switch
         {
             0 => "void",
-            1 => export.Returns[0].ToManifestName(),
-            _ => "[" + string.Join(", ", export.Returns.Select(r => r.ToManifestName())) + "]",
+            1 => export.Returns[0].Kind.ToManifestName(),
+            _ => "[" + string.Join(", ", export.Returns.Select(r => r.Kind.ToManifestName())) + "]",
         };
         w.Line($"/// <para>Calls the export <c>{SourceWriter.Xml(signature)} -&gt; {returns}</c>{(export.ReturnsDeclared ? "" : " (no <c>returns</c> declared: i32 assumed)")}{(async ? "." : " on the typed fast path.")}</para>");
         w.Line("/// </summary>");
@@ -134,7 +134,7 @@ internal static class ProxyEmitter
         foreach (var field in plugin.State)
         {
             w.Line($"/// <summary>State key <c>{SourceWriter.Xml(field.Key)}</c> ({field.Type.ToManifestName()}).</summary>");
-            w.Line($"public {TypeNames.CSharp(field.Type)} {field.PropertyName} {{ get; init; }} = {field.DefaultExpression};");
+            w.Line($"public {TypeNames.CSharp(field.Type)} {field.PropertyName} {{ get; init; }} = {StateDefaultLiterals.Render(field.Type, field.Default)};");
             w.Line();
         }
         w.Line("/// <summary>The state as the runtime takes it: manifest key → value.</summary>");
@@ -186,7 +186,7 @@ internal static class ProxyEmitter
         }
         var result = export.Returns.Count == 1
             ? TypeNames.WasmResult(export.Returns[0])
-            : "global::System.ValueTuple<" + string.Join(", ", export.Returns.Select(TypeNames.WasmResult)) + ">";
+            : "global::System.ValueTuple<" + string.Join(", ", export.Returns.Select(static r => TypeNames.WasmResult(r))) + ">";
         var all = string.Join(", ", parameters.Concat(new[] { result }));
         return ($"global::System.Func<{all}>", $"static f => f.WrapFunc<{all}>()");
     }

@@ -44,14 +44,14 @@ internal static class TypeNames
     };
 
     /// <summary><c>void</c>, the single type, or a value tuple for several results.</summary>
-    public static string Return(EquatableArray<PluginValueType> returns) => returns.Count switch
+    public static string Return(EquatableArray<AbiType> returns) => returns.Count switch
     {
         0 => "void",
         1 => CSharp(returns[0]),
-        _ => "(" + string.Join(", ", returns.Select(CSharp)) + ")",
+        _ => "(" + string.Join(", ", returns.Select(static r => CSharp(r))) + ")",
     };
 
-    public static string AsyncReturn(EquatableArray<PluginValueType> returns) =>
+    public static string AsyncReturn(EquatableArray<AbiType> returns) =>
         returns.Count == 0 ? "global::System.Threading.Tasks.ValueTask" : "global::System.Threading.Tasks.ValueTask<" + Return(returns) + ">";
 
     public static string Member(PluginValueType type) => ValueType + "." + type;

@@ -10,7 +10,7 @@ namespace Vyra.Sdk.Generators.Model;
 /// (a bare <see cref="ImmutableArray{T}"/> compares by reference).
 /// </summary>
 internal readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IReadOnlyList<T>
-
+    where T : IEquatable<T>
 {
     public static readonly EquatableArray<T> Empty = new(ImmutableArray<T>.Empty);
 
@@ -67,5 +67,10 @@ internal readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IRea
 internal static class EquatableArray
 {
     public static EquatableArray<T> ToEquatableArray<T>(this IEnumerable<T> items)
+        where T : IEquatable<T>
         => new(items);
+
+    /// <summary>Value types wrapped as <see cref="AbiType"/> (an enum is not <see cref="IEquatable{T}"/> of itself).</summary>
+    public static EquatableArray<AbiType> ToEquatableArray(this IEnumerable<PluginValueType> items)
+        => new(System.Linq.Enumerable.Select(items, static t => new AbiType(t)));
 }

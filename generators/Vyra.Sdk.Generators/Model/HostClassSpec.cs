@@ -17,8 +17,8 @@ internal sealed record HostMethodSpec(
     string ImportName,
     string MethodName,
     bool IsStatic,
-    EquatableArray<PluginValueType> Parameters,
-    EquatableArray<PluginValueType> Results,
+    EquatableArray<AbiType> Parameters,
+    EquatableArray<AbiType> Results,
     HostReturnShape ReturnShape);
 
 /// <summary>How a host method hands back its result.</summary>

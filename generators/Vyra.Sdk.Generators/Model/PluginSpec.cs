@@ -32,18 +32,18 @@ internal sealed record ExportSpec(
     string MethodName,
     string? Description,
     EquatableArray<ParameterSpec> Parameters,
-    EquatableArray<PluginValueType> Returns,
+    EquatableArray<AbiType> Returns,
     bool ReturnsDeclared,
     string CancellationTokenName);
 
 /// <summary>One argument: its manifest name (the dictionary key) and its C# parameter name (escaped when needed).</summary>
 internal sealed record ParameterSpec(string JsonName, string Name, PluginValueType Type);
 
-/// <summary>One key of <c>initial_state</c>: a property of the state record with its default as a C# expression.</summary>
-internal sealed record StateFieldSpec(string Key, string PropertyName, PluginValueType Type, string DefaultExpression);
+/// <summary>One key of <c>initial_state</c>: a property of the state record with its default value (rendered by the emitter).</summary>
+internal sealed record StateFieldSpec(string Key, string PropertyName, PluginValueType Type, StateDefault Default);
 
 /// <summary>A host import the manifest declares with a signature: a method of the host interface.</summary>
-internal sealed record ImportSpec(string Name, EquatableArray<ParameterSpec> Parameters, EquatableArray<PluginValueType> Returns);
+internal sealed record ImportSpec(string Name, EquatableArray<ParameterSpec> Parameters, EquatableArray<AbiType> Returns);
 
 /// <summary>
 /// The result of parsing one manifest: the spec (null when unusable), its problems with locations, and the shape of

@@ -10,8 +10,9 @@ using Vyra.Sdk.Generators.Model;
 namespace Vyra.Sdk.Generators.Parsing;
 
 /// <summary>
-/// Finds <c>BaseHostFunctions</c> subclasses with host import methods (named <c>host_*</c> or marked
-/// <c>[HostImport("name")]</c>) and describes them as plain values; signatures are checked against the ABI here.
+/// Describes a <c>[VyraHost]</c> class (a <c>BaseHostFunctions</c> subclass) and its host import methods (named
+/// <c>host_*</c> or marked <c>[HostImport("name")]</c>) as plain values; signatures are checked against the ABI here.
+/// Host classes are found by the attribute (<c>ForAttributeWithMetadataName</c>), never by scanning every class.
 /// </summary>
 internal static class HostClassParser
 {
@@ -19,25 +20,43 @@ internal static class HostClassParser
     private const string AttributeName = "Vyra.Sdk.HostImportAttribute";
     private const string Prefix = "host_";
 
-    /// <summary>Cheap syntax filter: a class that may be one part of a host class.</summary>
-    public static bool IsCandidate(SyntaxNode node, CancellationToken cancellationToken) =>
-        node is ClassDeclarationSyntax declaration
-        && (declaration.BaseList is not null || declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
-        && declaration.Members.Any(m => m is MethodDeclarationSyntax method
-            && (method.Identifier.ValueText.StartsWith(Prefix, System.StringComparison.Ordinal) || method.AttributeLists.Count > 0));
+    /// <summary>The class attribute that makes a host class (discovery runs on it: no class is inspected without it).</summary>
+    public const string HostAttributeName = "Vyra.Sdk.VyraHostAttribute";
 
-    public static HostClassSpec? Parse(GeneratorSyntaxContext context, CancellationToken cancellationToken)
+    /// <summary>The method attribute naming an import, also looked up by name to catch one outside a marked class.</summary>
+    public const string ImportAttributeName = AttributeName;
+
+    /// <summary>Syntax filter of the attribute lookup: only a class declaration can be a host class.</summary>
+    public static bool IsClass(SyntaxNode node, CancellationToken cancellationToken) => node is ClassDeclarationSyntax;
+
+    /// <summary>Syntax filter of the import attribute lookup: a method.</summary>
+    public static bool IsMethod(SyntaxNode node, CancellationToken cancellationToken) => node is MethodDeclarationSyntax;
+
+    /// <summary>
+    /// A <c>[HostImport]</c> method in a class that lacks <c>[VyraHost]</c> would silently get no binding: say so.
+    /// (A method bound by its <c>host_*</c> name alone cannot be checked this way without inspecting every class;
+    /// docs/generator.md states the rule instead.)
+    /// </summary>
+    public static DiagnosticInfo? CheckImportOutsideHost(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
-        var declaration = (ClassDeclarationSyntax)context.Node;
-        if (context.SemanticModel.GetDeclaredSymbol(declaration, cancellationToken) is not INamedTypeSymbol type) return null;
-        var baseType = FindBase(type);
-        if (baseType is null) return null;
-        // A partial class is seen once per part that has host methods: describe it from its first such part only.
-        var firstPart = type.DeclaringSyntaxReferences
-            .Select(r => r.GetSyntax(cancellationToken))
-            .OfType<ClassDeclarationSyntax>()
-            .FirstOrDefault(d => IsCandidate(d, cancellationToken));
-        if (firstPart != declaration) return null;
+        if (context.TargetSymbol is not IMethodSymbol { ContainingType: { } type } method) return null;
+        if (FindBase(type) is null) return null;
+        foreach (var data in type.GetAttributes())
+        {
+            if (data.AttributeClass?.ToDisplayString() == HostAttributeName) return null;
+        }
+        var location = method.Locations.Length > 0 ? LocationInfo.From(method.Locations[0]) : null;
+        return DiagnosticInfo.Create(VyraDiagnostics.HostClassNotMarked, location, method.Name, type.Name);
+    }
+
+    public static HostClassSpec? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        if (context.TargetNode is not ClassDeclarationSyntax declaration || context.TargetSymbol is not INamedTypeSymbol type) return null;
+        if (FindBase(type) is null)
+        {
+            var misplaced = DiagnosticInfo.Create(VyraDiagnostics.HostAttributeWithoutBase, LocationInfo.From(declaration.Identifier.GetLocation()), type.Name);
+            return new HostClassSpec("", EquatableArray<string>.Empty, "", MetadataName(type), EquatableArray<HostMethodSpec>.Empty, new[] { misplaced }.ToEquatableArray());
+        }
 
         var attribute = context.SemanticModel.Compilation.GetTypeByMetadataName(AttributeName);
         var diagnostics = new List<DiagnosticInfo>();
@@ -150,13 +169,13 @@ internal static class HostClassParser
             shape = named.Name == "Task" ? HostReturnShape.Task : HostReturnShape.ValueTask;
             if (named.TypeArguments.Length == 0)
             {
-                return new HostMethodSpec(importName, method.Name, method.IsStatic, parameters.ToEquatableArray(), EquatableArray<PluginValueType>.Empty, shape);
+                return new HostMethodSpec(importName, method.Name, method.IsStatic, parameters.ToEquatableArray(), EquatableArray<AbiType>.Empty, shape);
             }
             returnType = named.TypeArguments[0];
         }
         else if (returnType.SpecialType == SpecialType.System_Void)
         {
-            return new HostMethodSpec(importName, method.Name, method.IsStatic, parameters.ToEquatableArray(), EquatableArray<PluginValueType>.Empty, shape);
+            return new HostMethodSpec(importName, method.Name, method.IsStatic, parameters.ToEquatableArray(), EquatableArray<AbiType>.Empty, shape);
         }
         var results = new List<PluginValueType>();
         if (returnType is INamedTypeSymbol { IsTupleType: true } tuple)

@@ -16,7 +16,7 @@ namespace Vyra.Sdk.Generators.Parsing;
 /// Turns one <c>metadata.json</c> or upstream <c>manifest.yaml</c> into a <see cref="PluginSpec"/> and its diagnostics.
 /// The manifest itself is read by the contract the kernel compiles too (<see cref="ManifestContract"/>, docs/manifest.md),
 /// so a file the runtime refuses gets no proxy and the same message here; what is added on top is only what C# needs
-/// (names that become identifiers, state defaults as expressions). Pure: the same text always gives an equal result.
+/// (names that become identifiers, state defaults checked against their types). Pure: the same text always gives an equal result.
 /// </summary>
 internal sealed class ManifestParser
 {
@@ -235,9 +235,8 @@ internal sealed class ManifestParser
         {
             if (StateName(entry.Key, entry.KeySpan, stateName, names) is not { } propertyName) continue;
             var type = entry.Type ?? InferType(entry.Default);
-            var expression = DefaultExpression(entry.Key, type, entry.Default);
-            if (expression is null) continue;
-            result.Add(new StateFieldSpec(entry.Key, propertyName, type, expression));
+            if (Default(entry.Key, type, entry.Default) is not { } value) continue;
+            result.Add(new StateFieldSpec(entry.Key, propertyName, type, value));
         }
         return result;
     }
@@ -255,8 +254,7 @@ internal sealed class ManifestParser
         foreach (var arg in init.Args)
         {
             if (StateName(arg.Name, arg.NameNode.Span, stateName, names) is not { } propertyName) continue;
-            var expression = DefaultExpression(arg.Name, arg.Type, null);
-            if (expression is not null) result.Add(new StateFieldSpec(arg.Name, propertyName, arg.Type, expression));
+            result.Add(new StateFieldSpec(arg.Name, propertyName, arg.Type, StateDefault.Zero));
         }
         return result;
     }
@@ -292,43 +290,39 @@ internal sealed class ManifestParser
         _ => PluginValueType.Json,
     };
 
-    /// <summary>The C# expression of a state default, checked against its type; null when reported.</summary>
-    private string? DefaultExpression(string key, PluginValueType type, ManifestNode? value)
+    /// <summary>
+    /// A state default checked against its type, as a value (<see cref="StateDefault"/>); null when reported. The C#
+    /// text is the emitter's business (<c>Emit/StateDefaultLiterals</c>).
+    /// </summary>
+    private StateDefault? Default(string key, PluginValueType type, ManifestNode? value)
     {
-        var missing = value is null || value.IsNull;
-        string? Mismatch()
+        if (value is null || value.IsNull) return StateDefault.Zero;
+        StateDefault? Mismatch()
         {
-            Report(VyraDiagnostics.InvalidField, value!.Span, $"the default of state key '{key}' must be {Article(type)} value, got {value.Describe()}");
+            Report(VyraDiagnostics.InvalidField, value.Span, $"the default of state key '{key}' must be {Article(type)} value, got {value.Describe()}");
             return null;
         }
-        var isInteger = value is { Kind: NodeKind.Number } && value.Text!.IndexOfAny(new[] { '.', 'e', 'E' }) < 0;
+        var isInteger = value.Kind == NodeKind.Number && value.Text!.IndexOfAny(new[] { '.', 'e', 'E' }) < 0;
         switch (type)
         {
             case PluginValueType.I32:
-                if (missing) return "0";
-                return isInteger && int.TryParse(value!.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var i32)
-                    ? i32.ToString(CultureInfo.InvariantCulture) : Mismatch();
+                return isInteger && int.TryParse(value.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var i32)
+                    ? new StateDefault(i32.ToString(CultureInfo.InvariantCulture)) : Mismatch();
             case PluginValueType.I64:
-                if (missing) return "0L";
-                return isInteger && long.TryParse(value!.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var i64)
-                    ? i64.ToString(CultureInfo.InvariantCulture) + "L" : Mismatch();
+                return isInteger && long.TryParse(value.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var i64)
+                    ? new StateDefault(i64.ToString(CultureInfo.InvariantCulture)) : Mismatch();
             case PluginValueType.F32:
-                if (missing) return "0f";
-                return value!.Kind == NodeKind.Number && float.TryParse(value.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var f32) && !float.IsInfinity(f32)
-                    ? value.Text + "f" : Mismatch();
+                return value.Kind == NodeKind.Number && float.TryParse(value.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var f32) && !float.IsInfinity(f32)
+                    ? new StateDefault(value.Text!) : Mismatch();
             case PluginValueType.F64:
-                if (missing) return "0d";
-                return value!.Kind == NodeKind.Number && double.TryParse(value.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var f64) && !double.IsInfinity(f64)
-                    ? value.Text + "d" : Mismatch();
+                return value.Kind == NodeKind.Number && double.TryParse(value.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var f64) && !double.IsInfinity(f64)
+                    ? new StateDefault(value.Text!) : Mismatch();
             case PluginValueType.Bool:
-                if (missing) return "false";
-                return value!.Kind == NodeKind.True ? "true" : value.Kind == NodeKind.False ? "false" : Mismatch();
+                return value.Kind == NodeKind.True ? new StateDefault("true") : value.Kind == NodeKind.False ? new StateDefault("false") : Mismatch();
             case PluginValueType.String:
-                if (missing) return "\"\"";
-                return value!.Kind == NodeKind.String ? SymbolDisplay.FormatLiteral(value.Text!, quote: true) : Mismatch();
+                return value.Kind == NodeKind.String ? new StateDefault(value.Text!) : Mismatch();
             case PluginValueType.Bytes:
-                if (missing) return "global::System.Array.Empty<byte>()";
-                if (value!.Kind != NodeKind.String) return Mismatch();
+                if (value.Kind != NodeKind.String) return Mismatch();
                 try
                 {
                     Convert.FromBase64String(value.Text!);
@@ -338,11 +332,10 @@ internal sealed class ManifestParser
                     Report(VyraDiagnostics.InvalidField, value.Span, $"the default of bytes state key '{key}' must be base64 text");
                     return null;
                 }
-                return "global::System.Convert.FromBase64String(" + SymbolDisplay.FormatLiteral(value.Text!, quote: true) + ")";
+                return new StateDefault(value.Text!);
             default:
-                if (missing) return "null";
                 // JSON text for the runtime, written from the tree (the same for metadata.json and manifest.yaml).
-                return "global::System.Text.Json.Nodes.JsonNode.Parse(" + SymbolDisplay.FormatLiteral(ManifestNodeText.Write(value!), quote: true) + ")";
+                return new StateDefault(ManifestNodeText.Write(value));
         }
     }
 

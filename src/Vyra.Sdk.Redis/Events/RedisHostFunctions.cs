@@ -7,7 +7,7 @@ namespace Vyra.Sdk.Redis;
 /// <summary>
 /// Host functions that publish the guest's <c>host_emit_event(event_type, payload)</c> as VYRA's
 /// <c>plugin/logic_event</c> on a <see cref="RedisEventBus"/>. The other hooks go to an optional inner host (none: the
-/// notifications are dropped and the factories return null). Derive from it (<c>partial</c>) to add <c>host_*</c> imports.
+/// notifications are dropped and the factories return null). Derive from it (<c>partial</c>, marked <c>[VyraHost]</c>) to add <c>host_*</c> imports.
 /// </summary>
 public class RedisHostFunctions : BaseHostFunctions
 {

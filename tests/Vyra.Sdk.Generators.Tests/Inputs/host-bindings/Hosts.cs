@@ -22,6 +22,7 @@ public abstract class TestHostBase : BaseHostFunctions
 
 public static partial class Outer
 {
+    [VyraHost]
     public sealed partial class AllTypesHost : TestHostBase
     {
         public int host_i32(int a) => a;
@@ -57,6 +58,7 @@ public static partial class Outer
     }
 }
 
+[VyraHost]
 public partial class GenericHost<T> : TestHostBase
 {
     public int host_generic(int x) => x;
