@@ -22,7 +22,7 @@ public class LoadTests(ITestOutputHelper output)
     private const int CallsPerThread = 10_000;
 
     [Fact]
-    public async Task EightThreadsOnOneRuntime_ExactCount_EveryResultSeenOnce()
+    public async Task Eight_threads_on_one_runtime_count_exactly_and_see_every_result_once()
     {
         using var plugin = TestPlugin.FromWat(CounterWat, CounterManifest, "healthy-counter");
         await using var runtime = plugin.Create();
@@ -47,7 +47,7 @@ public class LoadTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task EightThreadsOnEightRuntimes_EachCountsExactly()
+    public async Task Eight_threads_on_eight_runtimes_each_counts_exactly()
     {
         using var plugin = TestPlugin.FromWat(CounterWat, CounterManifest, "healthy-counter");
         var runtimes = Enumerable.Range(0, Threads).Select(_ => plugin.Create()).ToArray();
@@ -81,7 +81,7 @@ public class LoadTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task EightThreadsOnOneRuntime_WhileSomeCallsTrapOrTimeOut_TheOthersCountExactly()
+    public async Task Eight_threads_on_one_runtime_while_some_calls_trap_or_time_out_the_others_count_exactly()
     {
         using var plugin = TestPlugin.FromWat("""
             (module
@@ -126,7 +126,7 @@ public class LoadTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Timeout_StaysPromptWhileEightCallersWaitForTheSameRuntime()
+    public async Task The_timeout_stays_prompt_while_eight_callers_wait_for_the_same_runtime()
     {
         // Callers queue for the runtime; the epoch ticker must still tick, so the runaway call ends on time.
         using var plugin = TestPlugin.FromWat("""
@@ -170,7 +170,7 @@ public class LoadTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Timeout_StaysPromptWhenTheThreadPoolIsStarved()
+    public async Task The_timeout_stays_prompt_when_the_thread_pool_is_starved()
     {
         // A host whose thread pool is busy (sync-over-async code, callers blocked on a runtime) must still get its
         // timeouts: the sandbox's clock cannot depend on a free pool thread. The typed path runs on the caller's own
@@ -229,7 +229,7 @@ public class LoadTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task EightThreadsOnAPoolOfFourInstances_ExactResults_TrapsReplaceInstances()
+    public async Task Eight_threads_on_a_pool_of_four_instances_get_exact_results_and_traps_replace_instances()
     {
         using var plugin = TestPlugin.FromWat("""
             (module
@@ -307,7 +307,7 @@ public class LoadTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task ThousandStartStopCycles_MemoryAndTickerStayStable()
+    public async Task A_thousand_start_stop_cycles_keep_memory_and_the_ticker_stable()
     {
         const int cycles = 1_000;
         using var plugin = TestPlugin.FromWat(StateWat, StateManifest, "cycler");
@@ -363,7 +363,7 @@ public class LoadTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task FiftyMegabyteModule_LoadsOrFailsCleanly_InReasonableTime()
+    public async Task A_fifty_megabyte_module_loads_or_fails_cleanly_in_bounded_time()
     {
         const int dataLength = 50 * 1024 * 1024;
         var module = BigModule.WithDataSegment(dataLength);

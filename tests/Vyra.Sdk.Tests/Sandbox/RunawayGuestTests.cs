@@ -23,7 +23,7 @@ public class RunawayGuestTests
         """;
 
     [Fact]
-    public async Task InfiniteLoop_TimesOutWithinTimeoutPlusMargin_AndTheRuntimeStaysUsable()
+    public async Task Infinite_loop_times_out_within_timeout_plus_margin_and_the_runtime_stays_usable()
     {
         using var plugin = TestPlugin.FromWat(SpinWat);
         await using var runtime = plugin.Create(options: new PluginRuntimeOptions { Timeout = ShortTimeout });
@@ -42,7 +42,7 @@ public class RunawayGuestTests
     }
 
     [Fact]
-    public async Task InfiniteLoop_TimeoutFromTheManifest()
+    public async Task An_infinite_loop_times_out_after_the_manifests_timeout()
     {
         using var plugin = TestPlugin.FromWat(SpinWat, TestPlugin.Manifest(
             exports: """[{ "name": "spin", "args": [] }, { "name": "calls", "args": [] }]""",
@@ -56,7 +56,7 @@ public class RunawayGuestTests
     }
 
     [Fact]
-    public async Task InfiniteLoop_WithRecyclePolicy_RebuildsTheInstance()
+    public async Task Infinite_loop_with_recycle_policy_rebuilds_the_instance()
     {
         using var plugin = TestPlugin.FromWat(SpinWat);
         await using var runtime = plugin.Create(options: new PluginRuntimeOptions { Timeout = ShortTimeout, RecycleInstanceAfterTrap = true });
@@ -69,7 +69,7 @@ public class RunawayGuestTests
     }
 
     [Fact]
-    public async Task InfiniteLoop_OtherRuntimesAndPingAnswerWhileItSpins()
+    public async Task Other_runtimes_and_ping_answer_while_an_infinite_loop_spins()
     {
         using var plugin = TestPlugin.FromWat(SpinWat);
         await using var runtime = plugin.Create(options: new PluginRuntimeOptions { Timeout = TimeSpan.FromSeconds(3) });
@@ -91,7 +91,7 @@ public class RunawayGuestTests
     }
 
     [Fact]
-    public async Task StopWhileACallSpins_ReturnsPromptly()
+    public async Task Stop_while_a_call_spins_returns_promptly()
     {
         // The host must be able to shut a runaway plugin down without waiting out its timeout (or forever).
         using var plugin = TestPlugin.FromWat(SpinWat);
@@ -114,7 +114,7 @@ public class RunawayGuestTests
     }
 
     [Fact]
-    public async Task InfiniteLoopInOnEvent_TimesOut()
+    public async Task Infinite_loop_in_on_event_times_out()
     {
         using var plugin = TestPlugin.FromWat("""
             (module
@@ -137,7 +137,7 @@ public class RunawayGuestTests
     }
 
     [Fact]
-    public async Task InfiniteLoopThroughATypedExport_TimesOut()
+    public async Task Infinite_loop_through_a_typed_export_times_out()
     {
         using var plugin = TestPlugin.FromWat(SpinWat);
         var runtime = Assert.IsType<WasmRuntime>(plugin.Create(options: new PluginRuntimeOptions { Timeout = ShortTimeout }));
@@ -166,7 +166,7 @@ public class RunawayGuestTests
     }
 
     [Fact]
-    public async Task InfiniteLoopThroughAHostImport_TimesOut()
+    public async Task Infinite_loop_through_a_host_import_times_out()
     {
         var hostCalls = 0;
         var host = new TestHost(imports => imports.Add("tick", [], [PluginValueType.I32], call => call.ReturnInt32(Interlocked.Increment(ref hostCalls))));
@@ -196,7 +196,7 @@ public class RunawayGuestTests
     }
 
     [Fact]
-    public async Task BusyLoop_IsInterruptedByTheCallersToken()
+    public async Task Busy_loop_is_interrupted_by_the_callers_token()
     {
         using var plugin = TestPlugin.FromWat(SpinWat);
         await using var runtime = plugin.Create(options: new PluginRuntimeOptions { Timeout = Timeout.InfiniteTimeSpan });
@@ -213,7 +213,7 @@ public class RunawayGuestTests
     }
 
     [Fact]
-    public async Task BusyLoop_AlreadyCancelledToken_NeverEntersTheGuest()
+    public async Task An_already_cancelled_token_never_enters_the_guest()
     {
         using var plugin = TestPlugin.FromWat(SpinWat);
         await using var runtime = plugin.Create(options: new PluginRuntimeOptions { Timeout = Timeout.InfiniteTimeSpan });
@@ -228,7 +228,7 @@ public class RunawayGuestTests
     }
 
     [Fact]
-    public async Task BusyLoop_CancelledMidCall_InnerExceptionCarriesTheCallersToken()
+    public async Task A_busy_loop_cancelled_mid_call_carries_the_callers_token_in_the_inner_exception()
     {
         // OperationCanceledException semantics: callers match the exception to their own token.
         using var plugin = TestPlugin.FromWat(SpinWat);
@@ -242,7 +242,7 @@ public class RunawayGuestTests
     }
 
     [Fact]
-    public async Task UnboundedRecursion_IsAStackOverflow_NotACrash()
+    public async Task Unbounded_recursion_is_a_stack_overflow_not_a_crash()
     {
         using var plugin = TestPlugin.FromWat("""
             (module
@@ -262,7 +262,7 @@ public class RunawayGuestTests
     }
 
     [Fact]
-    public async Task InfiniteLoop_UnderAFuelBudget_RunsOutOfFuel_AndFuelIsReArmedPerCall()
+    public async Task Infinite_loop_under_a_fuel_budget_runs_out_of_fuel_and_fuel_is_re_armed_per_call()
     {
         using var plugin = TestPlugin.FromWat("""
             (module
@@ -292,7 +292,7 @@ public class RunawayGuestTests
     }
 
     [Fact]
-    public async Task AllocatorThatNeverReturns_TimesOut()
+    public async Task Allocator_that_never_returns_times_out()
     {
         using var plugin = TestPlugin.FromWat("""
             (module
