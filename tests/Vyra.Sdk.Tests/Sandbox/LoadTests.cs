@@ -142,15 +142,22 @@ public class LoadTests(ITestOutputHelper output)
         await runtime.StartAsync();
 
         using var stop = new CancellationTokenSource();
+        using var contending = new CountdownEvent(Threads);
         var load = Enumerable.Range(0, Threads).Select(_ => Task.Run(async () =>
         {
             var step = Args(("arg0", 1));
-            while (!stop.IsCancellationRequested) await CallRetryingOverloaded(runtime, "increment", step);
+            var first = true;
+            while (!stop.IsCancellationRequested)
+            {
+                await CallRetryingOverloaded(runtime, "increment", step);
+                if (first) contending.Signal(); // this caller is in the loop: the contention is real
+                first = false;
+            }
         })).ToArray();
         var times = new List<long>();
         try
         {
-            await Task.Delay(200);
+            Assert.True(contending.Wait(TimeSpan.FromSeconds(15)), "the load never started");
             for (var i = 0; i < 5; i++)
             {
                 var watch = Stopwatch.StartNew();
@@ -164,9 +171,10 @@ public class LoadTests(ITestOutputHelper output)
             await Task.WhenAll(load);
         }
         output.WriteLine($"timeouts of {timeout.TotalMilliseconds} ms under contention took {string.Join(", ", times)} ms");
+        // How long a timeout takes is the quantity under test, so it is compared with the timeout itself (a ratio).
         var median = times.Order().ElementAt(times.Count / 2);
-        Assert.True(median < 400, $"median {median} ms for a {timeout.TotalMilliseconds} ms timeout ({string.Join(", ", times)})");
-        Assert.True(times.Max() < 1000, $"worst {times.Max()} ms for a {timeout.TotalMilliseconds} ms timeout");
+        Assert.True(median < timeout.TotalMilliseconds * 4, $"median {median} ms for a {timeout.TotalMilliseconds} ms timeout ({string.Join(", ", times)})");
+        Assert.True(times.Max() < timeout.TotalMilliseconds * 10, $"worst {times.Max()} ms for a {timeout.TotalMilliseconds} ms timeout");
     }
 
     [Fact]
@@ -224,8 +232,9 @@ public class LoadTests(ITestOutputHelper output)
         }
         output.WriteLine($"{timeout.TotalMilliseconds} ms timeouts with a starved thread pool took {string.Join(", ", times.Select(t => t.ToString("F0")))} ms");
         Assert.Equal([PluginErrorKind.Timeout, PluginErrorKind.Timeout, PluginErrorKind.Timeout], kinds);
+        // The quantity under test, compared with the timeout itself (a ratio): five timeouts' worth.
         var median = times.Order().ElementAt(1);
-        Assert.True(median < timeout.TotalMilliseconds + 400, $"median {median:F0} ms for a {timeout.TotalMilliseconds} ms timeout");
+        Assert.True(median < timeout.TotalMilliseconds * 5, $"median {median:F0} ms for a {timeout.TotalMilliseconds} ms timeout");
     }
 
     [Fact]
@@ -381,7 +390,7 @@ public class LoadTests(ITestOutputHelper output)
         {
             output.WriteLine($"the 50 MB module was refused after {watch.ElapsedMilliseconds} ms: {ex.Message}");
             Assert.False(runtime.IsRunning);
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15));
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15)); // a hang guard, not a timing check
             await AssertHostHealthy();
             return;
         }
@@ -398,7 +407,7 @@ public class LoadTests(ITestOutputHelper output)
         }
         watch.Stop();
         output.WriteLine($"50 MB module: first start {started} ms, three more starts and 15 calls {watch.ElapsedMilliseconds - started} ms");
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"took {watch.ElapsedMilliseconds} ms");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"took {watch.ElapsedMilliseconds} ms"); // a hang guard, not a timing check
         await AssertHostHealthy();
     }
 }

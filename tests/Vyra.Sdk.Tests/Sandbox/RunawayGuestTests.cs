@@ -1,4 +1,5 @@
 using Vyra.Sdk;
+using Vyra.Sdk.Tests.Serving;
 using Xunit;
 using static Vyra.Sdk.Tests.Sandbox.SandboxChecks;
 
@@ -71,21 +72,26 @@ public class RunawayGuestTests
     [Fact]
     public async Task Other_runtimes_and_ping_answer_while_an_infinite_loop_spins()
     {
-        using var plugin = TestPlugin.FromWat(SpinWat);
-        await using var runtime = plugin.Create(options: new PluginRuntimeOptions { Timeout = TimeSpan.FromSeconds(3) });
+        using var plugin = HookPlugin.Create();
+        var host = new HookHost();
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        host.OnHook = n =>
+        {
+            entered.TrySetResult();
+            return n;
+        };
+        await using var runtime = new WasmRuntime("hook", plugin.ModulePath, host, options: new PluginRuntimeOptions { Timeout = TimeSpan.FromSeconds(3) });
         await runtime.StartAsync();
         using var healthy = TestPlugin.FromWat(CounterWat, CounterManifest, "healthy-counter");
         await using var other = healthy.Create();
         await other.StartAsync();
 
-        var spinning = Task.Run(async () => await runtime.CallAsync("spin"));
-        await Task.Delay(100);
-        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var spinning = runtime.CallAsync("hook_then_spin", HookPlugin.N(1)).AsTask();
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(15)); // the guest called the hook: it is spinning now
         for (var i = 1; i <= 100; i++) Assert.Equal(i, await CallInt(other, "increment", Args(("step", 1))));
         Assert.Equal("ok", (await runtime.CallAsync("ping"))["status"]); // ping is answered without entering the guest
-        watch.Stop();
+        // The order is the assertion: everything above was answered while the spinning call had not yet timed out.
         Assert.False(spinning.IsCompleted);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"the other runtime took {watch.ElapsedMilliseconds} ms");
 
         await FailsWith(PluginErrorKind.Timeout, () => spinning);
     }
@@ -93,22 +99,25 @@ public class RunawayGuestTests
     [Fact]
     public async Task Stop_while_a_call_spins_returns_promptly()
     {
-        // The host must be able to shut a runaway plugin down without waiting out its timeout (or forever).
-        using var plugin = TestPlugin.FromWat(SpinWat);
-        var runtime = plugin.Create(options: new PluginRuntimeOptions { Timeout = TimeSpan.FromSeconds(5) });
+        // The host must be able to shut a runaway plugin down without waiting out its timeout (or forever). There is no
+        // timeout at all here, so a stop that completes is one that interrupted the guest.
+        using var plugin = HookPlugin.Create();
+        var host = new HookHost();
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        host.OnHook = n =>
+        {
+            entered.TrySetResult();
+            return n;
+        };
+        var runtime = new WasmRuntime("hook", plugin.ModulePath, host, options: new PluginRuntimeOptions { Timeout = Timeout.InfiniteTimeSpan });
         await runtime.StartAsync();
 
-        var spinning = Task.Run(async () => await runtime.CallAsync("spin"));
-        await Task.Delay(150);
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        var stop = runtime.StopAsync().AsTask();
-        var finished = await Task.WhenAny(stop, Task.Delay(TimeSpan.FromSeconds(10)));
-        watch.Stop();
-        Assert.Same(stop, finished);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"StopAsync waited {watch.ElapsedMilliseconds} ms for the runaway call");
+        var spinning = runtime.CallAsync("hook_then_spin", HookPlugin.N(1)).AsTask();
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(15));
+        await runtime.StopAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(15)); // a hang guard, not a timing check
         Assert.False(runtime.IsRunning);
-        var ex = await Assert.ThrowsAsync<PluginCallException>(() => spinning);
-        Assert.True(ex.Kind is PluginErrorKind.Cancelled or PluginErrorKind.NotStarted or PluginErrorKind.Timeout, ex.Kind.ToString());
+        var ex = await Assert.ThrowsAsync<PluginCallException>(() => spinning.WaitAsync(TimeSpan.FromSeconds(15)));
+        Assert.True(ex.Kind is PluginErrorKind.Cancelled or PluginErrorKind.NotStarted, ex.Kind.ToString());
         await runtime.DisposeAsync();
         await AssertHostHealthy();
     }
@@ -161,7 +170,7 @@ public class RunawayGuestTests
         });
         watch.Stop();
         Assert.Equal(PluginErrorKind.Timeout, ex.Kind);
-        Assert.True(watch.Elapsed < ShortTimeout + Margin, $"took {watch.ElapsedMilliseconds} ms");
+        Assert.True(watch.Elapsed < ShortTimeout + Margin, $"took {watch.ElapsedMilliseconds} ms"); // the timeout plus a hang guard's margin
         using (var call = calls.Enter()) Assert.Equal(1, call.Function());
     }
 

@@ -152,7 +152,11 @@ internal static class SandboxChecks
         return ex;
     }
 
-    /// <summary>Like <see cref="FailsWith"/>, and the failure is raised within <paramref name="within"/>.</summary>
+    /// <summary>
+    /// Like <see cref="FailsWith"/>, and the failure is raised within <paramref name="within"/>. Callers pass the call's
+    /// own timeout plus a margin of seconds: the timeout is the quantity under test, and the margin makes the rest a hang
+    /// guard on a loaded machine, not a timing check.
+    /// </summary>
     public static async Task<PluginCallException> FailsWithin(PluginErrorKind kind, TimeSpan within, Func<Task> call)
     {
         var watch = Stopwatch.StartNew();
