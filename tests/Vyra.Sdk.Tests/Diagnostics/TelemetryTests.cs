@@ -8,7 +8,7 @@ using Xunit;
 namespace Vyra.Sdk.Tests.Diagnostics;
 
 /// <summary>Metrics and traces read the way an OpenTelemetry exporter would: through MeterListener and ActivityListener.</summary>
-[Collection(nameof(TelemetryTests))] // listeners see every test's calls: keep this class to itself
+[Collection(ProcessWideCollection.Name)] // listeners see every test's calls: nothing else may run beside them
 public class TelemetryTests
 {
     private sealed class Recorder : IDisposable

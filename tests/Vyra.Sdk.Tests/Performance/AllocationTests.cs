@@ -5,6 +5,7 @@ using Xunit;
 namespace Vyra.Sdk.Tests.Performance;
 
 /// <summary>Guards the allocation-free typed path that generated proxies use.</summary>
+[Collection(ProcessWideCollection.Name)] // an allocation count is read alone, never beside a listener or other load
 public class AllocationTests
 {
     [Fact]

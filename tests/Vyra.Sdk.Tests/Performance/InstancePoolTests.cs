@@ -93,11 +93,14 @@ public class InstancePoolTests
     {
         using var plugin = TempPlugin.FromWat(Wat, Manifest);
         var runtime = await StartPool(plugin, 2);
+        using var issued = new CountdownEvent(16);
         var calls = Enumerable.Range(0, 16).Select(_ => Task.Run(async () =>
         {
             try
             {
-                await runtime.CallAsync("work", SamplePlugins.Args(("n", 2_000_000)));
+                var call = runtime.CallAsync("work", SamplePlugins.Args(("n", 2_000_000)));
+                issued.Signal();
+                await call;
                 return "done";
             }
             catch (PluginCallException ex) when (ex.Kind == PluginErrorKind.NotStarted)
@@ -109,7 +112,8 @@ public class InstancePoolTests
                 return "interrupted by the stop";
             }
         })).ToArray();
-        await Task.Delay(20);
+        // Stop once every caller has made its call (running on an instance or waiting for one), instead of after a sleep.
+        Assert.True(issued.Wait(TimeSpan.FromSeconds(15)), "the callers never called");
         await runtime.DisposeAsync();
         var outcomes = await Task.WhenAll(calls);
         Assert.All(outcomes, o => Assert.True(o is "done" or "not started" or "interrupted by the stop"));

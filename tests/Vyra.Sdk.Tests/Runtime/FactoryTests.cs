@@ -63,7 +63,7 @@ public class FactoryTests
     }
 
     [Fact]
-    public void StubFallback_Allow_logs_the_reason_below_warning()
+    public void Stub_fallback_allow_logs_the_reason_below_warning()
     {
         var path = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N"), "logic.wasm");
         var (runtime, log) = Create(path, fallback: StubFallback.Allow);
@@ -73,7 +73,7 @@ public class FactoryTests
     }
 
     [Fact]
-    public void StubFallback_Refuse_throws_naming_the_file_and_the_reason()
+    public void Stub_fallback_refuse_throws_naming_the_file_and_the_reason()
     {
         var path = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N"), "logic.wasm");
         var ex = Assert.Throws<PluginLoadException>(() => Create(path, fallback: StubFallback.Refuse));
@@ -86,7 +86,7 @@ public class FactoryTests
     [Theory]
     [InlineData(new byte[] { 0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00 }, "only a wasm header")]
     [InlineData(new byte[] { 0x7F, 0x45, 0x4C, 0x46, 0x02, 0x01, 0x01, 0x00, 0x00, 0x00 }, "not a wasm module")]
-    public void StubFallback_Refuse_refuses_an_unusable_module(byte[] bytes, string reason)
+    public void Stub_fallback_refuse_refuses_an_unusable_module(byte[] bytes, string reason)
     {
         using var plugin = TempPlugin.FromBytes(bytes);
         var ex = Assert.Throws<PluginLoadException>(() => Create(plugin.ModulePath, fallback: StubFallback.Refuse));
@@ -95,7 +95,7 @@ public class FactoryTests
     }
 
     [Fact]
-    public void StubFallback_Refuse_still_creates_a_real_module()
+    public void Stub_fallback_refuse_still_creates_a_real_module()
     {
         Assert.IsType<WasmRuntime>(Create(SamplePlugins.Counter, fallback: StubFallback.Refuse).Runtime);
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Vyra.Sdk;
+using Vyra.Sdk.Tests.Support;
 using Xunit;
 
 namespace Vyra.Sdk.Tests.Sandbox;
@@ -10,6 +11,7 @@ namespace Vyra.Sdk.Tests.Sandbox;
 /// here, bounded, and must end as a located <see cref="PluginLoadException"/> (or a catalog problem) while the other
 /// plugins of the pool stay usable.
 /// </summary>
+[Collection(ProcessWideCollection.Name)] // two tests bound the allocations of a refusal
 public sealed class HostileManifestTests : IDisposable
 {
     // Every read below must finish far sooner; this only turns a hang into a failure instead of a stuck test run.

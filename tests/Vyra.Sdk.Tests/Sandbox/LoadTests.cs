@@ -22,7 +22,7 @@ public class LoadTests(ITestOutputHelper output)
     private const int CallsPerThread = 10_000;
 
     [Fact]
-    public async Task EightThreadsOnOneRuntime_ExactCount_EveryResultSeenOnce()
+    public async Task Eight_threads_on_one_runtime_count_exactly_and_see_every_result_once()
     {
         using var plugin = TestPlugin.FromWat(CounterWat, CounterManifest, "healthy-counter");
         await using var runtime = plugin.Create();
@@ -47,7 +47,7 @@ public class LoadTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task EightThreadsOnEightRuntimes_EachCountsExactly()
+    public async Task Eight_threads_on_eight_runtimes_each_counts_exactly()
     {
         using var plugin = TestPlugin.FromWat(CounterWat, CounterManifest, "healthy-counter");
         var runtimes = Enumerable.Range(0, Threads).Select(_ => plugin.Create()).ToArray();
@@ -81,7 +81,7 @@ public class LoadTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task EightThreadsOnOneRuntime_WhileSomeCallsTrapOrTimeOut_TheOthersCountExactly()
+    public async Task Eight_threads_on_one_runtime_while_some_calls_trap_or_time_out_the_others_count_exactly()
     {
         using var plugin = TestPlugin.FromWat("""
             (module
@@ -126,7 +126,7 @@ public class LoadTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Timeout_StaysPromptWhileEightCallersWaitForTheSameRuntime()
+    public async Task The_timeout_stays_prompt_while_eight_callers_wait_for_the_same_runtime()
     {
         // Callers queue for the runtime; the epoch ticker must still tick, so the runaway call ends on time.
         using var plugin = TestPlugin.FromWat("""
@@ -142,15 +142,22 @@ public class LoadTests(ITestOutputHelper output)
         await runtime.StartAsync();
 
         using var stop = new CancellationTokenSource();
+        using var contending = new CountdownEvent(Threads);
         var load = Enumerable.Range(0, Threads).Select(_ => Task.Run(async () =>
         {
             var step = Args(("arg0", 1));
-            while (!stop.IsCancellationRequested) await CallRetryingOverloaded(runtime, "increment", step);
+            var first = true;
+            while (!stop.IsCancellationRequested)
+            {
+                await CallRetryingOverloaded(runtime, "increment", step);
+                if (first) contending.Signal(); // this caller is in the loop: the contention is real
+                first = false;
+            }
         })).ToArray();
         var times = new List<long>();
         try
         {
-            await Task.Delay(200);
+            Assert.True(contending.Wait(TimeSpan.FromSeconds(15)), "the load never started");
             for (var i = 0; i < 5; i++)
             {
                 var watch = Stopwatch.StartNew();
@@ -164,13 +171,14 @@ public class LoadTests(ITestOutputHelper output)
             await Task.WhenAll(load);
         }
         output.WriteLine($"timeouts of {timeout.TotalMilliseconds} ms under contention took {string.Join(", ", times)} ms");
+        // How long a timeout takes is the quantity under test, so it is compared with the timeout itself (a ratio).
         var median = times.Order().ElementAt(times.Count / 2);
-        Assert.True(median < 400, $"median {median} ms for a {timeout.TotalMilliseconds} ms timeout ({string.Join(", ", times)})");
-        Assert.True(times.Max() < 1000, $"worst {times.Max()} ms for a {timeout.TotalMilliseconds} ms timeout");
+        Assert.True(median < timeout.TotalMilliseconds * 4, $"median {median} ms for a {timeout.TotalMilliseconds} ms timeout ({string.Join(", ", times)})");
+        Assert.True(times.Max() < timeout.TotalMilliseconds * 10, $"worst {times.Max()} ms for a {timeout.TotalMilliseconds} ms timeout");
     }
 
     [Fact]
-    public async Task Timeout_StaysPromptWhenTheThreadPoolIsStarved()
+    public async Task The_timeout_stays_prompt_when_the_thread_pool_is_starved()
     {
         // A host whose thread pool is busy (sync-over-async code, callers blocked on a runtime) must still get its
         // timeouts: the sandbox's clock cannot depend on a free pool thread. The typed path runs on the caller's own
@@ -224,12 +232,13 @@ public class LoadTests(ITestOutputHelper output)
         }
         output.WriteLine($"{timeout.TotalMilliseconds} ms timeouts with a starved thread pool took {string.Join(", ", times.Select(t => t.ToString("F0")))} ms");
         Assert.Equal([PluginErrorKind.Timeout, PluginErrorKind.Timeout, PluginErrorKind.Timeout], kinds);
+        // The quantity under test, compared with the timeout itself (a ratio): five timeouts' worth.
         var median = times.Order().ElementAt(1);
-        Assert.True(median < timeout.TotalMilliseconds + 400, $"median {median:F0} ms for a {timeout.TotalMilliseconds} ms timeout");
+        Assert.True(median < timeout.TotalMilliseconds * 5, $"median {median:F0} ms for a {timeout.TotalMilliseconds} ms timeout");
     }
 
     [Fact]
-    public async Task EightThreadsOnAPoolOfFourInstances_ExactResults_TrapsReplaceInstances()
+    public async Task Eight_threads_on_a_pool_of_four_instances_get_exact_results_and_traps_replace_instances()
     {
         using var plugin = TestPlugin.FromWat("""
             (module
@@ -307,7 +316,7 @@ public class LoadTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task ThousandStartStopCycles_MemoryAndTickerStayStable()
+    public async Task A_thousand_start_stop_cycles_keep_memory_and_the_ticker_stable()
     {
         const int cycles = 1_000;
         using var plugin = TestPlugin.FromWat(StateWat, StateManifest, "cycler");
@@ -363,7 +372,7 @@ public class LoadTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task FiftyMegabyteModule_LoadsOrFailsCleanly_InReasonableTime()
+    public async Task A_fifty_megabyte_module_loads_or_fails_cleanly_in_bounded_time()
     {
         const int dataLength = 50 * 1024 * 1024;
         var module = BigModule.WithDataSegment(dataLength);
@@ -381,7 +390,7 @@ public class LoadTests(ITestOutputHelper output)
         {
             output.WriteLine($"the 50 MB module was refused after {watch.ElapsedMilliseconds} ms: {ex.Message}");
             Assert.False(runtime.IsRunning);
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15));
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15)); // a hang guard, not a timing check
             await AssertHostHealthy();
             return;
         }
@@ -398,7 +407,7 @@ public class LoadTests(ITestOutputHelper output)
         }
         watch.Stop();
         output.WriteLine($"50 MB module: first start {started} ms, three more starts and 15 calls {watch.ElapsedMilliseconds - started} ms");
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"took {watch.ElapsedMilliseconds} ms");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"took {watch.ElapsedMilliseconds} ms"); // a hang guard, not a timing check
         await AssertHostHealthy();
     }
 }

@@ -44,7 +44,7 @@ public class MemoryAndAbiTests
         """;
 
     [Fact]
-    public async Task MemoryGrowBomb_GrowReturnsMinusOneInsideTheGuest_AtTheManifestCap()
+    public async Task Memory_grow_bomb_grow_returns_minus_one_inside_the_guest_at_the_manifest_cap()
     {
         using var plugin = TestPlugin.FromWat(GrowBombWat, TestPlugin.Manifest(limits: """{ "memory_mb": 2 }"""));
         await using var runtime = plugin.Create();
@@ -59,7 +59,7 @@ public class MemoryAndAbiTests
     }
 
     [Fact]
-    public async Task MemoryGrowBomb_OneHugeRequest_IsRefusedWithMinusOne()
+    public async Task Memory_grow_bomb_one_huge_request_is_refused_with_minus_one()
     {
         using var plugin = TestPlugin.FromWat(GrowBombWat, TestPlugin.Manifest(limits: """{ "memory_mb": 2 }"""));
         await using var runtime = plugin.Create();
@@ -73,7 +73,7 @@ public class MemoryAndAbiTests
     }
 
     [Fact]
-    public async Task MemoryGrowBomb_OptionsOverrideTheManifestCap()
+    public async Task Memory_grow_bomb_options_override_the_manifest_cap()
     {
         using var plugin = TestPlugin.FromWat(GrowBombWat, TestPlugin.Manifest(limits: """{ "memory_mb": 64 }"""));
         await using var runtime = plugin.Create(options: new PluginRuntimeOptions { MemoryLimitBytes = 1024 * 1024 });
@@ -84,7 +84,7 @@ public class MemoryAndAbiTests
     }
 
     [Fact]
-    public async Task MemoryGrowBomb_TrapAfterARefusedGrowth_IsReportedAsMemoryLimit()
+    public async Task Memory_grow_bomb_trap_after_a_refused_growth_is_reported_as_memory_limit()
     {
         using var plugin = TestPlugin.FromWat(GrowBombWat, TestPlugin.Manifest(limits: """{ "memory_mb": 4 }"""));
         await using var runtime = plugin.Create();
@@ -98,7 +98,7 @@ public class MemoryAndAbiTests
     }
 
     [Fact]
-    public async Task MemoryGrowBomb_CarelessGuestWritingPastTheCap_IsReportedAsMemoryLimit()
+    public async Task Memory_grow_bomb_careless_guest_writing_past_the_cap_is_reported_as_memory_limit()
     {
         using var plugin = TestPlugin.FromWat(GrowBombWat, TestPlugin.Manifest(limits: """{ "memory_mb": 2 }"""));
         await using var runtime = plugin.Create();
@@ -110,7 +110,7 @@ public class MemoryAndAbiTests
     }
 
     [Fact]
-    public async Task MemoryGrowBomb_InBigChunks_IsRefusedAndTheTrapThatFollowsIsReported()
+    public async Task Memory_grow_bomb_in_big_chunks_is_refused_and_the_trap_that_follows_is_reported()
     {
         // 16-page requests from 49 of 64 pages: refused while 15 pages are still free. The kernel cannot see a refused
         // growth (Wasmtime reports none), only a memory at its cap, so this trap may be reported as a plain Trap.
@@ -127,7 +127,7 @@ public class MemoryAndAbiTests
     }
 
     [Fact]
-    public async Task MemoryAtItsCap_ADivisionByZero_IsStillATrap_NotAMemoryLimit()
+    public async Task Memory_at_its_cap_a_division_by_zero_is_still_a_trap_not_a_memory_limit()
     {
         // A division by zero cannot be the result of a refused memory.grow: it can be told apart, so it must stay a Trap.
         using var plugin = TestPlugin.FromWat(GrowBombWat, TestPlugin.Manifest(limits: """{ "memory_mb": 2 }"""));
@@ -181,7 +181,7 @@ public class MemoryAndAbiTests
 
     [Theory]
     [MemberData(nameof(ImpossibleResults))]
-    public async Task HugeOrOutOfBoundsReturnedLength_IsAnAbiViolation(long packed, string why)
+    public async Task Huge_or_out_of_bounds_returned_length_is_an_abi_violation(long packed, string why)
     {
         using var plugin = TestPlugin.FromWat(ReturnsWat, ReturnsManifest);
         await using var runtime = plugin.Create();
@@ -195,7 +195,7 @@ public class MemoryAndAbiTests
     }
 
     [Fact]
-    public async Task ReturnedJsonThatIsNotJson_IsAnAbiViolation()
+    public async Task Returned_json_that_is_not_json_is_an_abi_violation()
     {
         using var plugin = TestPlugin.FromWat(ReturnsWat, ReturnsManifest);
         await using var runtime = plugin.Create();
@@ -206,7 +206,7 @@ public class MemoryAndAbiTests
     }
 
     [Fact]
-    public async Task FreeThatTraps_FailsTheCallCleanly()
+    public async Task Free_that_traps_fails_the_call_cleanly()
     {
         using var plugin = TestPlugin.FromWat("""
             (module
@@ -274,7 +274,7 @@ public class MemoryAndAbiTests
     [InlineData(PageSize)]           // just past the end
     [InlineData(PageSize - 3)]       // the 5-byte string straddles the end
     [InlineData(0x7FFF_FFF0)]        // far outside
-    public async Task AllocatorReturningGarbagePointers_IsAnAbiViolation(int garbage)
+    public async Task Allocator_returning_garbage_pointers_is_an_abi_violation(int garbage)
     {
         using var plugin = TestPlugin.FromWat(LyingAllocatorWat, LyingAllocatorManifest);
         await using var runtime = plugin.Create();
@@ -292,7 +292,7 @@ public class MemoryAndAbiTests
     }
 
     [Fact]
-    public async Task AllocationBomb_LeakyAllocatorAgainstTheMemoryCap_IsAnAbiViolation_NotAHostAllocation()
+    public async Task A_leaky_allocator_against_the_memory_cap_is_an_abi_violation_not_a_host_allocation()
     {
         using var plugin = TestPlugin.FromWat("""
             (module
@@ -358,7 +358,7 @@ public class MemoryAndAbiTests
     [InlineData(-5, 1, "negative pointer")]
     [InlineData(int.MaxValue, int.MaxValue, "both huge")]
     [InlineData(32, 10, "invalid UTF-8")]
-    public async Task BadPointerOrLengthIntoHostLog_IsAnAbiViolation(int pointer, int length, string why)
+    public async Task Bad_pointer_or_length_into_host_log_is_an_abi_violation(int pointer, int length, string why)
     {
         var host = new TestHost();
         using var plugin = TestPlugin.FromWat(HostLogWat);
@@ -375,7 +375,7 @@ public class MemoryAndAbiTests
     }
 
     [Fact]
-    public async Task BadPointerIntoHostEmitEvent_IsAnAbiViolation()
+    public async Task Bad_pointer_into_host_emit_event_is_an_abi_violation()
     {
         using var plugin = TestPlugin.FromWat(HostLogWat);
         await using var runtime = plugin.Create(new TestHost());
@@ -396,7 +396,7 @@ public class MemoryAndAbiTests
     [InlineData("store_at", PageSize)]
     [InlineData("store_at", PageSize - 1)]
     [InlineData("store_at", int.MinValue)]
-    public async Task OutOfBoundsLoadOrStore_IsATrap(string function, int address)
+    public async Task Out_of_bounds_load_or_store_is_a_trap(string function, int address)
     {
         using var plugin = TestPlugin.FromWat("""
             (module

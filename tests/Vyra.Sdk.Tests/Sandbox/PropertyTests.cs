@@ -79,7 +79,7 @@ public class PropertyTests
         Task.Run(property).WaitAsync(TimeSpan.FromSeconds(seconds));
 
     [Fact]
-    public Task ManifestReader_RandomBytes_GiveAManifestOrAPluginLoadException() => WithDeadline(() =>
+    public Task The_manifest_reader_gives_a_manifest_or_a_plugin_load_exception_for_random_bytes() => WithDeadline(() =>
         Gen.Byte.Array[0, 256].Sample(ParsesOrFailsCleanly, iter: 3_000));
 
     private static readonly Gen<byte> JsonishByte = Gen.Frequency(
@@ -111,7 +111,7 @@ public class PropertyTests
     }
 
     [Fact]
-    public Task ManifestReader_MutatedManifests_GiveAManifestOrAPluginLoadException() => WithDeadline(() =>
+    public Task The_manifest_reader_gives_a_manifest_or_a_plugin_load_exception_for_mutated_manifests() => WithDeadline(() =>
         MutatedManifest.Sample(ParsesOrFailsCleanly, iter: 6_000));
 
     private static readonly Gen<string> JsonString = Gen.Frequency(
@@ -165,7 +165,7 @@ public class PropertyTests
         });
 
     [Fact]
-    public Task ManifestReader_StructuredRandomManifests_GiveAManifestOrAPluginLoadException() => WithDeadline(() =>
+    public Task The_manifest_reader_gives_a_manifest_or_a_plugin_load_exception_for_structured_random_manifests() => WithDeadline(() =>
         StructuredManifest.Sample(ParsesOrFailsCleanly, iter: 6_000));
 
     public static TheoryData<string> NastyManifestHex
@@ -212,7 +212,7 @@ public class PropertyTests
 
     [Theory]
     [MemberData(nameof(NastyManifestHex))]
-    public void ManifestReader_NastyInputs_GiveAManifestOrAPluginLoadException(string hex) => ParsesOrFailsCleanly(Convert.FromHexString(hex));
+    public void The_manifest_reader_gives_a_manifest_or_a_plugin_load_exception_for_nasty_inputs(string hex) => ParsesOrFailsCleanly(Convert.FromHexString(hex));
 
     // ---- argument coercion ---------------------------------------------------------------------------------------
 
@@ -283,7 +283,7 @@ public class PropertyTests
     };
 
     [Fact]
-    public Task Coercion_AnyValue_GivesANumberOrAFormatException() => WithDeadline(() => AnyValue.Sample(value =>
+    public Task Coercion_of_any_value_gives_a_number_or_a_format_exception() => WithDeadline(() => AnyValue.Sample(value =>
     {
         NumberOrFormatException(ScalarCoercion.ToInt32, value, "ToInt32");
         NumberOrFormatException(ScalarCoercion.ToInt64, value, "ToInt64");
@@ -294,7 +294,7 @@ public class PropertyTests
     [InlineData(double.NaN)]
     [InlineData(double.PositiveInfinity)]
     [InlineData(double.NegativeInfinity)]
-    public void Coercion_JsonNodeHoldingANonFiniteDouble_GivesANumberOrAFormatException(double value)
+    public void Coercion_json_node_holding_a_non_finite_double_gives_a_number_or_a_format_exception(double value)
     {
         var node = System.Text.Json.Nodes.JsonValue.Create(value);
         NumberOrFormatException(ScalarCoercion.ToInt32, node, "ToInt32");
@@ -303,7 +303,7 @@ public class PropertyTests
     }
 
     [Fact]
-    public void Coercion_IntegersWrapLikeAnUncheckedCast() =>
+    public void Coercion_integers_wrap_like_an_unchecked_cast() =>
         Gen.Select(Gen.Long, Gen.ULong, Gen.Int).Sample((l, u, i) =>
         {
             Assert.Equal(unchecked((int)l), ScalarCoercion.ToInt32(l));
@@ -319,7 +319,7 @@ public class PropertyTests
         }, iter: 5_000);
 
     [Fact]
-    public void Coercion_BigIntegersWrapModulo2To32And2To64() =>
+    public void Coercion_wraps_big_integers_modulo_2_to_the_32_and_2_to_the_64() =>
         Gen.Long.Array[1, 5].Sample(parts =>
         {
             var big = parts.Aggregate(BigInteger.Zero, (acc, p) => acc * ulong.MaxValue + p);
@@ -351,7 +351,7 @@ public class PropertyTests
         });
 
     [Fact]
-    public void Coercion_PythonValidIntStrings_RoundTrip() =>
+    public void Coercion_python_valid_int_strings_round_trip() =>
         PythonIntLiteral.Sample(literal =>
         {
             var (value, text) = literal;
@@ -380,7 +380,7 @@ public class PropertyTests
     [InlineData("0x10")]
     [InlineData("1 2")]
     [InlineData("12a")]
-    public void Coercion_StringsPythonRejectsAsInt_AreFormatExceptions(string text)
+    public void Coercion_strings_python_rejects_as_int_are_format_exceptions(string text)
     {
         Assert.Throws<FormatException>(() => ScalarCoercion.ToInt32(text));
         Assert.Throws<FormatException>(() => ScalarCoercion.ToInt64(text));

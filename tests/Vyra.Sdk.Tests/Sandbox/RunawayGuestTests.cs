@@ -1,4 +1,5 @@
 using Vyra.Sdk;
+using Vyra.Sdk.Tests.Serving;
 using Xunit;
 using static Vyra.Sdk.Tests.Sandbox.SandboxChecks;
 
@@ -23,7 +24,7 @@ public class RunawayGuestTests
         """;
 
     [Fact]
-    public async Task InfiniteLoop_TimesOutWithinTimeoutPlusMargin_AndTheRuntimeStaysUsable()
+    public async Task Infinite_loop_times_out_within_timeout_plus_margin_and_the_runtime_stays_usable()
     {
         using var plugin = TestPlugin.FromWat(SpinWat);
         await using var runtime = plugin.Create(options: new PluginRuntimeOptions { Timeout = ShortTimeout });
@@ -42,7 +43,7 @@ public class RunawayGuestTests
     }
 
     [Fact]
-    public async Task InfiniteLoop_TimeoutFromTheManifest()
+    public async Task An_infinite_loop_times_out_after_the_manifests_timeout()
     {
         using var plugin = TestPlugin.FromWat(SpinWat, TestPlugin.Manifest(
             exports: """[{ "name": "spin", "args": [] }, { "name": "calls", "args": [] }]""",
@@ -56,7 +57,7 @@ public class RunawayGuestTests
     }
 
     [Fact]
-    public async Task InfiniteLoop_WithRecyclePolicy_RebuildsTheInstance()
+    public async Task Infinite_loop_with_recycle_policy_rebuilds_the_instance()
     {
         using var plugin = TestPlugin.FromWat(SpinWat);
         await using var runtime = plugin.Create(options: new PluginRuntimeOptions { Timeout = ShortTimeout, RecycleInstanceAfterTrap = true });
@@ -69,52 +70,60 @@ public class RunawayGuestTests
     }
 
     [Fact]
-    public async Task InfiniteLoop_OtherRuntimesAndPingAnswerWhileItSpins()
+    public async Task Other_runtimes_and_ping_answer_while_an_infinite_loop_spins()
     {
-        using var plugin = TestPlugin.FromWat(SpinWat);
-        await using var runtime = plugin.Create(options: new PluginRuntimeOptions { Timeout = TimeSpan.FromSeconds(3) });
+        using var plugin = HookPlugin.Create();
+        var host = new HookHost();
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        host.OnHook = n =>
+        {
+            entered.TrySetResult();
+            return n;
+        };
+        await using var runtime = new WasmRuntime("hook", plugin.ModulePath, host, options: new PluginRuntimeOptions { Timeout = TimeSpan.FromSeconds(3) });
         await runtime.StartAsync();
         using var healthy = TestPlugin.FromWat(CounterWat, CounterManifest, "healthy-counter");
         await using var other = healthy.Create();
         await other.StartAsync();
 
-        var spinning = Task.Run(async () => await runtime.CallAsync("spin"));
-        await Task.Delay(100);
-        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var spinning = runtime.CallAsync("hook_then_spin", HookPlugin.N(1)).AsTask();
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(15)); // the guest called the hook: it is spinning now
         for (var i = 1; i <= 100; i++) Assert.Equal(i, await CallInt(other, "increment", Args(("step", 1))));
         Assert.Equal("ok", (await runtime.CallAsync("ping"))["status"]); // ping is answered without entering the guest
-        watch.Stop();
+        // The order is the assertion: everything above was answered while the spinning call had not yet timed out.
         Assert.False(spinning.IsCompleted);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"the other runtime took {watch.ElapsedMilliseconds} ms");
 
         await FailsWith(PluginErrorKind.Timeout, () => spinning);
     }
 
     [Fact]
-    public async Task StopWhileACallSpins_ReturnsPromptly()
+    public async Task Stop_while_a_call_spins_returns_promptly()
     {
-        // The host must be able to shut a runaway plugin down without waiting out its timeout (or forever).
-        using var plugin = TestPlugin.FromWat(SpinWat);
-        var runtime = plugin.Create(options: new PluginRuntimeOptions { Timeout = TimeSpan.FromSeconds(5) });
+        // The host must be able to shut a runaway plugin down without waiting out its timeout (or forever). There is no
+        // timeout at all here, so a stop that completes is one that interrupted the guest.
+        using var plugin = HookPlugin.Create();
+        var host = new HookHost();
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        host.OnHook = n =>
+        {
+            entered.TrySetResult();
+            return n;
+        };
+        var runtime = new WasmRuntime("hook", plugin.ModulePath, host, options: new PluginRuntimeOptions { Timeout = Timeout.InfiniteTimeSpan });
         await runtime.StartAsync();
 
-        var spinning = Task.Run(async () => await runtime.CallAsync("spin"));
-        await Task.Delay(150);
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        var stop = runtime.StopAsync().AsTask();
-        var finished = await Task.WhenAny(stop, Task.Delay(TimeSpan.FromSeconds(10)));
-        watch.Stop();
-        Assert.Same(stop, finished);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"StopAsync waited {watch.ElapsedMilliseconds} ms for the runaway call");
+        var spinning = runtime.CallAsync("hook_then_spin", HookPlugin.N(1)).AsTask();
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(15));
+        await runtime.StopAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(15)); // a hang guard, not a timing check
         Assert.False(runtime.IsRunning);
-        var ex = await Assert.ThrowsAsync<PluginCallException>(() => spinning);
-        Assert.True(ex.Kind is PluginErrorKind.Cancelled or PluginErrorKind.NotStarted or PluginErrorKind.Timeout, ex.Kind.ToString());
+        var ex = await Assert.ThrowsAsync<PluginCallException>(() => spinning.WaitAsync(TimeSpan.FromSeconds(15)));
+        Assert.True(ex.Kind is PluginErrorKind.Cancelled or PluginErrorKind.NotStarted, ex.Kind.ToString());
         await runtime.DisposeAsync();
         await AssertHostHealthy();
     }
 
     [Fact]
-    public async Task InfiniteLoopInOnEvent_TimesOut()
+    public async Task Infinite_loop_in_on_event_times_out()
     {
         using var plugin = TestPlugin.FromWat("""
             (module
@@ -137,7 +146,7 @@ public class RunawayGuestTests
     }
 
     [Fact]
-    public async Task InfiniteLoopThroughATypedExport_TimesOut()
+    public async Task Infinite_loop_through_a_typed_export_times_out()
     {
         using var plugin = TestPlugin.FromWat(SpinWat);
         var runtime = Assert.IsType<WasmRuntime>(plugin.Create(options: new PluginRuntimeOptions { Timeout = ShortTimeout }));
@@ -161,12 +170,12 @@ public class RunawayGuestTests
         });
         watch.Stop();
         Assert.Equal(PluginErrorKind.Timeout, ex.Kind);
-        Assert.True(watch.Elapsed < ShortTimeout + Margin, $"took {watch.ElapsedMilliseconds} ms");
+        Assert.True(watch.Elapsed < ShortTimeout + Margin, $"took {watch.ElapsedMilliseconds} ms"); // the timeout plus a hang guard's margin
         using (var call = calls.Enter()) Assert.Equal(1, call.Function());
     }
 
     [Fact]
-    public async Task InfiniteLoopThroughAHostImport_TimesOut()
+    public async Task Infinite_loop_through_a_host_import_times_out()
     {
         var hostCalls = 0;
         var host = new TestHost(imports => imports.Add("tick", [], [PluginValueType.I32], call => call.ReturnInt32(Interlocked.Increment(ref hostCalls))));
@@ -196,7 +205,7 @@ public class RunawayGuestTests
     }
 
     [Fact]
-    public async Task BusyLoop_IsInterruptedByTheCallersToken()
+    public async Task Busy_loop_is_interrupted_by_the_callers_token()
     {
         using var plugin = TestPlugin.FromWat(SpinWat);
         await using var runtime = plugin.Create(options: new PluginRuntimeOptions { Timeout = Timeout.InfiniteTimeSpan });
@@ -213,7 +222,7 @@ public class RunawayGuestTests
     }
 
     [Fact]
-    public async Task BusyLoop_AlreadyCancelledToken_NeverEntersTheGuest()
+    public async Task An_already_cancelled_token_never_enters_the_guest()
     {
         using var plugin = TestPlugin.FromWat(SpinWat);
         await using var runtime = plugin.Create(options: new PluginRuntimeOptions { Timeout = Timeout.InfiniteTimeSpan });
@@ -228,7 +237,7 @@ public class RunawayGuestTests
     }
 
     [Fact]
-    public async Task BusyLoop_CancelledMidCall_InnerExceptionCarriesTheCallersToken()
+    public async Task A_busy_loop_cancelled_mid_call_carries_the_callers_token_in_the_inner_exception()
     {
         // OperationCanceledException semantics: callers match the exception to their own token.
         using var plugin = TestPlugin.FromWat(SpinWat);
@@ -242,7 +251,7 @@ public class RunawayGuestTests
     }
 
     [Fact]
-    public async Task UnboundedRecursion_IsAStackOverflow_NotACrash()
+    public async Task Unbounded_recursion_is_a_stack_overflow_not_a_crash()
     {
         using var plugin = TestPlugin.FromWat("""
             (module
@@ -262,7 +271,7 @@ public class RunawayGuestTests
     }
 
     [Fact]
-    public async Task InfiniteLoop_UnderAFuelBudget_RunsOutOfFuel_AndFuelIsReArmedPerCall()
+    public async Task Infinite_loop_under_a_fuel_budget_runs_out_of_fuel_and_fuel_is_re_armed_per_call()
     {
         using var plugin = TestPlugin.FromWat("""
             (module
@@ -292,7 +301,7 @@ public class RunawayGuestTests
     }
 
     [Fact]
-    public async Task AllocatorThatNeverReturns_TimesOut()
+    public async Task Allocator_that_never_returns_times_out()
     {
         using var plugin = TestPlugin.FromWat("""
             (module

@@ -24,6 +24,7 @@ public class StartFailureTests
         var watch = Stopwatch.StartNew();
         var ex = await Assert.ThrowsAsync<PluginLoadException>(async () => await runtime.StartAsync());
         watch.Stop();
+        // Seconds for a start whose timeout is far shorter: a hang guard, not a timing check.
         if (within is { } limit) Assert.True(watch.Elapsed < limit, $"the failed start took {watch.Elapsed.TotalMilliseconds:F0} ms");
         Assert.False(runtime.IsRunning);
         await FailsWith(PluginErrorKind.NotStarted, async () => await runtime.CallAsync("get"));
@@ -40,7 +41,7 @@ public class StartFailureTests
     }
 
     [Fact]
-    public async Task TrapInTheStartFunction_FailsTheStart_AndTheRuntimeCanStartOnceFixed()
+    public async Task Trap_in_the_start_function_fails_the_start_and_the_runtime_can_start_once_fixed()
     {
         using var plugin = TestPlugin.FromWat("""
             (module
@@ -61,7 +62,7 @@ public class StartFailureTests
     }
 
     [Fact]
-    public async Task EndlessLoopInTheStartFunction_FailsTheStartWithinTheTimeout()
+    public async Task Endless_loop_in_the_start_function_fails_the_start_within_the_timeout()
     {
         using var plugin = TestPlugin.FromWat("""
             (module
@@ -78,7 +79,7 @@ public class StartFailureTests
     }
 
     [Fact]
-    public async Task TrapInInitialize_FailsTheStart()
+    public async Task Trap_in_initialize_fails_the_start()
     {
         using var plugin = TestPlugin.FromWat("""
             (module
@@ -95,7 +96,7 @@ public class StartFailureTests
     }
 
     [Fact]
-    public async Task EndlessLoopInInitialize_FailsTheStartWithinTheTimeout()
+    public async Task Endless_loop_in_initialize_fails_the_start_within_the_timeout()
     {
         using var plugin = TestPlugin.FromWat("""
             (module
@@ -109,7 +110,7 @@ public class StartFailureTests
     }
 
     [Fact]
-    public async Task TrapInInit_FailsTheStart_AndTheNextStartRunsInitOnAFreshInstance()
+    public async Task Trap_in_init_fails_the_start_and_the_next_start_runs_init_on_a_fresh_instance()
     {
         using var plugin = TestPlugin.FromWat("""
             (module
@@ -139,7 +140,7 @@ public class StartFailureTests
     }
 
     [Fact]
-    public async Task EndlessLoopInInit_FailsTheStartWithinTheTimeout()
+    public async Task Endless_loop_in_init_fails_the_start_within_the_timeout()
     {
         using var plugin = TestPlugin.FromWat("""
             (module
@@ -161,7 +162,7 @@ public class StartFailureTests
     // ---- imports ------------------------------------------------------------------------------------------------
 
     [Fact]
-    public async Task ImportsTheManifestDoesNotDeclare_OrTheHostDoesNotProvide_AreEachNamed()
+    public async Task Imports_the_manifest_does_not_declare_or_the_host_does_not_provide_are_each_named()
     {
         var host = new TestHost(imports => imports.Add("tick", [], [PluginValueType.I32], call => call.ReturnInt32(1)));
         using var plugin = TestPlugin.FromWat("""
@@ -196,7 +197,7 @@ public class StartFailureTests
     }
 
     [Fact]
-    public async Task ImportsWithoutAManifestList_ButMissingFromTheHost_AreEachNamed()
+    public async Task Imports_without_a_manifest_list_but_missing_from_the_host_are_each_named()
     {
         using var plugin = TestPlugin.FromWat("""
             (module
@@ -215,7 +216,7 @@ public class StartFailureTests
     }
 
     [Fact]
-    public async Task ImportWithTheWrongSignature_IsNamedWithBothTypes()
+    public async Task Import_with_the_wrong_signature_is_named_with_both_types()
     {
         using var plugin = TestPlugin.FromWat("""
             (module
@@ -234,7 +235,7 @@ public class StartFailureTests
     // ---- manifests that lie -----------------------------------------------------------------------------------
 
     [Fact]
-    public async Task ManifestThatLiesAboutSignatures_FailsTheStart_NamingExportExpectedAndActual()
+    public async Task Manifest_that_lies_about_signatures_fails_the_start_naming_export_expected_and_actual()
     {
         using var plugin = TestPlugin.FromWat("""
             (module
@@ -272,7 +273,7 @@ public class StartFailureTests
     private static byte[] CounterBytes() => Wasmtime.Module.ConvertText(CounterWat);
 
     [Fact]
-    public async Task GarbageModuleBytes_FallBackToTheStub()
+    public async Task Garbage_module_bytes_fall_back_to_the_stub()
     {
         var garbage = new byte[4096];
         new Random(5).NextBytes(garbage);
@@ -290,7 +291,7 @@ public class StartFailureTests
     [InlineData(0)]   // empty file
     [InlineData(3)]   // part of the magic
     [InlineData(8)]   // the header alone: an empty module
-    public async Task EmptyOrHeaderOnlyModule_FallsBackToTheStub(int length)
+    public async Task Empty_or_header_only_module_falls_back_to_the_stub(int length)
     {
         using var plugin = TestPlugin.FromBytes(CounterBytes()[..length]);
         await using var runtime = plugin.Create();
@@ -304,7 +305,7 @@ public class StartFailureTests
 
     [Theory]
     [MemberData(nameof(TruncationPoints))]
-    public async Task TruncatedModuleWithAValidHeader_IsAWasmRuntimeWhoseStartFailsNamingTheFile(string where)
+    public async Task Truncated_module_with_a_valid_header_is_a_wasm_runtime_whose_start_fails_naming_the_file(string where)
     {
         var bytes = CounterBytes();
         var length = where switch { "9" => 9, "half" => bytes.Length / 2, _ => bytes.Length - 1 };
@@ -319,7 +320,7 @@ public class StartFailureTests
     }
 
     [Fact]
-    public async Task ValidHeaderThenGarbage_IsAWasmRuntimeWhoseStartFailsNamingTheFile()
+    public async Task Valid_header_then_garbage_is_a_wasm_runtime_whose_start_fails_naming_the_file()
     {
         var bytes = new byte[2048];
         new Random(7).NextBytes(bytes);
@@ -334,7 +335,7 @@ public class StartFailureTests
     }
 
     [Fact]
-    public async Task GarbageWatText_IsAWasmRuntimeWhoseStartFailsNamingTheFile()
+    public async Task Garbage_wat_text_is_a_wasm_runtime_whose_start_fails_naming_the_file()
     {
         using var plugin = TestPlugin.FromWat("(module (func (export \"get\") (result i32) (i32.const 1)"); // unbalanced
         await using var runtime = plugin.Create();
@@ -346,7 +347,7 @@ public class StartFailureTests
     }
 
     [Fact]
-    public async Task HugeTimeoutInTheManifest_StartsOrFailsAsALoadError()
+    public async Task Huge_timeout_in_the_manifest_starts_or_fails_as_a_load_error()
     {
         // timeout_ms is "a positive integer"; one too large for a TimeSpan must not escape as an OverflowException.
         using var plugin = TestPlugin.FromWat(FixedWat, TestPlugin.Manifest(limits: """{ "timeout_ms": 9223372036854775807 }"""));
@@ -363,7 +364,7 @@ public class StartFailureTests
     }
 
     [Fact]
-    public async Task HugeMemoryCapInTheManifest_StartsOrFailsAsALoadError()
+    public async Task Huge_memory_cap_in_the_manifest_starts_or_fails_as_a_load_error()
     {
         // memory_mb × 2^20 overflows a long for memory_mb ≥ 2^43.
         using var plugin = TestPlugin.FromWat(FixedWat, TestPlugin.Manifest(limits: """{ "memory_mb": 9223372036854775807 }"""));

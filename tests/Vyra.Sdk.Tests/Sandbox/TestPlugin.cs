@@ -2,50 +2,42 @@ using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Vyra.Sdk;
+using Vyra.Sdk.Tests.Support;
 using Xunit;
 
 namespace Vyra.Sdk.Tests.Sandbox;
 
 /// <summary>
-/// A throw-away plugin folder in the temp directory: a module (<c>logic.wat</c> from inline WAT text, or
-/// <c>logic.wasm</c> from bytes) and, optionally, a <c>metadata.json</c>. The folder is deleted on dispose.
+/// A throw-away plugin folder (a <see cref="TempPlugin"/>: <c>logic.wat</c> from inline WAT text, or <c>logic.wasm</c>
+/// from bytes, and optionally a <c>metadata.json</c>) with the sandbox tests' extras: a plugin id, rewriting the module
+/// or manifest in place, and a runtime through the factory. The folder is deleted on dispose.
 /// </summary>
 internal sealed class TestPlugin : IDisposable
 {
-    private TestPlugin(string id, string fileName)
+    private readonly TempPlugin _folder;
+
+    private TestPlugin(string id, TempPlugin folder)
     {
         Id = id;
-        Folder = Path.Combine(Path.GetTempPath(), "vyra-sandbox-tests", $"{id}-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(Folder);
-        ModulePath = Path.Combine(Folder, fileName);
+        _folder = folder;
     }
 
     /// <summary>The plugin id (also the manifest's id when <see cref="Manifest"/> built it).</summary>
     public string Id { get; }
 
     /// <summary>The plugin folder.</summary>
-    public string Folder { get; }
+    public string Folder => _folder.Directory;
 
     /// <summary>The module file inside <see cref="Folder"/>.</summary>
-    public string ModulePath { get; }
+    public string ModulePath => _folder.ModulePath;
 
     /// <summary>A plugin whose module is the WAT text <paramref name="wat"/> (<c>logic.wat</c>).</summary>
-    public static TestPlugin FromWat(string wat, string? manifest = null, string id = "hostile")
-    {
-        var plugin = new TestPlugin(id, "logic.wat");
-        plugin.WriteModule(wat);
-        plugin.WriteManifest(manifest);
-        return plugin;
-    }
+    public static TestPlugin FromWat(string wat, string? manifest = null, string id = "hostile") =>
+        new(id, TempPlugin.FromWat(wat, manifest, name: id));
 
     /// <summary>A plugin whose module is <paramref name="wasm"/>, written as is (<c>logic.wasm</c>).</summary>
-    public static TestPlugin FromBytes(byte[] wasm, string? manifest = null, string id = "hostile")
-    {
-        var plugin = new TestPlugin(id, "logic.wasm");
-        File.WriteAllBytes(plugin.ModulePath, wasm);
-        plugin.WriteManifest(manifest);
-        return plugin;
-    }
+    public static TestPlugin FromBytes(byte[] wasm, string? manifest = null, string id = "hostile") =>
+        new(id, TempPlugin.FromBytes(wasm, manifest, name: id));
 
     /// <summary>Replaces the module text (for "fix the plugin, start again").</summary>
     public void WriteModule(string wat) => File.WriteAllText(ModulePath, wat, new UTF8Encoding(false));
@@ -82,17 +74,7 @@ internal sealed class TestPlugin : IDisposable
         return "{\n  " + string.Join(",\n  ", parts) + "\n}\n";
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Folder, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A leftover temp folder is not worth failing a test over.
-        }
-    }
+    public void Dispose() => _folder.Dispose();
 }
 
 /// <summary>Shared checks: a call fails with a kind in time, and the host still answers.</summary>
@@ -152,7 +134,11 @@ internal static class SandboxChecks
         return ex;
     }
 
-    /// <summary>Like <see cref="FailsWith"/>, and the failure is raised within <paramref name="within"/>.</summary>
+    /// <summary>
+    /// Like <see cref="FailsWith"/>, and the failure is raised within <paramref name="within"/>. Callers pass the call's
+    /// own timeout plus a margin of seconds: the timeout is the quantity under test, and the margin makes the rest a hang
+    /// guard on a loaded machine, not a timing check.
+    /// </summary>
     public static async Task<PluginCallException> FailsWithin(PluginErrorKind kind, TimeSpan within, Func<Task> call)
     {
         var watch = Stopwatch.StartNew();

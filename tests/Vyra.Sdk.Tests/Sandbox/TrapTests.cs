@@ -33,7 +33,7 @@ public class TrapTests
         initialState: """{ "start": { "type": "i32", "default": 5 } }""");
 
     [Fact]
-    public async Task UnreachableMidCall_DefaultPolicy_KeepsTheStateTheTrapLeft()
+    public async Task Unreachable_mid_call_under_the_default_policy_keeps_the_state_the_trap_left()
     {
         using var plugin = TestPlugin.FromWat(StatefulWat, StatefulManifest);
         await using var runtime = plugin.Create();
@@ -50,7 +50,7 @@ public class TrapTests
     }
 
     [Fact]
-    public async Task UnreachableMidCall_RecyclePolicy_RebuildsTheInstanceAndRunsInitAgain()
+    public async Task Unreachable_mid_call_under_the_recycle_policy_rebuilds_the_instance_and_runs_init_again()
     {
         using var plugin = TestPlugin.FromWat(StatefulWat, StatefulManifest);
         await using var runtime = plugin.Create(options: new PluginRuntimeOptions { RecycleInstanceAfterTrap = true });
@@ -65,7 +65,7 @@ public class TrapTests
     }
 
     [Fact]
-    public async Task RecyclePolicy_ABadArgumentIsNotATrap_AndKeepsTheState()
+    public async Task Under_the_recycle_policy_a_bad_argument_is_not_a_trap_and_keeps_the_state()
     {
         using var plugin = TestPlugin.FromWat(StatefulWat, StatefulManifest);
         await using var runtime = plugin.Create(options: new PluginRuntimeOptions { RecycleInstanceAfterTrap = true });
@@ -78,7 +78,7 @@ public class TrapTests
     }
 
     [Fact]
-    public async Task RecyclePolicy_WhenTheRebuildFails_TheRuntimeIsStoppedAndCanBeStartedAgain()
+    public async Task Under_the_recycle_policy_a_failed_rebuild_stops_the_runtime_and_it_can_be_started_again()
     {
         // init asks the host whether it may start; the host refuses the second time, so the rebuild after a trap fails.
         var allowed = 1;
@@ -139,7 +139,7 @@ public class TrapTests
 
     [Theory]
     [MemberData(nameof(ArithmeticTraps))]
-    public async Task IntegerDivideByZeroAndFriends_AreTraps(string function, object[] arguments, string cause)
+    public async Task Integer_divide_by_zero_and_friends_are_traps(string function, object[] arguments, string cause)
     {
         using var plugin = TestPlugin.FromWat(ArithmeticWat);
         await using var runtime = plugin.Create();
@@ -180,7 +180,7 @@ public class TrapTests
 
     [Theory]
     [MemberData(nameof(HostExceptionTypes))]
-    public async Task HostImportThatThrows_IsHostFunction_WithTheHostsException_AndTheRuntimeStaysUsable(string exceptionKind)
+    public async Task A_host_import_that_throws_is_a_host_function_error_with_the_hosts_exception_and_the_runtime_stays_usable(string exceptionKind)
     {
         Exception? thrown = null;
         var host = new TestHost(imports => imports.Add("explode", [PluginValueType.I32], [PluginValueType.I32], call =>

@@ -15,15 +15,19 @@ public sealed class TempPlugin : IDisposable
 
     public string ManifestPath => Path.Combine(Directory, "metadata.json");
 
-    /// <summary>Writes <paramref name="wat"/> as logic.wat and, when given, <paramref name="manifest"/> as metadata.json.</summary>
-    public static TempPlugin FromWat(string wat, string? manifest = null) => Create("logic.wat", File.WriteAllText, wat, manifest);
+    /// <summary>
+    /// Writes <paramref name="wat"/> as logic.wat and, when given, <paramref name="manifest"/> as metadata.json. The
+    /// folder's name starts with <paramref name="name"/> when given (a readable leftover), then a unique suffix.
+    /// </summary>
+    public static TempPlugin FromWat(string wat, string? manifest = null, string? name = null) => Create("logic.wat", File.WriteAllText, wat, manifest, name);
 
     /// <summary>Writes raw module bytes as logic.wasm.</summary>
-    public static TempPlugin FromBytes(byte[] module, string? manifest = null) => Create("logic.wasm", File.WriteAllBytes, module, manifest);
+    public static TempPlugin FromBytes(byte[] module, string? manifest = null, string? name = null) => Create("logic.wasm", File.WriteAllBytes, module, manifest, name);
 
-    private static TempPlugin Create<T>(string fileName, Action<string, T> write, T content, string? manifest)
+    private static TempPlugin Create<T>(string fileName, Action<string, T> write, T content, string? manifest, string? name)
     {
-        var directory = Path.Combine(Path.GetTempPath(), "vyra-tests", Guid.NewGuid().ToString("N"));
+        var unique = Guid.NewGuid().ToString("N");
+        var directory = Path.Combine(Path.GetTempPath(), "vyra-tests", name is null ? unique : $"{name}-{unique}");
         System.IO.Directory.CreateDirectory(directory);
         var modulePath = Path.Combine(directory, fileName);
         write(modulePath, content);
