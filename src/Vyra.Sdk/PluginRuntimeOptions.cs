@@ -112,6 +112,15 @@ public sealed class PluginRuntimeOptions
     public bool GuestThreads { get; init; } = true;
 
     /// <summary>
+    /// The cap on concurrently running guest code this runtime's asynchronous calls share with other runtimes (only
+    /// with <see cref="GuestThreads"/>). Default <see cref="Vyra.Sdk.GuestConcurrency.Host"/>: one per process,
+    /// <c>max(1, ProcessorCount - 1)</c>, configurable through its <see cref="Vyra.Sdk.GuestConcurrency.Limit"/>. Pass an
+    /// own <see cref="Vyra.Sdk.GuestConcurrency"/> to give a group of runtimes its own budget; null: no cap. Waiting for
+    /// a slot counts toward the call's wait bound (see <see cref="MaxQueueWait"/>).
+    /// </summary>
+    public GuestConcurrency? GuestConcurrency { get; init; } = GuestConcurrency.Host;
+
+    /// <summary>
     /// Use the stub backend even when the module exists (for development and tests). Default false. Read by
     /// <c>PluginRuntime.Create</c>; a runtime constructed directly is of the type it is constructed as.
     /// </summary>

@@ -38,6 +38,16 @@ internal sealed class CallFrame
         return false;
     }
 
+    /// <summary>True when the execution context flowed from inside an asynchronous call of any runtime (which holds a guest slot).</summary>
+    public static bool IsFlowingFromAnyCall()
+    {
+        for (var flow = s_flow.Value; flow is not null; flow = flow.Parent)
+        {
+            if (flow.Active) return true;
+        }
+        return false;
+    }
+
     /// <summary>
     /// Runs <paramref name="call"/> (on a guest thread, inside the caller's execution context) marked as a call of
     /// <paramref name="runtime"/> for anything that flows from it; the marker is inert once the call returns.

@@ -50,8 +50,27 @@ internal sealed class GuestWorkers(string pluginId, int threads)
     private readonly object _gate = new();
     private bool _started;
 
-    public Task<T> Run<T>(Func<T> work)
+    /// <summary>True when work runs on the runtime's own threads (and so takes a host-wide guest slot).</summary>
+    public bool Threaded => threads > 0;
+
+    /// <summary>Runs <paramref name="work"/>; <paramref name="held"/> (a guest slot taken for it) is given back when it ends.</summary>
+    public Task<T> Run<T>(Func<T> work, GuestConcurrency? held = null)
     {
+        if (held is not null)
+        {
+            var inner = work;
+            work = () =>
+            {
+                try
+                {
+                    return inner();
+                }
+                finally
+                {
+                    held.Exit();
+                }
+            };
+        }
         if (threads == 0) return Inline(work);
         var item = new GuestWork<T>(work);
         if (!Volatile.Read(ref _started)) StartThreads();

@@ -57,7 +57,7 @@ public sealed class TypedExport<TDelegate>
         {
             using var call = Open(lease.Slots, lease.Instance, cancellationToken, lease.WaitedMs, caller);
             return CallFrame.RunFlowing(_runtime, () => body(call, state));
-        }).ConfigureAwait(false);
+        }, lease.Slot).ConfigureAwait(false);
     }
 
     /// <summary>The asynchronous typed call of an export without results; see <see cref="RunAsync{TState, TResult}"/>.</summary>

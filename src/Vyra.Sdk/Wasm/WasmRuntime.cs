@@ -23,6 +23,7 @@ public sealed partial class WasmRuntime : PluginRuntime
     private volatile InstanceSlots? _slots;
     private volatile GuestWorkers? _workers;
     private int _waitLimitMs = -1;
+    private volatile CancellationTokenSource _stopping = new(); // cancelled by a stop: ends waits for a guest slot at once
     private int _typedExports;
 
     /// <summary>Creates a runtime for the module at <paramref name="wasmPath"/> (<c>.wasm</c> or <c>.wat</c>); <c>metadata.json</c> is read from its folder.</summary>
@@ -127,6 +128,8 @@ public sealed partial class WasmRuntime : PluginRuntime
         var workers = _workers;
         _slots = null;
         _workers = null;
+        // A call waiting for a guest slot holds its instance: it must leave at once, or the close would wait for it.
+        await _stopping.CancelAsync().ConfigureAwait(false);
         await slots.CloseAsync().ConfigureAwait(false);
         workers?.Complete(); // nothing is leased now, so no call is queued for a worker
         _engine!.Ticker.Release();
@@ -200,11 +203,12 @@ public sealed partial class WasmRuntime : PluginRuntime
                 instance.Frame.Exit();
                 lease.Slots.Release(instance);
             }
-        }).ConfigureAwait(false);
+        }, lease.Slot).ConfigureAwait(false);
     }
 
     /// <summary>An instance leased for an asynchronous call, the time it took, and the workers to run the call on.</summary>
-    internal readonly record struct AsyncLease(InstanceSlots Slots, WasmInstance Instance, long WaitedMs, GuestWorkers Workers);
+    /// <remarks><see cref="Slot"/> is the guest slot taken for the call (null when uncapped or nested); the workers give it back.</remarks>
+    internal readonly record struct AsyncLease(InstanceSlots Slots, WasmInstance Instance, long WaitedMs, GuestWorkers Workers, GuestConcurrency? Slot);
 
     /// <summary>
     /// Leases an instance without blocking a thread (bounded, cancellable wait). The re-entrancy check runs before the
@@ -216,11 +220,30 @@ public sealed partial class WasmRuntime : PluginRuntime
         var workers = _workers;
         if (slots is null || workers is null) throw NotStarted(function);
         if (CallFrame.IsInsideOrFlowing(this)) throw Reentrant(function);
+        // Read before the first await, on the caller's thread: a call made from inside another asynchronous call runs on
+        // that call's guest slot (the caller holds it and waits for this call), so it neither takes nor waits for one.
+        var cap = workers.Threaded && !CallFrame.IsFlowingFromAnyCall() ? Options.GuestConcurrency : null;
+        var stopping = _stopping.Token;
         var asked = Environment.TickCount64;
         var (instance, refusal) = await slots.AcquireAsync(_waitLimitMs, cancellationToken).ConfigureAwait(false);
         if (instance is null) throw Refused(function, refusal, cancellationToken);
-        return new AsyncLease(slots, instance, Environment.TickCount64 - asked, workers);
+        if (cap is not null)
+        {
+            // The instance first, then the slot: a slot is never held while waiting for an instance. Both waits share one bound.
+            var waited = Environment.TickCount64 - asked;
+            var left = _waitLimitMs < 0 ? -1 : (int)Math.Max(0, _waitLimitMs - waited);
+            var slot = await cap.EnterAsync(left, cancellationToken, stopping).ConfigureAwait(false);
+            if (slot != LeaseRefusal.None)
+            {
+                slots.Release(instance);
+                throw slot == LeaseRefusal.WaitedTooLong ? NoGuestSlot(function, cap) : Refused(function, slot, cancellationToken);
+            }
+        }
+        return new AsyncLease(slots, instance, Environment.TickCount64 - asked, workers, cap);
     }
+
+    private PluginCallException NoGuestSlot(string function, GuestConcurrency cap) =>
+        new(PluginId, function, $"no guest slot came free within {_waitLimitMs} ms ({cap.Limit} guest calls may run at once, GuestConcurrency.Limit; the wait bound is the call's timeout, or PluginRuntimeOptions.MaxQueueWait); retry later", PluginErrorKind.Overloaded);
 
     // ---- used by TypedExport / GuestCall -------------------------------------------------------------------
 
@@ -338,6 +361,7 @@ public sealed partial class WasmRuntime : PluginRuntime
                 initResult ??= result;
             }
             _waitLimitMs = WaitLimitMs(_limits!.Timeout, Options.MaxQueueWait);
+            if (_stopping.IsCancellationRequested) _stopping = new();
             _workers = new GuestWorkers(PluginId, Options.GuestThreads ? instances.Count : 0); // before the slots: a caller that sees the slots finds the workers
             _slots = instances.Count == 1 ? new SingleInstanceSlot(instances[0], Options.MaxQueueLength) : new InstancePool(instances, Options.MaxQueueLength);
             return initResult;
