@@ -155,6 +155,9 @@ public sealed class PluginSettings
         // A hosted application that configured a plugin expects that plugin: a missing or unusable module fails its
         // start with a PluginLoadException instead of quietly answering from the stub. PreferStub asks for the stub.
         StubFallback = StubFallback.Refuse,
+        // A hosted application serves other work too: its plugins' guest code shares the process-wide budget, which
+        // leaves a core for the application's own requests (docs/architecture.md, "A host-wide cap on running guest code").
+        GuestConcurrency = GuestConcurrency.Host,
     };
 
     internal static PluginSettings Merge(PluginSettings? own, PluginSettings defaults, bool preferStub) => new()

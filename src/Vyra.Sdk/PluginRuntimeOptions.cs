@@ -113,12 +113,14 @@ public sealed class PluginRuntimeOptions
 
     /// <summary>
     /// The cap on concurrently running guest code this runtime's asynchronous calls share with other runtimes (only
-    /// with <see cref="GuestThreads"/>). Default <see cref="Vyra.Sdk.GuestConcurrency.Host"/>: one per process,
-    /// <c>max(1, ProcessorCount - 1)</c>, configurable through its <see cref="Vyra.Sdk.GuestConcurrency.Limit"/>. Pass an
-    /// own <see cref="Vyra.Sdk.GuestConcurrency"/> to give a group of runtimes its own budget; null: no cap. Waiting for
-    /// a slot counts toward the call's wait bound (see <see cref="MaxQueueWait"/>).
+    /// with <see cref="GuestThreads"/>). Default null: no cap, as a library should not serialize an application's
+    /// plugins behind its back. <see cref="Vyra.Sdk.GuestConcurrency.Host"/> is the process-wide budget,
+    /// <c>max(1, ProcessorCount - 1)</c> (configurable through its <see cref="Vyra.Sdk.GuestConcurrency.Limit"/>), which
+    /// keeps a core for the application; Vyra.Sdk.Hosting uses it by default. Pass an own
+    /// <see cref="Vyra.Sdk.GuestConcurrency"/> to give a group of runtimes its own budget. Waiting for a slot counts
+    /// toward the call's wait bound (see <see cref="MaxQueueWait"/>).
     /// </summary>
-    public GuestConcurrency? GuestConcurrency { get; init; } = GuestConcurrency.Host;
+    public GuestConcurrency? GuestConcurrency { get; init; }
 
     /// <summary>
     /// Use the stub backend even when the module exists (for development and tests). Default false. Read by

@@ -58,6 +58,7 @@ public class StubFallbackTests
         var plugins = host.Services.GetRequiredService<IPluginRuntimes>();
         var context = plugins.CreateContext("one");
         Assert.Equal(StubFallback.Refuse, context.Options.StubFallback);
+        Assert.Same(GuestConcurrency.Host, context.Options.GuestConcurrency); // hosted plugins share the process-wide guest budget
         Assert.True(context.Options.PreferStub);
         Assert.True(context.PreferStub);
     }

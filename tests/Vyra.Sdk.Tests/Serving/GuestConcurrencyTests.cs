@@ -236,6 +236,6 @@ public class GuestConcurrencyTests
         Assert.Throws<ArgumentOutOfRangeException>(() => cap.Limit = 0);
         Assert.Throws<ArgumentOutOfRangeException>(() => new GuestConcurrency(-1));
         Assert.Equal(Math.Max(1, Environment.ProcessorCount - 1), GuestConcurrency.DefaultLimit);
-        Assert.Same(GuestConcurrency.Host, new PluginRuntimeOptions().GuestConcurrency);
+        Assert.Null(new PluginRuntimeOptions().GuestConcurrency); // a runtime made directly is uncapped; Hosting opts in
     }
 }
