@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -116,6 +117,16 @@ internal static class MemoryValues
         }
     }
 
+    /// <summary>
+    /// Any other type (a record, an anonymous object) the way System.Text.Json serializes it by reflection. Reached only
+    /// while reflection-based serialization is on: trimmed and NativeAOT publishes turn the
+    /// System.Text.Json.JsonSerializer.IsReflectionEnabledByDefault switch off, and the trimmer then removes this
+    /// branch, so the warnings below describe code that a trimmed app does not contain.
+    /// </summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Guarded by JsonSerializer.IsReflectionEnabledByDefault, which is false when trimming.")]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "Guarded by JsonSerializer.IsReflectionEnabledByDefault, which is false under NativeAOT.")]
+    private static string SerializeByReflection(object value) => JsonSerializer.Serialize(value, value.GetType());
+
     private static string AsJson(object? value)
     {
         switch (value)
@@ -128,7 +139,9 @@ internal static class MemoryValues
             {
                 JsonNode node => node.ToJsonString(),
                 JsonElement element => element.GetRawText(),
-                _ => JsonSerializer.Serialize(value, value.GetType()),
+                _ when MemoryJsonContext.Default.GetTypeInfo(value.GetType()) is { } info => JsonSerializer.Serialize(value, info),
+                _ when JsonSerializer.IsReflectionEnabledByDefault => SerializeByReflection(value),
+                _ => throw new FormatException($"cannot serialize {value.GetType().Name} to JSON without reflection (a trimmed or NativeAOT app): pass a JsonNode, a JsonElement, a number, string or bool, or a Dictionary<string, object?> or List<object?> of them"),
             };
         }
         catch (InvalidOperationException ex) when (value is JsonNode or JsonElement)
