@@ -117,6 +117,18 @@ internal sealed class GuestWorkers(string pluginId, int threads)
 
     private void Loop()
     {
-        foreach (var item in _queue.GetConsumingEnumerable()) item.Execute();
+        while (TakeAndRun())
+        {
+        }
+    }
+
+    // The item lives only in this frame: an idle worker, blocked waiting for the next one, must not keep the last call
+    // (and through it a runtime and its compiled module) reachable, as a loop variable can in unoptimized builds.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private bool TakeAndRun()
+    {
+        if (!_queue.TryTake(out var item, Timeout.Infinite)) return false;
+        item.Execute();
+        return true;
     }
 }
