@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 using Xunit;
 
 namespace Vyra.Sdk.EndToEnd.Tests;
@@ -24,7 +22,7 @@ public sealed class AotTests : IDisposable
     [AotFact]
     public void The_sample_host_published_with_NativeAOT_prints_what_the_JIT_build_prints()
     {
-        var repo = FindRepoRoot();
+        var repo = ChildProcess.RepoRoot();
         var project = Path.Combine(repo, "samples", "Vyra.Samples.Host", "Vyra.Samples.Host.csproj");
         var published = Path.Combine(_root, "aot");
         var jit = Path.Combine(_root, "jit");
@@ -60,49 +58,8 @@ public sealed class AotTests : IDisposable
 
     private static string Run(string workingDirectory, TimeSpan timeout, string fileName, params string[] arguments)
     {
-        var start = new ProcessStartInfo(fileName)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
-        // The test runs inside 'dotnet test': do not hand its MSBuild settings on to the child builds.
-        foreach (var name in new[] { "MSBuildExtensionsPath", "MSBuildSDKsPath", "MSBUILD_EXE_PATH", "VSTEST_HOST_DEBUG" })
-        {
-            start.Environment.Remove(name);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = new StringBuilder();
-        var errors = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (errors) errors.AppendLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        if (!process.WaitForExit(timeout))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"'{fileName} {string.Join(' ', arguments)}' timed out:\n{output}{errors}");
-        }
-        process.WaitForExit();
-        lock (output) lock (errors)
-        {
-            Assert.True(process.ExitCode == 0, $"'{fileName} {string.Join(' ', arguments)}' exited with {process.ExitCode}:\n{output}{errors}");
-            return output.ToString();
-        }
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Vyra.Sdk.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException("Vyra.Sdk.sln not found above " + AppContext.BaseDirectory);
+        var (exitCode, output, errors) = ChildProcess.Run(workingDirectory, timeout, fileName, arguments);
+        Assert.True(exitCode == 0, $"'{fileName} {string.Join(' ', arguments)}' exited with {exitCode}:\n{output}{errors}");
+        return output;
     }
 }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 using Xunit;
 
 namespace Vyra.Sdk.EndToEnd.Tests;
@@ -17,7 +15,7 @@ public sealed class PackageTests : IDisposable
     [Fact]
     public void A_fresh_project_restores_the_package_builds_its_proxy_and_runs_a_typed_call()
     {
-        var repo = FindRepoRoot();
+        var repo = ChildProcess.RepoRoot();
         var feed = Pack(repo);
         AssertPackageContents(feed);
         var app = CreateConsumer(repo);
@@ -169,44 +167,7 @@ public sealed class PackageTests : IDisposable
 
     private static (int ExitCode, string Output) RunUnchecked(string workingDirectory, string fileName, params string[] arguments)
     {
-        var start = new ProcessStartInfo(fileName)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
-        // The test runs inside 'dotnet test': do not hand its MSBuild settings on to the child builds.
-        foreach (var name in new[] { "MSBuildExtensionsPath", "MSBuildSDKsPath", "MSBUILD_EXE_PATH", "VSTEST_HOST_DEBUG" })
-        {
-            start.Environment.Remove(name);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(4)))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"'{fileName} {string.Join(' ', arguments)}' timed out:\n{output}");
-        }
-        process.WaitForExit();
-        lock (output) return (process.ExitCode, output.ToString());
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Vyra.Sdk.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException("Vyra.Sdk.sln not found above " + AppContext.BaseDirectory);
+        var (exitCode, output, errors) = ChildProcess.Run(workingDirectory, TimeSpan.FromMinutes(4), fileName, arguments);
+        return (exitCode, output + errors);
     }
 }

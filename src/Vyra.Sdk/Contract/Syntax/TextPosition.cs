@@ -15,9 +15,6 @@ internal readonly struct TextPosition
     public int Line { get; }
 
     public int Column { get; }
-
-    /// <summary>The position of character <paramref name="offset"/> (clamped to the text); one scan of the text.</summary>
-    public static TextPosition Of(string text, int offset) => new LineIndex(text).PositionOf(offset);
 }
 
 /// <summary>
