@@ -85,20 +85,6 @@ public sealed partial class BenchHost : BaseHostFunctions, IHostEchoHost
 
     /// <inheritdoc />
     public override ValueTask NotifyUiAsync(string eventName, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
-
-    /// <inheritdoc />
-    public override ValueTask<object?> CreatePublisherAsync(string name, CancellationToken cancellationToken = default) => ValueTask.FromResult<object?>(null);
-
-    /// <inheritdoc />
-    public override ValueTask<object?> CreateSubscriberAsync(string name, Func<IReadOnlyDictionary<string, object?>, ValueTask> callback, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult<object?>(null);
-
-    /// <inheritdoc />
-    public override ValueTask<object?> CreateServerAsync(string name, Func<IReadOnlyDictionary<string, object?>, ValueTask<IReadOnlyDictionary<string, object?>>> handler, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult<object?>(null);
-
-    /// <inheritdoc />
-    public override ValueTask<object?> CreateClientAsync(string name, CancellationToken cancellationToken = default) => ValueTask.FromResult<object?>(null);
 }
 
 /// <summary>Small helpers for the raw string paths.</summary>

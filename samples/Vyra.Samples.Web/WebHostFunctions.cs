@@ -35,18 +35,4 @@ public sealed partial class WebHostFunctions : BaseHostFunctions, IHostCalcHost
         Logger.LogDebug("notify_ui {EventName}", eventName);
         return ValueTask.CompletedTask;
     }
-
-    /// <inheritdoc />
-    public override ValueTask<object?> CreatePublisherAsync(string name, CancellationToken cancellationToken = default) => ValueTask.FromResult<object?>(null);
-
-    /// <inheritdoc />
-    public override ValueTask<object?> CreateSubscriberAsync(string name, Func<IReadOnlyDictionary<string, object?>, ValueTask> callback, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult<object?>(null);
-
-    /// <inheritdoc />
-    public override ValueTask<object?> CreateServerAsync(string name, Func<IReadOnlyDictionary<string, object?>, ValueTask<IReadOnlyDictionary<string, object?>>> handler, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult<object?>(null);
-
-    /// <inheritdoc />
-    public override ValueTask<object?> CreateClientAsync(string name, CancellationToken cancellationToken = default) => ValueTask.FromResult<object?>(null);
 }

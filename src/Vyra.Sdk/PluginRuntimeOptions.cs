@@ -138,6 +138,9 @@ public sealed class PluginRuntimeOptions
     /// <summary>Where the runtime logs (factory decisions, warnings, notification failures).</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 
+    /// <summary>How this host's plugins communicate: module, rate limit, request timeout, caps (docs/bus.md).</summary>
+    public PluginBusOptions Bus { get; init; } = PluginBusOptions.Default;
+
     internal static PluginRuntimeOptions Default { get; } = new();
 
     /// <summary>Refuses options that cannot mean what they say (a zero or negative timeout used to mean "none").</summary>

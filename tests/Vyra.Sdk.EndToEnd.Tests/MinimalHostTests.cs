@@ -48,16 +48,8 @@ public sealed class MinimalHostTests : IDisposable
     }
 
     [Fact]
-    public async Task The_default_transport_hooks_refuse_naming_the_method_and_the_host()
+    public void A_host_with_no_overrides_talks_over_the_in_process_bus()
     {
-        var host = new MinimalHost();
-        await host.NotifyUiAsync("plugin.x.result", new Dictionary<string, object?>());
-        var ex = await Assert.ThrowsAsync<NotSupportedException>(async () => await host.CreatePublisherAsync("telemetry"));
-        Assert.Contains(nameof(BaseHostFunctions.CreatePublisherAsync), ex.Message);
-        Assert.Contains(nameof(MinimalHost), ex.Message);
-        Assert.Contains("telemetry", ex.Message);
-        await Assert.ThrowsAsync<NotSupportedException>(async () => await host.CreateSubscriberAsync("s", _ => default));
-        await Assert.ThrowsAsync<NotSupportedException>(async () => await host.CreateServerAsync("s", _ => default));
-        await Assert.ThrowsAsync<NotSupportedException>(async () => await host.CreateClientAsync("c"));
+        Assert.Same(InProcessBus.Shared, new MinimalHost().Interfaces);
     }
 }

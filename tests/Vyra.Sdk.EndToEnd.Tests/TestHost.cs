@@ -32,14 +32,6 @@ public sealed partial class TestHost : BaseHostFunctions, IHostCalcHost
         lock (Events) Events.Add(eventName);
         return ValueTask.CompletedTask;
     }
-
-    public override ValueTask<object?> CreatePublisherAsync(string name, CancellationToken cancellationToken = default) => default;
-
-    public override ValueTask<object?> CreateSubscriberAsync(string name, Func<IReadOnlyDictionary<string, object?>, ValueTask> callback, CancellationToken cancellationToken = default) => default;
-
-    public override ValueTask<object?> CreateServerAsync(string name, Func<IReadOnlyDictionary<string, object?>, ValueTask<IReadOnlyDictionary<string, object?>>> handler, CancellationToken cancellationToken = default) => default;
-
-    public override ValueTask<object?> CreateClientAsync(string name, CancellationToken cancellationToken = default) => default;
 }
 
 internal static class SamplePlugins

@@ -170,12 +170,4 @@ public sealed partial class CalcHost : BaseHostFunctions, IHostCalcHost
     public string host_lookup(string key) => "value of " + key;
 
     public override ValueTask NotifyUiAsync(string eventName, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
-
-    public override ValueTask<object?> CreatePublisherAsync(string name, CancellationToken cancellationToken = default) => ValueTask.FromResult<object?>(null);
-
-    public override ValueTask<object?> CreateSubscriberAsync(string name, Func<IReadOnlyDictionary<string, object?>, ValueTask> callback, CancellationToken cancellationToken = default) => ValueTask.FromResult<object?>(null);
-
-    public override ValueTask<object?> CreateServerAsync(string name, Func<IReadOnlyDictionary<string, object?>, ValueTask<IReadOnlyDictionary<string, object?>>> handler, CancellationToken cancellationToken = default) => ValueTask.FromResult<object?>(null);
-
-    public override ValueTask<object?> CreateClientAsync(string name, CancellationToken cancellationToken = default) => ValueTask.FromResult<object?>(null);
 }

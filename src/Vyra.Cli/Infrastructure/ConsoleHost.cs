@@ -28,14 +28,6 @@ internal sealed class ConsoleHost(bool quiet, IReadOnlyList<AssumedHostImport>? 
     }
 
     public override ValueTask NotifyUiAsync(string eventName, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
-
-    public override ValueTask<object?> CreatePublisherAsync(string name, CancellationToken cancellationToken = default) => ValueTask.FromResult<object?>(null);
-
-    public override ValueTask<object?> CreateSubscriberAsync(string name, Func<IReadOnlyDictionary<string, object?>, ValueTask> callback, CancellationToken cancellationToken = default) => ValueTask.FromResult<object?>(null);
-
-    public override ValueTask<object?> CreateServerAsync(string name, Func<IReadOnlyDictionary<string, object?>, ValueTask<IReadOnlyDictionary<string, object?>>> handler, CancellationToken cancellationToken = default) => ValueTask.FromResult<object?>(null);
-
-    public override ValueTask<object?> CreateClientAsync(string name, CancellationToken cancellationToken = default) => ValueTask.FromResult<object?>(null);
 }
 
 /// <summary>The runtime's own log (warnings and worse by default) on standard error, one line per message.</summary>

@@ -7,7 +7,7 @@ namespace Vyra.Sdk.Redis;
 /// <summary>
 /// Host functions that publish the guest's <c>host_emit_event(event_type, payload)</c> as VYRA's
 /// <c>plugin/logic_event</c> on a <see cref="RedisEventBus"/>. The other hooks go to an optional inner host (none: the
-/// notifications are dropped and the factories return null). Derive from it (<c>partial</c>, marked <c>[VyraHost]</c>) to add <c>host_*</c> imports.
+/// notifications are dropped and plugins talk over the in-process bus). Derive from it (<c>partial</c>, marked <c>[VyraHost]</c>) to add <c>host_*</c> imports.
 /// </summary>
 public class RedisHostFunctions : BaseHostFunctions
 {
@@ -44,25 +44,12 @@ public class RedisHostFunctions : BaseHostFunctions
         }
     }
 
+    /// <summary>The inner host's interface factory, or the base class's default (the in-process bus).</summary>
+    public override IInterfaceFactory Interfaces => _inner?.Interfaces ?? base.Interfaces;
+
     /// <inheritdoc />
     public override ValueTask NotifyUiAsync(string eventName, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken = default) =>
         _inner?.NotifyUiAsync(eventName, data, cancellationToken) ?? ValueTask.CompletedTask;
-
-    /// <inheritdoc />
-    public override ValueTask<object?> CreatePublisherAsync(string name, CancellationToken cancellationToken = default) =>
-        _inner?.CreatePublisherAsync(name, cancellationToken) ?? ValueTask.FromResult<object?>(null);
-
-    /// <inheritdoc />
-    public override ValueTask<object?> CreateSubscriberAsync(string name, Func<IReadOnlyDictionary<string, object?>, ValueTask> callback, CancellationToken cancellationToken = default) =>
-        _inner?.CreateSubscriberAsync(name, callback, cancellationToken) ?? ValueTask.FromResult<object?>(null);
-
-    /// <inheritdoc />
-    public override ValueTask<object?> CreateServerAsync(string name, Func<IReadOnlyDictionary<string, object?>, ValueTask<IReadOnlyDictionary<string, object?>>> handler, CancellationToken cancellationToken = default) =>
-        _inner?.CreateServerAsync(name, handler, cancellationToken) ?? ValueTask.FromResult<object?>(null);
-
-    /// <inheritdoc />
-    public override ValueTask<object?> CreateClientAsync(string name, CancellationToken cancellationToken = default) =>
-        _inner?.CreateClientAsync(name, cancellationToken) ?? ValueTask.FromResult<object?>(null);
 
     /// <inheritdoc />
     public override ValueTask LogAsync(LogLevel level, string message, CancellationToken cancellationToken = default) =>

@@ -28,6 +28,12 @@ public static class VyraTelemetry
     /// <summary>Tag: which cache answered (<c>memory</c> or <c>disk</c>).</summary>
     public const string CacheTag = "vyra.cache";
 
+    /// <summary>Tag: a bus operation (<c>publish</c>, <c>subscribe</c>, <c>request</c>, <c>serve</c>, <c>notify_ui</c>).</summary>
+    public const string BusOperationTag = "vyra.bus.operation";
+
+    /// <summary>Tag: a bus address (<c>module/name</c>).</summary>
+    public const string BusAddressTag = "vyra.bus.address";
+
     internal static readonly ActivitySource Source = new(Name, typeof(VyraTelemetry).Assembly.GetName().Version?.ToString());
     internal static readonly Meter Meter = new(Name, typeof(VyraTelemetry).Assembly.GetName().Version?.ToString());
 
@@ -37,6 +43,9 @@ public static class VyraTelemetry
     internal static readonly Histogram<long> FuelConsumed = Meter.CreateHistogram<long>("vyra.plugin.fuel.consumed", "{fuel}", "Fuel used by a metered call");
     internal static readonly UpDownCounter<long> Instances = Meter.CreateUpDownCounter<long>("vyra.plugin.instances", "{instance}", "Live wasm instances");
     internal static readonly Counter<long> CacheHits = Meter.CreateCounter<long>("vyra.module.cache.hits", "{module}", "Compiled modules reused, by vyra.cache");
+    internal static readonly Counter<long> BusDenied = Meter.CreateCounter<long>("vyra.bus.denied", "{operation}", "Bus operations refused by a plugin's permissions");
+    internal static readonly Counter<long> BusThrottled = Meter.CreateCounter<long>("vyra.bus.throttled", "{operation}", "Bus operations delayed by a plugin's rate limit");
+    internal static readonly Counter<long> BusBlocked = Meter.CreateCounter<long>("vyra.bus.blocked", "{operation}", "Bus operations refused because the plugin is blocked");
     internal static readonly Counter<long> CacheMisses = Meter.CreateCounter<long>("vyra.module.cache.misses", "{module}", "Modules compiled");
 
     /// <summary>True when anything listens to call metrics or traces.</summary>

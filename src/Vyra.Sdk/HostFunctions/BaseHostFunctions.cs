@@ -7,17 +7,23 @@ namespace Vyra.Sdk;
 /// Base class for an application's host functions. Every member has a default, so a <c>partial</c> subclass that only
 /// adds <c>host_*</c> methods (wasm imports through the generator) or <see cref="RegisterImports"/> needs no other
 /// override. The defaults: logging goes to the <see cref="ILogger"/>; <see cref="NotifyUiAsync"/> logs at debug level
-/// and completes (the runtime calls it after every call, so it must not fail); the VYRA communication hooks
-/// (<c>Create*Async</c>) throw <see cref="NotSupportedException"/> naming the method and the class, because a silent
-/// null handle would hide a missing transport until much later. <see cref="NullHostFunctions"/> returns null instead.
+/// and completes (the runtime calls it after every call, so it must not fail); communication goes through
+/// <see cref="Interfaces"/>, by default the in-process bus.
 /// </summary>
 public abstract class BaseHostFunctions : IHostFunctions
 {
-    /// <summary>Creates the host functions with a logger (none: nothing is logged).</summary>
-    protected BaseHostFunctions(ILogger? logger = null)
+    /// <summary>
+    /// Creates the host functions with a logger (none: nothing is logged) and the module's interface factory (none: the
+    /// process's <see cref="InProcessBus.Shared"/>, so plugins in one process talk with no set-up).
+    /// </summary>
+    protected BaseHostFunctions(ILogger? logger = null, IInterfaceFactory? interfaces = null)
     {
         Logger = logger ?? NullLogger.Instance;
+        Interfaces = interfaces ?? InProcessBus.Shared;
     }
+
+    /// <inheritdoc />
+    public virtual IInterfaceFactory Interfaces { get; }
 
     /// <summary>The logger guest logs and host diagnostics go to.</summary>
     protected ILogger Logger { get; }
@@ -28,25 +34,6 @@ public abstract class BaseHostFunctions : IHostFunctions
         Logger.LogDebug("notify_ui {EventName} (not handled by {Host})", eventName, GetType().Name);
         return ValueTask.CompletedTask;
     }
-
-    /// <summary>Creates a publisher on the module's transport. The default throws <see cref="NotSupportedException"/>.</summary>
-    public virtual ValueTask<object?> CreatePublisherAsync(string name, CancellationToken cancellationToken = default) =>
-        throw NotOffered(nameof(CreatePublisherAsync), name);
-
-    /// <summary>Creates a subscriber. The default throws <see cref="NotSupportedException"/>.</summary>
-    public virtual ValueTask<object?> CreateSubscriberAsync(string name, Func<IReadOnlyDictionary<string, object?>, ValueTask> callback, CancellationToken cancellationToken = default) =>
-        throw NotOffered(nameof(CreateSubscriberAsync), name);
-
-    /// <summary>Creates a service server. The default throws <see cref="NotSupportedException"/>.</summary>
-    public virtual ValueTask<object?> CreateServerAsync(string name, Func<IReadOnlyDictionary<string, object?>, ValueTask<IReadOnlyDictionary<string, object?>>> handler, CancellationToken cancellationToken = default) =>
-        throw NotOffered(nameof(CreateServerAsync), name);
-
-    /// <summary>Creates a service client. The default throws <see cref="NotSupportedException"/>.</summary>
-    public virtual ValueTask<object?> CreateClientAsync(string name, CancellationToken cancellationToken = default) =>
-        throw NotOffered(nameof(CreateClientAsync), name);
-
-    private NotSupportedException NotOffered(string method, string name) =>
-        new($"{GetType().Name} does not override {method}: this host offers no transport for '{name}'");
 
     /// <inheritdoc />
     public virtual ValueTask LogAsync(LogLevel level, string message, CancellationToken cancellationToken = default)

@@ -55,6 +55,6 @@ public class HostDefaultsTests
         await runtime.StartAsync();
         await runtime.CallAsync("one");
         Assert.Equal(["plugin.one.result"], host.Events);
-        Assert.Null(await host.CreatePublisherAsync("p"));
+        Assert.Same(InProcessBus.Shared, host.Interfaces);
     }
 }

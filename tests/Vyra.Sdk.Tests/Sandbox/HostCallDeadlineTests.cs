@@ -94,14 +94,6 @@ public class HostCallDeadlineTests
             Entered.TrySetResult(cancellationToken);
             await Task.Delay(TimeSpan.FromSeconds(10), honourToken ? cancellationToken : CancellationToken.None);
         }
-
-        public override ValueTask<object?> CreatePublisherAsync(string name, CancellationToken cancellationToken = default) => new((object?)null);
-
-        public override ValueTask<object?> CreateSubscriberAsync(string name, Func<IReadOnlyDictionary<string, object?>, ValueTask> callback, CancellationToken cancellationToken = default) => new((object?)null);
-
-        public override ValueTask<object?> CreateServerAsync(string name, Func<IReadOnlyDictionary<string, object?>, ValueTask<IReadOnlyDictionary<string, object?>>> handler, CancellationToken cancellationToken = default) => new((object?)null);
-
-        public override ValueTask<object?> CreateClientAsync(string name, CancellationToken cancellationToken = default) => new((object?)null);
     }
 
     [Theory(Timeout = 20_000)]

@@ -191,14 +191,6 @@ internal sealed class TestHost : BaseHostFunctions
     }
 
     public override ValueTask NotifyUiAsync(string eventName, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
-
-    public override ValueTask<object?> CreatePublisherAsync(string name, CancellationToken cancellationToken = default) => ValueTask.FromResult<object?>(null);
-
-    public override ValueTask<object?> CreateSubscriberAsync(string name, Func<IReadOnlyDictionary<string, object?>, ValueTask> callback, CancellationToken cancellationToken = default) => ValueTask.FromResult<object?>(null);
-
-    public override ValueTask<object?> CreateServerAsync(string name, Func<IReadOnlyDictionary<string, object?>, ValueTask<IReadOnlyDictionary<string, object?>>> handler, CancellationToken cancellationToken = default) => ValueTask.FromResult<object?>(null);
-
-    public override ValueTask<object?> CreateClientAsync(string name, CancellationToken cancellationToken = default) => ValueTask.FromResult<object?>(null);
 }
 
 /// <summary>Options with <see cref="PluginRuntimeOptions.AllowUndeclaredExports"/> on, everything else as given.</summary>

@@ -30,12 +30,4 @@ public class RecordingHost : BaseHostFunctions
         Logs.Enqueue((level, message));
         return base.LogAsync(level, message, cancellationToken);
     }
-
-    public override ValueTask<object?> CreatePublisherAsync(string name, CancellationToken cancellationToken = default) => new((object?)null);
-
-    public override ValueTask<object?> CreateSubscriberAsync(string name, Func<IReadOnlyDictionary<string, object?>, ValueTask> callback, CancellationToken cancellationToken = default) => new((object?)null);
-
-    public override ValueTask<object?> CreateServerAsync(string name, Func<IReadOnlyDictionary<string, object?>, ValueTask<IReadOnlyDictionary<string, object?>>> handler, CancellationToken cancellationToken = default) => new((object?)null);
-
-    public override ValueTask<object?> CreateClientAsync(string name, CancellationToken cancellationToken = default) => new((object?)null);
 }

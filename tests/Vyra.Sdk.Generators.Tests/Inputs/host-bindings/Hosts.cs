@@ -10,14 +10,6 @@ namespace Sample.App;
 public abstract class TestHostBase : BaseHostFunctions
 {
     public override ValueTask NotifyUiAsync(string eventName, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken = default) => default;
-
-    public override ValueTask<object?> CreatePublisherAsync(string name, CancellationToken cancellationToken = default) => default;
-
-    public override ValueTask<object?> CreateSubscriberAsync(string name, Func<IReadOnlyDictionary<string, object?>, ValueTask> callback, CancellationToken cancellationToken = default) => default;
-
-    public override ValueTask<object?> CreateServerAsync(string name, Func<IReadOnlyDictionary<string, object?>, ValueTask<IReadOnlyDictionary<string, object?>>> handler, CancellationToken cancellationToken = default) => default;
-
-    public override ValueTask<object?> CreateClientAsync(string name, CancellationToken cancellationToken = default) => default;
 }
 
 public static partial class Outer

@@ -1,0 +1,250 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+
+namespace Vyra.Sdk;
+
+/// <summary>
+/// The gate every communication operation of one plugin passes (VYRA's PluginFacade, §4), in upstream's order:
+/// the permission check (<c>permissions.interfaces</c>), then the throttle (the plugin's own rate limiter), then the
+/// module's interface factory (<see cref="IHostFunctions.Interfaces"/>). The guest's <c>vyra</c> imports go through it,
+/// and so may host code acting for the plugin. A denied operation fails with <see cref="PluginErrorKind.PermissionDenied"/>,
+/// a blocked plugin with <see cref="PluginErrorKind.Blocked"/>; both are logged, counted (<c>vyra.bus.*</c> in the
+/// "Vyra.Sdk" meter) and traced. <c>notify_ui</c> is throttled but needs no permission; logging is neither.
+/// The handles it creates are its own: disposing the facade (the runtime does, when it stops) disposes them all.
+/// docs/bus.md has the design.
+/// </summary>
+public sealed class PluginFacade : IAsyncDisposable
+{
+    private readonly IHostFunctions _host;
+    private readonly PluginBusOptions _options;
+    private readonly PermissionGate _gate;
+    private readonly RateLimiter _limiter;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<InterfaceAddress, Lazy<Task<IBusPublisher>>> _publishers = new();
+    private readonly ConcurrentDictionary<InterfaceAddress, Lazy<Task<IServiceClient>>> _clients = new();
+    private readonly List<IAsyncDisposable> _owned = [];
+    private int _subscriptions;
+    private int _servers;
+    private volatile bool _disposed;
+
+    /// <summary>Creates the facade of plugin <paramref name="pluginId"/> with its manifest's <paramref name="permissions"/>.</summary>
+    public PluginFacade(string pluginId, PluginPermissions? permissions, IHostFunctions host, PluginBusOptions? options = null, ILogger? logger = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(pluginId);
+        ArgumentNullException.ThrowIfNull(host);
+        PluginId = pluginId;
+        _host = host;
+        _options = options ?? PluginBusOptions.Default;
+        _gate = new PermissionGate(permissions, _options.Module);
+        _limiter = new RateLimiter(_options.RateLimit, _options.TimeProvider);
+        _logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+    }
+
+    /// <summary>The plugin this facade acts for.</summary>
+    public string PluginId { get; }
+
+    /// <summary>What the plugin's permissions allow, as a denial message states it.</summary>
+    public string Allowed => _gate.Describe();
+
+    /// <summary>Whether the plugin is blocked for exceeding its rate limit too often.</summary>
+    public bool IsBlocked => _limiter.IsBlocked;
+
+    /// <summary>Lifts a block and resets the plugin's excess count (VYRA's <c>unblock</c>).</summary>
+    public void Unblock()
+    {
+        _limiter.Unblock();
+        _logger.LogInformation("Plugin {PluginId} unblocked by the host", PluginId);
+    }
+
+    /// <summary>Publishes <paramref name="data"/> on <paramref name="topic"/> (address text, docs/bus.md).</summary>
+    public async ValueTask PublishAsync(string topic, JsonElement data, CancellationToken cancellationToken = default)
+    {
+        var address = await PassAsync("publish", InterfaceTransport.Publish, topic, cancellationToken).ConfigureAwait(false);
+        using var activity = Trace("publish", address);
+        var publisher = await Handle(_publishers, address, a => _host.Interfaces.CreatePublisherAsync(a, cancellationToken)).ConfigureAwait(false);
+        await publisher.PublishAsync(new PluginEvent(address.Name, PluginId, data), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Subscribes <paramref name="onEvent"/> to <paramref name="topic"/>; the subscription ends when the facade is disposed, or earlier when disposed.</summary>
+    public async ValueTask<IBusSubscription> SubscribeAsync(string topic, Func<PluginEvent, CancellationToken, ValueTask> onEvent, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(onEvent);
+        var address = await PassAsync("subscribe", InterfaceTransport.Subscribe, topic, cancellationToken).ConfigureAwait(false);
+        using var activity = Trace("subscribe", address);
+        Reserve(ref _subscriptions, _options.MaxSubscriptions, "subscribe", address, "PluginBusOptions.MaxSubscriptions");
+        try
+        {
+            return Own(await _host.Interfaces.CreateSubscriberAsync(address, onEvent, cancellationToken).ConfigureAwait(false));
+        }
+        catch
+        {
+            Interlocked.Decrement(ref _subscriptions);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Sends <paramref name="data"/> to the service <paramref name="service"/> and waits for the reply, at most
+    /// <paramref name="timeout"/> (default <see cref="PluginBusOptions.RequestTimeout"/>); a timeout is a failed reply
+    /// with error <c>timeout</c>, not an exception.
+    /// </summary>
+    public async ValueTask<ServiceResponse> RequestAsync(string service, JsonElement data, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        var address = await PassAsync("request", InterfaceTransport.Client, service, cancellationToken).ConfigureAwait(false);
+        using var activity = Trace("request", address);
+        var client = await Handle(_clients, address, a => _host.Interfaces.CreateClientAsync(a, cancellationToken)).ConfigureAwait(false);
+        return await client.RequestAsync(new ServiceRequest(PluginId, address.Name, data), timeout ?? _options.RequestTimeout, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Serves <paramref name="service"/> with <paramref name="handler"/> until the facade (or the returned handle) is disposed.</summary>
+    public async ValueTask<IServiceServer> ServeAsync(string service, Func<ServiceRequest, CancellationToken, ValueTask<ServiceResponse>> handler, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        var address = await PassAsync("serve", InterfaceTransport.Server, service, cancellationToken).ConfigureAwait(false);
+        using var activity = Trace("serve", address);
+        Reserve(ref _servers, _options.MaxServices, "serve", address, "PluginBusOptions.MaxServices");
+        try
+        {
+            return Own(await _host.Interfaces.CreateServerAsync(address, handler, cancellationToken).ConfigureAwait(false));
+        }
+        catch
+        {
+            Interlocked.Decrement(ref _servers);
+            throw;
+        }
+    }
+
+    /// <summary>Pushes an event to the UI: throttled, no permission needed (VYRA §4).</summary>
+    public async ValueTask NotifyUiAsync(string eventName, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await ThrottleAsync("notify_ui", target: eventName, cancellationToken).ConfigureAwait(false);
+        await _host.NotifyUiAsync(eventName, data, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Disposes every handle the facade created; later operations fail with <see cref="ObjectDisposedException"/>.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        List<IAsyncDisposable> owned;
+        lock (_owned)
+        {
+            owned = [.. _owned];
+            _owned.Clear();
+        }
+        foreach (var lazy in _publishers.Values) if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully) owned.Add(lazy.Value.Result);
+        foreach (var lazy in _clients.Values) if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully) owned.Add(lazy.Value.Result);
+        _publishers.Clear();
+        _clients.Clear();
+        foreach (var handle in owned)
+        {
+            try
+            {
+                await handle.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                // One transport's failure to close must not keep the others open.
+                _logger.LogWarning(ex, "Plugin {PluginId}: closing a bus handle failed", PluginId);
+            }
+        }
+    }
+
+    /// <summary>Permission, then throttle (VYRA's order); returns the parsed address.</summary>
+    private async ValueTask<InterfaceAddress> PassAsync(string operation, InterfaceTransport transport, string text, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(text);
+        if (!InterfaceAddress.TryParse(text, _options.Module, out var address, out var error))
+            throw new PluginCallException(PluginId, operation, $"invalid address: {error}", PluginErrorKind.InvalidArgument);
+        if (!_gate.Allows(transport, address))
+        {
+            var allowed = _gate.Describe();
+            VyraTelemetry.BusDenied.Add(1, Tags(operation));
+            _logger.LogWarning("Plugin {PluginId}: {Operation} on {Address} denied; its permissions allow {Allowed}", PluginId, operation, address, allowed);
+            Activity.Current?.AddEvent(new ActivityEvent("vyra.bus.denied"));
+            throw new PluginCallException(
+                PluginId, operation,
+                $"permission denied: plugin '{PluginId}' may not {operation} on '{address}' ({PermissionGate.Name(transport)} on module '{address.ModuleName}'{(address.ModuleId is null ? "" : $", instance '{address.ModuleId}'")}); it is allowed {allowed}",
+                PluginErrorKind.PermissionDenied);
+        }
+        await ThrottleAsync(operation, address.ToString(), cancellationToken).ConfigureAwait(false);
+        return address;
+    }
+
+    private async ValueTask ThrottleAsync(string operation, string target, CancellationToken cancellationToken)
+    {
+        var decision = _limiter.Admit();
+        if (decision.Blocked)
+        {
+            VyraTelemetry.BusBlocked.Add(1, Tags(operation));
+            if (decision.JustBlocked)
+                _logger.LogWarning("Plugin {PluginId} blocked: it exceeded its rate limit {Count} times ({Max} operations per {Window}); the host must unblock it", PluginId, _options.RateLimit.BlockAfter, _options.RateLimit.MaxCalls, _options.RateLimit.Window);
+            Activity.Current?.AddEvent(new ActivityEvent("vyra.bus.blocked"));
+            throw new PluginCallException(
+                PluginId, operation,
+                $"plugin '{PluginId}' is blocked: it exceeded its rate limit ({_options.RateLimit.MaxCalls} operations per {_options.RateLimit.Window.TotalSeconds:0.###} s) {_options.RateLimit.BlockAfter} times; {operation} on '{target}' refused until the host calls PluginFacade.Unblock",
+                PluginErrorKind.Blocked);
+        }
+        if (decision.Delay > TimeSpan.Zero)
+        {
+            VyraTelemetry.BusThrottled.Add(1, Tags(operation));
+            await Task.Delay(decision.Delay, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask<T> Handle<T>(ConcurrentDictionary<InterfaceAddress, Lazy<Task<T>>> handles, InterfaceAddress address, Func<InterfaceAddress, ValueTask<T>> create)
+    {
+        if (!handles.TryGetValue(address, out var lazy))
+        {
+            if (_publishers.Count + _clients.Count >= _options.MaxAddresses)
+                throw new PluginCallException(PluginId, "bus", $"plugin '{PluginId}' already uses {_options.MaxAddresses} topics and services (PluginBusOptions.MaxAddresses); '{address}' refused", PluginErrorKind.InvalidArgument);
+            lazy = handles.GetOrAdd(address, a => new Lazy<Task<T>>(() => create(a).AsTask()));
+        }
+        try
+        {
+            return await lazy.Value.ConfigureAwait(false);
+        }
+        catch
+        {
+            // A failed creation is not cached: the next operation tries again.
+            handles.TryRemove(new KeyValuePair<InterfaceAddress, Lazy<Task<T>>>(address, lazy));
+            throw;
+        }
+    }
+
+    private void Reserve(ref int count, int max, string operation, InterfaceAddress address, string option)
+    {
+        if (Interlocked.Increment(ref count) <= max) return;
+        Interlocked.Decrement(ref count);
+        throw new PluginCallException(PluginId, operation, $"plugin '{PluginId}' already holds {max} ({option}); {operation} on '{address}' refused", PluginErrorKind.InvalidArgument);
+    }
+
+    private T Own<T>(T handle) where T : IAsyncDisposable
+    {
+        lock (_owned)
+        {
+            if (!_disposed)
+            {
+                _owned.Add(handle);
+                return handle;
+            }
+        }
+        _ = handle.DisposeAsync();
+        throw new ObjectDisposedException(nameof(PluginFacade));
+    }
+
+    private Activity? Trace(string operation, InterfaceAddress address)
+    {
+        var activity = VyraTelemetry.Source.StartActivity($"vyra.bus {operation}", ActivityKind.Producer);
+        activity?.SetTag(VyraTelemetry.PluginIdTag, PluginId);
+        activity?.SetTag(VyraTelemetry.BusAddressTag, address.ToString());
+        return activity;
+    }
+
+    private KeyValuePair<string, object?>[] Tags(string operation) =>
+        [new(VyraTelemetry.PluginIdTag, PluginId), new(VyraTelemetry.BusOperationTag, operation)];
+}
