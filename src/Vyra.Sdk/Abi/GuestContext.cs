@@ -5,7 +5,7 @@ namespace Vyra.Sdk;
 /// <summary>
 /// What a host import may reach of the guest instance calling it: the instance's memory and allocator, the host's caps
 /// on values crossing the wall, and the running call's host cancellation token. The Wasm backend's instance is one, so
-/// <see cref="HostCall"/> needs nothing of the backend.
+/// a host import's <c>HostCall</c> (the layer above) needs nothing of the backend.
 /// <para>
 /// An abstract class, not an interface: a host import reads the memory and the caps once per memory argument, and here
 /// that is a field load where an interface would add a dispatch. Only the token, read rarely, is virtual.
