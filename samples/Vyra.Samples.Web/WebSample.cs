@@ -59,7 +59,7 @@ public static class WebSample
             .AddPlugin<CounterWidgetPlugin>();        // typed proxy in DI, as CounterWidgetPlugin and ICounterWidgetPlugin
         builder.Services.AddHealthChecks().AddVyraPluginHealthChecks();
         builder.Services.AddSingleton(sp => new PathRedactor(
-            sp.GetRequiredService<PluginRuntimeRegistry>().Pools, [builder.Environment.ContentRootPath, AppContext.BaseDirectory]));
+            sp.GetRequiredService<IPluginRuntimes>().Pools, [builder.Environment.ContentRootPath, AppContext.BaseDirectory]));
         configure?.Invoke(builder);
 
         var app = builder.Build();

@@ -9,6 +9,9 @@ public interface IPluginRuntimes
     /// <summary>The catalog of the configured pools.</summary>
     PluginCatalog Catalog { get; }
 
+    /// <summary>The pool folders scanned, as full paths (the configured ones resolved against the content root, each once).</summary>
+    IReadOnlyList<string> Pools { get; }
+
     /// <summary>The plugin versions of the pools, valid or not, sorted by id then version (a missing or unreadable pool is not one: see <see cref="PoolProblems"/>).</summary>
     IReadOnlyList<CatalogEntry> Plugins { get; }
 

@@ -12,7 +12,7 @@ namespace Vyra.Sdk.Hosting;
 /// adopted from a typed proxy), started by <see cref="StartConfiguredAsync"/> and stopped by <see cref="StopAllAsync"/>
 /// (the hosted service calls both with the host's lifetime).
 /// </summary>
-public sealed class PluginRuntimeRegistry : IPluginRuntimes, IAsyncDisposable, IDisposable
+internal sealed class PluginRuntimeRegistry : IPluginRuntimes, IAsyncDisposable, IDisposable
 {
     private readonly object _gate = new();
     private readonly Dictionary<string, PluginRuntime> _byId = new(StringComparer.OrdinalIgnoreCase);
@@ -49,7 +49,7 @@ public sealed class PluginRuntimeRegistry : IPluginRuntimes, IAsyncDisposable, I
     /// <summary>The kernel's discovery; tests replace it (before the catalog is first used) to make a pool fail.</summary>
     internal Func<IEnumerable<string>, IHostFunctions?, ILogger?, PluginCatalog> Discoverer { get; set; } = PluginCatalog.Discover;
 
-    /// <summary>The pool folders scanned, as full paths.</summary>
+    /// <inheritdoc />
     public IReadOnlyList<string> Pools { get; }
 
     /// <inheritdoc />

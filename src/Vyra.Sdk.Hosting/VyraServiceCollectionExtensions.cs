@@ -13,7 +13,7 @@ public static class VyraServiceCollectionExtensions
     /// <summary>
     /// Adds the Vyra plugin services: <see cref="VyraPluginsOptions"/> bound from the configuration section
     /// <c>Vyra:Plugins</c> (when the container has an <see cref="IConfiguration"/>) then changed by <paramref name="configure"/>;
-    /// a <see cref="PluginCatalog"/> of the pools; <see cref="IPluginRuntimes"/> (<see cref="PluginRuntimeRegistry"/>);
+    /// a <see cref="PluginCatalog"/> of the pools; <see cref="IPluginRuntimes"/>;
     /// and a hosted service that starts the configured plugins with the host and stops them with it.
     /// The host functions are the container's <see cref="IHostFunctions"/>, else a <see cref="NullHostFunctions"/>.
     /// Calling it again only adds to the options.

@@ -101,7 +101,7 @@ public sealed class HostingTests
         var options = host.Services.GetRequiredService<IOptions<VyraPluginsOptions>>().Value;
         Assert.False(options.FailOnStartError);
         Assert.Equal([Fixtures.SamplePool, pool.Root], options.Pools);
-        var registry = host.Services.GetRequiredService<PluginRuntimeRegistry>();
+        var registry = host.Services.GetRequiredService<IPluginRuntimes>(); // the public view of the pools the web sample uses
         Assert.Equal([Fixtures.SamplePool, pool.Root], registry.Pools);
 
         var math = registry.CreateContext("math-kit");

@@ -11,16 +11,15 @@ namespace Vyra.Sdk;
 /// </summary>
 public readonly ref struct HostCall
 {
-    private readonly WasmInstance _instance;
+    private readonly GuestContext _guest;
     private readonly Caller _caller;
     private readonly ReadOnlySpan<ValueBox> _arguments;
     private readonly Span<ValueBox> _results;
     private readonly HostImport _import;
 
-    internal HostCall(string pluginId, WasmInstance instance, Caller caller, HostImport import, ReadOnlySpan<ValueBox> arguments, Span<ValueBox> results)
+    internal HostCall(GuestContext guest, Caller caller, HostImport import, ReadOnlySpan<ValueBox> arguments, Span<ValueBox> results)
     {
-        PluginId = pluginId;
-        _instance = instance;
+        _guest = guest;
         _caller = caller;
         _import = import;
         _arguments = arguments;
@@ -28,7 +27,7 @@ public readonly ref struct HostCall
     }
 
     /// <summary>The plugin making the call.</summary>
-    public string PluginId { get; }
+    public string PluginId => _guest.PluginId;
 
     /// <summary>The import being called.</summary>
     public string ImportName => _import.Name;
@@ -38,9 +37,9 @@ public readonly ref struct HostCall
     /// waits (I/O, a bus, a UI) should pass it on: an <see cref="OperationCanceledException"/> it causes ends the guest call
     /// as <see cref="PluginErrorKind.Timeout"/> or <see cref="PluginErrorKind.Cancelled"/>, near the deadline.
     /// </summary>
-    public CancellationToken CancellationToken => _instance.Guard.HostToken;
+    public CancellationToken CancellationToken => _guest.HostToken;
 
-    internal int MaxLogMessageBytes => _instance.MaxLogMessageBytes;
+    internal int MaxLogMessageBytes => _guest.MaxLogMessageBytes;
 
     /// <summary>Waits for <paramref name="task"/> inside the guest call, giving up when <see cref="CancellationToken"/> fires.</summary>
     public void Wait(ValueTask task)
@@ -121,19 +120,19 @@ public readonly ref struct HostCall
     /// <summary>Returns bytes: copied into a guest buffer from <c>vyra_alloc</c>.</summary>
     public void ReturnBytes(ReadOnlySpan<byte> value, int index = 0)
     {
-        // The instance resolved memory and vyra_alloc once; only a host call made by the start function, before that, looks them up.
-        var alloc = _instance.Alloc ?? _caller.GetFunction("vyra_alloc")?.WrapFunc<int, int>();
-        var pointer = GuestMemory.Write(Memory, alloc, value, AbiSite.ImportResult(_import.Name), _instance.MaxMemoryValueBytes);
+        // The guest's instance resolved memory and vyra_alloc once; only a host call made by the start function, before that, looks them up.
+        var alloc = _guest.Alloc ?? _caller.GetFunction("vyra_alloc")?.WrapFunc<int, int>();
+        var pointer = GuestMemory.Write(Memory, alloc, value, AbiSite.ImportResult(_import.Name), _guest.MaxMemoryValueBytes);
         _results[index] = GuestMemory.Pack(pointer, value.Length);
     }
 
     private object? ReadMemoryValue(int index, PluginValueType type)
     {
         var slot = Slot(index);
-        return GuestMemory.Read(Memory, _arguments[slot].AsInt32(), _arguments[slot + 1].AsInt32(), type, What(index), _instance.MaxMemoryValueBytes);
+        return GuestMemory.Read(Memory, _arguments[slot].AsInt32(), _arguments[slot + 1].AsInt32(), type, What(index), _guest.MaxMemoryValueBytes);
     }
 
-    private Memory? Memory => _instance.Memory ?? _caller.GetMemory("memory");
+    private Memory? Memory => _guest.Memory ?? _caller.GetMemory("memory");
 
     private int Slot(int index) => _import.ParameterSlots[index];
 

@@ -1,19 +1,5 @@
 namespace Vyra.Sdk;
 
-/// <summary>Why a lease was not granted.</summary>
-internal enum LeaseRefusal
-{
-    None,
-    /// <summary>The runtime was stopped (before or while the caller waited).</summary>
-    Closed,
-    /// <summary>The wait queue was full: refused at once.</summary>
-    QueueFull,
-    /// <summary>No instance became free within the allowed wait.</summary>
-    WaitedTooLong,
-    /// <summary>The caller's token was cancelled while it waited.</summary>
-    Cancelled,
-}
-
 /// <summary>
 /// Who may use which instance of a started runtime. A Wasmtime store is single-threaded, so a call leases an
 /// instance for its whole duration. One instance (the default, for stateful plugins) is leased through a lock whose

@@ -90,7 +90,7 @@ internal sealed class WasmEngine
                     var definition = instance.Contract.Imports[index].Definition;
                     try
                     {
-                        definition.Handler(new HostCall(instance.PluginId, instance, caller, definition, arguments, results));
+                        definition.Handler(new HostCall(instance, caller, definition, arguments, results));
                     }
                     catch (OperationCanceledException) when (instance.Guard.HostInterruption() is { } interrupted)
                     {

@@ -6,7 +6,7 @@ namespace Vyra.Sdk;
 /// One instantiation of a plugin: its store (single-threaded, owned by the runtime's lock), the instance,
 /// the resolved exports and the ABI helpers. Stopping or recycling a runtime disposes it; a new start builds a new one.
 /// </summary>
-internal sealed class WasmInstance : IDisposable
+internal sealed class WasmInstance : GuestContext, IDisposable
 {
     private readonly List<(int Pointer, int Length)> _pendingFrees = [];
     private readonly Dictionary<string, Function> _functions = new(StringComparer.Ordinal);
@@ -14,21 +14,18 @@ internal sealed class WasmInstance : IDisposable
     private readonly bool _memoryCapSet;
     private long _memoryAtCallStart;
     private object?[] _typed = new object?[4];
-    private readonly string _pluginId;
     private readonly ulong? _fuelBudget;
     private long _observedStart;
     private System.Diagnostics.Activity? _observedActivity;
     private PluginErrorKind? _observedFailure;
 
     public WasmInstance(string pluginId, WasmEngine engine, Module module, ModuleContract contract, EffectiveLimits limits, WasiGrants? wasi)
+        : base(pluginId, limits.MaxMemoryValueBytes, limits.MaxLogMessageBytes)
     {
         Contract = contract;
-        _pluginId = pluginId;
         _fuelBudget = engine.FuelEnabled ? limits.Fuel : null;
         _memoryLimit = limits.MemoryBytes;
         _memoryCapSet = limits.MemoryCapSet;
-        MaxMemoryValueBytes = limits.MaxMemoryValueBytes;
-        MaxLogMessageBytes = limits.MaxLogMessageBytes;
         // The store's data is this instance: the engine-wide linker's host functions find their handler through it.
         Store = new Store(engine.Engine, this);
         try
@@ -73,26 +70,17 @@ internal sealed class WasmInstance : IDisposable
 
     public ModuleContract Contract { get; }
 
-    /// <summary>The host's cap on a string, bytes or json value crossing the wall.</summary>
-    public int MaxMemoryValueBytes { get; }
-
-    /// <summary>The host's cap on a <c>host_log</c> message.</summary>
-    public int MaxLogMessageBytes { get; }
-
-    public string PluginId => _pluginId;
-
     public Store Store { get; }
 
     public Instance Instance { get; }
 
     public CallGuard Guard { get; }
 
+    /// <inheritdoc />
+    public override CancellationToken HostToken => Guard.HostToken;
+
     /// <summary>When the store's WASI context was made (a Stopwatch timestamp): the origin of the guest's monotonic clock, for <see cref="WasiPoll"/>.</summary>
     public long WasiClockOrigin { get; }
-
-    public Memory? Memory { get; }
-
-    public Func<int, int>? Alloc { get; }
 
     public Action<int, int>? Free { get; }
 
@@ -161,7 +149,7 @@ internal sealed class WasmInstance : IDisposable
             Guard.Disarm();
             if (_fuelBudget is { } budget && VyraTelemetry.FuelConsumed.Enabled && !IsDisposed)
             {
-                VyraTelemetry.FuelConsumed.Record((long)(budget - Store.Fuel), new KeyValuePair<string, object?>(VyraTelemetry.PluginIdTag, _pluginId));
+                VyraTelemetry.FuelConsumed.Record((long)(budget - Store.Fuel), new KeyValuePair<string, object?>(VyraTelemetry.PluginIdTag, PluginId));
             }
         }
     }
@@ -170,7 +158,7 @@ internal sealed class WasmInstance : IDisposable
     public void ObserveTypedCall(string function)
     {
         _observedFailure = null;
-        _observedStart = VyraTelemetry.BeginCall(_pluginId, function, "wasm", out _observedActivity);
+        _observedStart = VyraTelemetry.BeginCall(PluginId, function, "wasm", out _observedActivity);
     }
 
     /// <summary>Marks the observed typed call as failed.</summary>
@@ -180,7 +168,7 @@ internal sealed class WasmInstance : IDisposable
     public void EndObservedCall(string function)
     {
         if (_observedStart == 0) return;
-        VyraTelemetry.EndCall(_observedStart, _observedActivity, _pluginId, function, _observedFailure);
+        VyraTelemetry.EndCall(_observedStart, _observedActivity, PluginId, function, _observedFailure);
         _observedStart = 0;
         _observedActivity = null;
     }
@@ -212,6 +200,6 @@ internal sealed class WasmInstance : IDisposable
         if (IsDisposed) return;
         IsDisposed = true;
         Store.Dispose();
-        VyraTelemetry.Instances.Add(-1, new KeyValuePair<string, object?>(VyraTelemetry.PluginIdTag, _pluginId));
+        VyraTelemetry.Instances.Add(-1, new KeyValuePair<string, object?>(VyraTelemetry.PluginIdTag, PluginId));
     }
 }

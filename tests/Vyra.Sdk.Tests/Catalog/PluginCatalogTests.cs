@@ -7,25 +7,11 @@ namespace Vyra.Sdk.Tests.Catalog;
 
 public class PluginCatalogTests : IDisposable
 {
-    private readonly string _pool = Path.Combine(Path.GetTempPath(), "vyra-pool-tests", Guid.NewGuid().ToString("N"));
+    private readonly TempPool _pool = new("catalog");
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_pool)) Directory.Delete(_pool, recursive: true);
-    }
+    public void Dispose() => _pool.Dispose();
 
     private static string SamplePool => Path.Combine(AppContext.BaseDirectory, "plugins");
-
-    private string AddPlugin(string id, string version, string wat, string? manifest = null)
-    {
-        var dir = Path.Combine(_pool, id, version);
-        Directory.CreateDirectory(dir);
-        File.WriteAllText(Path.Combine(dir, "logic.wat"), wat);
-        File.WriteAllText(Path.Combine(dir, "metadata.json"), manifest ?? $$"""{"id":"{{id}}","version":"{{version}}","exports":[{"name":"v","args":[]}]}""");
-        return dir;
-    }
-
-    private static string Answer(int value) => $$"""(module (func (export "v") (result i32) i32.const {{value}}))""";
 
     [Fact]
     public void The_sample_pool_is_discovered_and_validated()
@@ -42,12 +28,12 @@ public class PluginCatalogTests : IDisposable
     [Fact]
     public async Task The_highest_valid_version_wins_unless_one_is_asked_for()
     {
-        AddPlugin("calc", "1.0.0", Answer(1));
-        AddPlugin("calc", "1.10.0", Answer(110));
-        AddPlugin("calc", "1.9.0", Answer(19));
-        AddPlugin("calc", "2.0.0-beta.1", Answer(200));
-        AddPlugin("calc", "3.0.0", "(module", """{"id":"calc","version":"3.0.0","exports":[{"name":"v","args":[]}]}"""); // broken
-        var catalog = PluginCatalog.Discover(_pool);
+        _pool.AddAnswer("calc", 1, "1.0.0");
+        _pool.AddAnswer("calc", 110, "1.10.0");
+        _pool.AddAnswer("calc", 19, "1.9.0");
+        _pool.AddAnswer("calc", 200, "2.0.0-beta.1");
+        _pool.Add("calc", "3.0.0", TempPool.AnswerManifest("calc", "3.0.0"), wat: "(module"); // broken
+        var catalog = PluginCatalog.Discover(_pool.Root);
         Assert.Equal("2.0.0-beta.1", catalog.Find("calc")!.Version);
         Assert.Equal("1.9.0", catalog.Find("calc", "1.9.0")!.Version);
         await using var runtime = catalog.CreateRuntime("calc");
@@ -61,13 +47,13 @@ public class PluginCatalogTests : IDisposable
     [Fact]
     public void Every_problem_of_every_plugin_is_reported()
     {
-        AddPlugin("good", "1.0.0", Answer(1));
-        AddPlugin("liar", "1.0.0", Answer(1), """{"id":"liar","version":"1.0.0","exports":[{"name":"v","args":[{"name":"x","type":"i64"}]}]}""");
-        AddPlugin("renamed", "1.0.0", Answer(1), """{"id":"other-name","version":"2.0.0"}""");
-        AddPlugin("badjson", "1.0.0", Answer(1), "{ nope");
-        Directory.CreateDirectory(Path.Combine(_pool, "empty", "1.0.0"));
-        AddPlugin("weird", "latest", Answer(1), """{"id":"weird"}""");
-        var catalog = PluginCatalog.Discover(_pool, Path.Combine(_pool, "missing-pool"));
+        _pool.AddAnswer("good");
+        _pool.AddAnswer("liar", json: """{"id":"liar","version":"1.0.0","exports":[{"name":"v","args":[{"name":"x","type":"i64"}]}]}""");
+        _pool.AddAnswer("renamed", json: """{"id":"other-name","version":"2.0.0"}""");
+        _pool.AddAnswer("badjson", json: "{ nope");
+        _pool.Add("empty");
+        _pool.AddAnswer("weird", version: "latest", json: """{"id":"weird"}""");
+        var catalog = PluginCatalog.Discover(_pool.Root, Path.Combine(_pool.Root, "missing-pool"));
 
         Assert.True(catalog.Find("good") is { IsValid: true });
         Assert.Contains(catalog.Entries.Single(e => e.Id == "liar").Problems, p => p.Contains("export 'v'") && p.Contains("(x: i64)"));
@@ -86,11 +72,11 @@ public class PluginCatalogTests : IDisposable
     [Fact]
     public void Checksums_are_verified_when_the_manifest_has_one()
     {
-        var good = AddPlugin("summed", "1.0.0", Answer(7));
+        var good = _pool.AddAnswer("summed");
         var hash = Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(Path.Combine(good, "logic.wat")))).ToLowerInvariant();
         File.WriteAllText(Path.Combine(good, "metadata.json"), $$"""{"id":"summed","version":"1.0.0","checksum":"sha256:{{hash}}","exports":[{"name":"v","args":[]}]}""");
-        AddPlugin("tampered", "1.0.0", Answer(7), $$"""{"id":"tampered","version":"1.0.0","checksum":"sha256:{{new string('0', 64)}}","exports":[{"name":"v","args":[]}]}""");
-        var catalog = PluginCatalog.Discover(_pool);
+        _pool.AddAnswer("tampered", json: $$"""{"id":"tampered","version":"1.0.0","checksum":"sha256:{{new string('0', 64)}}","exports":[{"name":"v","args":[]}]}""");
+        var catalog = PluginCatalog.Discover(_pool.Root);
         Assert.True(catalog.Find("summed") is { IsValid: true });
         Assert.Contains(catalog.Entries.Single(e => e.Id == "tampered").Problems, p => p.Contains("checksum mismatch"));
     }
@@ -98,8 +84,8 @@ public class PluginCatalogTests : IDisposable
     [Fact]
     public void Creating_an_unknown_or_invalid_plugin_says_why()
     {
-        AddPlugin("broken", "1.0.0", "(module", null);
-        var catalog = PluginCatalog.Discover(_pool);
+        _pool.Add("broken", json: TempPool.AnswerManifest("broken"), wat: "(module");
+        var catalog = PluginCatalog.Discover(_pool.Root);
         Assert.Contains("no plugin 'ghost'", Assert.Throws<PluginLoadException>(() => catalog.CreateRuntime("ghost")).Message);
         Assert.Contains("plugin 'broken' has no valid version: 1.0.0:", Assert.Throws<PluginLoadException>(() => catalog.CreateRuntime("broken")).Message);
     }

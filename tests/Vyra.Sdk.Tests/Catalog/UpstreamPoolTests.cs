@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Vyra.Sdk;
+using Vyra.Sdk.Tests.Support;
 using Xunit;
 
 namespace Vyra.Sdk.Tests.Catalog;
@@ -12,7 +13,7 @@ namespace Vyra.Sdk.Tests.Catalog;
 /// </summary>
 public sealed class UpstreamPoolTests : IDisposable
 {
-    private readonly string _pool = Path.Combine(Path.GetTempPath(), "vyra-upstream-pool", Guid.NewGuid().ToString("N"));
+    private readonly TempPool _pool = new("upstream-pool");
 
     public UpstreamPoolTests()
     {
@@ -21,10 +22,7 @@ public sealed class UpstreamPoolTests : IDisposable
         AddPlugin("status-panel", StatusPanelYaml, json: null, wat: null);
     }
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_pool)) Directory.Delete(_pool, recursive: true);
-    }
+    public void Dispose() => _pool.Dispose();
 
     private const string SensorHubWat = """
         (module
@@ -160,28 +158,26 @@ public sealed class UpstreamPoolTests : IDisposable
         checksum: ""
         """;
 
-    private string AddPlugin(string id, string yaml, string? json, string? wat)
+    private void AddPlugin(string id, string yaml, string? json, string? wat)
     {
-        var dir = Path.Combine(_pool, id, "1.0.0");
+        var dir = _pool.Add(id, json: json, yaml: yaml);
         Directory.CreateDirectory(Path.Combine(dir, "src"));
         Directory.CreateDirectory(Path.Combine(dir, "ui"));
-        File.WriteAllText(Path.Combine(_pool, id, "CHANGELOG.md"), "# 1.0.0\n");
+        File.WriteAllText(Path.Combine(_pool.Root, id, "CHANGELOG.md"), "# 1.0.0\n");
         File.WriteAllText(Path.Combine(dir, "icon.svg"), "<svg xmlns=\"http://www.w3.org/2000/svg\"/>");
         File.WriteAllText(Path.Combine(dir, "schema.json"), "{\"type\":\"object\"}");
         File.WriteAllBytes(Path.Combine(dir, "signature.bin"), []);
         File.WriteAllText(Path.Combine(dir, "ui", "index.js"), "export default {};");
-        File.WriteAllText(Path.Combine(dir, "manifest.yaml"), yaml);
-        if (json is not null) File.WriteAllText(Path.Combine(dir, "metadata.json"), json);
-        if (wat is not null) File.WriteAllBytes(Path.Combine(dir, "logic.wasm"), Wasmtime.Module.ConvertText(wat).ToArray());
-        return dir;
+        // Upstream ships compiled modules: logic.wasm, not the pool's text form.
+        if (wat is not null) File.WriteAllBytes(ModulePath(id), Wasmtime.Module.ConvertText(wat).ToArray());
     }
 
-    private string ModulePath(string id) => Path.Combine(_pool, id, "1.0.0", "logic.wasm");
+    private string ModulePath(string id) => Path.Combine(_pool.FolderOf(id), "logic.wasm");
 
     [Fact]
     public void Every_plugin_of_an_upstream_pool_is_valid_and_the_backends_can_run()
     {
-        var catalog = PluginCatalog.Discover(_pool);
+        var catalog = PluginCatalog.Discover(_pool.Root);
 
         Assert.All(catalog.Entries, e => Assert.True(e.IsValid, $"{e.Id}: {string.Join("; ", e.Problems)}"));
         Assert.Equal(["counter-widget", "sensor-hub", "status-panel"], catalog.Entries.Select(e => e.Id));
@@ -197,7 +193,7 @@ public sealed class UpstreamPoolTests : IDisposable
     [Fact]
     public async Task Backends_run_through_the_catalog_and_the_factory_with_the_same_results()
     {
-        var catalog = PluginCatalog.Discover(_pool);
+        var catalog = PluginCatalog.Discover(_pool.Root);
         await using (var hub = catalog.CreateRuntime("sensor-hub"))
         {
             await hub.StartAsync();
@@ -214,10 +210,10 @@ public sealed class UpstreamPoolTests : IDisposable
     [Fact]
     public async Task A_set_checksum_covers_the_module_and_holds_at_every_start()
     {
-        var yamlPath = Path.Combine(_pool, "sensor-hub", "1.0.0", "manifest.yaml");
+        var yamlPath = Path.Combine(_pool.FolderOf("sensor-hub"), "manifest.yaml");
         var digest = Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(ModulePath("sensor-hub")))).ToLowerInvariant();
         File.WriteAllText(yamlPath, SensorHubYaml.Replace("checksum: \"\"", $"checksum: \"sha256:{digest}\""));
-        Assert.True(PluginCatalog.Discover(_pool).Find("sensor-hub")!.CanRun);
+        Assert.True(PluginCatalog.Discover(_pool.Root).Find("sensor-hub")!.CanRun);
 
         // The module is swapped after discovery: the next start refuses it, naming both digests.
         File.WriteAllBytes(ModulePath("sensor-hub"), Wasmtime.Module.ConvertText("(module (func (export \"push\") (param i32) (result i32) i32.const 666) (func (export \"mean_x100\") (param i32) (result i32) i32.const 0))").ToArray());
@@ -225,7 +221,7 @@ public sealed class UpstreamPoolTests : IDisposable
         var ex = await Assert.ThrowsAsync<PluginLoadException>(async () => await runtime.StartAsync());
         Assert.Contains("checksum mismatch", ex.Message);
         Assert.Contains($"sha256:{digest}", ex.Message);
-        Assert.Contains("checksum mismatch", Assert.Single(PluginCatalog.Discover(_pool).Entries, e => e.Id == "sensor-hub").Problems.Single());
+        Assert.Contains("checksum mismatch", Assert.Single(PluginCatalog.Discover(_pool.Root).Entries, e => e.Id == "sensor-hub").Problems.Single());
     }
 
     [Fact]

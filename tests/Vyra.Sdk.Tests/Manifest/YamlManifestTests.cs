@@ -7,12 +7,9 @@ namespace Vyra.Sdk.Tests.Manifest;
 /// <summary>Upstream VYRA's manifest.yaml: read onto the same model, upstream's rules enforced, errors located in the YAML.</summary>
 public class YamlManifestTests : IDisposable
 {
-    private readonly string _pool = Path.Combine(Path.GetTempPath(), "vyra-yaml-tests", Guid.NewGuid().ToString("N"));
+    private readonly TempPool _pool = new("yaml");
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_pool)) Directory.Delete(_pool, recursive: true);
-    }
+    public void Dispose() => _pool.Dispose();
 
     private const string CounterWat = """
         (module
@@ -109,16 +106,6 @@ public class YamlManifestTests : IDisposable
         checksum: ""
         """;
 
-    private string AddPlugin(string id, string version, string? yaml, string? json = null, string? wat = CounterWat)
-    {
-        var dir = Path.Combine(_pool, id, version);
-        Directory.CreateDirectory(dir);
-        if (yaml is not null) File.WriteAllText(Path.Combine(dir, "manifest.yaml"), yaml);
-        if (json is not null) File.WriteAllText(Path.Combine(dir, "metadata.json"), json);
-        if (wat is not null) File.WriteAllText(Path.Combine(dir, "logic.wat"), wat);
-        return dir;
-    }
-
     [Fact]
     public void The_full_upstream_field_set_maps_onto_the_model()
     {
@@ -193,8 +180,8 @@ public class YamlManifestTests : IDisposable
     [Fact]
     public async Task A_plugin_shipping_only_manifest_yaml_runs_from_its_pool()
     {
-        AddPlugin("counter-widget", "1.2.0", FullManifest);
-        var catalog = PluginCatalog.Discover(_pool);
+        _pool.Add("counter-widget", "1.2.0", yaml: FullManifest, wat: CounterWat);
+        var catalog = PluginCatalog.Discover(_pool.Root);
         Assert.True(catalog.Find("counter-widget") is { IsValid: true }, string.Join("; ", catalog.Entries.SelectMany(e => e.Problems)));
         await using var runtime = catalog.CreateRuntime("counter-widget");
         await runtime.StartAsync();
@@ -204,7 +191,7 @@ public class YamlManifestTests : IDisposable
     [Fact]
     public async Task Both_files_that_disagree_on_exports_fail_start_naming_both_and_the_export()
     {
-        var dir = AddPlugin("counter-widget", "1.2.0", FullManifest,
+        var dir = _pool.Add("counter-widget", "1.2.0", yaml: FullManifest, wat: CounterWat, json:
             """{"id":"counter-widget","version":"1.2.0","exports":[{"name":"init","args":[{"name":"start","type":"i32"}]},{"name":"increment","args":[{"name":"step","type":"i64"}]}]}""");
         await using var runtime = PluginRuntime.Create("counter-widget", Path.Combine(dir, "logic.wat"));
         var ex = await Assert.ThrowsAsync<PluginLoadException>(async () => await runtime.StartAsync());
@@ -216,7 +203,7 @@ public class YamlManifestTests : IDisposable
     [Fact]
     public async Task Both_files_that_agree_are_fine_and_the_yaml_wins()
     {
-        var dir = AddPlugin("counter-widget", "1.2.0", FullManifest,
+        var dir = _pool.Add("counter-widget", "1.2.0", yaml: FullManifest, wat: CounterWat, json:
             """{"id":"counter-widget","version":"1.2.0","exports":[{"name":"init","args":[{"name":"start","type":"i32"}]},{"name":"increment","args":[{"name":"step","type":"i32"}]}]}""");
         await using var runtime = (WasmRuntime)PluginRuntime.Create("counter-widget", Path.Combine(dir, "logic.wat"));
         await runtime.StartAsync();
@@ -236,8 +223,8 @@ public class YamlManifestTests : IDisposable
                 type: vue
                 file: Panel.vue
             """;
-        var dir = AddPlugin("dashboard-panel", "1.0.0", frontendOnly, wat: null);
-        var catalog = PluginCatalog.Discover(_pool);
+        var dir = _pool.Add("dashboard-panel", yaml: frontendOnly);
+        var catalog = PluginCatalog.Discover(_pool.Root);
         var entry = Assert.Single(catalog.Entries);
         Assert.True(entry is { IsValid: true, IsFrontendOnly: true, CanRun: false }, string.Join("; ", entry.Problems));
         Assert.Null(catalog.Find("dashboard-panel"));

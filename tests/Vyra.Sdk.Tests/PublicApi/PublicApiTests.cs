@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Reflection;
 using Vyra.Sdk.Hosting;
 using Vyra.Sdk.Redis;
+using Vyra.Sdk.Tests.Support;
 using Xunit;
 
 namespace Vyra.Sdk.Tests.PublicApi;
@@ -68,14 +69,6 @@ public class PublicApiTests
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "not a shipped assembly"),
     };
 
-    // The committed listings, found from the test's output folder: CI builds map source paths to /_/ (deterministic
-    // builds), so the caller's file path does not name a real folder there.
-    private static string Folder()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Vyra.Sdk.sln"))) return Path.Combine(dir.FullName, "tests", "Vyra.Sdk.Tests", "PublicApi");
-        }
-        throw new InvalidOperationException("Vyra.Sdk.sln not found above " + AppContext.BaseDirectory);
-    }
+    // The committed listings, in the source tree.
+    private static string Folder() => Path.Combine(RepoRoot.Path, "tests", "Vyra.Sdk.Tests", "PublicApi");
 }

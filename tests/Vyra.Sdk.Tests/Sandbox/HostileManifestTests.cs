@@ -17,46 +17,26 @@ public sealed class HostileManifestTests : IDisposable
     // Every read below must finish far sooner; this only turns a hang into a failure instead of a stuck test run.
     private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(30);
 
-    private readonly string _pool = Path.Combine(Path.GetTempPath(), "vyra-hostile-manifests", Guid.NewGuid().ToString("N"));
+    private readonly TempPool _pool = new("hostile-manifests");
 
     public HostileManifestTests()
     {
-        Good("good");
+        _pool.AddAnswer("good");
     }
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_pool)) Directory.Delete(_pool, recursive: true);
-    }
-
-    private const string Wat = """(module (func (export "v") (result i32) i32.const 7))""";
-
-    private string Folder(string id)
-    {
-        var dir = Path.Combine(_pool, id, "1.0.0");
-        Directory.CreateDirectory(dir);
-        return dir;
-    }
-
-    private void Good(string id)
-    {
-        var dir = Folder(id);
-        File.WriteAllText(Path.Combine(dir, "metadata.json"), $$"""{"id":"{{id}}","version":"1.0.0","exports":[{"name":"v","args":[]}]}""");
-        File.WriteAllText(Path.Combine(dir, "logic.wat"), Wat);
-    }
+    public void Dispose() => _pool.Dispose();
 
     private string Hostile(string id, string fileName, string text, bool withModule = true)
     {
-        var dir = Folder(id);
+        var dir = _pool.Add(id, wat: withModule ? TempPool.AnswerWat() : null);
         File.WriteAllText(Path.Combine(dir, fileName), text);
-        if (withModule) File.WriteAllText(Path.Combine(dir, "logic.wat"), Wat);
         return dir;
     }
 
     /// <summary>Discovery finds the hostile plugin invalid with <paramref name="problem"/>, and the good one still valid.</summary>
     private async Task AssertContained(string id, string problem)
     {
-        var catalog = await Task.Run(() => PluginCatalog.Discover(_pool)).WaitAsync(HangGuard);
+        var catalog = await Task.Run(() => PluginCatalog.Discover(_pool.Root)).WaitAsync(HangGuard);
         Assert.True(catalog.Find("good")?.CanRun, "the good plugin of the pool must survive its hostile neighbour");
         var entry = Assert.Single(catalog.Entries, e => e.Id == id);
         Assert.Contains(entry.Problems, p => p.Contains(problem, StringComparison.Ordinal));
@@ -101,9 +81,8 @@ public sealed class HostileManifestTests : IDisposable
     public async Task A_manifest_linked_to_dev_zero_is_refused_without_reading_it()
     {
         if (!OperatingSystem.IsLinux()) return;
-        var dir = Folder("zero");
+        var dir = _pool.Add("zero", wat: TempPool.AnswerWat());
         File.CreateSymbolicLink(Path.Combine(dir, "metadata.json"), "/dev/zero");
-        File.WriteAllText(Path.Combine(dir, "logic.wat"), Wat);
 
         var ex = await Assert.ThrowsAsync<PluginLoadException>(() => Task.Run(() => ManifestReader.ReadFolder(dir)).WaitAsync(HangGuard));
         Assert.Contains("character device", ex.Message);
@@ -117,15 +96,14 @@ public sealed class HostileManifestTests : IDisposable
     public async Task A_fifo_in_a_plugin_folder_never_hangs_discovery_or_the_factory(string fileName)
     {
         if (!OperatingSystem.IsLinux()) return;
-        var dir = Folder("fifo");
-        if (fileName != "metadata.json") File.WriteAllText(Path.Combine(dir, "metadata.json"), """{"id":"fifo","version":"1.0.0","exports":[{"name":"v","args":[]}]}""");
+        var dir = _pool.Add("fifo", json: fileName != "metadata.json" ? TempPool.AnswerManifest("fifo") : null);
         var fifo = Path.Combine(dir, fileName);
         using (var mkfifo = Process.Start(new ProcessStartInfo("mkfifo", [fifo]) { UseShellExecute = false })!)
         {
             await mkfifo.WaitForExitAsync().WaitAsync(HangGuard);
             Assert.Equal(0, mkfifo.ExitCode);
         }
-        if (fileName != "logic.wasm") File.WriteAllText(Path.Combine(dir, "logic.wat"), Wat);
+        if (fileName != "logic.wasm") File.WriteAllText(Path.Combine(dir, "logic.wat"), TempPool.AnswerWat());
 
         await AssertContained("fifo", "FIFO");
         var module = fileName == "logic.wasm" ? fifo : Path.Combine(dir, "logic.wat");
@@ -137,12 +115,11 @@ public sealed class HostileManifestTests : IDisposable
     [Fact]
     public async Task A_huge_manifest_is_refused_by_its_size_before_it_is_read()
     {
-        var dir = Folder("huge");
+        var dir = _pool.Add("huge", wat: TempPool.AnswerWat());
         using (var file = new FileStream(Path.Combine(dir, "metadata.json"), FileMode.CreateNew))
         {
             file.SetLength(3L << 30); // sparse: 3 GiB that take no disk and must take no memory
         }
-        File.WriteAllText(Path.Combine(dir, "logic.wat"), Wat);
         var before = GC.GetAllocatedBytesForCurrentThread();
         var ex = Assert.Throws<PluginLoadException>(() => ManifestReader.ReadFolder(dir));
         Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1 << 20);
@@ -220,9 +197,9 @@ public sealed class HostileManifestTests : IDisposable
     public void A_manifest_linked_to_a_secret_does_not_repeat_it_in_the_error()
     {
         if (!OperatingSystem.IsLinux()) return;
-        var secret = Path.Combine(_pool, "secret.env");
+        var secret = Path.Combine(_pool.Root, "secret.env");
         File.WriteAllText(secret, "API_KEY=supersecret123");
-        var dir = Folder("leak");
+        var dir = _pool.Add("leak");
         File.CreateSymbolicLink(Path.Combine(dir, "manifest.yaml"), secret);
         var ex = Assert.Throws<PluginLoadException>(() => ManifestReader.ReadFolder(dir));
         Assert.DoesNotContain("supersecret", ex.Message);
@@ -232,7 +209,7 @@ public sealed class HostileManifestTests : IDisposable
     [Fact]
     public void Both_files_must_name_the_same_plugin()
     {
-        var dir = Folder("twins");
+        var dir = _pool.Add("twins");
         File.WriteAllText(Path.Combine(dir, "manifest.yaml"), "id: twins\nname: T\nversion: 1.0.0\nscope: {type: MODULE, target: m}\n");
         File.WriteAllText(Path.Combine(dir, "metadata.json"), "{\"id\":\"other\",\"version\":\"1.0.0\"}");
         var ex = Assert.Throws<PluginLoadException>(() => ManifestReader.ReadFolder(dir));
@@ -245,14 +222,14 @@ public sealed class HostileManifestTests : IDisposable
         if (!OperatingSystem.IsLinux()) return;
         // The race itself is not reproducible on demand; what closes it is testable: the open does not block on a FIFO
         // and refuses what it opened when that is not a regular file.
-        var fifo = Path.Combine(Folder("race"), "manifest.yaml");
+        var fifo = Path.Combine(_pool.Add("race"), "manifest.yaml");
         using (var mkfifo = Process.Start(new ProcessStartInfo("mkfifo", [fifo]) { UseShellExecute = false })!)
         {
             await mkfifo.WaitForExitAsync().WaitAsync(HangGuard);
         }
         var ex = await Assert.ThrowsAsync<PluginLoadException>(() => Task.Run(() => BoundedFile.OpenRegular(fifo)).WaitAsync(HangGuard));
         Assert.Contains("not a regular file", ex.Message);
-        var regular = Path.Combine(_pool, "good", "1.0.0", "metadata.json");
+        var regular = Path.Combine(_pool.FolderOf("good"), "metadata.json");
         using var stream = BoundedFile.OpenRegular(regular);
         Assert.NotNull(stream);
         Assert.Equal(new FileInfo(regular).Length, stream!.Length);
@@ -261,8 +238,8 @@ public sealed class HostileManifestTests : IDisposable
     [Fact]
     public void The_manifest_cache_stays_bounded_however_many_folders_are_read()
     {
-        for (var i = 0; i < 300; i++) Good($"many-{i}");
-        foreach (var dir in Directory.EnumerateDirectories(_pool)) ManifestReader.ReadFolder(Path.Combine(dir, "1.0.0"));
+        for (var i = 0; i < 300; i++) _pool.AddAnswer($"many-{i}");
+        foreach (var dir in Directory.EnumerateDirectories(_pool.Root)) ManifestReader.ReadFolder(Path.Combine(dir, "1.0.0"));
         Assert.InRange(ManifestReader.CachedFolderCount, 1, 256);
     }
 }

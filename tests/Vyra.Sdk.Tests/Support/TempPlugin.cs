@@ -26,24 +26,12 @@ public sealed class TempPlugin : IDisposable
 
     private static TempPlugin Create<T>(string fileName, Action<string, T> write, T content, string? manifest, string? name)
     {
-        var unique = Guid.NewGuid().ToString("N");
-        var directory = Path.Combine(Path.GetTempPath(), "vyra-tests", name is null ? unique : $"{name}-{unique}");
-        System.IO.Directory.CreateDirectory(directory);
+        var directory = TempFolder.Create(name);
         var modulePath = Path.Combine(directory, fileName);
         write(modulePath, content);
         if (manifest is not null) File.WriteAllText(Path.Combine(directory, "metadata.json"), manifest);
         return new TempPlugin(directory, modulePath);
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            System.IO.Directory.Delete(Directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A temp folder left behind is harmless.
-        }
-    }
+    public void Dispose() => TempFolder.Delete(Directory);
 }

@@ -1,5 +1,3 @@
-using Wasmtime;
-
 namespace Vyra.Sdk;
 
 /// <summary>
@@ -26,15 +24,6 @@ public sealed record WasiGrants
 
     /// <summary>Host directories the guest may open, each under a guest path.</summary>
     public IReadOnlyList<WasiDirectory> Directories { get; init; } = [];
-
-    internal WasiConfiguration ToConfiguration()
-    {
-        var config = new WasiConfiguration().WithArgs(Arguments).WithEnvironmentVariables(Environment.Select(e => (e.Key, e.Value)));
-        if (InheritStandardOutput) config = config.WithInheritedStandardOutput();
-        if (InheritStandardError) config = config.WithInheritedStandardError();
-        foreach (var directory in Directories) config = config.WithPreopenedDirectory(directory.HostPath, directory.GuestPath, directory.Writable);
-        return config;
-    }
 }
 
 /// <summary>A host directory opened to the guest.</summary>
