@@ -21,4 +21,26 @@ public sealed record RateLimitOptions
 
     /// <summary>The excess count at which the plugin is blocked.</summary>
     public int BlockAfter { get; init; } = 10;
+
+    /// <summary>The largest <see cref="MaxCalls"/>: the sliding window keeps one timestamp per allowed call.</summary>
+    internal const int MaxCallsLimit = 100_000;
+
+    // Task.Delay's limit (uint.MaxValue - 1 ms, about 49 days): the longest throttle delay must be one it accepts.
+    private static readonly TimeSpan LongestDelay = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
+    /// <summary>Refuses values the limiter cannot honour, naming the field (the facade checks when it is created).</summary>
+    internal void Validate()
+    {
+        if (MaxCalls is < 1 or > MaxCallsLimit)
+            throw new ArgumentException($"RateLimitOptions.MaxCalls must be 1 to {MaxCallsLimit} (one timestamp is kept per allowed call), got {MaxCalls}", "options");
+        if (Window <= TimeSpan.Zero)
+            throw new ArgumentException($"RateLimitOptions.Window must be positive, got {Window}", "options");
+        if (BlockAfter < 1)
+            throw new ArgumentException($"RateLimitOptions.BlockAfter must be at least 1, got {BlockAfter}", "options");
+        if (ThrottleStep < TimeSpan.Zero)
+            throw new ArgumentException($"RateLimitOptions.ThrottleStep must not be negative, got {ThrottleStep}", "options");
+        // The longest delay is ThrottleStep × (BlockAfter - 1): the operation that reaches BlockAfter is refused, not delayed.
+        if (ThrottleStep.Ticks != 0 && (BlockAfter - 1) > LongestDelay.Ticks / ThrottleStep.Ticks)
+            throw new ArgumentException($"RateLimitOptions.ThrottleStep × (BlockAfter - 1) must be at most {LongestDelay.TotalDays:0.#} days (the longest delay a timer takes), got {ThrottleStep} × {BlockAfter - 1}", "options");
+    }
 }
