@@ -4,22 +4,25 @@ namespace Vyra.Sdk;
 /// VYRA's rate limit (§4), per plugin: at most <see cref="MaxCalls"/> operations in a sliding <see cref="Window"/>; each
 /// operation over the limit raises the plugin's excess count and is delayed by <see cref="ThrottleStep"/> × that count;
 /// at <see cref="BlockAfter"/> the plugin is blocked until the host unblocks it (<see cref="PluginFacade.Unblock"/>).
+/// Unlike upstream, each plugin has its own limiter (this record only holds the numbers and may be shared) and the
+/// count goes down by one for every full window without an excess operation. Checked when a facade is created: a value
+/// out of range is an <see cref="ArgumentException"/> naming the field. docs/bus.md, "Rate limit".
 /// </summary>
 public sealed record RateLimitOptions
 {
     /// <summary>VYRA's defaults: 50 calls per 10 s, 0.1 s throttle step, blocked at 10.</summary>
     public static RateLimitOptions Default { get; } = new();
 
-    /// <summary>Operations allowed per window.</summary>
+    /// <summary>Operations allowed per window (1 to 100 000: the window keeps one timestamp per allowed operation).</summary>
     public int MaxCalls { get; init; } = 50;
 
-    /// <summary>The sliding window.</summary>
+    /// <summary>The sliding window (positive); also the quiet time that lowers the excess count by one.</summary>
     public TimeSpan Window { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>The delay added per excess count.</summary>
+    /// <summary>The delay added per excess count (zero or more; zero counts excess operations without delaying them).</summary>
     public TimeSpan ThrottleStep { get; init; } = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>The excess count at which the plugin is blocked.</summary>
+    /// <summary>The excess count at which the plugin is blocked (at least 1; the operation that reaches it is refused).</summary>
     public int BlockAfter { get; init; } = 10;
 
     /// <summary>The largest <see cref="MaxCalls"/>: the sliding window keeps one timestamp per allowed call.</summary>
