@@ -10,9 +10,10 @@ namespace Vyra.Sdk;
 /// the permission check (<c>permissions.interfaces</c>), then the throttle (the plugin's own rate limiter), then the
 /// module's interface factory (<see cref="IHostFunctions.Interfaces"/>). The guest's <c>vyra</c> imports go through it,
 /// and so may host code acting for the plugin. A denied operation fails with <see cref="PluginErrorKind.PermissionDenied"/>,
-/// a blocked plugin with <see cref="PluginErrorKind.Blocked"/>; both are logged, counted (<c>vyra.bus.*</c> in the
-/// "Vyra.Sdk" meter) and traced. <c>notify_ui</c> is throttled but needs no permission; logging is neither.
-/// The handles it creates are its own: disposing the facade (the runtime does, when it stops) disposes them all.
+/// a blocked plugin with <see cref="PluginErrorKind.Blocked"/>; denials, throttles and blocks are logged, counted
+/// (<c>vyra.bus.*</c> in the "Vyra.Sdk" meter) and traced. <c>notify_ui</c> is throttled but needs no permission;
+/// logging is neither. The handles it creates are its own: disposing the facade (the runtime does, when it stops)
+/// disposes them all, once; a subscription or service the caller disposes earlier frees its slot.
 /// docs/bus.md has the design.
 /// </summary>
 public sealed class PluginFacade : IAsyncDisposable
