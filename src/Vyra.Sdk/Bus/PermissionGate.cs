@@ -35,6 +35,21 @@ internal sealed class PermissionGate
             ? "nothing (its manifest lists no permissions.interfaces)"
             : string.Join(", ", _entries.Select(e => $"{e.Transport ?? "any"}:{e.ModuleName}{(e.ModuleId is null ? "" : "/" + e.ModuleId)}"));
 
+    /// <summary>
+    /// A denial's message: the plugin, the operation, the address with its transport, module and instance, what the
+    /// plugin is allowed, and for serving the own-module rule.
+    /// </summary>
+    public string Denial(string pluginId, string operation, InterfaceTransport transport, InterfaceAddress address)
+    {
+        var target = $"{Name(transport)} on module '{address.ModuleName}'{(address.ModuleId is null ? "" : $", instance '{address.ModuleId}'")}";
+        var serving = transport == InterfaceTransport.Server && !IsOwnModule(address)
+            ? $"; serving on its own module '{Describe(_ownModule)}' needs any server entry, another module's needs an entry naming it"
+            : "";
+        return $"permission denied: plugin '{pluginId}' may not {operation} on '{address}' ({target}); it is allowed {Describe()}{serving}";
+    }
+
+    private static string Describe(BusModule module) => module.Id is null ? module.Name : $"{module.Name}/{module.Id}";
+
     private static bool Covers(InterfacePermission entry, InterfaceTransport transport) =>
         entry.Transport is null || string.Equals(entry.Transport, Name(transport), StringComparison.OrdinalIgnoreCase);
 

@@ -10,9 +10,10 @@ namespace Vyra.Sdk;
 /// the permission check (<c>permissions.interfaces</c>), then the throttle (the plugin's own rate limiter), then the
 /// module's interface factory (<see cref="IHostFunctions.Interfaces"/>). The guest's <c>vyra</c> imports go through it,
 /// and so may host code acting for the plugin. A denied operation fails with <see cref="PluginErrorKind.PermissionDenied"/>,
-/// a blocked plugin with <see cref="PluginErrorKind.Blocked"/>; both are logged, counted (<c>vyra.bus.*</c> in the
-/// "Vyra.Sdk" meter) and traced. <c>notify_ui</c> is throttled but needs no permission; logging is neither.
-/// The handles it creates are its own: disposing the facade (the runtime does, when it stops) disposes them all.
+/// a blocked plugin with <see cref="PluginErrorKind.Blocked"/>; denials, throttles and blocks are logged, counted
+/// (<c>vyra.bus.*</c> in the "Vyra.Sdk" meter) and traced. <c>notify_ui</c> is throttled but needs no permission;
+/// logging is neither. The handles it creates are its own: disposing the facade (the runtime does, when it stops)
+/// disposes them all, once; a subscription or service the caller disposes earlier frees its slot.
 /// docs/bus.md has the design.
 /// </summary>
 public sealed class PluginFacade : IAsyncDisposable
@@ -24,7 +25,7 @@ public sealed class PluginFacade : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<InterfaceAddress, Lazy<Task<IBusPublisher>>> _publishers = new();
     private readonly ConcurrentDictionary<InterfaceAddress, Lazy<Task<IServiceClient>>> _clients = new();
-    private readonly List<IAsyncDisposable> _owned = [];
+    private readonly HashSet<IAsyncDisposable> _owned = [];
     private int _subscriptions;
     private int _servers;
     private volatile bool _disposed;
@@ -37,6 +38,7 @@ public sealed class PluginFacade : IAsyncDisposable
         PluginId = pluginId;
         _host = host;
         _options = options ?? PluginBusOptions.Default;
+        Validate(_options);
         _gate = new PermissionGate(permissions, _options.Module);
         _limiter = new RateLimiter(_options.RateLimit, _options.TimeProvider);
         _logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
@@ -74,15 +76,17 @@ public sealed class PluginFacade : IAsyncDisposable
         var address = await PassAsync("subscribe", InterfaceTransport.Subscribe, topic, cancellationToken).ConfigureAwait(false);
         using var activity = Trace("subscribe", address);
         Reserve(ref _subscriptions, _options.MaxSubscriptions, "subscribe", address, "PluginBusOptions.MaxSubscriptions");
+        IBusSubscription subscription;
         try
         {
-            return Own(await _host.Interfaces.CreateSubscriberAsync(address, onEvent, cancellationToken).ConfigureAwait(false));
+            subscription = await _host.Interfaces.CreateSubscriberAsync(address, onEvent, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
             Interlocked.Decrement(ref _subscriptions);
             throw;
         }
+        return Own(new OwnedSubscription(this, subscription));
     }
 
     /// <summary>
@@ -105,21 +109,24 @@ public sealed class PluginFacade : IAsyncDisposable
         var address = await PassAsync("serve", InterfaceTransport.Server, service, cancellationToken).ConfigureAwait(false);
         using var activity = Trace("serve", address);
         Reserve(ref _servers, _options.MaxServices, "serve", address, "PluginBusOptions.MaxServices");
+        IServiceServer server;
         try
         {
-            return Own(await _host.Interfaces.CreateServerAsync(address, handler, cancellationToken).ConfigureAwait(false));
+            server = await _host.Interfaces.CreateServerAsync(address, handler, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
             Interlocked.Decrement(ref _servers);
             throw;
         }
+        return Own(new OwnedServer(this, server));
     }
 
     /// <summary>Pushes an event to the UI: throttled, no permission needed (VYRA §4).</summary>
     public async ValueTask NotifyUiAsync(string eventName, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(eventName);
         await ThrottleAsync("notify_ui", target: eventName, cancellationToken).ConfigureAwait(false);
         await _host.NotifyUiAsync(eventName, data, cancellationToken).ConfigureAwait(false);
     }
@@ -127,30 +134,19 @@ public sealed class PluginFacade : IAsyncDisposable
     /// <summary>Disposes every handle the facade created; later operations fail with <see cref="ObjectDisposedException"/>.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (_disposed) return;
-        _disposed = true;
         List<IAsyncDisposable> owned;
         lock (_owned)
         {
+            // Set under the lock Own takes: a handle created concurrently is either in this list or disposed by Own.
+            if (_disposed) return;
+            _disposed = true;
             owned = [.. _owned];
             _owned.Clear();
         }
-        foreach (var lazy in _publishers.Values) if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully) owned.Add(lazy.Value.Result);
-        foreach (var lazy in _clients.Values) if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully) owned.Add(lazy.Value.Result);
         _publishers.Clear();
         _clients.Clear();
-        foreach (var handle in owned)
-        {
-            try
-            {
-                await handle.DisposeAsync().ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                // One transport's failure to close must not keep the others open.
-                _logger.LogWarning(ex, "Plugin {PluginId}: closing a bus handle failed", PluginId);
-            }
-        }
+        // One handle's failure to close must not keep the others open.
+        foreach (var handle in owned) await DisposeQuietlyAsync(handle).ConfigureAwait(false);
     }
 
     /// <summary>Permission, then throttle (VYRA's order); returns the parsed address.</summary>
@@ -162,14 +158,12 @@ public sealed class PluginFacade : IAsyncDisposable
             throw new PluginCallException(PluginId, operation, $"invalid address: {error}", PluginErrorKind.InvalidArgument);
         if (!_gate.Allows(transport, address))
         {
+            // Logged every time: a denial fails the guest's call, so their rate is the host's own call rate.
             var allowed = _gate.Describe();
             VyraTelemetry.BusDenied.Add(1, Tags(operation));
             _logger.LogWarning("Plugin {PluginId}: {Operation} on {Address} denied; its permissions allow {Allowed}", PluginId, operation, address, allowed);
-            Activity.Current?.AddEvent(new ActivityEvent("vyra.bus.denied"));
-            throw new PluginCallException(
-                PluginId, operation,
-                $"permission denied: plugin '{PluginId}' may not {operation} on '{address}' ({PermissionGate.Name(transport)} on module '{address.ModuleName}'{(address.ModuleId is null ? "" : $", instance '{address.ModuleId}'")}); it is allowed {allowed}",
-                PluginErrorKind.PermissionDenied);
+            Activity.Current?.AddEvent(new ActivityEvent("vyra.bus.denied", tags: EventTags(operation, address.ToString())));
+            throw new PluginCallException(PluginId, operation, _gate.Denial(PluginId, operation, transport, address), PluginErrorKind.PermissionDenied);
         }
         await ThrottleAsync(operation, address.ToString(), cancellationToken).ConfigureAwait(false);
         return address;
@@ -178,31 +172,43 @@ public sealed class PluginFacade : IAsyncDisposable
     private async ValueTask ThrottleAsync(string operation, string target, CancellationToken cancellationToken)
     {
         var decision = _limiter.Admit();
+        var limit = _options.RateLimit;
         if (decision.Blocked)
         {
+            // Every refusal is counted; the block itself is logged once (a blocked plugin's refusals are what it keeps doing).
             VyraTelemetry.BusBlocked.Add(1, Tags(operation));
             if (decision.JustBlocked)
-                _logger.LogWarning("Plugin {PluginId} blocked: it exceeded its rate limit {Count} times ({Max} operations per {Window}); the host must unblock it", PluginId, _options.RateLimit.BlockAfter, _options.RateLimit.MaxCalls, _options.RateLimit.Window);
-            Activity.Current?.AddEvent(new ActivityEvent("vyra.bus.blocked"));
+            {
+                _logger.LogWarning(
+                    "Plugin {PluginId} blocked at {Operation} on {Target}: it went over its rate limit ({MaxCalls} operations per {Window}) {Count} times; every operation is refused until the host unblocks it",
+                    PluginId, operation, target, limit.MaxCalls, limit.Window, limit.BlockAfter);
+            }
+            Activity.Current?.AddEvent(new ActivityEvent("vyra.bus.blocked", tags: EventTags(operation, target)));
             throw new PluginCallException(
                 PluginId, operation,
-                $"plugin '{PluginId}' is blocked: it exceeded its rate limit ({_options.RateLimit.MaxCalls} operations per {_options.RateLimit.Window.TotalSeconds:0.###} s) {_options.RateLimit.BlockAfter} times; {operation} on '{target}' refused until the host calls PluginFacade.Unblock",
+                $"plugin '{PluginId}' is blocked: it went over its rate limit ({limit.MaxCalls} operations per {limit.Window.TotalSeconds:0.###} s) {limit.BlockAfter} times; {operation} on '{target}' refused until the host calls PluginFacade.Unblock",
                 PluginErrorKind.Blocked);
         }
-        if (decision.Delay > TimeSpan.Zero)
+        if (decision.Throttled)
         {
             VyraTelemetry.BusThrottled.Add(1, Tags(operation));
-            await Task.Delay(decision.Delay, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
+            _logger.LogInformation(
+                "Plugin {PluginId}: {Operation} on {Target} over its rate limit ({MaxCalls} operations per {Window}); delayed {Delay}, excess count {Count} of {BlockAfter}",
+                PluginId, operation, target, limit.MaxCalls, limit.Window, decision.Delay, decision.ExcessCount, limit.BlockAfter);
+            Activity.Current?.AddEvent(new ActivityEvent("vyra.bus.throttled", tags: EventTags(operation, target)));
+            if (decision.Delay > TimeSpan.Zero)
+                await Task.Delay(decision.Delay, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
         }
     }
 
     private async ValueTask<T> Handle<T>(ConcurrentDictionary<InterfaceAddress, Lazy<Task<T>>> handles, InterfaceAddress address, Func<InterfaceAddress, ValueTask<T>> create)
+        where T : IAsyncDisposable
     {
         if (!handles.TryGetValue(address, out var lazy))
         {
             if (_publishers.Count + _clients.Count >= _options.MaxAddresses)
                 throw new PluginCallException(PluginId, "bus", $"plugin '{PluginId}' already uses {_options.MaxAddresses} topics and services (PluginBusOptions.MaxAddresses); '{address}' refused", PluginErrorKind.InvalidArgument);
-            lazy = handles.GetOrAdd(address, a => new Lazy<Task<T>>(() => create(a).AsTask()));
+            lazy = handles.GetOrAdd(address, a => new Lazy<Task<T>>(async () => Own(await create(a).ConfigureAwait(false))));
         }
         try
         {
@@ -223,6 +229,7 @@ public sealed class PluginFacade : IAsyncDisposable
         throw new PluginCallException(PluginId, operation, $"plugin '{PluginId}' already holds {max} ({option}); {operation} on '{address}' refused", PluginErrorKind.InvalidArgument);
     }
 
+    /// <summary>Takes ownership of a handle the transport created; once the facade is disposed, disposes it and refuses.</summary>
     private T Own<T>(T handle) where T : IAsyncDisposable
     {
         lock (_owned)
@@ -233,8 +240,43 @@ public sealed class PluginFacade : IAsyncDisposable
                 return handle;
             }
         }
-        _ = handle.DisposeAsync();
+        // The facade closed while the transport was creating it: nobody else will ever dispose it.
+        _ = DisposeQuietlyAsync(handle);
         throw new ObjectDisposedException(nameof(PluginFacade));
+    }
+
+    /// <summary>A handle the caller disposed early: the facade stops owning it and frees its slot.</summary>
+    private void Release(IAsyncDisposable handle, ref int count)
+    {
+        lock (_owned)
+        {
+            if (!_owned.Remove(handle)) return;
+        }
+        Interlocked.Decrement(ref count);
+    }
+
+    private async Task DisposeQuietlyAsync(IAsyncDisposable handle)
+    {
+        try
+        {
+            await handle.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "Plugin {PluginId}: closing a bus handle failed", PluginId);
+        }
+    }
+
+    private static void Validate(PluginBusOptions options)
+    {
+        if (options.Module is null) throw new ArgumentException("PluginBusOptions.Module must be set", nameof(options));
+        if (options.RateLimit is null) throw new ArgumentException("PluginBusOptions.RateLimit must be set", nameof(options));
+        if (options.TimeProvider is null) throw new ArgumentException("PluginBusOptions.TimeProvider must be set", nameof(options));
+        if (options.RequestTimeout <= TimeSpan.Zero) throw new ArgumentException($"PluginBusOptions.RequestTimeout must be positive, got {options.RequestTimeout}", nameof(options));
+        if (options.MaxSubscriptions < 0) throw new ArgumentException($"PluginBusOptions.MaxSubscriptions must not be negative, got {options.MaxSubscriptions}", nameof(options));
+        if (options.MaxServices < 0) throw new ArgumentException($"PluginBusOptions.MaxServices must not be negative, got {options.MaxServices}", nameof(options));
+        if (options.MaxAddresses < 0) throw new ArgumentException($"PluginBusOptions.MaxAddresses must not be negative, got {options.MaxAddresses}", nameof(options));
+        options.RateLimit.Validate();
     }
 
     private Activity? Trace(string operation, InterfaceAddress address)
@@ -247,4 +289,44 @@ public sealed class PluginFacade : IAsyncDisposable
 
     private KeyValuePair<string, object?>[] Tags(string operation) =>
         [new(VyraTelemetry.PluginIdTag, PluginId), new(VyraTelemetry.BusOperationTag, operation)];
+
+    private ActivityTagsCollection EventTags(string operation, string target) => new()
+    {
+        [VyraTelemetry.PluginIdTag] = PluginId,
+        [VyraTelemetry.BusOperationTag] = operation,
+        [VyraTelemetry.BusAddressTag] = target,
+    };
+
+    /// <summary>
+    /// The subscription handed to the caller: disposing it early ends the subscription and frees its slot
+    /// (<see cref="PluginBusOptions.MaxSubscriptions"/>); disposing it twice, or after the facade, does nothing more.
+    /// </summary>
+    private sealed class OwnedSubscription(PluginFacade facade, IBusSubscription inner) : IBusSubscription
+    {
+        private int _disposed;
+
+        public InterfaceAddress Address => inner.Address;
+
+        public ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0) return ValueTask.CompletedTask;
+            facade.Release(this, ref facade._subscriptions);
+            return inner.DisposeAsync();
+        }
+    }
+
+    /// <summary>The served service handed to the caller; as <see cref="OwnedSubscription"/>, for <see cref="PluginBusOptions.MaxServices"/>.</summary>
+    private sealed class OwnedServer(PluginFacade facade, IServiceServer inner) : IServiceServer
+    {
+        private int _disposed;
+
+        public InterfaceAddress Address => inner.Address;
+
+        public ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0) return ValueTask.CompletedTask;
+            facade.Release(this, ref facade._servers);
+            return inner.DisposeAsync();
+        }
+    }
 }
