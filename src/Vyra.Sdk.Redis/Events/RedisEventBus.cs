@@ -228,14 +228,14 @@ public sealed class RedisEventBus : IAsyncDisposable
 
     internal static PluginEvent? Parse(string? text) => Parse(text, out _, out _);
 
-    private static PluginEvent? Parse(string? text, out string? sender, out long? sent)
+    internal static PluginEvent? Parse(string? text, out string? sender, out long? sent, int maxDepth = 32)
     {
         sender = null;
         sent = null;
         if (string.IsNullOrEmpty(text)) return null;
         try
         {
-            using var doc = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 32 });
+            using var doc = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = maxDepth });
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) return null;
             if (!root.TryGetProperty("event_name", out var name) || name.ValueKind != JsonValueKind.String) return null;
