@@ -53,6 +53,13 @@ internal sealed class RedisServiceClient(RedisInterfaceFactory factory, Interfac
             factory.Forget(requestId);
             return BusWire.Failure(null, "timeout");
         }
+        catch (RedisServerException ex)
+        {
+            // Redis answered but refused (an ACL without the list commands, a script error): say what it said.
+            factory.Forget(requestId);
+            factory.Logger.LogWarning(ex, "Redis refused a request to {Address}", Address);
+            return BusWire.Failure(null, $"unavailable: Redis refused the request ({ex.Message})");
+        }
         catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
         {
             factory.Forget(requestId);

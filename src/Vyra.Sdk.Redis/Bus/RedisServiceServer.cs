@@ -20,6 +20,7 @@ internal sealed class RedisServiceServer : IServiceServer
     private readonly RedisChannel _wakeChannel;
     private readonly Action<RedisChannel, RedisValue> _onWake;
     private readonly Signal _wake = new();
+    private readonly LogThrottle _refusals = new(TimeSpan.FromMinutes(1));
     private readonly SemaphoreSlim _slots;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<Task, byte> _running = new();
@@ -62,6 +63,12 @@ internal sealed class RedisServiceServer : IServiceServer
             try
             {
                 taken = await _factory.PopAsync(Address).ConfigureAwait(false);
+            }
+            catch (RedisServerException ex)
+            {
+                // Redis refuses (e.g. an ACL without the list commands): worth a warning, once a minute at most.
+                failed = true;
+                if (_refusals.TryEnter(out var suppressed)) _factory.Logger.LogWarning(ex, "Redis refused to give the requests of {Address} ({Suppressed} more refusals)", Address, suppressed);
             }
             catch (Exception ex) when (ex is RedisException or ObjectDisposedException or TimeoutException)
             {
