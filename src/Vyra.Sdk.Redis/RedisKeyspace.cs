@@ -10,7 +10,11 @@ namespace Vyra.Sdk.Redis;
 /// <c>{prefix}:wake:{plugin}</c> (new-request signal), <c>{prefix}:reply:{sender}</c> (a sender's reply channel),
 /// <c>{prefix}:reply:{sender}:{request}</c> (kept reply), <c>{prefix}:seen:{sender}:{request}</c> (replay guard),
 /// <c>{prefix}:idem:{sender}:{plugin}:{function}:{hash}</c> (idempotent results), <c>{prefix}:dead:{plugin}</c>
-/// (dead letters) and <c>{prefix}:plugin/logic_event</c> (events). Reply names are derived by the serving host from the
+/// (dead letters) and <c>{prefix}:plugin/logic_event</c> (events). The interface factory (<see cref="RedisInterfaceFactory"/>)
+/// adds <c>{prefix}:bus:topic:{address}</c> (a topic's channel), <c>{prefix}:bus:svc:{address}</c> (a service's request
+/// list), <c>{prefix}:bus:wake:{address}</c> (its new-request signal), <c>{prefix}:bus:reply:{sender}</c> (a sender's
+/// reply channel) and <c>{prefix}:bus:seen:{sender}:{request}</c> (replay guard), where <c>{address}</c> is
+/// <c>module/name</c> or <c>module/instance/name</c>. Reply names are derived by the serving host from the
 /// authenticated sender id and the request id, both restricted to <c>[A-Za-z0-9._-]</c>: no request names a key or channel.
 /// </summary>
 public sealed class RedisKeyspace
@@ -55,6 +59,35 @@ public sealed class RedisKeyspace
 
     /// <summary>The channel of VYRA's <c>plugin/logic_event</c>.</summary>
     public RedisChannel EventChannel => RedisChannel.Literal($"{Prefix}:plugin/logic_event");
+
+    /// <summary>The channel of a topic of the interface factory.</summary>
+    public RedisChannel TopicChannel(InterfaceAddress address) => RedisChannel.Literal(TopicChannelName(address));
+
+    /// <summary>The request list of a service of the interface factory (its servers share it).</summary>
+    public RedisKey ServiceQueue(InterfaceAddress address) => ServiceQueueName(address);
+
+    /// <summary>The channel that tells a service's servers a request is waiting.</summary>
+    public RedisChannel ServiceWakeChannel(InterfaceAddress address) => RedisChannel.Literal(ServiceWakeChannelName(address));
+
+    internal string ServiceWakeChannelName(InterfaceAddress address) => $"{Prefix}:bus:wake:{Address(address)}";
+
+    /// <summary>The channel on which a sender's service clients get their replies.</summary>
+    public RedisChannel BusReplyChannel(string senderId) => RedisChannel.Literal(BusReplyChannelName(senderId));
+
+    internal string TopicChannelName(InterfaceAddress address) => $"{Prefix}:bus:topic:{Address(address)}";
+
+    internal string ServiceQueueName(InterfaceAddress address) => $"{Prefix}:bus:svc:{Address(address)}";
+
+    internal string BusReplyChannelName(string senderId) => $"{Prefix}:bus:reply:{senderId}";
+
+    internal RedisKey BusSeenKey(string senderId, string requestId) => $"{Prefix}:bus:seen:{senderId}:{requestId}";
+
+    // Address parts are [A-Za-z0-9_.-] (InterfaceAddress), so the text adds no ':' segment and no glob character.
+    private static string Address(InterfaceAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        return address.ToString();
+    }
 
     internal string EventChannelName => $"{Prefix}:plugin/logic_event";
 

@@ -44,4 +44,42 @@ public sealed class RedisAclTests(RedisServerFixture redis) : IClassFixture<Redi
         Assert.Contains("NOPERM", (await Assert.ThrowsAsync<RedisServerException>(() => db.ListLeftPushAsync($"{bench.Keys.Prefix}:list", "x"))).Message);
         Assert.Contains("NOPERM", (await Assert.ThrowsAsync<RedisServerException>(() => db.ExecuteAsync("ACL", "WHOAMI"))).Message);
     }
+
+    /// <summary>What the interface factory adds to <see cref="WireCommands"/>: the list commands its scripts run (docs/redis.md).</summary>
+    internal static readonly string[] BusCommands = ["+llen", "+lpush", "+rpop", "+ltrim", "+pexpire"];
+
+    [Fact]
+    public async Task The_interface_factory_works_as_an_ACL_user_with_the_documented_commands()
+    {
+        await using var bench = Create(redis);
+        var user = "vyra-bus-" + bench.Keys.Prefix;
+        var password = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        var admin = await bench.ConnectAsync();
+        var setUser = new List<object> { "SETUSER", user, "reset", "on", ">" + password, $"~{bench.Keys.Prefix}:*", $"&{bench.Keys.Prefix}:*", "-@all" };
+        setUser.AddRange(WireCommands);
+        setUser.AddRange(BusCommands);
+        await admin.GetDatabase().ExecuteAsync("ACL", [.. setUser]);
+        bench.Defer(async () => await admin.GetDatabase().ExecuteAsync("ACL", "DELUSER", user));
+
+        async Task<RedisInterfaceFactory> FactoryAsync(string sender)
+        {
+            var factory = new RedisInterfaceFactory(await bench.ConnectAsync($"user={user},password={password}"), new RedisInterfaceFactoryOptions { Security = bench.Security(sender), Keyspace = bench.Keys });
+            bench.Defer(() => factory.DisposeAsync());
+            return factory;
+        }
+        var a = await FactoryAsync("host-a");
+        var b = await FactoryAsync("host-b");
+        var address = new InterfaceAddress("calc", null, "echo");
+        await using var server = await b.CreateServerAsync(address, (request, _) => ValueTask.FromResult(new ServiceResponse("echo", true, request.Data)));
+        var received = new System.Collections.Concurrent.ConcurrentQueue<PluginEvent>();
+        await using var subscription = await b.CreateSubscriberAsync(address, (e, _) => { received.Enqueue(e); return ValueTask.CompletedTask; });
+
+        var data = System.Text.Json.JsonDocument.Parse("[1,2]").RootElement;
+        var reply = await (await a.CreateClientAsync(address)).RequestAsync(new ServiceRequest("p", "echo", data), TimeSpan.FromSeconds(10));
+        Assert.True(reply.Success, reply.Error);
+        Assert.Equal("[1,2]", reply.Data.GetRawText());
+        await (await a.CreatePublisherAsync(address)).PublishAsync(new PluginEvent("echo", "p", data));
+        await EventuallyAsync(() => received.Count == 1, what: "the event delivered");
+        Assert.Equal(0, a.DroppedCount + b.DroppedCount);
+    }
 }

@@ -165,13 +165,13 @@ public sealed class WireSecurityTests(RedisServerFixture redis) : IClassFixture<
         await using var subscription = await receiver.SubscribeAsync((e, _) => { delivered.Enqueue(e); return ValueTask.CompletedTask; });
 
         var attacker = (await bench.ConnectAsync()).GetSubscriber();
-        var body = RedisEventBus.Serialize(new PluginEvent("door.open", "trusted-plugin", "now"), "plugin-host-1", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        var body = RedisEventBus.Serialize(new PluginEvent("door.open", "trusted-plugin", WireJson.ToElement("now")), "plugin-host-1", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         // 1. VYRA's bare JSON, as any Redis client can publish it.
-        await attacker.PublishAsync(bench.Keys.EventChannel, RedisEventBus.Serialize(new PluginEvent("door.open", "trusted-plugin", "now")));
+        await attacker.PublishAsync(bench.Keys.EventChannel, RedisEventBus.Serialize(new PluginEvent("door.open", "trusted-plugin", WireJson.ToElement("now"))));
         // 2. Signed with a key id nobody lists.
         await attacker.PublishAsync(bench.Keys.EventChannel, RedisWireSecurity.Signed("plugin-host-1", NewKey("k9")).CreateSigner("a").Wrap(WireSigner.KindEvent, bench.Keys.Prefix, bench.Keys.EventChannelName, body));
         // 3. A captured genuine event replayed later (its signed send time is old).
-        var old = RedisEventBus.Serialize(new PluginEvent("door.open", "trusted-plugin", "then"), "plugin-host-1", DateTimeOffset.UtcNow.AddMinutes(-10).ToUnixTimeMilliseconds());
+        var old = RedisEventBus.Serialize(new PluginEvent("door.open", "trusted-plugin", WireJson.ToElement("then")), "plugin-host-1", DateTimeOffset.UtcNow.AddMinutes(-10).ToUnixTimeMilliseconds());
         await attacker.PublishAsync(bench.Keys.EventChannel, RedisWireSecurity.Signed("plugin-host-1", trustedKey).CreateSigner("a").Wrap(WireSigner.KindEvent, bench.Keys.Prefix, bench.Keys.EventChannelName, old));
         // 4. A holder of a real key publishing as a plugin it may not speak for.
         var intruder = new RedisEventBus(await bench.ConnectAsync(), RedisWireSecurity.Signed("intruder", intruderKey), bench.Keys);
@@ -186,7 +186,7 @@ public sealed class WireSecurityTests(RedisServerFixture redis) : IClassFixture<
         await trusted.PublishAsync("trusted-plugin", "door.open", "genuine");
         await EventuallyAsync(() => !delivered.IsEmpty, what: "the genuine event delivered");
         var only = Assert.Single(delivered);
-        Assert.Equal("genuine", only.Data);
+        Assert.Equal("genuine", only.Data.GetString());
         Assert.Equal(5, receiver.DroppedCount);
     }
 

@@ -10,7 +10,7 @@ using StackExchange.Redis;
 namespace Vyra.Sdk.Redis;
 
 /// <summary>
-/// Plugin events over Redis: VYRA's <c>plugin/logic_event</c> messages on one channel, published by any host (see
+/// Plugin events over Redis (<see cref="Vyra.Sdk.PluginEvent"/>, the kernel's type): VYRA's <c>plugin/logic_event</c> messages on one channel, published by any host (see
 /// <see cref="RedisHostFunctions"/>, the target of the guest's <c>host_emit_event</c>) and delivered to every
 /// subscription whose globs match — to a runtime's <see cref="PluginRuntime.OnEventAsync"/> or to a handler. Delivery
 /// is Redis pub/sub: immediate, in order per subscription, and only to subscribers connected at the time.
@@ -69,9 +69,12 @@ public sealed class RedisEventBus : IAsyncDisposable
         return await _redis.GetSubscriber().PublishAsync(_keys.EventChannel, message).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Publishes <c>{"event_name", "plugin_id", "data", "error"}</c>.</summary>
+    /// <summary>
+    /// Publishes <c>{"event_name", "plugin_id", "data", "error"}</c>; <paramref name="data"/> is serialized to JSON
+    /// (a <see cref="JsonElement"/> or <see cref="System.Text.Json.Nodes.JsonNode"/> as it is).
+    /// </summary>
     public Task<long> PublishAsync(string pluginId, string eventName, object? data, string? error = null, CancellationToken cancellationToken = default) =>
-        PublishAsync(new PluginEvent(eventName, pluginId, data, error), cancellationToken);
+        PublishAsync(new PluginEvent(eventName, pluginId, WireJson.ToElement(data), error), cancellationToken);
 
     /// <summary>Calls <paramref name="handler"/>, one event after the other, for each event matching <paramref name="globs"/> (null: all).</summary>
     public async Task<IAsyncDisposable> SubscribeAsync(Func<PluginEvent, CancellationToken, ValueTask> handler, IReadOnlyList<string>? globs = null, CancellationToken cancellationToken = default)
@@ -95,7 +98,7 @@ public sealed class RedisEventBus : IAsyncDisposable
         return SubscribeAsync(async (e, ct) =>
         {
             if (skipOwnEvents && e.PluginId == runtime.PluginId) return;
-            await runtime.OnEventAsync(e.EventName, e.ToEventData(), ct).ConfigureAwait(false);
+            await runtime.OnEventAsync(e.EventName, EventData(e), ct).ConfigureAwait(false);
         }, globs, cancellationToken);
     }
 
@@ -196,6 +199,14 @@ public sealed class RedisEventBus : IAsyncDisposable
         return parsed;
     }
 
+    /// <summary>What a subscribed runtime's <c>on_event</c> receives as its data: <c>{"plugin_id", "data", "error"}</c>, the data as plain .NET values.</summary>
+    internal static IReadOnlyDictionary<string, object?> EventData(PluginEvent pluginEvent) => new Dictionary<string, object?>
+    {
+        ["plugin_id"] = pluginEvent.PluginId,
+        ["data"] = WireJson.Natural(pluginEvent.Data),
+        ["error"] = pluginEvent.Error,
+    };
+
     internal static string Serialize(PluginEvent pluginEvent, string? sender = null, long? sentUnixMs = null)
     {
         var buffer = new ArrayBufferWriter<byte>(128);
@@ -217,19 +228,19 @@ public sealed class RedisEventBus : IAsyncDisposable
 
     internal static PluginEvent? Parse(string? text) => Parse(text, out _, out _);
 
-    private static PluginEvent? Parse(string? text, out string? sender, out long? sent)
+    internal static PluginEvent? Parse(string? text, out string? sender, out long? sent, int maxDepth = 32)
     {
         sender = null;
         sent = null;
         if (string.IsNullOrEmpty(text)) return null;
         try
         {
-            using var doc = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 32 });
+            using var doc = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = maxDepth });
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) return null;
             if (!root.TryGetProperty("event_name", out var name) || name.ValueKind != JsonValueKind.String) return null;
             var pluginId = root.TryGetProperty("plugin_id", out var p) && p.ValueKind == JsonValueKind.String ? p.GetString()! : "";
-            var data = root.TryGetProperty("data", out var d) ? WireJson.Natural(d) : null;
+            var data = root.TryGetProperty("data", out var d) ? d.Clone() : WireJson.Null;
             var error = root.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
             sender = root.TryGetProperty("sender", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
             sent = root.TryGetProperty("sent", out var t) && t.TryGetInt64(out var ms) ? ms : null;

@@ -7,7 +7,9 @@ namespace Vyra.Sdk.Redis;
 /// <summary>
 /// Host functions that publish the guest's <c>host_emit_event(event_type, payload)</c> as VYRA's
 /// <c>plugin/logic_event</c> on a <see cref="RedisEventBus"/>. The other hooks go to an optional inner host (none: the
-/// notifications are dropped and plugins talk over the in-process bus). Derive from it (<c>partial</c>, marked <c>[VyraHost]</c>) to add <c>host_*</c> imports.
+/// notifications are dropped and plugins talk over the in-process bus, unless an interface factory is given: then the
+/// plugins' publish, subscribe, request and serve go over Redis too, e.g.
+/// <c>new RedisHostFunctions(events, new RedisInterfaceFactory(redis, new() { Security = security }))</c>). Derive from it (<c>partial</c>, marked <c>[VyraHost]</c>) to add <c>host_*</c> imports.
 /// </summary>
 public class RedisHostFunctions : BaseHostFunctions
 {
@@ -20,6 +22,21 @@ public class RedisHostFunctions : BaseHostFunctions
         Events = events ?? throw new ArgumentNullException(nameof(events));
         _inner = inner;
     }
+
+    /// <summary>
+    /// Publishes on <paramref name="events"/>; the plugins' interfaces (topics and services) go through
+    /// <paramref name="interfaces"/> (for example a <see cref="RedisInterfaceFactory"/>); <paramref name="inner"/> takes
+    /// the UI notifications and logs.
+    /// </summary>
+    public RedisHostFunctions(RedisEventBus events, IInterfaceFactory interfaces, IHostFunctions? inner = null, ILogger? logger = null)
+        : base(logger, interfaces ?? throw new ArgumentNullException(nameof(interfaces)))
+    {
+        Events = events ?? throw new ArgumentNullException(nameof(events));
+        _inner = inner;
+        _interfaces = interfaces;
+    }
+
+    private readonly IInterfaceFactory? _interfaces;
 
     /// <summary>The bus events are published on.</summary>
     public RedisEventBus Events { get; }
@@ -44,8 +61,8 @@ public class RedisHostFunctions : BaseHostFunctions
         }
     }
 
-    /// <summary>The inner host's interface factory, or the base class's default (the in-process bus).</summary>
-    public override IInterfaceFactory Interfaces => _inner?.Interfaces ?? base.Interfaces;
+    /// <summary>The interface factory given to the constructor, else the inner host's, else the base class's default (the in-process bus).</summary>
+    public override IInterfaceFactory Interfaces => _interfaces ?? _inner?.Interfaces ?? base.Interfaces;
 
     /// <inheritdoc />
     public override ValueTask NotifyUiAsync(string eventName, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken = default) =>

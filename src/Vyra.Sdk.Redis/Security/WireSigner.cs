@@ -16,6 +16,11 @@ internal sealed class WireSigner
     public const string KindReply = "reply";
     public const string KindEvent = "event";
 
+    // The interface factory's messages (Bus/): their own kinds, so a bus message never verifies as a call's or an event's.
+    public const string KindBusEvent = "bus-event";
+    public const string KindBusRequest = "bus-request";
+    public const string KindBusReply = "bus-reply";
+
     private const string EnvelopeTag = "vyra1:";
 
     private readonly Dictionary<string, RedisWireKey> _accepted = new(StringComparer.Ordinal);

@@ -17,11 +17,26 @@ internal static class WireJson
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
+    /// <summary>JSON <c>null</c>, for a payload that is absent.</summary>
+    public static readonly JsonElement Null = JsonDocument.Parse("null").RootElement.Clone();
+
+    /// <summary><paramref name="value"/> as an immutable JSON value (a <see cref="JsonElement"/> is returned as it is).</summary>
+    public static JsonElement ToElement(object? value)
+    {
+        if (value is JsonElement element) return element;
+        if (value is null) return Null;
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(64);
+        using (var writer = new Utf8JsonWriter(buffer)) WriteValue(writer, value);
+        using var document = JsonDocument.Parse(buffer.WrittenMemory);
+        return document.RootElement.Clone();
+    }
+
     public static void WriteValue(Utf8JsonWriter writer, object? value)
     {
         switch (value)
         {
             case null: writer.WriteNullValue(); return;
+            case JsonElement { ValueKind: JsonValueKind.Undefined }: writer.WriteNullValue(); return;
             case JsonElement element: element.WriteTo(writer); return;
             case JsonNode node: node.WriteTo(writer, Options); return;
             default: JsonSerializer.Serialize(writer, value, value.GetType(), Options); return;
