@@ -272,6 +272,26 @@ public sealed class SignatureMatrixTests : IDisposable
     }
 
     [Fact]
+    public async Task The_bytes_compiled_must_be_the_bytes_verified()
+    {
+        // The engine remembers a module by path, length and write time and does not re-read an unchanged-looking file.
+        // Fool that memory: compile a forged module B, then put the signed module G back with the same length and write
+        // time. The signature check hashes G and passes; the engine would hand out B: the start must refuse.
+        var folder = PoolPlugin();
+        var module = Path.Combine(folder, "logic.wat");
+        var when = File.GetLastWriteTimeUtc(module);
+        var forged = SigningKeys.Wat.Replace("i32.const 7", "i32.const 8");
+        File.WriteAllText(module, forged);
+        File.SetLastWriteTimeUtc(module, when);
+        Assert.Equal(8, (await StartAndCall(folder, SignaturePolicy.Off)).Result);
+        File.WriteAllText(module, SigningKeys.Wat);
+        File.SetLastWriteTimeUtc(module, when);
+
+        var ex = await StartFails(folder, SigningKeys.Policy(SignatureMode.Require));
+        Assert.Contains("the module changed while it was loaded", ex.Message);
+    }
+
+    [Fact]
     public void Every_single_byte_change_of_a_signature_bin_is_refused()
     {
         using var plugin = SigningKeys.Plugin();
