@@ -111,6 +111,33 @@ public sealed class SigningTests
     }
 
     [Fact]
+    public void Validate_with_trusted_keys_gates_a_pool_on_signatures()
+    {
+        using var temp = new TempFolder();
+        var key = Keygen(temp);
+        var signedPlugin = temp.CopySample("math-kit");
+        temp.CopySample("counter-widget");
+        Assert.Equal(0, VyraTool.Run("sign", signedPlugin, "--key", key + ".private.pem").ExitCode);
+
+        var required = VyraTool.Run("validate", temp.Path, "--trusted", key + ".public.pem");
+        Assert.True(required.ExitCode == 1, required.ToString());
+        Assert.Contains("✓ math-kit 1.0.0", required.Stdout);
+        Assert.Contains("✗ counter-widget 1.0.0", required.Stdout);
+        Assert.Contains("the plugin is not signed (no signature.bin)", required.Stdout);
+
+        var warned = VyraTool.Run("validate", temp.Path, "--trusted", key + ".public.pem", "--signatures", "warn");
+        Assert.True(warned.ExitCode == 0, warned.ToString());
+
+        File.AppendAllText(Path.Combine(signedPlugin, "metadata.json"), " ");
+        var tampered = VyraTool.Run("validate", temp.Path, "--trusted", key + ".public.pem", "--signatures", "warn", "--json");
+        Assert.True(tampered.ExitCode == 1, tampered.ToString());
+        Assert.Contains("the manifest metadata.json was changed after signing", tampered.Stdout);
+
+        var keyless = VyraTool.Run("validate", temp.Path, "--signatures", "warn");
+        Assert.True(keyless.ExitCode == 2, keyless.ToString());
+    }
+
+    [Fact]
     public void Wrong_key_files_are_usage_errors()
     {
         using var temp = new TempFolder();
