@@ -11,7 +11,7 @@ internal static class SignedFolder
         var location = PluginLocation.Resolve(arg);
         var name = Path.GetFileName(location.ModulePath);
         // A signature covers the folder's own module: signing other.wasm would sign a file no pool loads.
-        if (name is not ("logic.wasm" or "logic.wat"))
+        if (!ModuleFile.FolderNames.Contains(name))
             throw new UsageException($"'{arg}' is the module {name}: give the plugin folder (its module is logic.wasm or logic.wat)");
         return location.Directory;
     }

@@ -11,8 +11,6 @@ namespace Vyra.Sdk;
 /// </summary>
 public sealed class PluginCatalog
 {
-    private static readonly string[] ModuleNames = ["logic.wasm", "logic.wat"];
-
     // The modules compiled while validating: held here so creating a runtime from the catalog reuses them.
     private readonly List<Wasmtime.Module> _compiled;
 
@@ -172,7 +170,7 @@ public sealed class PluginCatalog
         }
         if (SemanticVersion.TryParse(version) is null) problems.Add($"the version folder '{version}' is not a semantic version");
 
-        var modulePath = ModuleNames.Select(n => Path.Combine(directory, n)).FirstOrDefault(File.Exists);
+        var modulePath = ModuleFile.InFolder(directory);
         if (modulePath is null && manifest is { HasBackend: false }) { }
         else if (modulePath is null) problems.Add("no logic.wasm (or logic.wat)");
         else if (ModuleFile.WhyNotAModule(modulePath) is { } notModule) problems.Add(notModule);

@@ -23,12 +23,6 @@ internal static class PluginDigest
     /// <summary>The manifest files a folder may hold, in the statement's order.</summary>
     public static readonly string[] ManifestNames = [ManifestReader.YamlFileName, ManifestReader.FileName];
 
-    /// <summary>The module file names a folder is signed for, in the catalog's order of preference.</summary>
-    public static readonly string[] ModuleNames = ["logic.wasm", "logic.wat"];
-
-    /// <summary>The module of a plugin folder (<c>logic.wasm</c>, else <c>logic.wat</c>), or null.</summary>
-    public static string? ModuleIn(string folder) => ModuleNames.Select(n => Path.Combine(folder, n)).FirstOrDefault(File.Exists);
-
     /// <summary>The names of the files a signature of <paramref name="folder"/> with this module must cover.</summary>
     public static List<string> CoveredNames(string folder, string modulePath)
     {

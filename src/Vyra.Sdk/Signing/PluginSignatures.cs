@@ -30,8 +30,8 @@ public static class PluginSignatures
         var publicKey = TrustedKey.FromKey(privateKey);
         var folder = Path.GetFullPath(pluginFolder);
         if (!Directory.Exists(folder)) throw new PluginLoadException($"{folder}: no such plugin folder", folder);
-        var module = PluginDigest.ModuleIn(folder)
-            ?? throw new PluginLoadException($"{folder}: nothing to sign: no {string.Join(" or ", PluginDigest.ModuleNames)}", folder);
+        var module = ModuleFile.InFolder(folder)
+            ?? throw new PluginLoadException($"{folder}: nothing to sign: no {string.Join(" or ", ModuleFile.FolderNames)}", folder);
         var files = HashCovered(folder, module, PluginDigest.CoveredNames(folder, module));
         var statement = PluginDigest.Statement(files);
         byte[] signature;
@@ -71,8 +71,8 @@ public static class PluginSignatures
         ArgumentNullException.ThrowIfNull(policy);
         policy.Validate(nameof(policy));
         var folder = Path.GetFullPath(pluginFolder);
-        var module = PluginDigest.ModuleIn(folder)
-            ?? throw new PluginLoadException($"{folder}: no {string.Join(" or ", PluginDigest.ModuleNames)} to verify", folder);
+        var module = ModuleFile.InFolder(folder)
+            ?? throw new PluginLoadException($"{folder}: no {string.Join(" or ", ModuleFile.FolderNames)} to verify", folder);
         return Check(folder, module, policy, logger ?? NullLogger.Instance, Path.GetFileName(Path.GetDirectoryName(folder)) ?? folder)?.Info;
     }
 
