@@ -12,7 +12,7 @@ internal static class Program
     public static async Task<int> Main(string[] args)
     {
         Console.OutputEncoding = new UTF8Encoding(false);
-        var root = new RootCommand("vyra: inspect, validate, call, scaffold, benchmark and convert the manifests of VYRA WebAssembly plugins.\n\n" + ExitCodes.HelpTable)
+        var root = new RootCommand("vyra: inspect, validate, call, scaffold, benchmark, convert the manifests of, and sign VYRA WebAssembly plugins.\n\n" + ExitCodes.HelpTable)
         {
             InspectCommand.Create(),
             ValidateCommand.Create(),
@@ -20,6 +20,9 @@ internal static class Program
             NewCommand.Create(),
             BenchCommand.Create(),
             ConvertCommand.Create(),
+            KeygenCommand.Create(),
+            SignCommand.Create(),
+            VerifyCommand.Create(),
         };
         var parse = root.Parse(args);
         if (parse.Action is ParseErrorAction)

@@ -39,7 +39,7 @@ public sealed class ExitCodeTableTests
         Assert.True(root.ExitCode == 0, root.ToString());
         foreach (var kind in Enum.GetValues<PluginErrorKind>()) Assert.Contains($"{ExitCodes.For(kind)} {kind}", root.Stdout);
 
-        foreach (var command in new[] { "inspect", "validate", "call", "new", "bench", "convert" })
+        foreach (var command in new[] { "inspect", "validate", "call", "new", "bench", "convert", "keygen", "sign", "verify" })
         {
             var help = VyraTool.Run(command, "--help");
             Assert.True(help.ExitCode == 0, help.ToString());

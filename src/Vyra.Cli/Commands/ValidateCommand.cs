@@ -22,20 +22,46 @@ internal static class ValidateCommand
             Arity = ArgumentArity.ZeroOrMore,
             AllowMultipleArgumentsPerToken = false,
         };
+        var trusted = new Option<string[]>("--trusted")
+        {
+            Description = "A trusted public key PEM (repeatable): every plugin's signature.bin is then verified too (docs/signing.md).",
+            Arity = ArgumentArity.ZeroOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var signatures = new Option<string?>("--signatures")
+        {
+            Description = "With --trusted: require (default) refuses unsigned plugins; warn accepts them (a present signature must still verify).",
+        };
+        signatures.AcceptOnlyFromAmong("require", "warn");
         var json = JsonMode.CreateOption();
         var command = new Command("validate", "Check every plugin version in the pools (manifest, module, signatures, imports against the host, checksum) " +
             "and print one line per version; 1 when any is invalid or no plugin was found. " + ExitCodes.SeeTable)
         {
-            pools, hostImports, json,
+            pools, hostImports, trusted, signatures, json,
         };
         command.SetAction((result, _) => CommandRunner.RunAsync(() => Task.FromResult(Run(result.GetRequiredValue(pools),
-            [.. (result.GetValue(hostImports) ?? []).Select(AssumedHostImport.Parse)], result.GetValue(json))), result.GetValue(json)));
+            [.. (result.GetValue(hostImports) ?? []).Select(AssumedHostImport.Parse)],
+            Policy(result.GetValue(trusted) ?? [], result.GetValue(signatures)), result.GetValue(json))), result.GetValue(json)));
         return command;
     }
 
-    private static int Run(string[] pools, IReadOnlyList<AssumedHostImport> hostImports, bool json)
+    /// <summary>The signature policy of <c>--trusted</c>/<c>--signatures</c>: off without keys.</summary>
+    private static SignaturePolicy Policy(string[] trusted, string? mode)
     {
-        var catalog = PluginCatalog.Discover(pools, new ConsoleHost(quiet: true, hostImports));
+        if (trusted.Length == 0)
+        {
+            return mode is null ? SignaturePolicy.Off : throw new UsageException("--signatures needs at least one --trusted key");
+        }
+        return new SignaturePolicy
+        {
+            Mode = mode == "warn" ? SignatureMode.WarnUnsigned : SignatureMode.Require,
+            TrustedKeys = [.. trusted.Select(KeyFiles.ReadPublic)],
+        };
+    }
+
+    private static int Run(string[] pools, IReadOnlyList<AssumedHostImport> hostImports, SignaturePolicy signatures, bool json)
+    {
+        var catalog = PluginCatalog.Discover(pools, signatures, new ConsoleHost(quiet: true, hostImports));
         if (json) return WriteJson(catalog);
         var output = Console.Out;
         if (catalog.Entries.Count == 0)

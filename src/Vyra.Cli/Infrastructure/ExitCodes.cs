@@ -54,7 +54,8 @@ internal static class ExitCodes
     public const string HelpTable = """
         Exit codes (every command):
           0      ok
-          1      inspect: mismatched or unreadable; validate: something invalid or nothing found; new, convert: failed
+          1      inspect: mismatched or unreadable; validate: something invalid or nothing found; new, convert,
+                 keygen: failed; verify: the signature is missing, invalid or untrusted
           2      usage error
           3      the plugin failed to load or start
           4-14   a call failed (call, bench), by kind: 4 UnknownFunction, 5 InvalidArgument, 6 Trap, 7 Timeout,

@@ -8,8 +8,6 @@ namespace Vyra.Cli.Infrastructure;
 /// </summary>
 internal sealed record PluginLocation(string Directory, string ModulePath, string ManifestPath, string FallbackId)
 {
-    private static readonly string[] ModuleNames = ["logic.wasm", "logic.wat"];
-
     public bool HasManifest => File.Exists(ManifestPath);
 
     public static PluginLocation Resolve(string path)
@@ -64,7 +62,7 @@ internal sealed record PluginLocation(string Directory, string ModulePath, strin
         }
     }
 
-    private static string? FindModule(string dir) => ModuleNames.Select(n => Path.Combine(dir, n)).FirstOrDefault(File.Exists);
+    private static string? FindModule(string dir) => ModuleFile.InFolder(dir);
 
     /// <summary><c>&lt;pool&gt;/&lt;id&gt;/&lt;version&gt;</c>: the id folder's name; otherwise the folder's own name.</summary>
     private static string IdFromFolder(string dir)

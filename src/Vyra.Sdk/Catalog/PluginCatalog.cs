@@ -11,16 +11,18 @@ namespace Vyra.Sdk;
 /// </summary>
 public sealed class PluginCatalog
 {
-    private static readonly string[] ModuleNames = ["logic.wasm", "logic.wat"];
-
     // The modules compiled while validating: held here so creating a runtime from the catalog reuses them.
     private readonly List<Wasmtime.Module> _compiled;
 
-    private PluginCatalog(IReadOnlyList<CatalogEntry> entries, List<Wasmtime.Module> compiled)
+    private PluginCatalog(IReadOnlyList<CatalogEntry> entries, List<Wasmtime.Module> compiled, SignaturePolicy signatures)
     {
         Entries = entries;
         _compiled = compiled;
+        Signatures = signatures;
     }
+
+    /// <summary>The signature policy discovery verified with; runtimes created from the catalog verify with it again at every start.</summary>
+    public SignaturePolicy Signatures { get; }
 
     /// <summary>Every plugin version found, valid or not, sorted by id then version.</summary>
     public IReadOnlyList<CatalogEntry> Entries { get; }
@@ -29,8 +31,18 @@ public sealed class PluginCatalog
     public IEnumerable<CatalogEntry> Invalid => Entries.Where(e => !e.IsValid);
 
     /// <summary>Scans the pools. <paramref name="host"/> decides which imports count as provided (default: the built-ins).</summary>
-    public static PluginCatalog Discover(IEnumerable<string> pools, IHostFunctions? host = null, ILogger? logger = null)
+    public static PluginCatalog Discover(IEnumerable<string> pools, IHostFunctions? host = null, ILogger? logger = null) =>
+        Discover(pools, SignaturePolicy.Off, host, logger);
+
+    /// <summary>
+    /// Scans the pools and verifies each plugin's <c>signature.bin</c> under <paramref name="signatures"/>
+    /// (docs/signing.md): a signature that does not verify — or none under <see cref="SignatureMode.Require"/> — is that
+    /// entry's problem; an unsigned plugin under <see cref="SignatureMode.WarnUnsigned"/> is valid and logged.
+    /// </summary>
+    public static PluginCatalog Discover(IEnumerable<string> pools, SignaturePolicy signatures, IHostFunctions? host = null, ILogger? logger = null)
     {
+        ArgumentNullException.ThrowIfNull(signatures);
+        signatures.Validate(nameof(signatures));
         logger ??= NullLogger.Instance;
         var imports = HostImportRegistry.For(host ?? new NullHostFunctions(logger), logger);
         var entries = new List<CatalogEntry>();
@@ -57,7 +69,7 @@ public sealed class PluginCatalog
                 }
                 foreach (var versionDir in versionDirs)
                 {
-                    entries.Add(InspectContained(Path.GetFileName(idDir), Path.GetFileName(versionDir), versionDir, imports, compiled));
+                    entries.Add(InspectContained(Path.GetFileName(idDir), Path.GetFileName(versionDir), versionDir, imports, compiled, signatures, logger));
                 }
             }
         }
@@ -68,7 +80,7 @@ public sealed class PluginCatalog
             .ThenBy(x => x.entry, Comparer<CatalogEntry>.Create(Compare))
             .ThenBy(x => x.index)
             .Select(x => x.entry)];
-        return new PluginCatalog(entries, compiled);
+        return new PluginCatalog(entries, compiled, signatures);
     }
 
     /// <summary>Scans the pools (convenience overload).</summary>
@@ -95,7 +107,7 @@ public sealed class PluginCatalog
                 : $"plugin '{id}' has no valid version: " + string.Join("; ", known.Select(e => $"{e.Version}: {string.Join(", ", e.Problems)}"));
             throw new PluginLoadException(why);
         }
-        return new WasmRuntime(id, entry.ModulePath!, host, initialState, options);
+        return new WasmRuntime(id, entry.ModulePath!, host, initialState, options) { DiscoveredSignatures = Signatures };
     }
 
     private static int Compare(CatalogEntry a, CatalogEntry b)
@@ -108,11 +120,12 @@ public sealed class PluginCatalog
     }
 
     /// <summary>One plugin's inspection: whatever it throws is that plugin's problem, so one bad folder costs no other.</summary>
-    private static CatalogEntry InspectContained(string id, string version, string directory, HostImportRegistry imports, List<Wasmtime.Module> compiled)
+    private static CatalogEntry InspectContained(string id, string version, string directory, HostImportRegistry imports, List<Wasmtime.Module> compiled,
+        SignaturePolicy signatures, ILogger logger)
     {
         try
         {
-            return Inspect(id, version, directory, imports, compiled);
+            return Inspect(id, version, directory, imports, compiled, signatures, logger);
         }
         catch (Exception ex) when (ex is not (OutOfMemoryException or StackOverflowException))
         {
@@ -136,7 +149,8 @@ public sealed class PluginCatalog
         }
     }
 
-    private static CatalogEntry Inspect(string id, string version, string directory, HostImportRegistry imports, List<Wasmtime.Module> compiled)
+    private static CatalogEntry Inspect(string id, string version, string directory, HostImportRegistry imports, List<Wasmtime.Module> compiled,
+        SignaturePolicy signatures, ILogger logger)
     {
         var problems = new List<string>();
         PluginManifest? manifest = null;
@@ -156,13 +170,21 @@ public sealed class PluginCatalog
         }
         if (SemanticVersion.TryParse(version) is null) problems.Add($"the version folder '{version}' is not a semantic version");
 
-        var modulePath = ModuleNames.Select(n => Path.Combine(directory, n)).FirstOrDefault(File.Exists);
+        var modulePath = ModuleFile.InFolder(directory);
         if (modulePath is null && manifest is { HasBackend: false }) { }
         else if (modulePath is null) problems.Add("no logic.wasm (or logic.wat)");
         else if (ModuleFile.WhyNotAModule(modulePath) is { } notModule) problems.Add(notModule);
         else
         {
             if (ModuleChecksum.Mismatch(manifest, modulePath) is { } mismatch) problems.Add(mismatch);
+            try
+            {
+                PluginSignatures.Check(directory, modulePath, signatures, logger, id);
+            }
+            catch (PluginLoadException ex)
+            {
+                problems.Add(ex.Message);
+            }
             try
             {
                 var module = WasmEngine.For(fuel: false).LoadModule(modulePath, cacheDirectory: null, out _);

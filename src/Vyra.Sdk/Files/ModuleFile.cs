@@ -5,6 +5,12 @@ internal static class ModuleFile
 {
     private static ReadOnlySpan<byte> WasmMagic => [0x00, 0x61, 0x73, 0x6D];
 
+    /// <summary>The module file names of a plugin folder, in the order they are preferred.</summary>
+    public static readonly string[] FolderNames = ["logic.wasm", "logic.wat"];
+
+    /// <summary>The module of a plugin folder (<c>logic.wasm</c>, else <c>logic.wat</c>), or null when it has neither.</summary>
+    public static string? InFolder(string folder) => FolderNames.Select(n => Path.Combine(folder, n)).FirstOrDefault(File.Exists);
+
     /// <summary>Returns null when the file is a module worth starting, else why not.</summary>
     public static string? WhyNotAModule(string path)
     {

@@ -135,6 +135,15 @@ public sealed class PluginRuntimeOptions
     /// </summary>
     public StubFallback StubFallback { get; init; } = StubFallback.Warn;
 
+    /// <summary>
+    /// Which plugin signatures (<c>signature.bin</c>, docs/signing.md) a start accepts. Default
+    /// <see cref="SignaturePolicy.Off"/>: not read. Otherwise every start of a <see cref="WasmRuntime"/> verifies the
+    /// signature against <see cref="SignaturePolicy.TrustedKeys"/> before the module is compiled, and a tampered,
+    /// untrusted or malformed signature — or a missing one under <see cref="SignatureMode.Require"/> — fails the start
+    /// with a <see cref="PluginLoadException"/> that says which.
+    /// </summary>
+    public SignaturePolicy Signatures { get; init; } = SignaturePolicy.Off;
+
     /// <summary>Where the runtime logs (factory decisions, warnings, notification failures).</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 
@@ -160,6 +169,8 @@ public sealed class PluginRuntimeOptions
             throw new ArgumentOutOfRangeException(nameof(CacheKey), CacheKey.Length, "PluginRuntimeOptions.CacheKey must hold at least 32 bytes");
         if (!Enum.IsDefined(StubFallback))
             throw new ArgumentOutOfRangeException(nameof(StubFallback), StubFallback, "PluginRuntimeOptions.StubFallback must be Warn, Allow or Refuse");
+        ArgumentNullException.ThrowIfNull(Signatures, nameof(Signatures));
+        Signatures.Validate(nameof(Signatures));
         ArgumentNullException.ThrowIfNull(ModuleLimits, nameof(ModuleLimits));
         ModuleLimits.Validate();
     }

@@ -118,13 +118,18 @@ internal sealed class WasmEngine
             Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, out source);
 
     /// <summary>As above, with the options' bounds, cache folder and cache key.</summary>
-    public Module LoadModule(string path, PluginRuntimeOptions options, ILogger logger, out ModuleSource source)
+    public Module LoadModule(string path, PluginRuntimeOptions options, ILogger logger, out ModuleSource source) =>
+        LoadModule(path, options, logger, out source, out _);
+
+    /// <summary>As above; <paramref name="sha256Hex"/> is the SHA-256 (uppercase hex) of the file bytes the module was made from.</summary>
+    public Module LoadModule(string path, PluginRuntimeOptions options, ILogger logger, out ModuleSource source, out string sha256Hex)
     {
         var limits = options.ModuleLimits;
         var stamp = FileStamp.Of(path);
         if (_keysByPath.TryGetValue(path, out var known) && known.Stamp == stamp && stamp != FileStamp.None && Cached(known.Key) is { } hit)
         {
             CheckShape(known.Key, limits, path);
+            sha256Hex = known.Key[..64];
             return Hit(hit, out source);
         }
         byte[] bytes;
@@ -140,6 +145,7 @@ internal sealed class WasmEngine
             throw new PluginLoadException($"{path}: cannot read the module: {ex.Message}", path, innerException: ex);
         }
         var key = Convert.ToHexString(SHA256.HashData(bytes)) + (ModuleFile.IsText(path) ? ".wat" : ".wasm");
+        sha256Hex = key[..64];
         if (Cached(key) is { } same)
         {
             CheckShape(key, limits, path);

@@ -53,6 +53,12 @@ public sealed partial class WasmRuntime : PluginRuntime
     /// <summary>Where the last start's compiled module came from.</summary>
     public ModuleSource ModuleSource { get; private set; }
 
+    /// <summary>The signature policy of the catalog this runtime came from, applied when the options set none.</summary>
+    internal SignaturePolicy? DiscoveredSignatures { get; init; }
+
+    // The module SHA-256 the last start verified (signature or checksum): the bytes compiled must be these.
+    private byte[]? _verifiedModuleSha256;
+
     /// <summary>The plugin folder: the module's directory, where its manifest is read from.</summary>
     public string PluginDirectory => Path.GetDirectoryName(Path.GetFullPath(WasmPath)) ?? ".";
 
@@ -304,9 +310,16 @@ public sealed partial class WasmRuntime : PluginRuntime
     private async ValueTask<(Module Module, ModuleSource Source)> CompileAsync(WasmEngine engine, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        var verified = _verifiedModuleSha256;
         var compile = Task.Run(() =>
         {
-            var module = engine.LoadModule(WasmPath, Options, Logger, out var source);
+            var module = engine.LoadModule(WasmPath, Options, Logger, out var source, out var compiledSha256);
+            // The file was hashed to verify it, then read again to compile it: whoever could write the folder in
+            // between would slip in unverified bytes. The engine hashes what it compiles, so compare the two.
+            if (verified is not null && !Convert.FromHexString(compiledSha256).AsSpan().SequenceEqual(verified))
+            {
+                throw new PluginLoadException($"{WasmPath}: the module changed while it was loaded (the bytes compiled are sha256:{compiledSha256.ToLowerInvariant()}, not the verified ones)", WasmPath);
+            }
             return (module, source);
         }, CancellationToken.None);
         return await compile.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -315,6 +328,9 @@ public sealed partial class WasmRuntime : PluginRuntime
     /// <summary>Reads the manifest, resolves the limits and picks the engine they need.</summary>
     private WasmEngine ReadManifest()
     {
+        // The signature first: a manifest that was tampered with is reported as tampered, not parsed as hostile input.
+        var policy = Options.Signatures.Mode != SignatureMode.Off ? Options.Signatures : DiscoveredSignatures ?? SignaturePolicy.Off;
+        _verifiedModuleSha256 = PluginSignatures.Check(PluginDirectory, Path.GetFullPath(WasmPath), policy, Logger, PluginId)?.ModuleSha256;
         Manifest = ManifestReader.ReadFolder(PluginDirectory);
         if (Manifest is null)
         {
@@ -339,6 +355,7 @@ public sealed partial class WasmRuntime : PluginRuntime
         {
             throw new PluginLoadException($"{WasmPath}: {mismatch}", Manifest?.SourcePath, field: "$.checksum");
         }
+        if (_verifiedModuleSha256 is null && Manifest?.Checksum is { } checksum) _verifiedModuleSha256 = ModuleChecksum.Digest(checksum);
         _limits = EffectiveLimits.Resolve(Options, Manifest?.Limits);
         return WasmEngine.For(fuel: _limits.Fuel is not null);
     }
