@@ -20,7 +20,30 @@ public abstract class PluginRuntime : IAsyncDisposable
         Options = options ?? PluginRuntimeOptions.Default;
         Logger = (Options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger(GetType().FullName ?? nameof(PluginRuntime));
         Host = host ?? new NullHostFunctions(Logger);
+        _facade = new PluginFacade(PluginId, null, Host, Options.Bus, Logger);
     }
+
+    private volatile PluginFacade _facade;
+
+    /// <summary>
+    /// The plugin's gate to the bus (VYRA's PluginFacade): what the guest's <c>vyra</c> imports go through, and what
+    /// host code acting for the plugin may use. Built from the manifest's <c>permissions</c> (none: nothing is allowed),
+    /// <see cref="Host"/>'s <see cref="IHostFunctions.Interfaces"/> and <see cref="PluginRuntimeOptions.Bus"/>. A start
+    /// builds a fresh one from the manifest it read (before the first start it allows nothing); a stop disposes it,
+    /// ending the plugin's subscriptions and services.
+    /// </summary>
+    public PluginFacade Facade => _facade;
+
+    /// <summary>Replaces the facade with a fresh one for <paramref name="permissions"/> (at a start); the old one is disposed.</summary>
+    private protected async ValueTask RenewFacadeAsync(PluginPermissions? permissions)
+    {
+        var old = _facade;
+        _facade = new PluginFacade(PluginId, permissions, Host, Options.Bus, Logger);
+        await old.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Disposes the facade (at a stop): the plugin's subscriptions and services end; its handles are closed.</summary>
+    private protected ValueTask CloseFacadeAsync() => _facade.DisposeAsync();
 
     /// <summary>
     /// Creates a runtime by VYRA's rule: <see cref="WasmRuntime"/> when <paramref name="wasmPath"/> is a wasm or wat
