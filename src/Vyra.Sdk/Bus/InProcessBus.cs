@@ -87,6 +87,9 @@ public sealed class InProcessBus : IInterfaceFactory
         foreach (var subscription in topic.Subscribers) subscription.Offer(message);
     }
 
+    /// <summary>How many subscriptions <paramref name="address"/> has now (diagnostics and tests).</summary>
+    internal int SubscriberCount(InterfaceAddress address) => _topics.TryGetValue(address, out var topic) ? topic.Subscribers.Length : 0;
+
     /// <summary>The service at <paramref name="address"/>, or null when nobody serves it.</summary>
     internal InProcessService? FindService(InterfaceAddress address) => _services.TryGetValue(address, out var service) ? service : null;
 
