@@ -331,4 +331,34 @@ public class GuestBusTests
         Assert.True(subscription.Dropped > 0, "a subscriber that does not keep up loses events beyond its queue, it does not grow it");
         gate.Set();
     }
+
+    [Fact]
+    public async Task Host_code_acts_for_a_plugin_through_its_facade_and_deliveries_take_their_own_guest_slot()
+    {
+        var bus = new InProcessBus();
+        var cap = new GuestConcurrency(1);
+        using var plugin = BusPlugin.Create("listener");
+        var host = new BusHost(bus);
+        await using var runtime = await StartAsync(plugin, "listener", host, Options(cap: cap));
+        await runtime.CallAsync("subscribe_to", BusPlugin.Args(("topic", "cmd")));
+
+        await runtime.Facade.PublishAsync("cmd", BusPlugin.Json("""{"go":true}"""));
+
+        Assert.Equal("cmd", await host.NextLogAsync());
+        Assert.Equal("""{"go":true}""", await host.NextLogAsync());
+        Assert.Contains("subscribe:local", runtime.Facade.Allowed);
+    }
+
+    [Fact]
+    public async Task A_stub_runtime_has_a_facade_that_allows_nothing_and_ends_with_the_stop()
+    {
+        var bus = new InProcessBus();
+        await using var stub = new StubRuntime("stub", new BusHost(bus));
+        await stub.StartAsync();
+        var ex = await Assert.ThrowsAsync<PluginCallException>(async () => await stub.Facade.PublishAsync("t", BusPlugin.Json("1")));
+        Assert.Equal(PluginErrorKind.PermissionDenied, ex.Kind);
+        var facade = stub.Facade;
+        await stub.StopAsync();
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await facade.PublishAsync("t", BusPlugin.Json("1")));
+    }
 }
