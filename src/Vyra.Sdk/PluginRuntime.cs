@@ -180,6 +180,7 @@ public abstract class PluginRuntime : IAsyncDisposable
     public virtual async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
+        await _facade.DisposeAsync().ConfigureAwait(false); // a backend whose stop leaves it open (one outside this assembly)
         GC.SuppressFinalize(this);
     }
 
