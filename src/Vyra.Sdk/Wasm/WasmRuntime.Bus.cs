@@ -26,9 +26,15 @@ public sealed partial class WasmRuntime
         lock (_busGate)
         {
             if (_subscribed.ContainsKey(topic)) return;
-            var subscription = HeldGuestSlot.WaitReleased(Facade.SubscribeAsync(topic, (message, token) => DeliverEventAsync(topic, message, token), cancellationToken).AsTask(), cancellationToken);
-            _subscribed[topic] = subscription;
         }
+        // Not under the lock: the transport may take a while, and the wait lends the guest slot out.
+        var subscription = HeldGuestSlot.WaitReleased(Facade.SubscribeAsync(topic, (message, token) => DeliverEventAsync(topic, message, token), cancellationToken).AsTask(), cancellationToken);
+        lock (_busGate)
+        {
+            if (_subscribed.TryAdd(topic, subscription)) return;
+        }
+        // Another instance of this runtime subscribed the same text meanwhile: one subscription is enough.
+        _ = subscription.DisposeAsync();
     }
 
     /// <summary>The guest's <c>serve(service)</c>: requests reach <c>on_request(service, data)</c>. Serving the same address again is a no-op.</summary>
@@ -39,9 +45,13 @@ public sealed partial class WasmRuntime
         lock (_busGate)
         {
             if (InterfaceAddress.TryParse(service, Options.Bus.Module, out var address, out _) && _served.ContainsKey(address)) return;
-            var server = HeldGuestSlot.WaitReleased(Facade.ServeAsync(service, (request, token) => AnswerRequestAsync(service, request, token), cancellationToken).AsTask(), cancellationToken);
-            _served[server.Address] = server;
         }
+        var server = HeldGuestSlot.WaitReleased(Facade.ServeAsync(service, (request, token) => AnswerRequestAsync(service, request, token), cancellationToken).AsTask(), cancellationToken);
+        lock (_busGate)
+        {
+            if (_served.TryAdd(server.Address, server)) return;
+        }
+        _ = server.DisposeAsync();
     }
 
     /// <summary>
