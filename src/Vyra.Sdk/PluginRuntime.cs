@@ -20,30 +20,37 @@ public abstract class PluginRuntime : IAsyncDisposable
         Options = options ?? PluginRuntimeOptions.Default;
         Logger = (Options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger(GetType().FullName ?? nameof(PluginRuntime));
         Host = host ?? new NullHostFunctions(Logger);
-        _facade = new PluginFacade(PluginId, null, Host, Options.Bus, Logger);
     }
 
-    private volatile PluginFacade _facade;
+    private PluginFacade? _facade;
+    private PluginPermissions? _permissions;
 
     /// <summary>
     /// The plugin's gate to the bus (VYRA's PluginFacade): what the guest's <c>vyra</c> imports go through, and what
     /// host code acting for the plugin may use. Built from the manifest's <c>permissions</c> (none: nothing is allowed),
-    /// <see cref="Host"/>'s <see cref="IHostFunctions.Interfaces"/> and <see cref="PluginRuntimeOptions.Bus"/>. A start
-    /// builds a fresh one from the manifest it read (before the first start it allows nothing); a stop disposes it,
-    /// ending the plugin's subscriptions and services.
+    /// <see cref="Host"/>'s <see cref="IHostFunctions.Interfaces"/> and <see cref="PluginRuntimeOptions.Bus"/>, on first
+    /// use (a plugin that never talks pays nothing). A start reads the permissions (before it, nothing is allowed); a stop
+    /// disposes the facade, ending the plugin's subscriptions and services, and the next use gets a fresh one.
     /// </summary>
-    public PluginFacade Facade => _facade;
-
-    /// <summary>Replaces the facade with a fresh one for <paramref name="permissions"/> (at a start); the old one is disposed.</summary>
-    private protected async ValueTask RenewFacadeAsync(PluginPermissions? permissions)
+    public PluginFacade Facade
     {
-        var old = _facade;
-        _facade = new PluginFacade(PluginId, permissions, Host, Options.Bus, Logger);
-        await old.DisposeAsync().ConfigureAwait(false);
+        get
+        {
+            if (Volatile.Read(ref _facade) is { } facade) return facade;
+            var fresh = new PluginFacade(PluginId, Volatile.Read(ref _permissions), Host, Options.Bus, Logger);
+            return Interlocked.CompareExchange(ref _facade, fresh, null) ?? fresh;
+        }
+    }
+
+    /// <summary>Sets the permissions a start read; the facade of the previous run is disposed.</summary>
+    private protected ValueTask RenewFacadeAsync(PluginPermissions? permissions)
+    {
+        Volatile.Write(ref _permissions, permissions);
+        return CloseFacadeAsync();
     }
 
     /// <summary>Disposes the facade (at a stop): the plugin's subscriptions and services end; its handles are closed.</summary>
-    private protected ValueTask CloseFacadeAsync() => _facade.DisposeAsync();
+    private protected ValueTask CloseFacadeAsync() => Interlocked.Exchange(ref _facade, null) is { } facade ? facade.DisposeAsync() : default;
 
     /// <summary>
     /// Creates a runtime by VYRA's rule: <see cref="WasmRuntime"/> when <paramref name="wasmPath"/> is a wasm or wat
@@ -180,7 +187,7 @@ public abstract class PluginRuntime : IAsyncDisposable
     public virtual async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
-        await _facade.DisposeAsync().ConfigureAwait(false); // a backend whose stop leaves it open (one outside this assembly)
+        await CloseFacadeAsync().ConfigureAwait(false); // a backend whose stop leaves it open (one outside this assembly)
         GC.SuppressFinalize(this);
     }
 
