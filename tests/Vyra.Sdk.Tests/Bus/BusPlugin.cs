@@ -39,6 +39,7 @@ internal static class BusPlugin
           (func (export "serve_as") (param i32 i32) (call $serve (local.get 0) (local.get 1)))
           (func (export "notify") (param i32 i32 i32 i32) (call $notify (local.get 0) (local.get 1) (local.get 2) (local.get 3)))
           (func (export "set_mode") (param i32) (global.set $mode (local.get 0)))
+          (func (export "publish_garbage") (param $len i32) (call $publish (i32.const 0) (i32.const 5) (i32.const 0) (local.get $len)))
           (func (export "event_count") (result i32) (global.get $count))
           (func (export "flood") (param $n i32) (result i32) (local $i i32)
             (block $done (loop $next
@@ -72,6 +73,7 @@ internal static class BusPlugin
           {"name":"serve_as","args":[{"name":"service","type":"string"}]},
           {"name":"notify","args":[{"name":"event","type":"string"},{"name":"data","type":"json"}]},
           {"name":"set_mode","args":[{"name":"mode","type":"i32"}]},
+          {"name":"publish_garbage","args":[{"name":"len","type":"i32"}]},
           {"name":"event_count","args":[],"returns":"i32"},
           {"name":"flood","args":[{"name":"n","type":"i32"}],"returns":"i32"}]
           {{(interfaces is null ? "" : $$""","permissions":{"interfaces":{{interfaces}}}""")}}}

@@ -361,4 +361,28 @@ public class GuestBusTests
         await stub.StopAsync();
         await Assert.ThrowsAsync<ObjectDisposedException>(async () => await facade.PublishAsync("t", BusPlugin.Json("1")));
     }
+
+    [Theory]
+    [InlineData(5)] // "flood" is not JSON
+    [InlineData(int.MaxValue)] // far past the end of memory
+    [InlineData(-1)]
+    public async Task A_payload_that_is_not_json_or_not_in_memory_fails_the_call_as_Abi_and_publishes_nothing(int length)
+    {
+        var bus = new InProcessBus();
+        using var plugin = BusPlugin.Create("liar");
+        await using var runtime = await StartAsync(plugin, "liar", new BusHost(bus));
+        var got = 0;
+        await using var probe = await bus.CreateSubscriberAsync(new InterfaceAddress("local", null, "flood"), (_, _) =>
+        {
+            Interlocked.Increment(ref got);
+            return ValueTask.CompletedTask;
+        });
+
+        var ex = await Assert.ThrowsAsync<PluginCallException>(async () => await runtime.CallAsync("publish_garbage", BusPlugin.Args(("len", length))));
+
+        Assert.Equal(PluginErrorKind.Abi, ex.Kind);
+        Assert.Contains("publish", ex.Message);
+        Assert.True(runtime.IsRunning);
+        Assert.Equal(0, Volatile.Read(ref got));
+    }
 }
