@@ -22,6 +22,8 @@ internal static class BenchPlugins
 
     public static string Spin => Module("spin", "logic.wat");
 
+    public static string BusEcho => Module("bus-echo", "logic.wat");
+
     private static string Module(string id, string file) => Path.Combine(Root.Value, id, "1.0.0", file);
 
     // BenchmarkDotNet runs the benchmarks from a program it builds in a sub-folder of this one's output: look upwards.

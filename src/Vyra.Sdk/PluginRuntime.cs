@@ -21,6 +21,36 @@ public abstract partial class PluginRuntime : IAsyncDisposable
         Host = host ?? new NullHostFunctions(Logger);
     }
 
+    private PluginFacade? _facade;
+    private PluginPermissions? _permissions;
+
+    /// <summary>
+    /// The plugin's gate to the bus (VYRA's PluginFacade): what the guest's <c>vyra</c> imports go through, and what
+    /// host code acting for the plugin may use. Built from the manifest's <c>permissions</c> (none: nothing is allowed),
+    /// <see cref="Host"/>'s <see cref="IHostFunctions.Interfaces"/> and <see cref="PluginRuntimeOptions.Bus"/>, on first
+    /// use (a plugin that never talks pays nothing). A start reads the permissions (before it, nothing is allowed); a stop
+    /// disposes the facade, ending the plugin's subscriptions and services, and the next use gets a fresh one.
+    /// </summary>
+    public PluginFacade Facade
+    {
+        get
+        {
+            if (Volatile.Read(ref _facade) is { } facade) return facade;
+            var fresh = new PluginFacade(PluginId, Volatile.Read(ref _permissions), Host, Options.Bus, Logger);
+            return Interlocked.CompareExchange(ref _facade, fresh, null) ?? fresh;
+        }
+    }
+
+    /// <summary>Sets the permissions a start read; the facade of the previous run is disposed.</summary>
+    private protected ValueTask RenewFacadeAsync(PluginPermissions? permissions)
+    {
+        Volatile.Write(ref _permissions, permissions);
+        return CloseFacadeAsync();
+    }
+
+    /// <summary>Disposes the facade (at a stop): the plugin's subscriptions and services end; its handles are closed.</summary>
+    private protected ValueTask CloseFacadeAsync() => Interlocked.Exchange(ref _facade, null) is { } facade ? facade.DisposeAsync() : default;
+
     /// <summary>The plugin id.</summary>
     public string PluginId { get; }
 
@@ -85,6 +115,7 @@ public abstract partial class PluginRuntime : IAsyncDisposable
     public virtual async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
+        await CloseFacadeAsync().ConfigureAwait(false); // a backend whose stop leaves it open (one outside this assembly)
         GC.SuppressFinalize(this);
     }
 

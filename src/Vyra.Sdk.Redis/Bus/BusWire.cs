@@ -80,7 +80,7 @@ internal static class BusWire
             var error = TryString(root, "error", out var e) ? e : null;
             var sender = TryString(root, "sender", out var s) ? s : null;
             // plugin_id is null only in a reply no plugin gave (VYRA's {"error":"timeout"} shape); the record keeps it so.
-            return new Reply(new ServiceResponse(pluginId!, success.ValueKind == JsonValueKind.True, data, error), requestId, sender);
+            return new Reply(new ServiceResponse(pluginId, success.ValueKind == JsonValueKind.True, data, error), requestId, sender);
         }
         catch (JsonException)
         {
@@ -89,7 +89,7 @@ internal static class BusWire
     }
 
     /// <summary>A failed reply (<c>success: false</c>, <c>data: null</c>).</summary>
-    public static ServiceResponse Failure(string? pluginId, string error) => new(pluginId!, false, WireJson.Null, error);
+    public static ServiceResponse Failure(string? pluginId, string error) => new(pluginId, false, WireJson.Null, error);
 
     private static bool TryString(JsonElement root, string name, out string value)
     {

@@ -44,7 +44,7 @@ public sealed class PluginCatalog
         ArgumentNullException.ThrowIfNull(signatures);
         signatures.Validate(nameof(signatures));
         logger ??= NullLogger.Instance;
-        var imports = HostImportRegistry.For(host ?? new NullHostFunctions(logger), logger);
+        var imports = HostImportRegistry.For(host ?? new NullHostFunctions(logger), logger, registry => BusImports.Register(registry, runtime: null));
         var entries = new List<CatalogEntry>();
         var compiled = new List<Wasmtime.Module>();
         foreach (var pool in pools)

@@ -46,6 +46,7 @@ public static class VyraTelemetry
     internal static readonly Counter<long> BusDenied = Meter.CreateCounter<long>("vyra.bus.denied", "{operation}", "Bus operations refused by a plugin's permissions");
     internal static readonly Counter<long> BusThrottled = Meter.CreateCounter<long>("vyra.bus.throttled", "{operation}", "Bus operations delayed by a plugin's rate limit");
     internal static readonly Counter<long> BusBlocked = Meter.CreateCounter<long>("vyra.bus.blocked", "{operation}", "Bus operations refused because the plugin is blocked");
+    internal static readonly Counter<long> BusDropped = Meter.CreateCounter<long>("vyra.bus.dropped", "{event}", "Events dropped because a subscriber's queue was full, by vyra.bus.address");
     internal static readonly Counter<long> CacheMisses = Meter.CreateCounter<long>("vyra.module.cache.misses", "{module}", "Modules compiled");
 
     /// <summary>True when anything listens to call metrics or traces.</summary>

@@ -10,6 +10,7 @@ namespace Vyra.Sdk;
 /// the host method receives it, and the wait ends at the call's deadline even when the host method ignores it.
 /// A <c>host_log</c> message longer than <see cref="PluginRuntimeOptions.MaxLogMessageBytes"/> is truncated (only the
 /// kept prefix is copied out of guest memory) and marked; logging never fails the guest's call for its size.
+/// <c>log(msg: string)</c>, the bus's name for it (VYRA's module template), is the same function.
 /// </summary>
 internal static class BuiltInHostImports
 {
@@ -18,7 +19,7 @@ internal static class BuiltInHostImports
 
     public static void Register(HostImportRegistry registry, IHostFunctions host, ILogger runtimeLogger)
     {
-        registry.Add("host_log", OneString, [], call =>
+        HostImportHandler log = call =>
         {
             var message = call.GetStringPrefix(0, call.MaxLogMessageBytes, out var cut);
             if (cut > 0) message += $"… [truncated, {cut} bytes]";
@@ -26,7 +27,10 @@ internal static class BuiltInHostImports
             {
                 call.Wait(host.LogAsync(LogLevel.Information, message, call.CancellationToken));
             }
-        });
+        };
+        registry.Add("host_log", OneString, [], log);
+        // The bus's log(msg) (VYRA's module template) is the same: neither checked nor throttled, capped alike.
+        registry.Add("log", OneString, [], log);
         registry.Add("host_emit_event", TwoStrings, [], call =>
         {
             var eventType = call.GetString(0);

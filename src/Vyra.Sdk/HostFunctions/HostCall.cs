@@ -96,6 +96,22 @@ public readonly ref struct HostCall
     /// <summary>Argument <paramref name="index"/>, JSON text in guest memory, parsed.</summary>
     public JsonNode? GetJson(int index) => (JsonNode?)ReadMemoryValue(index, PluginValueType.Json);
 
+    /// <summary>Argument <paramref name="index"/>, JSON text in guest memory, parsed into an immutable element (bounded like every memory value).</summary>
+    internal System.Text.Json.JsonElement GetJsonElement(int index)
+    {
+        var slot = Slot(index);
+        var span = GuestMemory.Span(Memory, _arguments[slot].AsInt32(), _arguments[slot + 1].AsInt32(), What(index), _guest.MaxMemoryValueBytes);
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(span.ToArray());
+            return document.RootElement.Clone();
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            throw new AbiViolationException($"{What(index)}: not valid JSON ({ex.Message})");
+        }
+    }
+
     /// <summary>Sets result <paramref name="index"/> (i32).</summary>
     public void ReturnInt32(int value, int index = 0) => _results[index] = value;
 

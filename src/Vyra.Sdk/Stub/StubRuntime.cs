@@ -40,17 +40,19 @@ public class StubRuntime : PluginRuntime
     }
 
     /// <inheritdoc />
-    public override ValueTask StartAsync(CancellationToken cancellationToken = default)
+    /// <remarks>The stub reads no manifest: its <see cref="PluginRuntime.Facade"/> allows nothing.</remarks>
+    public override async ValueTask StartAsync(CancellationToken cancellationToken = default)
     {
+        if (_running) return;
+        await RenewFacadeAsync(null).ConfigureAwait(false);
         _running = true;
-        return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
-    public override ValueTask StopAsync(CancellationToken cancellationToken = default)
+    public override async ValueTask StopAsync(CancellationToken cancellationToken = default)
     {
         _running = false;
-        return ValueTask.CompletedTask;
+        await CloseFacadeAsync().ConfigureAwait(false);
     }
 
     /// <inheritdoc />

@@ -61,13 +61,15 @@ internal sealed class GuestWorkers(string pluginId, int threads)
             var inner = work;
             work = () =>
             {
+                // Marked on the thread so a host function that waits for another plugin can lend the slot out (HeldGuestSlot).
+                var outer = HeldGuestSlot.Enter(held);
                 try
                 {
                     return inner();
                 }
                 finally
                 {
-                    held.Exit();
+                    HeldGuestSlot.Exit(outer);
                 }
             };
         }

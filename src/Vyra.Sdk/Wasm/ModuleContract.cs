@@ -23,7 +23,7 @@ internal sealed class ModuleContract
 {
     private static readonly HashSet<string> ReservedExports = new(StringComparer.Ordinal)
     {
-        "vyra_alloc", "vyra_free", "_initialize", "_start", "on_event", "memory",
+        "vyra_alloc", "vyra_free", "_initialize", "_start", "on_event", "on_request", "memory",
     };
 
     /// <summary>
@@ -35,10 +35,13 @@ internal sealed class ModuleContract
 
     private static readonly ExportSpec OnEventSpec = new("on_event", [new("name", PluginValueType.String), new("data", PluginValueType.Json)], []);
 
-    private ModuleContract(Dictionary<string, ExportSpec> exports, ExportSpec? onEvent, List<ResolvedImport> imports)
+    private static readonly ExportSpec OnRequestSpec = new("on_request", [new("service", PluginValueType.String), new("data", PluginValueType.Json)], [PluginValueType.Json]);
+
+    private ModuleContract(Dictionary<string, ExportSpec> exports, ExportSpec? onEvent, ExportSpec? onRequest, List<ResolvedImport> imports)
     {
         Exports = exports;
         OnEvent = onEvent;
+        OnRequest = onRequest;
         Imports = imports;
     }
 
@@ -50,6 +53,9 @@ internal sealed class ModuleContract
 
     /// <summary>The <c>on_event</c> handler, when the module exports one.</summary>
     public ExportSpec? OnEvent { get; }
+
+    /// <summary>The <c>on_request</c> handler (requests to the services the plugin serves), when the module exports one.</summary>
+    public ExportSpec? OnRequest { get; }
 
     /// <summary>The host functions to link.</summary>
     public IReadOnlyList<ResolvedImport> Imports { get; }
@@ -72,7 +78,7 @@ internal sealed class ModuleContract
             {
                 // on_event is the one ABI export a manifest may declare callable: it only handles events, which anyone
                 // may send, and generated proxies call it directly. Undeclared, it is reached through OnEventAsync only.
-                if (declaration.Name != "on_event" && IsInternal(declaration.Name))
+                if (declaration.Name is not ("on_event" or "on_request") && IsInternal(declaration.Name))
                 {
                     problems.Add($"export '{declaration.Name}' is internal to the plugin ABI or its toolchain and cannot be declared callable");
                     continue;
@@ -103,7 +109,16 @@ internal sealed class ModuleContract
             else problems.Add($"export 'on_event' must be (name: string, data: json) = wasm {WasmSignature.Format(expected, [])}, but the module has {WasmSignature.Format(handler.Parameters, handler.Results)}");
         }
 
-        if (exports.Values.Any(e => e.UsesMemory) || onEvent is not null)
+        ExportSpec? onRequest = null;
+        if (functions.TryGetValue("on_request", out var server))
+        {
+            var expected = WasmSignature.LowerParameters(OnRequestSpec.Args.Select(a => a.Type));
+            var results = WasmSignature.LowerResults(OnRequestSpec.Returns);
+            if (WasmSignature.SameKinds(server.Parameters, expected) && WasmSignature.SameKinds(server.Results, results)) onRequest = OnRequestSpec;
+            else problems.Add($"export 'on_request' must be (service: string, data: json) -> json = wasm {WasmSignature.Format(expected, results)}, but the module has {WasmSignature.Format(server.Parameters, server.Results)}");
+        }
+
+        if (exports.Values.Any(e => e.UsesMemory) || onEvent is not null || onRequest is not null)
         {
             if (!hasMemory) problems.Add("the plugin passes strings, bytes or json but the module exports no 'memory'");
             if (!functions.TryGetValue("vyra_alloc", out var alloc)) problems.Add("the plugin passes strings, bytes or json but the module exports no 'vyra_alloc(len: i32) -> i32'");
@@ -120,7 +135,7 @@ internal sealed class ModuleContract
             var source = manifest?.SourcePath is { } m ? $"{modulePath} (manifest {m})" : modulePath;
             throw new PluginLoadException($"{source}: the module does not fit its manifest or host:\n  - " + string.Join("\n  - ", problems), modulePath);
         }
-        return new ModuleContract(exports, onEvent, imports);
+        return new ModuleContract(exports, onEvent, onRequest, imports);
     }
 
     private static ExportSpec? Bind(ExportDeclaration declaration, FunctionExport function, List<string> problems)

@@ -56,6 +56,7 @@ internal sealed class WasmInstance : GuestContext, IDisposable
             Free = Instance.GetFunction("vyra_free")?.WrapAction<int, int>();
             foreach (var name in contract.Exports.Keys) _functions[name] = Instance.GetFunction(name)!;
             if (contract.OnEvent is not null) _functions["on_event"] = Instance.GetFunction("on_event")!;
+            if (contract.OnRequest is not null) _functions["on_request"] = Instance.GetFunction("on_request")!;
         }
         catch
         {
@@ -107,6 +108,15 @@ internal sealed class WasmInstance : GuestContext, IDisposable
         _typed[slot] = fresh;
         return fresh;
     }
+
+    /// <summary>The typed <c>on_event</c> (bus deliveries), bound on first use; null when the module exports none.</summary>
+    public Action<int, int, int, int>? OnEvent => _onEvent ??= TryGetFunction("on_event")?.WrapAction<int, int, int, int>();
+
+    /// <summary>The typed <c>on_request</c> (requests to served services), bound on first use; null when the module exports none.</summary>
+    public Func<int, int, int, int, long>? OnRequest => _onRequest ??= TryGetFunction("on_request")?.WrapFunc<int, int, int, int, long>();
+
+    private Action<int, int, int, int>? _onEvent;
+    private Func<int, int, int, int, long>? _onRequest;
 
     public Function? TryGetFunction(string name) => _functions.TryGetValue(name, out var function) ? function : null;
 

@@ -79,7 +79,18 @@ public sealed partial class WasmRuntime : PluginRuntime
             if (_slots is not null) await CloseSlotsAsync().ConfigureAwait(false); // closed by a failed replacement
             var engine = ReadManifest();
             var (module, source) = await CompileAsync(engine, cancellationToken).ConfigureAwait(false);
-            initResult = StartCore(engine, module, source);
+            // Before init runs: init may subscribe or serve, through the facade of the manifest just read.
+            await RenewFacadeAsync(Manifest?.Permissions).ConfigureAwait(false);
+            try
+            {
+                initResult = StartCore(engine, module, source);
+            }
+            catch
+            {
+                await CloseFacadeAsync().ConfigureAwait(false);
+                ForgetBusHandles();
+                throw;
+            }
         }
         finally
         {
@@ -134,6 +145,9 @@ public sealed partial class WasmRuntime : PluginRuntime
         var workers = _workers;
         _slots = null;
         _workers = null;
+        // First end the plugin's subscriptions and services, so no new delivery queues up behind the stop.
+        await CloseFacadeAsync().ConfigureAwait(false);
+        ForgetBusHandles();
         // A call waiting for a guest slot holds its instance: it must leave at once, or the close would wait for it.
         await _stopping.CancelAsync().ConfigureAwait(false);
         await slots.CloseAsync().ConfigureAwait(false);
@@ -365,7 +379,7 @@ public sealed partial class WasmRuntime : PluginRuntime
         _engine = engine;
         _module = module;
         ModuleSource = source;
-        _contract = ModuleContract.Check(Manifest, _module, WasmPath, HostImportRegistry.For(Host, Logger), wasiGranted: Options.Wasi is not null, Options.AllowUndeclaredExports);
+        _contract = ModuleContract.Check(Manifest, _module, WasmPath, HostImportRegistry.For(Host, Logger, imports => BusImports.Register(imports, this)), wasiGranted: Options.Wasi is not null, Options.AllowUndeclaredExports);
         _engine.Ticker.Acquire();
         var instances = new List<WasmInstance>();
         try

@@ -1,0 +1,103 @@
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Vyra.Sdk;
+
+namespace Vyra.Samples.Bus;
+
+/// <summary>
+/// thermo-sensor publishes readings on "readings" and serves "calibration"; thermo-display subscribes to the readings
+/// (each reaches its <c>on_event</c>), requests the calibration, and tries to publish an alert, which its manifest
+/// denies. Both run in this process on one <see cref="InProcessBus"/>.
+/// </summary>
+public static class BusSample
+{
+    /// <summary>Runs the sample, writing to <paramref name="output"/>; returns the exit code (0: every step behaved as shown).</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, string? pluginsRoot = null)
+    {
+        var plugins = pluginsRoot ?? Path.Combine(AppContext.BaseDirectory, "plugins");
+        string ModulePath(string id) => Path.Combine(plugins, id, "1.0.0", "logic.wat");
+
+        if (args.Contains("--redis"))
+        {
+            // Seam for the cross-process mode: a second process (the display) on a Redis bus
+            // (Vyra.Sdk.Redis's IInterfaceFactory in place of the InProcessBus below). Not part of this build.
+            output.WriteLine("--redis: the cross-process mode is not available in this build; run without it for the in-process bus");
+            return 2;
+        }
+
+        var bus = new InProcessBus();
+        var sensorHost = new SampleBusHost("thermo-sensor", bus, output);
+        var displayHost = new SampleBusHost("thermo-display", bus, output);
+        await using var sensor = PluginRuntime.Create("thermo-sensor", ModulePath("thermo-sensor"), sensorHost);
+        await using var display = PluginRuntime.Create("thermo-display", ModulePath("thermo-display"), displayHost);
+        await sensor.StartAsync();
+        await display.StartAsync();
+        output.WriteLine($"thermo-sensor  may {sensor.Facade.Allowed}");
+        output.WriteLine($"thermo-display may {display.Facade.Allowed}");
+
+        await sensor.CallAsync("start");   // serve("calibration")
+        await display.CallAsync("start");  // subscribe("readings")
+
+        const int Readings = 3;
+        for (var i = 0; i < Readings; i++)
+        {
+            await sensor.CallAsync("publish_reading", new Dictionary<string, object?> { ["index"] = i });
+            output.WriteLine($"thermo-sensor  published reading {i} on 'readings'");
+        }
+        // Deliveries are asynchronous: wait (bounded) until the display's on_event logged each reading.
+        for (var i = 0; i < Readings; i++)
+        {
+            if (await displayHost.NextLogAsync(TimeSpan.FromSeconds(10)) is null)
+            {
+                output.WriteLine("thermo-display did not receive every reading in time");
+                return 1;
+            }
+        }
+        output.WriteLine($"thermo-display on_event ran {(await display.CallAsync("shown"))["result"]} times");
+
+        await display.CallAsync("calibrate"); // the guest logs the reply it got
+        var reply = JsonNode.Parse(await displayHost.NextLogAsync(TimeSpan.FromSeconds(10)) ?? "null");
+        output.WriteLine($"thermo-display request 'calibration' -> {reply?.ToJsonString()}");
+        if (reply?["success"]?.GetValue<bool>() != true) return 1;
+
+        try
+        {
+            await display.CallAsync("publish_alert");
+            output.WriteLine("thermo-display published an alert: the manifest should have denied it");
+            return 1;
+        }
+        catch (PluginCallException ex) when (ex.Kind == PluginErrorKind.PermissionDenied)
+        {
+            output.WriteLine($"thermo-display publish 'alerts' denied ({ex.Kind}): {ex.Reason}");
+        }
+        return 0;
+    }
+}
+
+/// <summary>The sample's host for one plugin: its guest's log lines are printed and can be awaited.</summary>
+internal sealed class SampleBusHost(string pluginId, IInterfaceFactory bus, TextWriter output) : BaseHostFunctions(null, bus)
+{
+    private readonly Channel<string> _logs = Channel.CreateUnbounded<string>();
+
+    public override ValueTask LogAsync(LogLevel level, string message, CancellationToken cancellationToken = default)
+    {
+        output.WriteLine($"{pluginId} log: {message}");
+        _logs.Writer.TryWrite(message);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>The next line the guest logs, or null when none comes within <paramref name="bound"/>.</summary>
+    public async Task<string?> NextLogAsync(TimeSpan bound)
+    {
+        using var timeout = new CancellationTokenSource(bound);
+        try
+        {
+            return await _logs.Reader.ReadAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+}

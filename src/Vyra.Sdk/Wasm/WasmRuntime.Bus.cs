@@ -1,0 +1,191 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+
+namespace Vyra.Sdk;
+
+/// <summary>
+/// The guest's side of the bus (docs/bus.md, "Guest imports"): what the <c>subscribe</c>, <c>serve</c> and
+/// <c>request</c> imports do for this runtime, and the deliveries into its <c>on_event</c> and <c>on_request</c>
+/// exports. Deliveries come from the transport without the publisher's or requester's execution context, so they are
+/// ordinary asynchronous calls: they lease an instance, take a guest slot, run on a guest thread under the call limits
+/// and are observed like any call.
+/// </summary>
+public sealed partial class WasmRuntime
+{
+    private readonly object _busGate = new();
+    private readonly Dictionary<string, IBusSubscription> _subscribed = new(StringComparer.Ordinal);
+    private readonly Dictionary<InterfaceAddress, IServiceServer> _served = [];
+
+    /// <summary>The guest's <c>subscribe(topic)</c>: events on the topic reach <c>on_event(topic, data)</c>. Subscribing again to the same text is a no-op.</summary>
+    internal void SubscribeFromGuest(string topic, CancellationToken cancellationToken)
+    {
+        if (_contract?.OnEvent is null)
+            throw new PluginCallException(PluginId, "subscribe", $"plugin '{PluginId}' subscribes to '{Shown(topic)}' but exports no on_event(name: string, data: json) to receive its events", PluginErrorKind.InvalidArgument);
+        lock (_busGate)
+        {
+            if (_subscribed.ContainsKey(topic)) return;
+        }
+        // Not under the lock: the transport may take a while, and the wait lends the guest slot out.
+        var subscription = HeldGuestSlot.WaitReleased(Facade.SubscribeAsync(topic, (message, token) => DeliverEventAsync(topic, message, token), cancellationToken).AsTask(), cancellationToken);
+        lock (_busGate)
+        {
+            if (_subscribed.TryAdd(topic, subscription)) return;
+        }
+        // Another instance of this runtime subscribed the same text meanwhile: one subscription is enough.
+        _ = subscription.DisposeAsync();
+    }
+
+    /// <summary>The guest's <c>serve(service)</c>: requests reach <c>on_request(service, data)</c>. Serving the same address again is a no-op.</summary>
+    internal void ServeFromGuest(string service, CancellationToken cancellationToken)
+    {
+        if (_contract?.OnRequest is null)
+            throw new PluginCallException(PluginId, "serve", $"plugin '{PluginId}' serves '{Shown(service)}' but exports no on_request(service: string, data: json) -> json to answer its requests", PluginErrorKind.InvalidArgument);
+        lock (_busGate)
+        {
+            if (InterfaceAddress.TryParse(service, Options.Bus.Module, out var address, out _) && _served.ContainsKey(address)) return;
+        }
+        var server = HeldGuestSlot.WaitReleased(Facade.ServeAsync(service, (request, token) => AnswerRequestAsync(service, request, token), cancellationToken).AsTask(), cancellationToken);
+        lock (_busGate)
+        {
+            if (_served.TryAdd(server.Address, server)) return;
+        }
+        _ = server.DisposeAsync();
+    }
+
+    /// <summary>
+    /// The guest's <c>request(service, data)</c>: the reply, with the guest's guest slot lent out while it waits (the
+    /// server may need it). A request to a service this plugin serves itself is refused at once as
+    /// <see cref="PluginErrorKind.Reentrant"/>: its <c>on_request</c> would wait for the very call that is waiting for it.
+    /// </summary>
+    internal ServiceResponse RequestFromGuest(string service, JsonElement data, CancellationToken cancellationToken)
+    {
+        if (InterfaceAddress.TryParse(service, Options.Bus.Module, out var address, out _))
+        {
+            bool own;
+            lock (_busGate) own = _served.ContainsKey(address);
+            if (own)
+                throw new PluginCallException(PluginId, "request", $"plugin '{PluginId}' requested '{address}', which it serves itself: its on_request would wait for the call that is waiting for the reply", PluginErrorKind.Reentrant);
+        }
+        return HeldGuestSlot.WaitReleased(Facade.RequestAsync(service, data, cancellationToken: cancellationToken).AsTask(), cancellationToken);
+    }
+
+    /// <summary>Forgets the guest's subscriptions and services (the facade's disposal ended them).</summary>
+    private void ForgetBusHandles()
+    {
+        lock (_busGate)
+        {
+            _subscribed.Clear();
+            _served.Clear();
+        }
+    }
+
+    /// <summary>One event into <c>on_event(name, data)</c>. A failure is logged and loses this event only.</summary>
+    private async ValueTask DeliverEventAsync(string topic, PluginEvent message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RunBusExportAsync("on_event", Encoding.UTF8.GetBytes(topic), Utf8(message.Data), static (instance, a, b) =>
+            {
+                instance.OnEvent!(a.Pointer, a.Length, b.Pointer, b.Length);
+                return true;
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PluginCallException ex) when (ex.Kind is PluginErrorKind.NotStarted || cancellationToken.IsCancellationRequested)
+        {
+            Logger.LogDebug("Plugin {PluginId}: an event on '{Topic}' arrived while it stopped; dropped", PluginId, topic);
+        }
+        catch (PluginCallException ex)
+        {
+            Logger.LogWarning("Plugin {PluginId}: on_event for '{Topic}' (from {Publisher}) failed ({Kind}): {Reason}; the event is lost", PluginId, topic, message.PluginId, ex.Kind, ex.Reason);
+        }
+    }
+
+    /// <summary>One request into <c>on_request(service, data) -> json</c>; a failure becomes a failed reply that names its kind only.</summary>
+    private async ValueTask<ServiceResponse> AnswerRequestAsync(string service, ServiceRequest request, CancellationToken cancellationToken)
+    {
+        byte[] reply;
+        try
+        {
+            reply = await RunBusExportAsync("on_request", Encoding.UTF8.GetBytes(service), Utf8(request.Data), static (instance, a, b) =>
+            {
+                var packed = instance.OnRequest!(a.Pointer, a.Length, b.Pointer, b.Length);
+                return (byte[])instance.ReadResult(packed, PluginValueType.Bytes, AbiSite.Result("on_request"))!;
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PluginCallException ex)
+        {
+            Logger.LogWarning("Plugin {PluginId}: on_request for '{Service}' (from {Requester}) failed ({Kind}): {Reason}", PluginId, service, request.PluginId, ex.Kind, ex.Reason);
+            // The requester learns the kind of failure, not the guest's internals (trap text, memory addresses).
+            return new ServiceResponse(PluginId, false, BusReplies.NullData, $"plugin '{PluginId}' failed to answer '{service}' ({ex.Kind})");
+        }
+        if (reply.Length == 0) return new ServiceResponse(PluginId, true, BusReplies.NullData);
+        try
+        {
+            using var document = JsonDocument.Parse(reply);
+            return new ServiceResponse(PluginId, true, document.RootElement.Clone());
+        }
+        catch (JsonException)
+        {
+            Logger.LogWarning("Plugin {PluginId}: on_request for '{Service}' returned {Length} bytes that are not JSON", PluginId, service, reply.Length);
+            return new ServiceResponse(PluginId, false, BusReplies.NullData, $"plugin '{PluginId}' answered '{service}' with text that is not JSON");
+        }
+    }
+
+    /// <summary>
+    /// Runs a bus export with two memory arguments through the asynchronous call path: lease (bounded wait), guest slot,
+    /// guest thread, the call's limits, telemetry, and the after-failure policy. Arguments are copied in while leased
+    /// and freed when the call ends. The typed delegate is bound once per instance.
+    /// </summary>
+    private async ValueTask<T> RunBusExportAsync<T>(string export, byte[] first, byte[] second, Func<WasmInstance, (int Pointer, int Length), (int Pointer, int Length), T> invoke, CancellationToken cancellationToken)
+    {
+        var lease = await LeaseAsync(export, cancellationToken).ConfigureAwait(false);
+        return await lease.Workers.Run(() =>
+        {
+            var instance = lease.Instance;
+            instance.Frame.Enter(this, null);
+            instance.ObserveTypedCall(export);
+            try
+            {
+                return CallFrame.RunFlowing(this, () =>
+                {
+                    if (cancellationToken.IsCancellationRequested) throw Cancelled(export, cancellationToken);
+                    instance.BeginCall(cancellationToken, lease.WaitedMs);
+                    try
+                    {
+                        var a = instance.WriteArgument(first, AbiSite.Argument("name"));
+                        var b = instance.WriteArgument(second, AbiSite.Argument("data"));
+                        return invoke(instance, a, b);
+                    }
+                    catch (Exception ex)
+                    {
+                        var failure = Fail(lease.Slots, export, ex, instance);
+                        instance.ObserveFailure(failure.Kind);
+                        throw failure;
+                    }
+                    finally
+                    {
+                        instance.EndCall();
+                    }
+                });
+            }
+            finally
+            {
+                instance.EndObservedCall(export);
+                instance.Frame.Exit();
+                lease.Slots.Release(instance);
+            }
+        }, lease.Slot).ConfigureAwait(false);
+    }
+
+    private static byte[] Utf8(JsonElement data)
+    {
+        if (data.ValueKind == JsonValueKind.Undefined) return "null"u8.ToArray();
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer)) data.WriteTo(writer);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static string Shown(string text) => text.Length <= 80 ? text : text[..80] + "…";
+}
