@@ -16,10 +16,8 @@ public sealed partial class WasmRuntime : PluginRuntime
 {
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private readonly IReadOnlyDictionary<string, object?> _initialState;
-    private WasmEngine? _engine;
-    private Module? _module;
-    private ModuleContract? _contract;
-    private EffectiveLimits? _limits;
+    private volatile WasmVersion? _version; // the version serving (or last served) calls
+    private string _path; // the module the next start loads: the constructor's, or the last swap's
     private volatile InstanceSlots? _slots;
     private volatile GuestWorkers? _workers;
     private int _waitLimitMs = -1;
@@ -31,7 +29,7 @@ public sealed partial class WasmRuntime : PluginRuntime
         : base(pluginId, host, options)
     {
         ArgumentException.ThrowIfNullOrEmpty(wasmPath);
-        WasmPath = wasmPath;
+        _path = wasmPath;
         if (Options.Instances < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.Instances, "PluginRuntimeOptions.Instances must be at least 1");
         Options.Validate();
         if (Options.MaxQueueLength < 0) throw new ArgumentOutOfRangeException(nameof(options), Options.MaxQueueLength, "PluginRuntimeOptions.MaxQueueLength must not be negative");
@@ -44,8 +42,11 @@ public sealed partial class WasmRuntime : PluginRuntime
     /// <inheritdoc />
     public override string Backend => "wasm";
 
-    /// <summary>The module file (<c>.wasm</c> or <c>.wat</c>) this runtime loads; its folder holds the manifest.</summary>
-    public string WasmPath { get; }
+    /// <summary>
+    /// The module file (<c>.wasm</c> or <c>.wat</c>) this runtime loads; its folder holds the manifest. A hot swap
+    /// (<see cref="SwapAsync"/>) changes it to the new version's module.
+    /// </summary>
+    public string WasmPath => Volatile.Read(ref _path);
 
     /// <summary>The manifest read by the last start; null before a start, or when the plugin has no <c>metadata.json</c>.</summary>
     public PluginManifest? Manifest { get; private set; }
@@ -54,7 +55,9 @@ public sealed partial class WasmRuntime : PluginRuntime
     public ModuleSource ModuleSource { get; private set; }
 
     /// <summary>The plugin folder: the module's directory, where its manifest is read from.</summary>
-    public string PluginDirectory => Path.GetDirectoryName(Path.GetFullPath(WasmPath)) ?? ".";
+    public string PluginDirectory => DirectoryOf(WasmPath);
+
+    private static string DirectoryOf(string wasmPath) => Path.GetDirectoryName(Path.GetFullPath(wasmPath)) ?? ".";
 
     /// <inheritdoc />
     public override async ValueTask StartAsync(CancellationToken cancellationToken = default)
@@ -71,9 +74,8 @@ public sealed partial class WasmRuntime : PluginRuntime
         {
             if (IsRunning) return;
             if (_slots is not null) await CloseSlotsAsync().ConfigureAwait(false); // closed by a failed replacement
-            var engine = ReadManifest();
-            var (module, source) = await CompileAsync(engine, cancellationToken).ConfigureAwait(false);
-            initResult = StartCore(engine, module, source);
+            var version = await LoadAsync(WasmPath, cancellationToken).ConfigureAwait(false);
+            initResult = StartCore(version);
         }
         finally
         {
@@ -125,14 +127,22 @@ public sealed partial class WasmRuntime : PluginRuntime
     private async ValueTask CloseSlotsAsync()
     {
         var slots = _slots!;
-        var workers = _workers;
         _slots = null;
         _workers = null;
         // A call waiting for a guest slot holds its instance: it must leave at once, or the close would wait for it.
         await _stopping.CancelAsync().ConfigureAwait(false);
-        await slots.CloseAsync().ConfigureAwait(false);
-        workers?.Complete(); // nothing is leased now, so no call is queued for a worker
-        _engine!.Ticker.Release();
+        await RetireAsync(slots, interrupt: true).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Closes one start's slots (interrupting running guest code, or, for a hot swap, letting it finish), then ends
+    /// their guest threads and releases their engine's ticker.
+    /// </summary>
+    private static async ValueTask RetireAsync(InstanceSlots slots, bool interrupt)
+    {
+        await slots.CloseAsync(interrupt).ConfigureAwait(false);
+        slots.Workers.Complete(); // nothing is leased now, so no call is queued for a worker
+        slots.Version.Engine.Ticker.Release();
     }
 
     /// <inheritdoc />
@@ -145,13 +155,13 @@ public sealed partial class WasmRuntime : PluginRuntime
             Logger.LogDebug("Plugin {PluginId} does not subscribe to event {EventName}", PluginId, eventName);
             return;
         }
-        if (_contract?.OnEvent is not { } handler)
+        if (_version?.Contract is not { OnEvent: { } handler } contract)
         {
             Logger.LogDebug("Plugin {PluginId} exports no on_event; event {EventName} ignored", PluginId, eventName);
             return;
         }
         var arguments = new Dictionary<string, object?> { ["name"] = eventName, ["data"] = data };
-        await InvokeLeasedAsync(handler, arguments, cancellationToken).ConfigureAwait(false);
+        await InvokeLeasedAsync(contract, handler, arguments, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -168,7 +178,7 @@ public sealed partial class WasmRuntime : PluginRuntime
     /// <inheritdoc />
     protected override ValueTask<IReadOnlyDictionary<string, object?>> InvokeAsync(string function, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken)
     {
-        var contract = _contract ?? throw NotStarted(function);
+        var contract = _version?.Contract ?? throw NotStarted(function);
         if (!contract.Exports.TryGetValue(function, out var export))
         {
             throw UnknownFunction(function, Manifest?.Exports is not null
@@ -177,14 +187,14 @@ public sealed partial class WasmRuntime : PluginRuntime
                     ? "the module exports no such function (or it is internal to the plugin ABI)"
                     : "the manifest declares no exports, so only ping answers (PluginRuntimeOptions.AllowUndeclaredExports opens undeclared exports for development)");
         }
-        return InvokeLeasedAsync(export, data, cancellationToken);
+        return InvokeLeasedAsync(contract, export, data, cancellationToken);
     }
 
     /// <summary>
     /// The asynchronous call path: arguments are prepared on the caller's thread, the instance is leased without
     /// blocking a thread (bounded, cancellable wait), and the guest runs on one of the runtime's own worker threads.
     /// </summary>
-    private async ValueTask<IReadOnlyDictionary<string, object?>> InvokeLeasedAsync(ExportSpec export, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken)
+    private async ValueTask<IReadOnlyDictionary<string, object?>> InvokeLeasedAsync(ModuleContract contract, ExportSpec export, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken)
     {
         if (_slots is null) throw NotStarted(export.Name);
         var caller = CallFrame.Current;
@@ -196,7 +206,9 @@ public sealed partial class WasmRuntime : PluginRuntime
             instance.Frame.Enter(this, caller);
             try
             {
-                return CallFrame.RunFlowing(this, () => Invoke(lease.Slots, instance, export, prepared, cancellationToken, lease.WaitedMs));
+                // A hot swap between resolving the export and leasing: the call runs on the new version, as it sees it.
+                var (spec, arguments) = ReferenceEquals(instance.Contract, contract) ? (export, prepared) : Reprepare(instance.Contract, export, data);
+                return CallFrame.RunFlowing(this, () => Invoke(lease.Slots, instance, spec, arguments, cancellationToken, lease.WaitedMs));
             }
             finally
             {
@@ -217,21 +229,27 @@ public sealed partial class WasmRuntime : PluginRuntime
     internal async ValueTask<AsyncLease> LeaseAsync(string function, CancellationToken cancellationToken)
     {
         var slots = _slots;
-        var workers = _workers;
-        if (slots is null || workers is null) throw NotStarted(function);
+        if (slots is null) throw NotStarted(function);
         if (CallFrame.IsInsideOrFlowing(this)) throw Reentrant(function);
+        var workers = slots.Workers;
         // Read before the first await, on the caller's thread: a call made from inside another asynchronous call runs on
         // that call's guest slot (the caller holds it and waits for this call), so it neither takes nor waits for one.
         var cap = workers.Threaded && !CallFrame.IsFlowingFromAnyCall() ? Options.GuestConcurrency : null;
         var stopping = _stopping.Token;
         var asked = Environment.TickCount64;
-        var (instance, refusal) = await slots.AcquireAsync(_waitLimitMs, cancellationToken).ConfigureAwait(false);
+        var (instance, refusal) = await slots.AcquireAsync(slots.WaitLimitMs, cancellationToken).ConfigureAwait(false);
+        while (instance is null && Successor(slots, refusal) is { } next)
+        {
+            slots = next;
+            workers = next.Workers;
+            (instance, refusal) = await slots.AcquireAsync(slots.WaitLimitMs, cancellationToken).ConfigureAwait(false);
+        }
         if (instance is null) throw Refused(function, refusal, cancellationToken);
         if (cap is not null)
         {
             // The instance first, then the slot: a slot is never held while waiting for an instance. Both waits share one bound.
             var waited = Environment.TickCount64 - asked;
-            var left = _waitLimitMs < 0 ? -1 : (int)Math.Max(0, _waitLimitMs - waited);
+            var left = slots.WaitLimitMs < 0 ? -1 : (int)Math.Max(0, slots.WaitLimitMs - waited);
             var slot = await cap.EnterAsync(left, cancellationToken, stopping).ConfigureAwait(false);
             if (slot != LeaseRefusal.None)
             {
@@ -252,8 +270,22 @@ public sealed partial class WasmRuntime : PluginRuntime
     {
         slots = _slots ?? throw NotStarted(function);
         if (CallFrame.IsInside(this)) throw Reentrant(function);
-        return slots.Acquire(_waitLimitMs, cancellationToken, out var refusal, out waitedMs) ?? throw Refused(function, refusal, cancellationToken);
+        var instance = slots.Acquire(slots.WaitLimitMs, cancellationToken, out var refusal, out waitedMs);
+        while (instance is null && Successor(slots, refusal) is { } next)
+        {
+            slots = next;
+            instance = slots.Acquire(slots.WaitLimitMs, cancellationToken, out refusal, out waitedMs);
+        }
+        return instance ?? throw Refused(function, refusal, cancellationToken);
     }
+
+    /// <summary>
+    /// The slots that replaced <paramref name="closed"/> when a hot swap closed them under a caller (before it leased or
+    /// while it waited): the caller moves to the new version instead of failing. Null when the refusal was not a close,
+    /// or the runtime was stopped rather than swapped. Only the refusal path pays for this.
+    /// </summary>
+    private InstanceSlots? Successor(InstanceSlots closed, LeaseRefusal refusal) =>
+        refusal == LeaseRefusal.Closed && _slots is { } current && !ReferenceEquals(current, closed) ? current : null;
 
     private PluginCallException Reentrant(string function) =>
         new(PluginId, function, "called from inside a call of the same runtime (a host function or handler calling back into it); the call would wait for itself", PluginErrorKind.Reentrant);
@@ -276,16 +308,16 @@ public sealed partial class WasmRuntime : PluginRuntime
         var guestFailed = failure.Kind is not (PluginErrorKind.InvalidArgument or PluginErrorKind.UnknownFunction or PluginErrorKind.NotStarted);
         if (guestFailed && !instance.IsDisposed && (slots is InstancePool || Options.RecycleInstanceAfterTrap))
         {
-            slots.Replace(instance, TryCreateInstance());
+            slots.Replace(instance, TryCreateInstance(instance.Version!));
         }
         return failure;
     }
 
-    private WasmInstance? TryCreateInstance()
+    private WasmInstance? TryCreateInstance(WasmVersion version)
     {
         try
         {
-            var (instance, _) = CreateInstance();
+            var (instance, _) = CreateInstance(version);
             Logger.LogInformation("Plugin {PluginId}: instance rebuilt after a failed call", PluginId);
             return instance;
         }
@@ -297,104 +329,130 @@ public sealed partial class WasmRuntime : PluginRuntime
     }
 
     /// <summary>
-    /// Compiles (or finds) the module on a worker thread, so a cancelled start stops waiting at once. Cranelift itself
-    /// cannot be interrupted: a compile already running finishes in the background, bounded by the checks of
-    /// <see cref="PluginRuntimeOptions.ModuleLimits"/> made before it began, and its result stays in the process cache.
+    /// Reads a version's manifest, resolves its limits, and compiles (or finds) its module on a worker thread, so a
+    /// cancelled start stops waiting at once. Cranelift itself cannot be interrupted: a compile already running finishes
+    /// in the background, bounded by the checks of <see cref="PluginRuntimeOptions.ModuleLimits"/> made before it began,
+    /// and its result stays in the process cache. Then checks the module against its manifest and the host.
     /// </summary>
-    private async ValueTask<(Module Module, ModuleSource Source)> CompileAsync(WasmEngine engine, CancellationToken cancellationToken)
+    private async ValueTask<WasmVersion> LoadAsync(string wasmPath, CancellationToken cancellationToken)
     {
+        var (manifest, limits, engine) = ReadManifest(wasmPath);
         cancellationToken.ThrowIfCancellationRequested();
         var compile = Task.Run(() =>
         {
-            var module = engine.LoadModule(WasmPath, Options, Logger, out var source);
+            var module = engine.LoadModule(wasmPath, Options, Logger, out var source);
             return (module, source);
         }, CancellationToken.None);
-        return await compile.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var (module, source) = await compile.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var contract = ModuleContract.Check(manifest, module, wasmPath, HostImportRegistry.For(Host, Logger), wasiGranted: Options.Wasi is not null, Options.AllowUndeclaredExports);
+        return new WasmVersion(wasmPath, manifest, limits, engine, module, source, contract);
     }
 
-    /// <summary>Reads the manifest, resolves the limits and picks the engine they need.</summary>
-    private WasmEngine ReadManifest()
+    /// <summary>Reads the manifest next to <paramref name="wasmPath"/>, resolves the limits and picks the engine they need.</summary>
+    private (PluginManifest? Manifest, EffectiveLimits Limits, WasmEngine Engine) ReadManifest(string wasmPath)
     {
-        Manifest = ManifestReader.ReadFolder(PluginDirectory);
-        if (Manifest is null)
+        var manifest = ManifestReader.ReadFolder(DirectoryOf(wasmPath));
+        if (manifest is null)
         {
             Logger.LogWarning(Options.AllowUndeclaredExports
                 ? "Plugin {PluginId} has no {Manifest} next to {Module}: every function the module exports is callable with its wasm signature (AllowUndeclaredExports)"
-                : "Plugin {PluginId} has no {Manifest} next to {Module}: it declares no exports, so only ping answers", PluginId, ManifestReader.FileName, WasmPath);
+                : "Plugin {PluginId} has no {Manifest} next to {Module}: it declares no exports, so only ping answers", PluginId, ManifestReader.FileName, wasmPath);
         }
-        else if (!Manifest.HasBackend)
+        else if (!manifest.HasBackend)
         {
-            throw new PluginLoadException($"{Manifest.SourcePath}: plugin '{Manifest.Id}' is frontend-only: its manifest has no backend entry point, so there is nothing to run", Manifest.SourcePath, field: "$.entry_points.backend");
+            throw new PluginLoadException($"{manifest.SourcePath}: plugin '{manifest.Id}' is frontend-only: its manifest has no backend entry point, so there is nothing to run", manifest.SourcePath, field: "$.entry_points.backend");
         }
-        else if (Manifest.Id != PluginId)
+        else if (manifest.Id != PluginId)
         {
-            Logger.LogWarning("Plugin {PluginId}: the manifest's id is '{ManifestId}'", PluginId, Manifest.Id);
+            Logger.LogWarning("Plugin {PluginId}: the manifest's id is '{ManifestId}'", PluginId, manifest.Id);
         }
-        foreach (var warning in Manifest?.Warnings ?? [])
+        foreach (var warning in manifest?.Warnings ?? [])
         {
             Logger.LogWarning("Plugin {PluginId}: {ManifestWarning}", PluginId, warning);
         }
         // A set checksum must hold at every start, not only at discovery: a module swapped afterwards is refused.
-        if (ModuleChecksum.Mismatch(Manifest, WasmPath) is { } mismatch)
+        if (ModuleChecksum.Mismatch(manifest, wasmPath) is { } mismatch)
         {
-            throw new PluginLoadException($"{WasmPath}: {mismatch}", Manifest?.SourcePath, field: "$.checksum");
+            throw new PluginLoadException($"{wasmPath}: {mismatch}", manifest?.SourcePath, field: "$.checksum");
         }
-        _limits = EffectiveLimits.Resolve(Options, Manifest?.Limits);
-        return WasmEngine.For(fuel: _limits.Fuel is not null);
+        var limits = EffectiveLimits.Resolve(Options, manifest?.Limits);
+        return (manifest, limits, WasmEngine.For(fuel: limits.Fuel is not null));
     }
 
-    private IReadOnlyDictionary<string, object?>? StartCore(WasmEngine engine, Module module, ModuleSource source)
+    private IReadOnlyDictionary<string, object?>? StartCore(WasmVersion version)
     {
-        _engine = engine;
-        _module = module;
-        ModuleSource = source;
-        _contract = ModuleContract.Check(Manifest, _module, WasmPath, HostImportRegistry.For(Host, Logger), wasiGranted: Options.Wasi is not null, Options.AllowUndeclaredExports);
-        _engine.Ticker.Acquire();
+        var (slots, initResult) = OpenSlots(version);
+        Publish(version, slots);
+        return initResult;
+    }
+
+    /// <summary>
+    /// Builds the instances of <paramref name="version"/> (running <c>init</c>) and their slots and guest threads,
+    /// without publishing them; on failure nothing is left behind. Takes a reference on the engine's ticker, which
+    /// <see cref="RetireAsync"/> gives back.
+    /// </summary>
+    private (InstanceSlots Slots, IReadOnlyDictionary<string, object?>? InitResult) OpenSlots(WasmVersion version, Action<WasmInstance>? prepare = null)
+    {
+        version.Engine.Ticker.Acquire();
         var instances = new List<WasmInstance>();
         try
         {
             IReadOnlyDictionary<string, object?>? initResult = null;
             for (var i = 0; i < Options.Instances; i++)
             {
-                var (instance, result) = CreateInstance();
+                var (instance, result) = CreateInstance(version);
                 instances.Add(instance);
                 initResult ??= result;
             }
-            _waitLimitMs = WaitLimitMs(_limits!.Timeout, Options.MaxQueueWait);
-            if (_stopping.IsCancellationRequested) _stopping = new();
-            _workers = new GuestWorkers(PluginId, Options.GuestThreads ? instances.Count : 0); // before the slots: a caller that sees the slots finds the workers
-            _slots = instances.Count == 1 ? new SingleInstanceSlot(instances[0], Options.MaxQueueLength) : new InstancePool(instances, Options.MaxQueueLength);
-            return initResult;
+            foreach (var instance in instances) prepare?.Invoke(instance);
+            InstanceSlots slots = instances.Count == 1 ? new SingleInstanceSlot(instances[0], Options.MaxQueueLength) : new InstancePool(instances, Options.MaxQueueLength);
+            slots.Workers = new GuestWorkers(PluginId, Options.GuestThreads ? instances.Count : 0);
+            slots.WaitLimitMs = WaitLimitMs(version.Limits.Timeout, Options.MaxQueueWait);
+            slots.Version = version;
+            return (slots, initResult);
         }
         catch
         {
             foreach (var instance in instances) instance.Dispose();
-            _engine.Ticker.Release();
+            version.Engine.Ticker.Release();
             throw;
         }
     }
 
-    /// <summary>Builds a fresh instance and runs <c>init</c>; on failure nothing is left behind.</summary>
-    private (WasmInstance Instance, IReadOnlyDictionary<string, object?>? InitResult) CreateInstance()
+    /// <summary>Makes <paramref name="version"/> the one serving calls: new calls lease from <paramref name="slots"/> from now on.</summary>
+    private void Publish(WasmVersion version, InstanceSlots slots)
+    {
+        _version = version;
+        Volatile.Write(ref _path, version.WasmPath);
+        Manifest = version.Manifest;
+        ModuleSource = version.Source;
+        _waitLimitMs = slots.WaitLimitMs;
+        if (_stopping.IsCancellationRequested) _stopping = new();
+        _workers = slots.Workers; // before the slots: a caller that sees the slots finds the workers
+        _slots = slots;
+    }
+
+    /// <summary>Builds a fresh instance of <paramref name="version"/> and runs <c>init</c>; on failure nothing is left behind.</summary>
+    private (WasmInstance Instance, IReadOnlyDictionary<string, object?>? InitResult) CreateInstance(WasmVersion version)
     {
         WasmInstance instance;
         try
         {
-            instance = new WasmInstance(PluginId, _engine!, _module!, _contract!, _limits!, Options.Wasi);
+            instance = new WasmInstance(PluginId, version.Engine, version.Module, version.Contract, version.Limits, Options.Wasi) { Version = version };
         }
         catch (Exception ex) when (ex is not PluginLoadException)
         {
             var failure = GuestFailure.ToCallException(PluginId, "_start", ex, null);
-            throw new PluginLoadException($"{WasmPath}: instantiation failed: {failure.Reason}", WasmPath, innerException: failure);
+            throw new PluginLoadException($"{version.WasmPath}: instantiation failed: {failure.Reason}", version.WasmPath, innerException: failure);
         }
         try
         {
-            return (instance, RunInit(instance));
+            return (instance, RunInit(instance, version.Manifest));
         }
         catch (PluginCallException ex)
         {
             instance.Dispose();
-            throw new PluginLoadException($"[{PluginId}] start failed: {ex.Message}", WasmPath, innerException: ex);
+            throw new PluginLoadException($"[{PluginId}] start failed: {ex.Message}", version.WasmPath, innerException: ex);
         }
         catch
         {
@@ -404,10 +462,10 @@ public sealed partial class WasmRuntime : PluginRuntime
     }
 
     /// <summary>VYRA's rule: <c>init</c> runs when the state (manifest defaults + caller's values) is non-empty and <c>init</c> is callable.</summary>
-    private IReadOnlyDictionary<string, object?>? RunInit(WasmInstance instance)
+    private IReadOnlyDictionary<string, object?>? RunInit(WasmInstance instance, PluginManifest? manifest)
     {
         var state = new Dictionary<string, object?>(StringComparer.Ordinal);
-        foreach (var entry in Manifest?.InitialState ?? [])
+        foreach (var entry in manifest?.InitialState ?? [])
         {
             if (entry.Default is { } value) state[entry.Key] = value;
         }
