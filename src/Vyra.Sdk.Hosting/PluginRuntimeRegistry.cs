@@ -26,6 +26,7 @@ public sealed class PluginRuntimeRegistry : IPluginRuntimes, IAsyncDisposable, I
     private readonly Lazy<PoolCatalog> _catalog;
     private readonly HashSet<string> _startTargets = new(StringComparer.OrdinalIgnoreCase);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Exception> _startFailures = new(StringComparer.OrdinalIgnoreCase);
+    private PluginPoolWatcher? _watcher; // with WatchPools, from the end of the host's start until its shutdown
     private volatile bool _shuttingDown;
     private Task? _shutdown;
     private bool _disposed;
@@ -65,6 +66,15 @@ public sealed class PluginRuntimeRegistry : IPluginRuntimes, IAsyncDisposable, I
     public bool IsShuttingDown => _shuttingDown;
 
     internal PoolCatalog Pool => _catalog.Value;
+
+    /// <summary>The pool watcher when <see cref="VyraPluginsOptions.WatchPools"/> is on and the host has started; null otherwise.</summary>
+    public PluginPoolWatcher? Watcher
+    {
+        get
+        {
+            lock (_gate) return _watcher;
+        }
+    }
 
     /// <inheritdoc />
     public IHostFunctions Host { get; }
@@ -123,6 +133,7 @@ public sealed class PluginRuntimeRegistry : IPluginRuntimes, IAsyncDisposable, I
             }
             _byId[pluginId] = created;
             _all.Add((created, true));
+            FollowIfWatched(created);
         }
         return created;
     }
@@ -161,7 +172,11 @@ public sealed class PluginRuntimeRegistry : IPluginRuntimes, IAsyncDisposable, I
         {
             if (_all.Any(r => ReferenceEquals(r.Runtime, runtime))) return runtime;
             _all.Add((runtime, owned));
-            if (_byId.TryAdd(runtime.PluginId, runtime)) return runtime;
+            if (_byId.TryAdd(runtime.PluginId, runtime))
+            {
+                FollowIfWatched(runtime);
+                return runtime;
+            }
         }
         _logger.LogWarning("Plugin {PluginId}: a second runtime was registered for the id; lookups by id keep the first", runtime.PluginId);
         return runtime;
@@ -246,6 +261,44 @@ public sealed class PluginRuntimeRegistry : IPluginRuntimes, IAsyncDisposable, I
             }
         }, CancellationToken.None))).ConfigureAwait(false);
         await FinishStartAsync(failures, cancellationToken).ConfigureAwait(false);
+        if (_options.WatchPools) StartWatching();
+    }
+
+    /// <summary>
+    /// Starts the pool watcher and has it follow every runtime of an id (and those created later): each is swapped to a
+    /// newer valid version of its plugin when one is dropped into a pool, unless its settings pin a version.
+    /// </summary>
+    private void StartWatching()
+    {
+        var watcher = new PluginPoolWatcher(Pools, new PluginPoolWatcherOptions { Host = Host, Logger = _loggerFactory.CreateLogger<PluginPoolWatcher>() });
+        watcher.SwapAttempted += (_, e) => _logger.Log(e.Result.Succeeded ? LogLevel.Information : LogLevel.Warning,
+            "Plugin {PluginId}: pool version {Version} found: {SwapResult}", e.Runtime.PluginId, e.Entry.Version, e.Result.Message);
+        lock (_gate)
+        {
+            if (_shuttingDown || _disposed || _watcher is not null) return;
+            _watcher = watcher;
+            foreach (var runtime in _byId.Values) FollowIfWatched(runtime);
+        }
+        watcher.Start();
+        _logger.LogInformation("Watching the plugin pools for new versions: {Pools}", string.Join(", ", Pools));
+    }
+
+    /// <summary>Under the gate: the watcher follows <paramref name="runtime"/> when there is one and the version is not pinned.</summary>
+    private void FollowIfWatched(PluginRuntime runtime)
+    {
+        if (_watcher is { } watcher && runtime is WasmRuntime wasm && _options.For(runtime.PluginId).Version is null) watcher.Follow(wasm);
+    }
+
+    /// <summary>Stops the watcher (a shutdown swaps nothing more); waits for a swap in progress.</summary>
+    private async Task StopWatchingAsync()
+    {
+        PluginPoolWatcher? watcher;
+        lock (_gate)
+        {
+            watcher = _watcher;
+            _watcher = null;
+        }
+        if (watcher is not null) await watcher.DisposeAsync().ConfigureAwait(false);
     }
 
     private async Task FinishStartAsync(System.Collections.Concurrent.ConcurrentDictionary<string, Exception> failures, CancellationToken cancellationToken)
@@ -275,7 +328,11 @@ public sealed class PluginRuntimeRegistry : IPluginRuntimes, IAsyncDisposable, I
         lock (_gate)
         {
             _shuttingDown = true;
-            return _shutdown ??= Task.Run(() => StopAllAsync(CancellationToken.None));
+            return _shutdown ??= Task.Run(async () =>
+            {
+                await StopWatchingAsync().ConfigureAwait(false);
+                await StopAllAsync(CancellationToken.None).ConfigureAwait(false);
+            });
         }
     }
 
@@ -315,6 +372,7 @@ public sealed class PluginRuntimeRegistry : IPluginRuntimes, IAsyncDisposable, I
             _disposed = true;
             owned = _all.Where(r => r.Owned).Select(r => r.Runtime).ToList();
         }
+        await StopWatchingAsync().ConfigureAwait(false);
         await StopAllAsync(CancellationToken.None).ConfigureAwait(false);
         foreach (var runtime in owned) await runtime.DisposeAsync().ConfigureAwait(false);
     }
