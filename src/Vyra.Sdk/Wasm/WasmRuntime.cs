@@ -19,7 +19,6 @@ public sealed partial class WasmRuntime : PluginRuntime
     private volatile WasmVersion? _version; // the version serving (or last served) calls
     private string _path; // the module the next start loads: the constructor's, or the last swap's
     private volatile InstanceSlots? _slots;
-    private volatile GuestWorkers? _workers;
     private int _waitLimitMs = -1;
     private volatile CancellationTokenSource _stopping = new(); // cancelled by a stop: ends waits for a guest slot at once
     private int _typedExports;
@@ -128,7 +127,6 @@ public sealed partial class WasmRuntime : PluginRuntime
     {
         var slots = _slots!;
         _slots = null;
-        _workers = null;
         // A call waiting for a guest slot holds its instance: it must leave at once, or the close would wait for it.
         await _stopping.CancelAsync().ConfigureAwait(false);
         await RetireAsync(slots, interrupt: true).ConfigureAwait(false);
@@ -428,8 +426,8 @@ public sealed partial class WasmRuntime : PluginRuntime
         ModuleSource = version.Source;
         _waitLimitMs = slots.WaitLimitMs;
         if (_stopping.IsCancellationRequested) _stopping = new();
-        _workers = slots.Workers; // before the slots: a caller that sees the slots finds the workers
-        _slots = slots;
+        _slots = slots; // the slots carry their workers: a caller that sees them finds the workers
+
     }
 
     /// <summary>Builds a fresh instance of <paramref name="version"/> and runs <c>init</c>; on failure nothing is left behind.</summary>
