@@ -102,7 +102,11 @@ public sealed class PluginPoolWatcher : IAsyncDisposable
     {
         public void Dispose()
         {
-            lock (watcher._gate) watcher._followed.Remove(runtime);
+            lock (watcher._gate)
+            {
+                watcher._followed.Remove(runtime);
+                foreach (var key in watcher._tried.Keys.Where(k => k.Item1 == runtime).ToList()) watcher._tried.Remove(key);
+            }
         }
     }
 

@@ -114,8 +114,9 @@ public sealed partial class WasmRuntime
         {
             next = OpenSlots(fresh, state is null ? null : instance => StateExports.RestoreInto(this, instance, state)).Slots;
         }
-        catch (Exception ex) when (ex is PluginLoadException or PluginCallException)
+        catch (Exception ex)
         {
+            // Whatever failed, the snapshot's lease goes back: the old version must keep serving.
             if (held is not null) slots.Release(held);
             var reason = ex is PluginCallException call ? $"{StateExports.Restore} failed: {call.Reason}" : ex.Message;
             return Result(PluginSwapStatus.Failed, $"swap from {Label(old)} to {fresh.Label} failed, {Label(old)} keeps serving: {reason}", to, breaking, error: ex);
