@@ -265,6 +265,35 @@ public sealed class PluginRuntimeRegistry : IPluginRuntimes, IAsyncDisposable, I
     }
 
     /// <summary>
+    /// Hot-swaps the running plugin <paramref name="pluginId"/> to <paramref name="version"/> (null: the highest valid
+    /// version), as found in the pools now (they are scanned again, so a version added since the host started counts).
+    /// The id's runtime stays the same object, so typed proxies and lookups follow (docs/architecture.md, "Hot swap").
+    /// A refused or failed swap is a result, not an exception: the old version keeps serving.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The id has no runtime yet, or it is not a Wasmtime runtime.</exception>
+    /// <exception cref="PluginLoadException">The pools hold no valid version <paramref name="version"/> of the plugin.</exception>
+    public async Task<PluginSwapResult> SwapAsync(string pluginId, string? version = null, PluginSwapOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(pluginId);
+        if (!TryGetExisting(pluginId, out var runtime))
+        {
+            throw new InvalidOperationException($"plugin '{pluginId}' has no runtime to swap yet (Get or GetStartedAsync creates it from the chosen version)");
+        }
+        if (runtime is not WasmRuntime wasm)
+        {
+            throw new InvalidOperationException($"plugin '{pluginId}' runs on the {runtime.Backend} backend; only Wasmtime runtimes can be hot-swapped");
+        }
+        var catalog = await Task.Run(() => PluginCatalog.Discover(Pools, Host, _loggerFactory.CreateLogger<PluginCatalog>()), cancellationToken).ConfigureAwait(false);
+        var entry = catalog.Find(runtime.PluginId, version);
+        if (entry?.ModulePath is null)
+        {
+            var which = version is null ? "no valid version" : $"no valid version {version}";
+            throw new PluginLoadException($"plugin '{runtime.PluginId}' has {which} in the pools ({string.Join(", ", Pools)})");
+        }
+        return await wasm.SwapAsync(entry.ModulePath, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// Starts the pool watcher and has it follow every runtime of an id (and those created later): each is swapped to a
     /// newer valid version of its plugin when one is dropped into a pool, unless its settings pin a version.
     /// </summary>

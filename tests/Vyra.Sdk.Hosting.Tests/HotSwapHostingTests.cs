@@ -59,6 +59,31 @@ public sealed class HotSwapHostingTests
     }
 
     [Fact]
+    public async Task The_registry_swaps_a_plugin_by_id_to_a_version_added_after_the_start()
+    {
+        using var pool = new TempPool().Add("swapper", Manifest.Replace("VERSION", "1.0.0"), Wat(1));
+        var builder = Fixtures.NewHost(new Dictionary<string, string?> { ["Vyra:Plugins:Pools:0"] = pool.Root });
+        builder.Services.AddVyraPlugins();
+        using var host = builder.Build();
+        await host.StartAsync();
+        var registry = host.Services.GetRequiredService<PluginRuntimeRegistry>();
+        await Assert.ThrowsAsync<InvalidOperationException>(() => registry.SwapAsync("swapper")); // nothing to swap yet
+        var runtime = await registry.GetStartedAsync("swapper");
+        pool.Add("swapper", Manifest.Replace("VERSION", "2.0.0"), Wat(2), version: "2.0.0");
+
+        var result = await registry.SwapAsync("swapper");
+
+        Assert.True(result.Succeeded, result.Message);
+        Assert.Equal("2.0.0", result.ToVersion);
+        Assert.Equal(2, (await runtime.CallAsync("answer"))["result"]);
+        var back = await registry.SwapAsync("swapper", "1.0.0"); // an older version, when asked for by name
+        Assert.Equal(("2.0.0", "1.0.0"), (back.FromVersion, back.ToVersion));
+        Assert.Equal(1, (await runtime.CallAsync("answer"))["result"]);
+        await Assert.ThrowsAsync<PluginLoadException>(() => registry.SwapAsync("swapper", "9.9.9"));
+        await host.StopAsync();
+    }
+
+    [Fact]
     public async Task Without_WatchPools_there_is_no_watcher()
     {
         using var pool = new TempPool().Add("swapper", Manifest.Replace("VERSION", "1.0.0"), Wat(1));
