@@ -189,6 +189,24 @@ public class HotSwapTests
     }
 
     [Fact]
+    public async Task A_snapshot_that_points_outside_memory_fails_the_swap_as_an_ABI_error()
+    {
+        using var pool = new SwapPool();
+        // A hostile snapshot: (0 << 32) | 0x7fffffff, two gigabytes from a one-page memory.
+        var hostile = pool.Write("1.0.0", answer: 1, state: false, body: """
+            (func (export "vyra_snapshot") (result i64) i64.const 2147483647)
+            """);
+        await using var runtime = await Started(hostile);
+
+        var result = await runtime.SwapAsync(pool.Write("2.0.0", answer: 2));
+
+        Assert.Equal(PluginSwapStatus.Failed, result.Status);
+        Assert.Contains("vyra_snapshot failed", result.Message);
+        Assert.Equal(PluginErrorKind.Abi, Assert.IsType<PluginCallException>(result.Error).Kind);
+        Assert.Equal(1, await Answer(runtime)); // the lease went back: version 1 still answers
+    }
+
+    [Fact]
     public async Task The_host_can_keep_state_across_a_restart_explicitly()
     {
         using var pool = new SwapPool();
