@@ -142,11 +142,11 @@ public sealed partial class WasmRuntime
     /// The export as the leased instance's version has it, and the arguments prepared again when its signature differs:
     /// only a call that raced a forced swap gets here.
     /// </summary>
-    private (ExportSpec Export, PreparedArguments Arguments) Reprepare(ModuleContract contract, ExportSpec export, IReadOnlyDictionary<string, object?> data)
+    private (ExportSpec Export, PreparedArguments Arguments) Reprepare(ModuleContract contract, ExportSpec export, PreparedArguments prepared, IReadOnlyDictionary<string, object?> data)
     {
         var current = export.Name == "on_event" && contract.OnEvent is { } handler ? handler
             : contract.Exports.TryGetValue(export.Name, out var found) ? found
             : throw UnknownFunction(export.Name, "the plugin was swapped to a version without this export");
-        return (current, Prepare(current, data));
+        return (current, ExportCompatibility.SameSignature(current, export) ? prepared : Prepare(current, data));
     }
 }

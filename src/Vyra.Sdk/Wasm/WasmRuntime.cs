@@ -205,7 +205,7 @@ public sealed partial class WasmRuntime : PluginRuntime
             try
             {
                 // A hot swap between resolving the export and leasing: the call runs on the new version, as it sees it.
-                var (spec, arguments) = ReferenceEquals(instance.Contract, contract) ? (export, prepared) : Reprepare(instance.Contract, export, data);
+                var (spec, arguments) = ReferenceEquals(instance.Contract, contract) ? (export, prepared) : Reprepare(instance.Contract, export, prepared, data);
                 return CallFrame.RunFlowing(this, () => Invoke(lease.Slots, instance, spec, arguments, cancellationToken, lease.WaitedMs));
             }
             finally

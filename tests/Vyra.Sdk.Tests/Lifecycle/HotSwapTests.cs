@@ -311,6 +311,44 @@ public class HotSwapTests
     }
 
     [Fact]
+    public async Task A_call_queued_across_a_forced_swap_that_changed_its_export_runs_with_the_new_signature()
+    {
+        using var pool = new SwapPool();
+        await using var runtime = await Started(pool.Write("1.0.0", answer: 1));
+        var v2 = pool.Write("2.0.0", answer: 2,
+            exports: """[{"name":"answer","args":[]},{"name":"increment","args":[{"name":"step","type":"i64"}]}]""",
+            wat: """
+                (module
+                  (global $count (mut i64) (i64.const 100))
+                  (func (export "answer") (result i32) i32.const 2)
+                  (func (export "increment") (param $step i64) (result i64)
+                    global.get $count local.get $step i64.add global.set $count global.get $count))
+                """);
+        var answer = runtime.GetTypedExport("answer", static f => f.WrapFunc<int>());
+        var leased = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var finish = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var holder = Task.Factory.StartNew(() =>
+        {
+            using var call = answer.Enter();
+            leased.SetResult();
+            finish.Task.Wait(TimeSpan.FromSeconds(10));
+            return call.Function();
+        }, TaskCreationOptions.LongRunning);
+        await leased.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        // Resolved against version 1 (step: i32) and queued behind the held call before the swap begins.
+        var queued = runtime.CallAsync("increment", SamplePlugins.Args(("step", 5))).AsTask();
+        Assert.False(queued.IsCompleted);
+
+        var swap = runtime.SwapAsync(v2, new PluginSwapOptions { Force = true, CarryState = false }).AsTask();
+
+        // The old slots' close moved the queued call to version 2, where it runs with that version's signature.
+        Assert.Equal(105L, (await queued.WaitAsync(TimeSpan.FromSeconds(10)))["result"]);
+        finish.SetResult();
+        Assert.Equal(1, await holder.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.True((await swap.WaitAsync(TimeSpan.FromSeconds(10))).Succeeded);
+    }
+
+    [Fact]
     public async Task A_stopped_runtime_is_swapped_for_its_next_start()
     {
         using var pool = new SwapPool();

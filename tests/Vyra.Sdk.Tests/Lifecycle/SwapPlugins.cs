@@ -22,7 +22,7 @@ public sealed class SwapPool : IDisposable
     /// Writes version <paramref name="version"/> answering <paramref name="answer"/>. <paramref name="exports"/> replaces
     /// the manifest's exports; <paramref name="body"/> adds WAT inside the module; <paramref name="state"/> adds the state exports.
     /// </summary>
-    public string Write(string version, int answer, bool state = true, string? exports = null, string body = "", string imports = "")
+    public string Write(string version, int answer, bool state = true, string? exports = null, string body = "", string imports = "", string? wat = null)
     {
         var folder = Path.Combine(Root, Id, version);
         Directory.CreateDirectory(folder);
@@ -31,7 +31,7 @@ public sealed class SwapPool : IDisposable
             """;
         File.WriteAllText(Path.Combine(folder, "metadata.json"), manifest);
         var module = Path.Combine(folder, "logic.wat");
-        File.WriteAllText(module, Wat(answer, state, body, imports));
+        File.WriteAllText(module, wat ?? Wat(answer, state, body, imports));
         return module;
     }
 
