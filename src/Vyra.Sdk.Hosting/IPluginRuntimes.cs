@@ -45,6 +45,18 @@ public interface IPluginRuntimes
     /// </summary>
     ValueTask<PluginRuntime> GetStartedAsync(string pluginId, CancellationToken cancellationToken = default);
 
+    /// <summary>The pool watcher when <see cref="VyraPluginsOptions.WatchPools"/> is on and the host has started; null otherwise.</summary>
+    PluginPoolWatcher? Watcher { get; }
+
+    /// <summary>
+    /// Hot-swaps the running plugin <paramref name="pluginId"/> to <paramref name="version"/> (null: the highest valid
+    /// version), as found in the pools now. The id's runtime stays the same object, so typed proxies and lookups follow
+    /// (docs/architecture.md, "Hot swap"). A refused or failed swap is a result, not an exception: the old version keeps serving.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The id has no runtime yet, or it is not a Wasmtime runtime.</exception>
+    /// <exception cref="PluginLoadException">The pools hold no valid version <paramref name="version"/> of the plugin.</exception>
+    Task<PluginSwapResult> SwapAsync(string pluginId, string? version = null, PluginSwapOptions? options = null, CancellationToken cancellationToken = default);
+
     /// <summary>What a runtime of <paramref name="pluginId"/> is created with: catalog entry, host, options from configuration.</summary>
     PluginFactoryContext CreateContext(string pluginId);
 }

@@ -26,6 +26,7 @@ internal sealed class PluginRuntimeRegistry : IPluginRuntimes, IAsyncDisposable,
     private readonly Lazy<PoolCatalog> _catalog;
     private readonly HashSet<string> _startTargets = new(StringComparer.OrdinalIgnoreCase);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Exception> _startFailures = new(StringComparer.OrdinalIgnoreCase);
+    private PluginPoolWatcher? _watcher; // with WatchPools, from the end of the host's start until its shutdown
     private volatile bool _shuttingDown;
     private Task? _shutdown;
     private bool _disposed;
@@ -65,6 +66,15 @@ internal sealed class PluginRuntimeRegistry : IPluginRuntimes, IAsyncDisposable,
     public bool IsShuttingDown => _shuttingDown;
 
     internal PoolCatalog Pool => _catalog.Value;
+
+    /// <inheritdoc />
+    public PluginPoolWatcher? Watcher
+    {
+        get
+        {
+            lock (_gate) return _watcher;
+        }
+    }
 
     /// <inheritdoc />
     public IHostFunctions Host { get; }
@@ -123,6 +133,7 @@ internal sealed class PluginRuntimeRegistry : IPluginRuntimes, IAsyncDisposable,
             }
             _byId[pluginId] = created;
             _all.Add((created, true));
+            FollowIfWatched(created);
         }
         return created;
     }
@@ -161,7 +172,11 @@ internal sealed class PluginRuntimeRegistry : IPluginRuntimes, IAsyncDisposable,
         {
             if (_all.Any(r => ReferenceEquals(r.Runtime, runtime))) return runtime;
             _all.Add((runtime, owned));
-            if (_byId.TryAdd(runtime.PluginId, runtime)) return runtime;
+            if (_byId.TryAdd(runtime.PluginId, runtime))
+            {
+                FollowIfWatched(runtime);
+                return runtime;
+            }
         }
         _logger.LogWarning("Plugin {PluginId}: a second runtime was registered for the id; lookups by id keep the first", runtime.PluginId);
         return runtime;
@@ -246,6 +261,66 @@ internal sealed class PluginRuntimeRegistry : IPluginRuntimes, IAsyncDisposable,
             }
         }, CancellationToken.None))).ConfigureAwait(false);
         await FinishStartAsync(failures, cancellationToken).ConfigureAwait(false);
+        if (_options.WatchPools) StartWatching();
+    }
+
+    /// <inheritdoc />
+    public async Task<PluginSwapResult> SwapAsync(string pluginId, string? version = null, PluginSwapOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(pluginId);
+        if (!TryGetExisting(pluginId, out var runtime))
+        {
+            throw new InvalidOperationException($"plugin '{pluginId}' has no runtime to swap yet (Get or GetStartedAsync creates it from the chosen version)");
+        }
+        if (runtime is not WasmRuntime wasm)
+        {
+            throw new InvalidOperationException($"plugin '{pluginId}' runs on the {runtime.Backend} backend; only Wasmtime runtimes can be hot-swapped");
+        }
+        var catalog = await Task.Run(() => PluginCatalog.Discover(Pools, Host, _loggerFactory.CreateLogger<PluginCatalog>()), cancellationToken).ConfigureAwait(false);
+        var entry = catalog.Find(runtime.PluginId, version);
+        if (entry?.ModulePath is null)
+        {
+            var which = version is null ? "no valid version" : $"no valid version {version}";
+            throw new PluginLoadException($"plugin '{runtime.PluginId}' has {which} in the pools ({string.Join(", ", Pools)})");
+        }
+        return await wasm.SwapAsync(entry.ModulePath, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Starts the pool watcher and has it follow every runtime of an id (and those created later): each is swapped to a
+    /// newer valid version of its plugin when one is dropped into a pool, unless its settings pin a version.
+    /// </summary>
+    private void StartWatching()
+    {
+        var watcher = new PluginPoolWatcher(Pools, new PluginPoolWatcherOptions { Host = Host, Logger = _loggerFactory.CreateLogger<PluginPoolWatcher>() });
+        watcher.SwapAttempted += (_, e) => _logger.Log(e.Result.Succeeded ? LogLevel.Information : LogLevel.Warning,
+            "Plugin {PluginId}: pool version {Version} found: {SwapResult}", e.Runtime.PluginId, e.Entry.Version, e.Result.Message);
+        lock (_gate)
+        {
+            if (_shuttingDown || _disposed || _watcher is not null) return;
+            _watcher = watcher;
+            foreach (var runtime in _byId.Values) FollowIfWatched(runtime);
+        }
+        watcher.Start();
+        _logger.LogInformation("Watching the plugin pools for new versions: {Pools}", string.Join(", ", Pools));
+    }
+
+    /// <summary>Under the gate: the watcher follows <paramref name="runtime"/> when there is one and the version is not pinned.</summary>
+    private void FollowIfWatched(PluginRuntime runtime)
+    {
+        if (_watcher is { } watcher && runtime is WasmRuntime wasm && _options.For(runtime.PluginId).Version is null) watcher.Follow(wasm);
+    }
+
+    /// <summary>Stops the watcher (a shutdown swaps nothing more); waits for a swap in progress.</summary>
+    private async Task StopWatchingAsync()
+    {
+        PluginPoolWatcher? watcher;
+        lock (_gate)
+        {
+            watcher = _watcher;
+            _watcher = null;
+        }
+        if (watcher is not null) await watcher.DisposeAsync().ConfigureAwait(false);
     }
 
     private async Task FinishStartAsync(System.Collections.Concurrent.ConcurrentDictionary<string, Exception> failures, CancellationToken cancellationToken)
@@ -275,7 +350,11 @@ internal sealed class PluginRuntimeRegistry : IPluginRuntimes, IAsyncDisposable,
         lock (_gate)
         {
             _shuttingDown = true;
-            return _shutdown ??= Task.Run(() => StopAllAsync(CancellationToken.None));
+            return _shutdown ??= Task.Run(async () =>
+            {
+                await StopWatchingAsync().ConfigureAwait(false);
+                await StopAllAsync(CancellationToken.None).ConfigureAwait(false);
+            });
         }
     }
 
@@ -315,6 +394,7 @@ internal sealed class PluginRuntimeRegistry : IPluginRuntimes, IAsyncDisposable,
             _disposed = true;
             owned = _all.Where(r => r.Owned).Select(r => r.Runtime).ToList();
         }
+        await StopWatchingAsync().ConfigureAwait(false);
         await StopAllAsync(CancellationToken.None).ConfigureAwait(false);
         foreach (var runtime in owned) await runtime.DisposeAsync().ConfigureAwait(false);
     }

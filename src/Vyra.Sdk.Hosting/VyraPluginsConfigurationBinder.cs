@@ -20,7 +20,7 @@ internal static class VyraPluginsConfigurationBinder
     private static readonly string[] OptionNames =
     [
         nameof(VyraPluginsOptions.Pools), nameof(VyraPluginsOptions.FailOnStartError), nameof(VyraPluginsOptions.StartAll),
-        nameof(VyraPluginsOptions.PreferStub), nameof(VyraPluginsOptions.CacheDirectory), nameof(VyraPluginsOptions.Defaults), nameof(VyraPluginsOptions.ById),
+        nameof(VyraPluginsOptions.PreferStub), nameof(VyraPluginsOptions.WatchPools), nameof(VyraPluginsOptions.CacheDirectory), nameof(VyraPluginsOptions.Defaults), nameof(VyraPluginsOptions.ById),
     ];
 
     public static void Bind(IConfiguration section, VyraPluginsOptions options)
@@ -47,6 +47,9 @@ internal static class VyraPluginsConfigurationBinder
                     break;
                 case nameof(VyraPluginsOptions.PreferStub):
                     if (Bool(child, errors) is { } stub) options.PreferStub = stub;
+                    break;
+                case nameof(VyraPluginsOptions.WatchPools):
+                    if (Bool(child, errors) is { } watch) options.WatchPools = watch;
                     break;
                 case nameof(VyraPluginsOptions.CacheDirectory):
                     if (Text(child, errors) is { } cache) options.CacheDirectory = cache;

@@ -42,6 +42,14 @@ public sealed class VyraPluginsOptions
     /// <summary>Use the stub backend for every plugin (a per-plugin setting overrides it).</summary>
     public bool PreferStub { get; set; }
 
+    /// <summary>
+    /// Watch the pools while the host runs and hot-swap each running plugin to a newer valid version dropped into them
+    /// (docs/architecture.md, "Hot swap"): calls in flight finish on the old version, the state is carried when the
+    /// plugin exports <c>vyra_snapshot</c>/<c>vyra_restore</c>, and a version that would break callers is refused and
+    /// logged. A plugin whose <see cref="PluginSettings.Version"/> is set stays on that version. Default false.
+    /// </summary>
+    public bool WatchPools { get; set; }
+
     /// <summary>A folder for compiled modules shared by all plugins (see <see cref="PluginRuntimeOptions.CacheDirectory"/>); relative paths as for <see cref="Pools"/>.</summary>
     public string? CacheDirectory { get; set; }
 

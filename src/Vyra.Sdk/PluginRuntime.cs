@@ -48,6 +48,16 @@ public abstract partial class PluginRuntime : IAsyncDisposable
         return CloseFacadeAsync();
     }
 
+    /// <summary>
+    /// A hot swap's new permissions: the facade (if any) checks later operations against them; the next facade is built
+    /// with them.
+    /// </summary>
+    private protected void ReplacePermissions(PluginPermissions? permissions)
+    {
+        Volatile.Write(ref _permissions, permissions);
+        Volatile.Read(ref _facade)?.ReplacePermissions(permissions);
+    }
+
     /// <summary>Disposes the facade (at a stop): the plugin's subscriptions and services end; its handles are closed.</summary>
     private protected ValueTask CloseFacadeAsync() => Interlocked.Exchange(ref _facade, null) is { } facade ? facade.DisposeAsync() : default;
 

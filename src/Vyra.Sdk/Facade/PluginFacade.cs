@@ -20,7 +20,7 @@ public sealed class PluginFacade : IAsyncDisposable
 {
     private readonly IHostFunctions _host;
     private readonly PluginBusOptions _options;
-    private readonly PermissionGate _gate;
+    private volatile PermissionGate _gate;
     private readonly RateLimiter _limiter;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<InterfaceAddress, Lazy<Task<IBusPublisher>>> _publishers = new();
@@ -49,6 +49,15 @@ public sealed class PluginFacade : IAsyncDisposable
 
     /// <summary>What the plugin's permissions allow, as a denial message states it.</summary>
     public string Allowed => _gate.Describe();
+
+    /// <summary>
+    /// Replaces the permissions (a hot swap to a version whose manifest says otherwise): later operations are checked
+    /// against the new ones. Handles made earlier are the runtime's to revoke (<see cref="Allows"/>).
+    /// </summary>
+    internal void ReplacePermissions(PluginPermissions? permissions) => _gate = new PermissionGate(permissions, _options.Module);
+
+    /// <summary>Whether the current permissions allow <paramref name="transport"/> on <paramref name="address"/>.</summary>
+    internal bool Allows(InterfaceTransport transport, InterfaceAddress address) => _gate.Allows(transport, address);
 
     /// <summary>Whether the plugin is blocked for exceeding its rate limit too often.</summary>
     public bool IsBlocked => _limiter.IsBlocked;

@@ -41,6 +41,9 @@ public readonly ref struct HostCall
 
     internal int MaxLogMessageBytes => _guest.MaxLogMessageBytes;
 
+    /// <summary>The calling guest, for the backend's own imports.</summary>
+    internal GuestContext Guest => _guest;
+
     /// <summary>Waits for <paramref name="task"/> inside the guest call, giving up when <see cref="CancellationToken"/> fires.</summary>
     public void Wait(ValueTask task)
     {

@@ -41,12 +41,18 @@ internal static class BusImports
             var payload = call.GetJsonElement(1);
             call.ReturnBytes(ReplyJson(owner.RequestFromGuest(topic, payload, call.CancellationToken)));
         });
-        registry.Add("subscribe", OneString, [], call => Of(runtime, call).SubscribeFromGuest(call.GetString(0), call.CancellationToken));
-        registry.Add("serve", OneString, [], call => Of(runtime, call).ServeFromGuest(call.GetString(0), call.CancellationToken));
+        registry.Add("subscribe", OneString, [], call => Of(runtime, call).SubscribeFromGuest(call.GetString(0), ContractOf(call), call.CancellationToken));
+        registry.Add("serve", OneString, [], call => Of(runtime, call).ServeFromGuest(call.GetString(0), ContractOf(call), call.CancellationToken));
     }
 
     private static WasmRuntime Of(WasmRuntime? runtime, HostCall call) =>
         runtime ?? throw new InvalidOperationException($"'{call.ImportName}' was called on a module loaded for inspection only");
+
+    /// <summary>
+    /// The calling instance's contract: during a start (<c>init</c> may subscribe) the version being started is not
+    /// yet the runtime's current one, and during a hot swap it may already be the next.
+    /// </summary>
+    private static ModuleContract ContractOf(HostCall call) => ((WasmInstance)call.Guest).Contract;
 
     private static async Task<bool> Done(ValueTask task)
     {

@@ -29,6 +29,8 @@ internal sealed class InstancePool : InstanceSlots
 
     public override bool IsOpen => !_closed;
 
+    public override int Count => _size;
+
     public override WasmInstance? Acquire(int waitMs, CancellationToken cancellationToken, out LeaseRefusal refusal, out long waitedMs)
     {
         waitedMs = 0;
@@ -130,12 +132,15 @@ internal sealed class InstancePool : InstanceSlots
         if (fresh is null) _closed = true;
     }
 
-    public override async ValueTask CloseAsync()
+    public override async ValueTask CloseAsync(bool interrupt = true)
     {
         _closed = true;
-        lock (_all)
+        if (interrupt)
         {
-            foreach (var instance in _all) instance.Guard.Stop(); // runaway calls end at the next epoch tick
+            lock (_all)
+            {
+                foreach (var instance in _all) instance.Guard.Stop(); // runaway calls end at the next epoch tick
+            }
         }
         _closing.Cancel(); // callers still waiting fail now with NotStarted
         // Taking every slot waits for the calls in flight; then nothing is leased and all can go.

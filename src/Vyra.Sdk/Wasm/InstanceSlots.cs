@@ -15,6 +15,22 @@ internal abstract class InstanceSlots
     /// <summary>How many callers may wait for an instance at once.</summary>
     protected int MaxWaiters { get; }
 
+    /// <summary>
+    /// The guest threads of the same start. Set before the slots are published: a caller reads the slots once and takes
+    /// the workers, the wait bound and the version from them, so a hot swap can never pair one version's instance with
+    /// another's threads or limits.
+    /// </summary>
+    public GuestWorkers Workers { get; set; } = null!;
+
+    /// <summary>The plugin version whose instances these are.</summary>
+    public WasmVersion Version { get; set; } = null!;
+
+    /// <summary>How long a call may wait for an instance of these slots (-1: unbounded).</summary>
+    public int WaitLimitMs { get; set; } = -1;
+
+    /// <summary>How many instances the slots hold.</summary>
+    public abstract int Count { get; }
+
     /// <summary>False once closed by a stop (or when a broken instance could not be replaced).</summary>
     public abstract bool IsOpen { get; }
 
@@ -34,8 +50,9 @@ internal abstract class InstanceSlots
     public abstract void Replace(WasmInstance broken, WasmInstance? fresh);
 
     /// <summary>
-    /// Interrupts running guest code, fails every waiting caller at once, waits for the calls in flight to return their
-    /// leases, disposes every instance, and makes later leases fail.
+    /// Interrupts running guest code (unless <paramref name="interrupt"/> is false: a hot swap lets the calls in flight
+    /// finish), fails every waiting caller at once, waits for the calls in flight to return their leases, disposes every
+    /// instance, and makes later leases fail.
     /// </summary>
-    public abstract ValueTask CloseAsync();
+    public abstract ValueTask CloseAsync(bool interrupt = true);
 }

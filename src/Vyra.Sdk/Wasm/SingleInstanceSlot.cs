@@ -25,6 +25,8 @@ internal sealed class SingleInstanceSlot(WasmInstance instance, int maxWaiters) 
 
     public override bool IsOpen => _instance is not null;
 
+    public override int Count => 1;
+
     public override WasmInstance? Acquire(int waitMs, CancellationToken cancellationToken, out LeaseRefusal refusal, out long waitedMs)
     {
         waitedMs = 0;
@@ -166,9 +168,9 @@ internal sealed class SingleInstanceSlot(WasmInstance instance, int maxWaiters) 
         broken.Dispose();
     }
 
-    public override async ValueTask CloseAsync()
+    public override async ValueTask CloseAsync(bool interrupt = true)
     {
-        _instance?.Guard.Stop(); // a runaway call ends at the next epoch tick instead of holding the instance until its timeout
+        if (interrupt) _instance?.Guard.Stop(); // a runaway call ends at the next epoch tick instead of holding the instance until its timeout
         Waiter? own;
         lock (_gate)
         {

@@ -90,6 +90,9 @@ internal sealed class WasmInstance : GuestContext, IDisposable
     /// <summary>The re-entrancy marker a call on this instance sets on its thread.</summary>
     public CallFrame Frame { get; } = new();
 
+    /// <summary>The plugin version this instance was made from (a pool refills a broken instance from it).</summary>
+    public WasmVersion? Version { get; set; }
+
     /// <summary>The instance that took this one's place after a failed call (pool bookkeeping).</summary>
     public WasmInstance? Replacement { get; set; }
 

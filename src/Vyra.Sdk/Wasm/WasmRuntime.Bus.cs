@@ -19,9 +19,9 @@ public sealed partial class WasmRuntime
     private readonly Dictionary<InterfaceAddress, IServiceServer> _served = [];
 
     /// <summary>The guest's <c>subscribe(topic)</c>: events on the topic reach <c>on_event(topic, data)</c>. Subscribing again to the same text is a no-op.</summary>
-    internal void SubscribeFromGuest(string topic, CancellationToken cancellationToken)
+    internal void SubscribeFromGuest(string topic, ModuleContract contract, CancellationToken cancellationToken)
     {
-        if (_contract?.OnEvent is null)
+        if (contract.OnEvent is null)
             throw new PluginCallException(PluginId, "subscribe", $"plugin '{PluginId}' subscribes to '{Shown(topic)}' but exports no on_event(name: string, data: json) to receive its events", PluginErrorKind.InvalidArgument);
         lock (_busGate)
         {
@@ -38,9 +38,9 @@ public sealed partial class WasmRuntime
     }
 
     /// <summary>The guest's <c>serve(service)</c>: requests reach <c>on_request(service, data)</c>. Serving the same address again is a no-op.</summary>
-    internal void ServeFromGuest(string service, CancellationToken cancellationToken)
+    internal void ServeFromGuest(string service, ModuleContract contract, CancellationToken cancellationToken)
     {
-        if (_contract?.OnRequest is null)
+        if (contract.OnRequest is null)
             throw new PluginCallException(PluginId, "serve", $"plugin '{PluginId}' serves '{Shown(service)}' but exports no on_request(service: string, data: json) -> json to answer its requests", PluginErrorKind.InvalidArgument);
         lock (_busGate)
         {
@@ -69,6 +69,36 @@ public sealed partial class WasmRuntime
                 throw new PluginCallException(PluginId, "request", $"plugin '{PluginId}' requested '{address}', which it serves itself: its on_request would wait for the call that is waiting for the reply", PluginErrorKind.Reentrant);
         }
         return HeldGuestSlot.WaitReleased(Facade.RequestAsync(service, data, cancellationToken: cancellationToken).AsTask(), cancellationToken);
+    }
+
+    /// <summary>
+    /// After a hot swap: ends the guest's subscriptions and services that the new version's permissions no longer allow,
+    /// so a version with fewer rights does not keep receiving what the old one was granted.
+    /// </summary>
+    private void RevokeDisallowedBusHandles()
+    {
+        var facade = Facade;
+        var revoked = new List<IAsyncDisposable>();
+        lock (_busGate)
+        {
+            foreach (var (topic, subscription) in _subscribed.ToArray())
+            {
+                if (facade.Allows(InterfaceTransport.Subscribe, subscription.Address)) continue;
+                _subscribed.Remove(topic);
+                revoked.Add(subscription);
+            }
+            foreach (var (address, server) in _served.ToArray())
+            {
+                if (facade.Allows(InterfaceTransport.Server, address)) continue;
+                _served.Remove(address);
+                revoked.Add(server);
+            }
+        }
+        foreach (var handle in revoked)
+        {
+            Logger.LogInformation("Plugin {PluginId}: the swapped-in version's permissions end {Handle}", PluginId, handle is IBusSubscription s ? $"the subscription to '{s.Address}'" : $"serving '{((IServiceServer)handle).Address}'");
+            _ = handle.DisposeAsync().AsTask().ContinueWith(t => Logger.LogWarning(t.Exception, "Plugin {PluginId}: closing a revoked bus handle failed", PluginId), TaskContinuationOptions.OnlyOnFaulted);
+        }
     }
 
     /// <summary>Forgets the guest's subscriptions and services (the facade's disposal ended them).</summary>

@@ -16,12 +16,9 @@ public sealed partial class WasmRuntime : PluginRuntime
 {
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private readonly IReadOnlyDictionary<string, object?> _initialState;
-    private WasmEngine? _engine;
-    private Module? _module;
-    private ModuleContract? _contract;
-    private EffectiveLimits? _limits;
+    private volatile WasmVersion? _version; // the version serving (or last served) calls
+    private string _path; // the module the next start loads: the constructor's, or the last swap's
     private volatile InstanceSlots? _slots;
-    private volatile GuestWorkers? _workers;
     private int _waitLimitMs = -1;
     private volatile CancellationTokenSource _stopping = new(); // cancelled by a stop: ends waits for a guest slot at once
     private int _typedExports;
@@ -31,7 +28,7 @@ public sealed partial class WasmRuntime : PluginRuntime
         : base(pluginId, host, options)
     {
         ArgumentException.ThrowIfNullOrEmpty(wasmPath);
-        WasmPath = wasmPath;
+        _path = wasmPath;
         if (Options.Instances < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.Instances, "PluginRuntimeOptions.Instances must be at least 1");
         Options.Validate();
         if (Options.MaxQueueLength < 0) throw new ArgumentOutOfRangeException(nameof(options), Options.MaxQueueLength, "PluginRuntimeOptions.MaxQueueLength must not be negative");
@@ -44,8 +41,11 @@ public sealed partial class WasmRuntime : PluginRuntime
     /// <inheritdoc />
     public override string Backend => "wasm";
 
-    /// <summary>The module file (<c>.wasm</c> or <c>.wat</c>) this runtime loads; its folder holds the manifest.</summary>
-    public string WasmPath { get; }
+    /// <summary>
+    /// The module file (<c>.wasm</c> or <c>.wat</c>) this runtime loads; its folder holds the manifest. A hot swap
+    /// (<see cref="SwapAsync"/>) changes it to the new version's module.
+    /// </summary>
+    public string WasmPath => Volatile.Read(ref _path);
 
     /// <summary>The manifest read by the last start; null before a start, or when the plugin has no <c>metadata.json</c>.</summary>
     public PluginManifest? Manifest { get; private set; }
@@ -56,11 +56,10 @@ public sealed partial class WasmRuntime : PluginRuntime
     /// <summary>The signature policy of the catalog this runtime came from, applied when the options set none.</summary>
     internal SignaturePolicy? DiscoveredSignatures { get; init; }
 
-    // The module SHA-256 the last start verified (signature or checksum): the bytes compiled must be these.
-    private byte[]? _verifiedModuleSha256;
-
     /// <summary>The plugin folder: the module's directory, where its manifest is read from.</summary>
-    public string PluginDirectory => Path.GetDirectoryName(Path.GetFullPath(WasmPath)) ?? ".";
+    public string PluginDirectory => DirectoryOf(WasmPath);
+
+    private static string DirectoryOf(string wasmPath) => Path.GetDirectoryName(Path.GetFullPath(wasmPath)) ?? ".";
 
     /// <inheritdoc />
     public override async ValueTask StartAsync(CancellationToken cancellationToken = default)
@@ -77,13 +76,12 @@ public sealed partial class WasmRuntime : PluginRuntime
         {
             if (IsRunning) return;
             if (_slots is not null) await CloseSlotsAsync().ConfigureAwait(false); // closed by a failed replacement
-            var engine = ReadManifest();
-            var (module, source) = await CompileAsync(engine, cancellationToken).ConfigureAwait(false);
+            var version = await LoadAsync(WasmPath, cancellationToken).ConfigureAwait(false);
             // Before init runs: init may subscribe or serve, through the facade of the manifest just read.
-            await RenewFacadeAsync(Manifest?.Permissions).ConfigureAwait(false);
+            await RenewFacadeAsync(version.Manifest?.Permissions).ConfigureAwait(false);
             try
             {
-                initResult = StartCore(engine, module, source);
+                initResult = StartCore(version);
             }
             catch
             {
@@ -142,17 +140,24 @@ public sealed partial class WasmRuntime : PluginRuntime
     private async ValueTask CloseSlotsAsync()
     {
         var slots = _slots!;
-        var workers = _workers;
         _slots = null;
-        _workers = null;
         // First end the plugin's subscriptions and services, so no new delivery queues up behind the stop.
         await CloseFacadeAsync().ConfigureAwait(false);
         ForgetBusHandles();
         // A call waiting for a guest slot holds its instance: it must leave at once, or the close would wait for it.
         await _stopping.CancelAsync().ConfigureAwait(false);
-        await slots.CloseAsync().ConfigureAwait(false);
-        workers?.Complete(); // nothing is leased now, so no call is queued for a worker
-        _engine!.Ticker.Release();
+        await RetireAsync(slots, interrupt: true).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Closes one start's slots (interrupting running guest code, or, for a hot swap, letting it finish), then ends
+    /// their guest threads and releases their engine's ticker.
+    /// </summary>
+    private static async ValueTask RetireAsync(InstanceSlots slots, bool interrupt)
+    {
+        await slots.CloseAsync(interrupt).ConfigureAwait(false);
+        slots.Workers.Complete(); // nothing is leased now, so no call is queued for a worker
+        slots.Version.Engine.Ticker.Release();
     }
 
     /// <inheritdoc />
@@ -165,13 +170,13 @@ public sealed partial class WasmRuntime : PluginRuntime
             Logger.LogDebug("Plugin {PluginId} does not subscribe to event {EventName}", PluginId, eventName);
             return;
         }
-        if (_contract?.OnEvent is not { } handler)
+        if (_version?.Contract is not { OnEvent: { } handler } contract)
         {
             Logger.LogDebug("Plugin {PluginId} exports no on_event; event {EventName} ignored", PluginId, eventName);
             return;
         }
         var arguments = new Dictionary<string, object?> { ["name"] = eventName, ["data"] = data };
-        await InvokeLeasedAsync(handler, arguments, cancellationToken).ConfigureAwait(false);
+        await InvokeLeasedAsync(contract, handler, arguments, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -188,7 +193,7 @@ public sealed partial class WasmRuntime : PluginRuntime
     /// <inheritdoc />
     protected override ValueTask<IReadOnlyDictionary<string, object?>> InvokeAsync(string function, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken)
     {
-        var contract = _contract ?? throw NotStarted(function);
+        var contract = _version?.Contract ?? throw NotStarted(function);
         if (!contract.Exports.TryGetValue(function, out var export))
         {
             throw UnknownFunction(function, Manifest?.Exports is not null
@@ -197,14 +202,14 @@ public sealed partial class WasmRuntime : PluginRuntime
                     ? "the module exports no such function (or it is internal to the plugin ABI)"
                     : "the manifest declares no exports, so only ping answers (PluginRuntimeOptions.AllowUndeclaredExports opens undeclared exports for development)");
         }
-        return InvokeLeasedAsync(export, data, cancellationToken);
+        return InvokeLeasedAsync(contract, export, data, cancellationToken);
     }
 
     /// <summary>
     /// The asynchronous call path: arguments are prepared on the caller's thread, the instance is leased without
     /// blocking a thread (bounded, cancellable wait), and the guest runs on one of the runtime's own worker threads.
     /// </summary>
-    private async ValueTask<IReadOnlyDictionary<string, object?>> InvokeLeasedAsync(ExportSpec export, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken)
+    private async ValueTask<IReadOnlyDictionary<string, object?>> InvokeLeasedAsync(ModuleContract contract, ExportSpec export, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken)
     {
         if (_slots is null) throw NotStarted(export.Name);
         var caller = CallFrame.Current;
@@ -216,7 +221,9 @@ public sealed partial class WasmRuntime : PluginRuntime
             instance.Frame.Enter(this, caller);
             try
             {
-                return CallFrame.RunFlowing(this, () => Invoke(lease.Slots, instance, export, prepared, cancellationToken, lease.WaitedMs));
+                // A hot swap between resolving the export and leasing: the call runs on the new version, as it sees it.
+                var (spec, arguments) = ReferenceEquals(instance.Contract, contract) ? (export, prepared) : Reprepare(instance.Contract, export, prepared, data);
+                return CallFrame.RunFlowing(this, () => Invoke(lease.Slots, instance, spec, arguments, cancellationToken, lease.WaitedMs));
             }
             finally
             {
@@ -237,21 +244,27 @@ public sealed partial class WasmRuntime : PluginRuntime
     internal async ValueTask<AsyncLease> LeaseAsync(string function, CancellationToken cancellationToken)
     {
         var slots = _slots;
-        var workers = _workers;
-        if (slots is null || workers is null) throw NotStarted(function);
+        if (slots is null) throw NotStarted(function);
         if (CallFrame.IsInsideOrFlowing(this)) throw Reentrant(function);
+        var workers = slots.Workers;
         // Read before the first await, on the caller's thread: a call made from inside another asynchronous call runs on
         // that call's guest slot (the caller holds it and waits for this call), so it neither takes nor waits for one.
         var cap = workers.Threaded && !CallFrame.IsFlowingFromAnyCall() ? Options.GuestConcurrency : null;
         var stopping = _stopping.Token;
         var asked = Environment.TickCount64;
-        var (instance, refusal) = await slots.AcquireAsync(_waitLimitMs, cancellationToken).ConfigureAwait(false);
+        var (instance, refusal) = await slots.AcquireAsync(slots.WaitLimitMs, cancellationToken).ConfigureAwait(false);
+        while (instance is null && Successor(slots, refusal) is { } next)
+        {
+            slots = next;
+            workers = next.Workers;
+            (instance, refusal) = await slots.AcquireAsync(slots.WaitLimitMs, cancellationToken).ConfigureAwait(false);
+        }
         if (instance is null) throw Refused(function, refusal, cancellationToken);
         if (cap is not null)
         {
             // The instance first, then the slot: a slot is never held while waiting for an instance. Both waits share one bound.
             var waited = Environment.TickCount64 - asked;
-            var left = _waitLimitMs < 0 ? -1 : (int)Math.Max(0, _waitLimitMs - waited);
+            var left = slots.WaitLimitMs < 0 ? -1 : (int)Math.Max(0, slots.WaitLimitMs - waited);
             var slot = await cap.EnterAsync(left, cancellationToken, stopping).ConfigureAwait(false);
             if (slot != LeaseRefusal.None)
             {
@@ -272,8 +285,22 @@ public sealed partial class WasmRuntime : PluginRuntime
     {
         slots = _slots ?? throw NotStarted(function);
         if (CallFrame.IsInside(this)) throw Reentrant(function);
-        return slots.Acquire(_waitLimitMs, cancellationToken, out var refusal, out waitedMs) ?? throw Refused(function, refusal, cancellationToken);
+        var instance = slots.Acquire(slots.WaitLimitMs, cancellationToken, out var refusal, out waitedMs);
+        while (instance is null && Successor(slots, refusal) is { } next)
+        {
+            slots = next;
+            instance = slots.Acquire(slots.WaitLimitMs, cancellationToken, out refusal, out waitedMs);
+        }
+        return instance ?? throw Refused(function, refusal, cancellationToken);
     }
+
+    /// <summary>
+    /// The slots that replaced <paramref name="closed"/> when a hot swap closed them under a caller (before it leased or
+    /// while it waited): the caller moves to the new version instead of failing. Null when the refusal was not a close,
+    /// or the runtime was stopped rather than swapped. Only the refusal path pays for this.
+    /// </summary>
+    private InstanceSlots? Successor(InstanceSlots closed, LeaseRefusal refusal) =>
+        refusal == LeaseRefusal.Closed && _slots is { } current && !ReferenceEquals(current, closed) ? current : null;
 
     private PluginCallException Reentrant(string function) =>
         new(PluginId, function, "called from inside a call of the same runtime (a host function or handler calling back into it); the call would wait for itself", PluginErrorKind.Reentrant);
@@ -296,16 +323,16 @@ public sealed partial class WasmRuntime : PluginRuntime
         var guestFailed = failure.Kind is not (PluginErrorKind.InvalidArgument or PluginErrorKind.UnknownFunction or PluginErrorKind.NotStarted);
         if (guestFailed && !instance.IsDisposed && (slots is InstancePool || Options.RecycleInstanceAfterTrap))
         {
-            slots.Replace(instance, TryCreateInstance());
+            slots.Replace(instance, TryCreateInstance(instance.Version!));
         }
         return failure;
     }
 
-    private WasmInstance? TryCreateInstance()
+    private WasmInstance? TryCreateInstance(WasmVersion version)
     {
         try
         {
-            var (instance, _) = CreateInstance();
+            var (instance, _) = CreateInstance(version);
             Logger.LogInformation("Plugin {PluginId}: instance rebuilt after a failed call", PluginId);
             return instance;
         }
@@ -317,115 +344,144 @@ public sealed partial class WasmRuntime : PluginRuntime
     }
 
     /// <summary>
-    /// Compiles (or finds) the module on a worker thread, so a cancelled start stops waiting at once. Cranelift itself
-    /// cannot be interrupted: a compile already running finishes in the background, bounded by the checks of
-    /// <see cref="PluginRuntimeOptions.ModuleLimits"/> made before it began, and its result stays in the process cache.
+    /// Reads a version's manifest, resolves its limits, and compiles (or finds) its module on a worker thread, so a
+    /// cancelled start stops waiting at once. Cranelift itself cannot be interrupted: a compile already running finishes
+    /// in the background, bounded by the checks of <see cref="PluginRuntimeOptions.ModuleLimits"/> made before it began,
+    /// and its result stays in the process cache. Then checks the module against its manifest and the host.
     /// </summary>
-    private async ValueTask<(Module Module, ModuleSource Source)> CompileAsync(WasmEngine engine, CancellationToken cancellationToken)
+    private async ValueTask<WasmVersion> LoadAsync(string wasmPath, CancellationToken cancellationToken)
     {
+        var (manifest, limits, engine, verified) = ReadManifest(wasmPath);
         cancellationToken.ThrowIfCancellationRequested();
-        var verified = _verifiedModuleSha256;
         var compile = Task.Run(() =>
         {
-            var module = engine.LoadModule(WasmPath, Options, Logger, out var source, out var compiledSha256);
+            var module = engine.LoadModule(wasmPath, Options, Logger, out var source, out var compiledSha256);
             // The file was hashed to verify it, then read again to compile it: whoever could write the folder in
             // between would slip in unverified bytes. The engine hashes what it compiles, so compare the two.
             if (verified is not null && !Convert.FromHexString(compiledSha256).AsSpan().SequenceEqual(verified))
             {
-                throw new PluginLoadException($"{WasmPath}: the module changed while it was loaded (the bytes compiled are sha256:{compiledSha256.ToLowerInvariant()}, not the verified ones)", WasmPath);
+                throw new PluginLoadException($"{wasmPath}: the module changed while it was loaded (the bytes compiled are sha256:{compiledSha256.ToLowerInvariant()}, not the verified ones)", wasmPath);
             }
             return (module, source);
         }, CancellationToken.None);
-        return await compile.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var (module, source) = await compile.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var contract = ModuleContract.Check(manifest, module, wasmPath, HostImportRegistry.For(Host, Logger, imports => BusImports.Register(imports, this)), wasiGranted: Options.Wasi is not null, Options.AllowUndeclaredExports);
+        return new WasmVersion(wasmPath, manifest, limits, engine, module, source, contract);
     }
 
-    /// <summary>Reads the manifest, resolves the limits and picks the engine they need.</summary>
-    private WasmEngine ReadManifest()
+    /// <summary>
+    /// Checks the folder's signature (by the policy), reads the manifest next to <paramref name="wasmPath"/>, resolves the
+    /// limits and picks the engine they need; returns the module hash the signature or checksum vouches for, if any.
+    /// </summary>
+    private (PluginManifest? Manifest, EffectiveLimits Limits, WasmEngine Engine, byte[]? VerifiedModuleSha256) ReadManifest(string wasmPath)
     {
+        var directory = DirectoryOf(wasmPath);
         // The signature first: a manifest that was tampered with is reported as tampered, not parsed as hostile input.
         var policy = Options.Signatures.Mode != SignatureMode.Off ? Options.Signatures : DiscoveredSignatures ?? SignaturePolicy.Off;
-        _verifiedModuleSha256 = PluginSignatures.Check(PluginDirectory, Path.GetFullPath(WasmPath), policy, Logger, PluginId)?.ModuleSha256;
-        Manifest = ManifestReader.ReadFolder(PluginDirectory);
-        if (Manifest is null)
+        var verified = PluginSignatures.Check(directory, Path.GetFullPath(wasmPath), policy, Logger, PluginId)?.ModuleSha256;
+        var manifest = ManifestReader.ReadFolder(directory);
+        if (manifest is null)
         {
             Logger.LogWarning(Options.AllowUndeclaredExports
                 ? "Plugin {PluginId} has no {Manifest} next to {Module}: every function the module exports is callable with its wasm signature (AllowUndeclaredExports)"
-                : "Plugin {PluginId} has no {Manifest} next to {Module}: it declares no exports, so only ping answers", PluginId, ManifestReader.FileName, WasmPath);
+                : "Plugin {PluginId} has no {Manifest} next to {Module}: it declares no exports, so only ping answers", PluginId, ManifestReader.FileName, wasmPath);
         }
-        else if (!Manifest.HasBackend)
+        else if (!manifest.HasBackend)
         {
-            throw new PluginLoadException($"{Manifest.SourcePath}: plugin '{Manifest.Id}' is frontend-only: its manifest has no backend entry point, so there is nothing to run", Manifest.SourcePath, field: "$.entry_points.backend");
+            throw new PluginLoadException($"{manifest.SourcePath}: plugin '{manifest.Id}' is frontend-only: its manifest has no backend entry point, so there is nothing to run", manifest.SourcePath, field: "$.entry_points.backend");
         }
-        else if (Manifest.Id != PluginId)
+        else if (manifest.Id != PluginId)
         {
-            Logger.LogWarning("Plugin {PluginId}: the manifest's id is '{ManifestId}'", PluginId, Manifest.Id);
+            Logger.LogWarning("Plugin {PluginId}: the manifest's id is '{ManifestId}'", PluginId, manifest.Id);
         }
-        foreach (var warning in Manifest?.Warnings ?? [])
+        foreach (var warning in manifest?.Warnings ?? [])
         {
             Logger.LogWarning("Plugin {PluginId}: {ManifestWarning}", PluginId, warning);
         }
         // A set checksum must hold at every start, not only at discovery: a module swapped afterwards is refused.
-        if (ModuleChecksum.Mismatch(Manifest, WasmPath) is { } mismatch)
+        if (ModuleChecksum.Mismatch(manifest, wasmPath) is { } mismatch)
         {
-            throw new PluginLoadException($"{WasmPath}: {mismatch}", Manifest?.SourcePath, field: "$.checksum");
+            throw new PluginLoadException($"{wasmPath}: {mismatch}", manifest?.SourcePath, field: "$.checksum");
         }
-        if (_verifiedModuleSha256 is null && Manifest?.Checksum is { } checksum) _verifiedModuleSha256 = ModuleChecksum.Digest(checksum);
-        _limits = EffectiveLimits.Resolve(Options, Manifest?.Limits);
-        return WasmEngine.For(fuel: _limits.Fuel is not null);
+        if (verified is null && manifest?.Checksum is { } checksum) verified = ModuleChecksum.Digest(checksum);
+        var limits = EffectiveLimits.Resolve(Options, manifest?.Limits);
+        return (manifest, limits, WasmEngine.For(fuel: limits.Fuel is not null), verified);
     }
 
-    private IReadOnlyDictionary<string, object?>? StartCore(WasmEngine engine, Module module, ModuleSource source)
+    private IReadOnlyDictionary<string, object?>? StartCore(WasmVersion version)
     {
-        _engine = engine;
-        _module = module;
-        ModuleSource = source;
-        _contract = ModuleContract.Check(Manifest, _module, WasmPath, HostImportRegistry.For(Host, Logger, imports => BusImports.Register(imports, this)), wasiGranted: Options.Wasi is not null, Options.AllowUndeclaredExports);
-        _engine.Ticker.Acquire();
+        var (slots, initResult) = OpenSlots(version);
+        Publish(version, slots);
+        return initResult;
+    }
+
+    /// <summary>
+    /// Builds the instances of <paramref name="version"/> (running <c>init</c>) and their slots and guest threads,
+    /// without publishing them; on failure nothing is left behind. Takes a reference on the engine's ticker, which
+    /// <see cref="RetireAsync"/> gives back.
+    /// </summary>
+    private (InstanceSlots Slots, IReadOnlyDictionary<string, object?>? InitResult) OpenSlots(WasmVersion version, Action<WasmInstance>? prepare = null)
+    {
+        version.Engine.Ticker.Acquire();
         var instances = new List<WasmInstance>();
         try
         {
             IReadOnlyDictionary<string, object?>? initResult = null;
             for (var i = 0; i < Options.Instances; i++)
             {
-                var (instance, result) = CreateInstance();
+                var (instance, result) = CreateInstance(version);
                 instances.Add(instance);
                 initResult ??= result;
             }
-            _waitLimitMs = WaitLimitMs(_limits!.Timeout, Options.MaxQueueWait);
-            if (_stopping.IsCancellationRequested) _stopping = new();
-            _workers = new GuestWorkers(PluginId, Options.GuestThreads ? instances.Count : 0); // before the slots: a caller that sees the slots finds the workers
-            _slots = instances.Count == 1 ? new SingleInstanceSlot(instances[0], Options.MaxQueueLength) : new InstancePool(instances, Options.MaxQueueLength);
-            return initResult;
+            foreach (var instance in instances) prepare?.Invoke(instance);
+            InstanceSlots slots = instances.Count == 1 ? new SingleInstanceSlot(instances[0], Options.MaxQueueLength) : new InstancePool(instances, Options.MaxQueueLength);
+            slots.Workers = new GuestWorkers(PluginId, Options.GuestThreads ? instances.Count : 0);
+            slots.WaitLimitMs = WaitLimitMs(version.Limits.Timeout, Options.MaxQueueWait);
+            slots.Version = version;
+            return (slots, initResult);
         }
         catch
         {
             foreach (var instance in instances) instance.Dispose();
-            _engine.Ticker.Release();
+            version.Engine.Ticker.Release();
             throw;
         }
     }
 
-    /// <summary>Builds a fresh instance and runs <c>init</c>; on failure nothing is left behind.</summary>
-    private (WasmInstance Instance, IReadOnlyDictionary<string, object?>? InitResult) CreateInstance()
+    /// <summary>Makes <paramref name="version"/> the one serving calls: new calls lease from <paramref name="slots"/> from now on.</summary>
+    private void Publish(WasmVersion version, InstanceSlots slots)
+    {
+        _version = version;
+        Volatile.Write(ref _path, version.WasmPath);
+        Manifest = version.Manifest;
+        ModuleSource = version.Source;
+        _waitLimitMs = slots.WaitLimitMs;
+        if (_stopping.IsCancellationRequested) _stopping = new();
+        _slots = slots; // the slots carry their workers: a caller that sees them finds the workers
+
+    }
+
+    /// <summary>Builds a fresh instance of <paramref name="version"/> and runs <c>init</c>; on failure nothing is left behind.</summary>
+    private (WasmInstance Instance, IReadOnlyDictionary<string, object?>? InitResult) CreateInstance(WasmVersion version)
     {
         WasmInstance instance;
         try
         {
-            instance = new WasmInstance(PluginId, _engine!, _module!, _contract!, _limits!, Options.Wasi);
+            instance = new WasmInstance(PluginId, version.Engine, version.Module, version.Contract, version.Limits, Options.Wasi) { Version = version };
         }
         catch (Exception ex) when (ex is not PluginLoadException)
         {
             var failure = GuestFailure.ToCallException(PluginId, "_start", ex, null);
-            throw new PluginLoadException($"{WasmPath}: instantiation failed: {failure.Reason}", WasmPath, innerException: failure);
+            throw new PluginLoadException($"{version.WasmPath}: instantiation failed: {failure.Reason}", version.WasmPath, innerException: failure);
         }
         try
         {
-            return (instance, RunInit(instance));
+            return (instance, RunInit(instance, version.Manifest));
         }
         catch (PluginCallException ex)
         {
             instance.Dispose();
-            throw new PluginLoadException($"[{PluginId}] start failed: {ex.Message}", WasmPath, innerException: ex);
+            throw new PluginLoadException($"[{PluginId}] start failed: {ex.Message}", version.WasmPath, innerException: ex);
         }
         catch
         {
@@ -435,10 +491,10 @@ public sealed partial class WasmRuntime : PluginRuntime
     }
 
     /// <summary>VYRA's rule: <c>init</c> runs when the state (manifest defaults + caller's values) is non-empty and <c>init</c> is callable.</summary>
-    private IReadOnlyDictionary<string, object?>? RunInit(WasmInstance instance)
+    private IReadOnlyDictionary<string, object?>? RunInit(WasmInstance instance, PluginManifest? manifest)
     {
         var state = new Dictionary<string, object?>(StringComparer.Ordinal);
-        foreach (var entry in Manifest?.InitialState ?? [])
+        foreach (var entry in manifest?.InitialState ?? [])
         {
             if (entry.Default is { } value) state[entry.Key] = value;
         }
