@@ -24,7 +24,8 @@ public abstract class PluginRuntime : IAsyncDisposable
 
     /// <summary>
     /// Creates a runtime by VYRA's rule: <see cref="WasmRuntime"/> when <paramref name="wasmPath"/> is a wasm or wat
-    /// module, otherwise <see cref="StubRuntime"/>. <see cref="PluginRuntimeOptions.PreferStub"/> asks for the stub;
+    /// module; <see cref="ServiceExportRuntime"/> (service-export mode) when there is no module file and the folder's
+    /// manifest declares <c>service_exports</c>; otherwise <see cref="StubRuntime"/>. <see cref="PluginRuntimeOptions.PreferStub"/> asks for the stub;
     /// a missing or unusable module falls back to it as <see cref="PluginRuntimeOptions.StubFallback"/> says (by
     /// default with a warning naming the file and the reason; <see cref="StubFallback.Refuse"/> throws instead).
     /// </summary>
@@ -64,6 +65,7 @@ public abstract class PluginRuntime : IAsyncDisposable
         }
         var reason = ModuleFile.WhyNotAModule(wasmPath) is { } why ? FrontendOnly(wasmPath) ?? why : null;
         if (reason is null) return new WasmRuntime(pluginId, wasmPath, host, initialState, options);
+        if (ServiceExportRuntime.ServesFolderOf(wasmPath) is { } folder) return new ServiceExportRuntime(pluginId, folder, host, options);
         var module = string.IsNullOrEmpty(wasmPath) ? "(no module path)" : wasmPath;
         if (fallback == StubFallback.Refuse)
             throw new PluginLoadException(
@@ -105,8 +107,11 @@ public abstract class PluginRuntime : IAsyncDisposable
     /// <summary>True between a successful start and the next stop.</summary>
     public abstract bool IsRunning { get; }
 
-    /// <summary>The backend's name as <c>ping</c> reports it: <c>wasm</c> or <c>stub</c>.</summary>
+    /// <summary>The backend's name as <c>ping</c> reports it: <c>wasm</c>, <c>service</c> (service-export mode) or <c>stub</c>.</summary>
     public abstract string Backend { get; }
+
+    /// <summary>The service exports bound by the last start (docs/bus.md, "Service exports"); null when the plugin has none.</summary>
+    internal ServiceExportTable? ServiceExports { get; set; }
 
     /// <summary>The runtime's logger.</summary>
     protected internal ILogger Logger { get; }
@@ -132,7 +137,10 @@ public abstract class PluginRuntime : IAsyncDisposable
             if (function == "ping") return Ping();
             data ??= EmptyData;
             ArgumentText.Check(PluginId, function, data);
-            var result = await InvokeAsync(function, data, cancellationToken).ConfigureAwait(false);
+            // A name the manifest's service_exports declare is served by a host service, never by the backend.
+            var result = ServiceExports is { } served && served.Serves(function)
+                ? await served.InvokeAsync(function, data, cancellationToken).ConfigureAwait(false)
+                : await InvokeAsync(function, data, cancellationToken).ConfigureAwait(false);
             await NotifyResultAsync(function, result).ConfigureAwait(false);
             return result;
         }

@@ -95,7 +95,9 @@ public sealed class PluginCatalog
                 : $"plugin '{id}' has no valid version: " + string.Join("; ", known.Select(e => $"{e.Version}: {string.Join(", ", e.Problems)}"));
             throw new PluginLoadException(why);
         }
-        return new WasmRuntime(id, entry.ModulePath!, host, initialState, options);
+        return entry.ModulePath is null
+            ? new ServiceExportRuntime(id, entry.Directory, host, options)
+            : new WasmRuntime(id, entry.ModulePath, host, initialState, options);
     }
 
     private static int Compare(CatalogEntry a, CatalogEntry b)
@@ -158,6 +160,7 @@ public sealed class PluginCatalog
 
         var modulePath = ModuleNames.Select(n => Path.Combine(directory, n)).FirstOrDefault(File.Exists);
         if (modulePath is null && manifest is { HasBackend: false }) { }
+        else if (modulePath is null && manifest is { ServiceExports.Count: > 0 }) { } // service-export mode (VYRA §5): the services are resolved at start
         else if (modulePath is null) problems.Add("no logic.wasm (or logic.wat)");
         else if (ModuleFile.WhyNotAModule(modulePath) is { } notModule) problems.Add(notModule);
         else

@@ -132,6 +132,7 @@ public sealed partial class WasmRuntime : PluginRuntime
         await _stopping.CancelAsync().ConfigureAwait(false);
         await slots.CloseAsync().ConfigureAwait(false);
         workers?.Complete(); // nothing is leased now, so no call is queued for a worker
+        ServiceExports?.Stop(); // service calls still running end now, as guest calls do
         _engine!.Ticker.Release();
     }
 
@@ -349,6 +350,7 @@ public sealed partial class WasmRuntime : PluginRuntime
         _module = module;
         ModuleSource = source;
         _contract = ModuleContract.Check(Manifest, _module, WasmPath, HostImportRegistry.For(Host, Logger), wasiGranted: Options.Wasi is not null, Options.AllowUndeclaredExports);
+        ServiceExports = ServiceExportTable.Bind(PluginId, Manifest, Options, [.. _contract.Exports.Keys, .. Manifest?.Exports?.Select(e => e.Name) ?? []], Logger);
         _engine.Ticker.Acquire();
         var instances = new List<WasmInstance>();
         try
