@@ -134,7 +134,8 @@ internal sealed class ServiceExportTable
         }
         var arguments = Arguments(data, bound.Passthrough, bound.Kwargs);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
-        if (_timeout != Timeout.InfiniteTimeSpan) deadline.CancelAfter(_timeout);
+        // A timer longer than CancelAfter takes (about 49 days) is no deadline in practice.
+        if (_timeout != Timeout.InfiniteTimeSpan && _timeout.TotalMilliseconds < uint.MaxValue - 1) deadline.CancelAfter(_timeout);
         Task<object?>? running = null;
         try
         {
