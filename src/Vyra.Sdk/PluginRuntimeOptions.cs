@@ -143,8 +143,10 @@ public sealed class PluginRuntimeOptions
 
     /// <summary>
     /// Finds the host services that serve the manifest's <c>service_exports</c> (VYRA §5; docs/bus.md, "Service
-    /// exports"). Null (default): a plugin that declares service exports fails to start, naming them. Vyra.Sdk.Hosting
-    /// sets it to the container's keyed <see cref="IVyraService"/> registrations.
+    /// exports"). Set: every declared service and method must resolve, or the start fails naming them. Null (default): a
+    /// plugin with a module starts and its service exports fail their calls (UnknownFunction) saying no resolver is
+    /// configured; a plugin in service-export mode fails to start. Vyra.Sdk.Hosting sets it to the container's keyed
+    /// <see cref="IVyraService"/> registrations.
     /// </summary>
     public IServiceExportResolver? ServiceExports { get; init; }
 

@@ -25,8 +25,8 @@ internal sealed class ServiceExportTable
         _logger = logger;
     }
 
-    /// <summary>A declared export with its service and its fixed arguments, decoded once.</summary>
-    private sealed record Bound(ServiceExportDeclaration Declaration, IVyraService Service, HashSet<string>? Passthrough, KeyValuePair<string, object?>[] Kwargs);
+    /// <summary>A declared export with its service (null: not served, no resolver) and its fixed arguments, decoded once.</summary>
+    private sealed record Bound(ServiceExportDeclaration Declaration, IVyraService? Service, HashSet<string>? Passthrough, KeyValuePair<string, object?>[] Kwargs);
 
     /// <summary>The names served, for messages and tests.</summary>
     public IReadOnlyCollection<string> Names => _exports.Keys;
@@ -34,7 +34,10 @@ internal sealed class ServiceExportTable
     /// <summary>
     /// Resolves the manifest's service exports; null when it declares none. Every problem is reported at once, in a
     /// <see cref="PluginLoadException"/> naming the plugin, each export, its service and method. <c>wasmExports</c> are
-    /// the names the module serves (a clash is refused), null in service-export mode.
+    /// the names the module serves (a clash is refused), null in service-export mode. Without a resolver a module's
+    /// plugin still starts (upstream manifests carry service exports a host may not serve): the exports are logged once
+    /// and fail their calls as <see cref="PluginErrorKind.UnknownFunction"/>; in service-export mode there is nothing
+    /// else to run, so the start fails.
     /// </summary>
     public static ServiceExportTable? Bind(string pluginId, PluginManifest? manifest, PluginRuntimeOptions options, IReadOnlyCollection<string>? wasmExports, ILogger logger)
     {
@@ -60,9 +63,11 @@ internal sealed class ServiceExportTable
                 problems.Add($"{label}: the name is also a wasm export of the module; a name is served either by the module or by a host service, never both");
                 continue;
             }
+            var passthrough = export.Passthrough is null ? null : new HashSet<string>(export.Passthrough, StringComparer.Ordinal);
             if (resolver is null)
             {
-                problems.Add($"{label}: no service resolver is configured (PluginRuntimeOptions.ServiceExports; in Vyra.Sdk.Hosting, AddVyraPlugins().AddService(...))");
+                if (wasmExports is null) problems.Add($"{label}: {NoResolver}");
+                else exports[export.Name] = new Bound(export, null, passthrough, []);
                 continue;
             }
             IVyraService? service;
@@ -87,15 +92,20 @@ internal sealed class ServiceExportTable
                 problems.Add($"{label}: service '{export.Service}' has no method '{export.Method}' (it has: {(methods.Count == 0 ? "none" : string.Join(", ", methods.Order(StringComparer.Ordinal)))})");
                 continue;
             }
-            var passthrough = export.Passthrough is null ? null : new HashSet<string>(export.Passthrough, StringComparer.Ordinal);
             exports[export.Name] = new Bound(export, service, passthrough, Kwargs(export.Kwargs));
         }
         if (problems.Count > 0)
         {
             throw new PluginLoadException($"[{pluginId}] cannot serve its service exports: {string.Join("; ", problems)}", manifest.SourcePath, field: "$.entry_points.backend.service_exports");
         }
+        if (resolver is null)
+        {
+            logger.LogWarning("Plugin {PluginId}: its service exports ({Exports}) are not served: {Reason}", pluginId, string.Join(", ", exports.Keys), NoResolver);
+        }
         return new ServiceExportTable(pluginId, exports, EffectiveLimits.Resolve(options, manifest.Limits).Timeout, logger);
     }
+
+    private const string NoResolver = "no service resolver is configured (PluginRuntimeOptions.ServiceExports; in Vyra.Sdk.Hosting, AddVyraPlugins().AddService(...))";
 
     // Each kwargs value stays the JsonElement the manifest wrote (numbers as written, never rounded).
     private static KeyValuePair<string, object?>[] Kwargs(JsonElement? kwargs) =>
@@ -132,6 +142,10 @@ internal sealed class ServiceExportTable
         {
             throw new PluginCallException(_pluginId, function, "the call was cancelled", PluginErrorKind.Cancelled, new OperationCanceledException(cancellationToken));
         }
+        if (bound.Service is not { } service)
+        {
+            throw new PluginCallException(_pluginId, function, $"{label} is not served: {NoResolver}", PluginErrorKind.UnknownFunction);
+        }
         var arguments = Arguments(data, bound.Passthrough, bound.Kwargs);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
         // A timer longer than CancelAfter takes (about 49 days) is no deadline in practice.
@@ -139,7 +153,7 @@ internal sealed class ServiceExportTable
         Task<object?>? running = null;
         try
         {
-            running = bound.Service.InvokeAsync(declaration.Method, arguments, deadline.Token).AsTask();
+            running = service.InvokeAsync(declaration.Method, arguments, deadline.Token).AsTask();
             // The deadline holds even for a service that ignores its token: the call ends, the service runs on alone.
             var value = await running.WaitAsync(deadline.Token).ConfigureAwait(false);
             return new Dictionary<string, object?> { ["result"] = value };

@@ -106,12 +106,29 @@ public class ServiceExportTests
     }
 
     [Fact]
-    public async Task Without_a_resolver_a_plugin_with_service_exports_does_not_start()
+    public async Task Without_a_resolver_a_module_still_runs_and_its_service_exports_say_why_they_do_not_answer()
     {
         using var plugin = TempPlugin.FromWat(AddWat, Manifest(Forecast));
-        await using var runtime = PluginRuntime.Create("svc", plugin.ModulePath);
+        var log = new ListLoggerFactory();
+        await using var runtime = PluginRuntime.Create("svc", plugin.ModulePath, options: new PluginRuntimeOptions { LoggerFactory = log });
+        await runtime.StartAsync();
+
+        var error = await Assert.ThrowsAsync<PluginCallException>(async () => await runtime.CallAsync("forecast"));
+
+        Assert.Equal(PluginErrorKind.UnknownFunction, error.Kind);
+        Assert.Contains("service export 'forecast' (service 'weather', method 'forecast') is not served: no service resolver is configured (PluginRuntimeOptions.ServiceExports", error.Message);
+        Assert.Contains(log.Lines, l => l.Level == Microsoft.Extensions.Logging.LogLevel.Warning && l.Message.Contains("are not served"));
+        Assert.Equal(5, (await runtime.CallAsync("add", new Dictionary<string, object?> { ["a"] = 2, ["b"] = 3 }))["result"]);
+    }
+
+    [Fact]
+    public async Task Without_a_resolver_a_plugin_in_service_export_mode_does_not_start()
+    {
+        var directory = ServiceOnlyFolder();
+        await using var runtime = PluginRuntime.Create("weather-svc", Path.Combine(directory, "logic.wasm"));
+        Assert.IsType<ServiceExportRuntime>(runtime);
         var error = await Assert.ThrowsAsync<PluginLoadException>(async () => await runtime.StartAsync());
-        Assert.Contains("no service resolver is configured (PluginRuntimeOptions.ServiceExports", error.Message);
+        Assert.Contains("service export 'forecast' (service 'weather', method 'forecast'): no service resolver is configured", error.Message);
     }
 
     [Theory]
