@@ -25,8 +25,8 @@ public abstract class PluginRuntime : IAsyncDisposable
     /// <summary>
     /// Creates a runtime by VYRA's rule: <see cref="WasmRuntime"/> when <paramref name="wasmPath"/> is a wasm or wat
     /// module; <see cref="ServiceExportRuntime"/> (service-export mode) when there is no module file and the folder's
-    /// manifest declares <c>service_exports</c>; otherwise <see cref="StubRuntime"/>. <see cref="PluginRuntimeOptions.PreferStub"/> asks for the stub;
-    /// a missing or unusable module falls back to it as <see cref="PluginRuntimeOptions.StubFallback"/> says (by
+    /// manifest declares <c>service_exports</c>; otherwise <see cref="StubRuntime"/>.
+    /// <see cref="PluginRuntimeOptions.PreferStub"/> asks for the stub; a missing or unusable module falls back to it as <see cref="PluginRuntimeOptions.StubFallback"/> says (by
     /// default with a warning naming the file and the reason; <see cref="StubFallback.Refuse"/> throws instead).
     /// </summary>
     /// <exception cref="PluginLoadException">The module is missing or unusable and the options refuse the stub fallback.</exception>

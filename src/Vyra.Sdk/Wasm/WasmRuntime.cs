@@ -130,9 +130,9 @@ public sealed partial class WasmRuntime : PluginRuntime
         _workers = null;
         // A call waiting for a guest slot holds its instance: it must leave at once, or the close would wait for it.
         await _stopping.CancelAsync().ConfigureAwait(false);
+        ServiceExports?.Stop(); // service calls still running end now, as guest calls do (they hold no instance)
         await slots.CloseAsync().ConfigureAwait(false);
         workers?.Complete(); // nothing is leased now, so no call is queued for a worker
-        ServiceExports?.Stop(); // service calls still running end now, as guest calls do
         _engine!.Ticker.Release();
     }
 

@@ -162,7 +162,7 @@ public class ServiceExportTests
     [Fact]
     public async Task The_calls_deadline_cancels_the_services_token()
     {
-        using var plugin = TempPlugin.FromWat(AddWat, Manifest(Forecast, limits: "\"runtime_limits\": { \"timeout_ms\": 50 },"));
+        using var plugin = TempPlugin.FromWat(AddWat, Manifest(Forecast, limits: "\"runtime_limits\": { \"timeout_ms\": 200 },"));
         var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var service = new VyraServiceMethods().Add("forecast", async (_, ct) =>
         {
@@ -176,7 +176,7 @@ public class ServiceExportTests
         var error = await Assert.ThrowsAsync<PluginCallException>(async () => await runtime.CallAsync("forecast"));
 
         Assert.Equal(PluginErrorKind.Timeout, error.Kind);
-        Assert.Contains("service export 'forecast' (service 'weather', method 'forecast') did not answer within 50 ms", error.Message);
+        Assert.Contains("service export 'forecast' (service 'weather', method 'forecast') did not answer within 200 ms", error.Message);
         await cancelled.Task.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
