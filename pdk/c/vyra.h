@@ -54,6 +54,46 @@
  *    List the ones you use in metadata.json "imports".
  *
  * ---------------------------------------------------------------------------
+ * The plugin bus (Vyra.Sdk docs/bus.md, "Guest imports")
+ * ---------------------------------------------------------------------------
+ *
+ * VYRA's module-template imports, in module "vyra" (every string and json is
+ * a (ptr, len) pair owned by the plugin; json is UTF-8 JSON text):
+ *
+ *   import       C declaration        wasm type                   gate
+ *   log          vyra_log             (i32 i32) -> ()             none
+ *   notify_ui    vyra_notify_ui       (i32 i32 i32 i32) -> ()     throttled
+ *   publish      vyra_publish         (i32 i32 i32 i32) -> ()     permission publish
+ *   request      vyra_request         (i32 i32 i32 i32) -> i64    permission client
+ *   subscribe    vyra_subscribe       (i32 i32) -> ()             permission subscribe
+ *   serve        vyra_serve           (i32 i32) -> ()             permission server
+ *
+ * A topic or service is "name" (the host's own module), "module/name" or
+ * "module/instance/name". The manifest's permissions.interfaces must allow
+ * each publish / subscribe / request / serve (e.g. "publish:local"); a denied,
+ * blocked (rate limit) or malformed operation fails the plugin's current call
+ * on the host side (PermissionDenied, Blocked, InvalidArgument).
+ *
+ *  - vyra_request returns the reply as a packed memory value (ptr << 32) | len
+ *    in a buffer the host got from vyra_alloc: the plugin owns it and frees it
+ *    with vyra_free(ptr, len). The reply is the JSON object
+ *        {"plugin_id": ..., "success": true|false, "data": ..., "error": ...}
+ *    and a timeout is {"plugin_id":null,"success":false,"data":null,
+ *    "error":"timeout"}.
+ *  - Events of subscribed topics arrive at the export on_event(name, data),
+ *    name being the topic text the plugin subscribed with: define it with
+ *    VYRA_ON_EVENT. Requests to served services arrive at the export
+ *    on_request(service, data) -> json, whose return value is the reply's
+ *    data: define it with VYRA_ON_REQUEST. A trap there answers the caller
+ *    with success false.
+ *  - The *_cstr helpers take NUL-terminated strings (the NUL is not sent).
+ *
+ * Note: vyra_log(msg, len) is the bus's "log" import. Before it, vyra_log was
+ * a helper taking a NUL-terminated string for host_log; that is now
+ * vyra_host_log_cstr (the old call no longer compiles, nothing changes
+ * silently).
+ *
+ * ---------------------------------------------------------------------------
  * The allocator (vyra_alloc / vyra_free)
  * ---------------------------------------------------------------------------
  *
@@ -133,6 +173,44 @@ void host_log(const char *msg, int32_t len);
 VYRA_IMPORT(host_emit_event)
 void host_emit_event(const char *type, int32_t type_len, const char *payload, int32_t payload_len);
 
+/* ---- the plugin bus (module "vyra"; see "The plugin bus" above) ---- */
+
+/* log(msg: string): a line in the host's log (not checked, not throttled). */
+VYRA_IMPORT(log)
+void vyra_log(const char *msg, int32_t msg_len);
+
+/* notify_ui(event_name: string, data: json): tell the UI (throttled). */
+VYRA_IMPORT(notify_ui)
+void vyra_notify_ui(const char *event_name, int32_t event_name_len, const char *data, int32_t data_len);
+
+/* publish(topic: string, payload: json): publish on the bus (permission publish). */
+VYRA_IMPORT(publish)
+void vyra_publish(const char *topic, int32_t topic_len, const char *payload, int32_t payload_len);
+
+/* request(topic: string, payload: json) -> json: ask a service and wait for its
+ * reply (permission client). Returns the packed reply; free it with vyra_free. */
+VYRA_IMPORT(request)
+int64_t vyra_request(const char *topic, int32_t topic_len, const char *payload, int32_t payload_len);
+
+/* subscribe(topic: string): events of `topic` arrive at on_event (permission subscribe). */
+VYRA_IMPORT(subscribe)
+void vyra_subscribe(const char *topic, int32_t topic_len);
+
+/* serve(service: string): requests to `service` arrive at on_request (permission server). */
+VYRA_IMPORT(serve)
+void vyra_serve(const char *service, int32_t service_len);
+
+/* Define the on_event export; the four names are the parameters' names:
+ *     VYRA_ON_EVENT(name, name_len, data, data_len) { ... }           */
+#define VYRA_ON_EVENT(name, name_len, data, data_len) \
+    VYRA_EXPORT(on_event) void on_event(const char *name, int32_t name_len, const char *data, int32_t data_len)
+
+/* Define the on_request export; return the reply's data as JSON, e.g. with
+ * vyra_return_cstring("{\"ok\":true}"):
+ *     VYRA_ON_REQUEST(service, service_len, data, data_len) { ... }   */
+#define VYRA_ON_REQUEST(service, service_len, data, data_len) \
+    VYRA_EXPORT(on_request) int64_t on_request(const char *service, int32_t service_len, const char *data, int32_t data_len)
+
 /* ---- allocator exports (defined once, under VYRA_IMPLEMENTATION) ---- */
 
 VYRA_EXPORT(vyra_alloc)
@@ -191,7 +269,38 @@ static inline int64_t vyra_return_string(const char *s, int32_t len) { return vy
 static inline int64_t vyra_return_cstring(const char *s) { return vyra_return_bytes(s, (int32_t)strlen(s)); }
 
 /* host_log with a NUL-terminated message. */
-static inline void vyra_log(const char *cstr) { host_log(cstr, (int32_t)strlen(cstr)); }
+static inline void vyra_host_log_cstr(const char *cstr) { host_log(cstr, (int32_t)strlen(cstr)); }
+
+/* True when the (ptr, len) text equals the NUL-terminated `cstr` (e.g. an
+ * on_event name against a topic). */
+static inline bool vyra_text_equals(const char *text, int32_t len, const char *cstr)
+{
+    size_t n = strlen(cstr);
+    return len >= 0 && (size_t)len == n && memcmp(text, cstr, n) == 0;
+}
+
+/* The bus imports with NUL-terminated strings; payloads and data are JSON text. */
+static inline void vyra_log_cstr(const char *msg) { vyra_log(msg, (int32_t)strlen(msg)); }
+
+static inline void vyra_notify_ui_cstr(const char *event_name, const char *json)
+{
+    vyra_notify_ui(event_name, (int32_t)strlen(event_name), json, (int32_t)strlen(json));
+}
+
+static inline void vyra_publish_cstr(const char *topic, const char *json)
+{
+    vyra_publish(topic, (int32_t)strlen(topic), json, (int32_t)strlen(json));
+}
+
+/* Returns the packed reply (free it with vyra_free(vyra_unpack_ptr(r), vyra_unpack_len(r))). */
+static inline int64_t vyra_request_cstr(const char *topic, const char *json)
+{
+    return vyra_request(topic, (int32_t)strlen(topic), json, (int32_t)strlen(json));
+}
+
+static inline void vyra_subscribe_cstr(const char *topic) { vyra_subscribe(topic, (int32_t)strlen(topic)); }
+
+static inline void vyra_serve_cstr(const char *service) { vyra_serve(service, (int32_t)strlen(service)); }
 
 /* host_emit_event with a NUL-terminated type and a (ptr, len) payload. */
 static inline void vyra_emit(const char *type, const char *payload, int32_t payload_len)

@@ -23,8 +23,12 @@ public sealed class PluginFactoryContext
     /// <summary>The catalog entry chosen (the configured version, else the highest valid one).</summary>
     public CatalogEntry Entry { get; }
 
-    /// <summary>The module (<c>logic.wasm</c> or <c>logic.wat</c>) of <see cref="Entry"/>.</summary>
-    public string ModulePath => Entry.ModulePath!;
+    /// <summary>
+    /// The module (<c>logic.wasm</c> or <c>logic.wat</c>) of <see cref="Entry"/>. For a plugin in service-export mode (no
+    /// module, VYRA §5) the path where <c>logic.wasm</c> would be: the kernel's factory then serves the folder's
+    /// <c>service_exports</c>.
+    /// </summary>
+    public string ModulePath => Entry.ModulePath ?? Path.Combine(Entry.Directory, "logic.wasm");
 
     /// <summary>The host functions (the container's <see cref="IHostFunctions"/>, else a <see cref="NullHostFunctions"/>).</summary>
     public IHostFunctions Host { get; }

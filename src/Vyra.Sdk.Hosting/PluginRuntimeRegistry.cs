@@ -23,6 +23,7 @@ internal sealed class PluginRuntimeRegistry : IPluginRuntimes, IAsyncDisposable,
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly string? _cacheDirectory;
+    private readonly IServiceExportResolver _serviceExports;
     private readonly Lazy<PoolCatalog> _catalog;
     private readonly HashSet<string> _startTargets = new(StringComparer.OrdinalIgnoreCase);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Exception> _startFailures = new(StringComparer.OrdinalIgnoreCase);
@@ -40,6 +41,9 @@ internal sealed class PluginRuntimeRegistry : IPluginRuntimes, IAsyncDisposable,
         _loggerFactory = services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
         _logger = _loggerFactory.CreateLogger("Vyra.Sdk.Hosting");
         Host = services.GetService<IHostFunctions>() ?? new NullHostFunctions(_loggerFactory.CreateLogger<NullHostFunctions>());
+        // service_exports are served by the container's keyed IVyraService registrations, unless the application
+        // registered a resolver of its own.
+        _serviceExports = services.GetService<IServiceExportResolver>() ?? new KeyedServiceExportResolver(services);
         var baseDirectory = services.GetService<IHostEnvironment>()?.ContentRootPath ?? AppContext.BaseDirectory;
         // The same folder listed twice (configuration and code both adding it) is scanned once.
         Pools = _options.Pools.Select(p => Path.TrimEndingDirectorySeparator(Path.GetFullPath(p, baseDirectory))).Distinct(StringComparer.Ordinal).ToList();
@@ -155,7 +159,7 @@ internal sealed class PluginRuntimeRegistry : IPluginRuntimes, IAsyncDisposable,
         var settings = _options.For(pluginId);
         var entry = Pool.Find(pluginId, settings.Version);
         if (entry is null) throw new PluginLoadException(WhyMissing(pluginId, settings.Version));
-        var options = settings.ToRuntimeOptions(_cacheDirectory, _loggerFactory);
+        var options = settings.ToRuntimeOptions(_cacheDirectory, _loggerFactory, _serviceExports);
         return new PluginFactoryContext(entry.Id, entry, Host, options, settings.PreferStub ?? false, _services);
     }
 

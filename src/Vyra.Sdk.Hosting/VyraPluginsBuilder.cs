@@ -8,7 +8,7 @@ namespace Vyra.Sdk.Hosting;
 /// Returned by <c>AddVyraPlugins</c>: registers typed plugin proxies (the classes the generator writes from
 /// <c>metadata.json</c>) as singletons whose runtimes are started and stopped with the host.
 /// </summary>
-public sealed class VyraPluginsBuilder
+public sealed partial class VyraPluginsBuilder
 {
     internal VyraPluginsBuilder(IServiceCollection services) => Services = services;
 

@@ -143,7 +143,10 @@ public sealed class PluginSettings
     }
 
     /// <summary>The kernel options these settings stand for; settings with <see cref="Problems"/> are an <see cref="ArgumentException"/>.</summary>
-    public PluginRuntimeOptions ToRuntimeOptions(string? cacheDirectory = null, Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null) => Problems() is { Count: > 0 } problems
+    public PluginRuntimeOptions ToRuntimeOptions(string? cacheDirectory = null, Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null) =>
+        ToRuntimeOptions(cacheDirectory, loggerFactory, serviceExports: null);
+
+    internal PluginRuntimeOptions ToRuntimeOptions(string? cacheDirectory, Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory, IServiceExportResolver? serviceExports) => Problems() is { Count: > 0 } problems
         ? throw new ArgumentException("invalid plugin settings: " + string.Join("; ", problems))
         : new()
     {
@@ -166,6 +169,7 @@ public sealed class PluginSettings
         // A hosted application serves other work too: its plugins' guest code shares the process-wide budget, which
         // leaves a core for the application's own requests (docs/architecture.md, "A host-wide cap on running guest code").
         GuestConcurrency = GuestConcurrency.Host,
+        ServiceExports = serviceExports,
     };
 
     internal static PluginSettings Merge(PluginSettings? own, PluginSettings defaults, bool preferStub) => new()

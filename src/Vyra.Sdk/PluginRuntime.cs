@@ -73,8 +73,30 @@ public abstract partial class PluginRuntime : IAsyncDisposable
     /// <summary>True between a successful start and the next stop.</summary>
     public abstract bool IsRunning { get; }
 
-    /// <summary>The backend's name as <c>ping</c> reports it: <c>wasm</c> or <c>stub</c>.</summary>
+    /// <summary>The backend's name as <c>ping</c> reports it: <c>wasm</c>, <c>service</c> (service-export mode) or <c>stub</c>.</summary>
     public abstract string Backend { get; }
+
+    /// <summary>The service exports bound by the last start (docs/bus.md, "Service exports"); null when the plugin has none.</summary>
+    internal IHostServedExports? ServiceExports { get; set; }
+
+    /// <summary>
+    /// Names a backend answers from host services instead of its own code (upstream's <c>service_exports</c>); the call
+    /// rules dispatch them here, the backends bind them (<c>Service/ServiceExportTable</c>).
+    /// </summary>
+    internal interface IHostServedExports
+    {
+        /// <summary>The names served.</summary>
+        IReadOnlyCollection<string> Names { get; }
+
+        /// <summary>Whether <paramref name="function"/> is one of them.</summary>
+        bool Serves(string function);
+
+        /// <summary>Calls the host service behind <paramref name="function"/>.</summary>
+        ValueTask<IReadOnlyDictionary<string, object?>> InvokeAsync(string function, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken);
+
+        /// <summary>Ends the service calls still running (a stop).</summary>
+        void Stop();
+    }
 
     /// <summary>The runtime's logger.</summary>
     protected internal ILogger Logger { get; }
@@ -100,7 +122,10 @@ public abstract partial class PluginRuntime : IAsyncDisposable
             if (function == "ping") return Ping();
             data ??= EmptyData;
             ArgumentText.Check(PluginId, function, data);
-            var result = await InvokeAsync(function, data, cancellationToken).ConfigureAwait(false);
+            // A name the manifest's service_exports declare is served by a host service, never by the backend.
+            var result = ServiceExports is { } served && served.Serves(function)
+                ? await served.InvokeAsync(function, data, cancellationToken).ConfigureAwait(false)
+                : await InvokeAsync(function, data, cancellationToken).ConfigureAwait(false);
             await NotifyResultAsync(function, result).ConfigureAwait(false);
             return result;
         }

@@ -7,8 +7,9 @@ using Wasmtime;
 namespace Vyra.Cli.Commands;
 
 /// <summary>
-/// <c>vyra new &lt;id&gt; --lang wat|c</c>: a self-contained plugin folder <c>&lt;output&gt;/&lt;id&gt;/1.0.0/</c> with a manifest,
-/// the source and a build script. WAT scaffolds also get <c>logic.wasm</c> (compiled with Wasmtime) so they run at once;
+/// <c>vyra new &lt;id&gt; --lang wat|c [--template basic|bus]</c>: a self-contained plugin folder
+/// <c>&lt;output&gt;/&lt;id&gt;/1.0.0/</c> with a manifest, the source and a build script. The <c>bus</c> template is a plugin
+/// that subscribes, serves, publishes and handles <c>on_event</c> / <c>on_request</c>, with the manifest permissions it needs. WAT scaffolds also get <c>logic.wasm</c> (compiled with Wasmtime) so they run at once;
 /// C scaffolds carry a copy of <c>vyra.h</c> and run after <c>./build.sh</c>.
 /// </summary>
 internal static partial class NewCommand
@@ -23,16 +24,22 @@ internal static partial class NewCommand
         var id = new Argument<string>("id") { Description = "The plugin id: lower-case letters, digits and '-', dotted forms allowed (e.g. my-plugin)." };
         var lang = new Option<string>("--lang", "-l") { Description = "The source language.", Required = true };
         lang.AcceptOnlyFromAmong("wat", "c");
+        var template = new Option<string>("--template", "-t")
+        {
+            Description = "basic: scalar (and for C, string) exports; bus: a plugin on the plugin bus (subscribe, serve, publish, on_event, on_request) with its permissions.",
+            DefaultValueFactory = _ => "basic",
+        };
+        template.AcceptOnlyFromAmong("basic", "bus");
         var output = new Option<string>("--output", "-o") { Description = "The pool folder to create the plugin in (default: the current folder).", DefaultValueFactory = _ => "." };
         var force = new Option<bool>("--force") { Description = "Overwrite the files of an existing scaffold." };
         var json = JsonMode.CreateOption();
         var command = new Command("new", "Scaffold a plugin folder <output>/<id>/1.0.0/ with metadata.json, the source (logic.wat or logic.c) and build.sh. " +
             "1 when the folder exists (without --force) or writing fails. " + ExitCodes.SeeTable)
         {
-            id, lang, output, force, json,
+            id, lang, template, output, force, json,
         };
         command.SetAction((result, _) => CommandRunner.RunAsync(() => Task.FromResult(
-            Run(result.GetRequiredValue(id), result.GetRequiredValue(lang), result.GetValue(output) ?? ".", result.GetValue(force), result.GetValue(json))), result.GetValue(json)));
+            Run(result.GetRequiredValue(id), result.GetRequiredValue(lang), result.GetValue(template) ?? "basic", result.GetValue(output) ?? ".", result.GetValue(force), result.GetValue(json))), result.GetValue(json)));
         return command;
     }
 
@@ -40,7 +47,7 @@ internal static partial class NewCommand
     [GeneratedRegex(@"\A[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)*\z", RegexOptions.CultureInvariant)]
     private static partial Regex IdPattern();
 
-    private static int Run(string id, string lang, string output, bool force, bool json)
+    private static int Run(string id, string lang, string template, string output, bool force, bool json)
     {
         // Everything is checked before anything is written.
         if (id.Length > 100 || !IdPattern().IsMatch(id))
@@ -62,7 +69,7 @@ internal static partial class NewCommand
         try
         {
             Directory.CreateDirectory(staging);
-            WriteScaffold(staging, id, lang, files);
+            WriteScaffold(staging, id, lang, template == "bus", files);
             Install(staging, dir, idDir);
         }
         catch
@@ -72,7 +79,7 @@ internal static partial class NewCommand
             throw;
         }
 
-        var call = $"vyra call {Quote(dir)} add a=2 b=3";
+        var call = template == "bus" ? $"vyra call {Quote(dir)} publish_reading" : $"vyra call {Quote(dir)} add a=2 b=3";
         if (json)
         {
             JsonMode.Write(new Dictionary<string, object?>
@@ -80,6 +87,7 @@ internal static partial class NewCommand
                 ["id"] = id,
                 ["version"] = Version,
                 ["lang"] = lang,
+                ["template"] = template,
                 ["directory"] = Path.GetFullPath(dir),
                 ["files"] = files,
                 ["runnable"] = lang == "wat",
@@ -89,6 +97,11 @@ internal static partial class NewCommand
             return ExitCodes.Ok;
         }
         Report(dir, files, lang);
+        if (template == "bus")
+        {
+            Console.Out.WriteLine("On the plugin bus: init subscribes to 'commands' and serves 'status'; publish_reading publishes on 'readings'.");
+            Console.Out.WriteLine("metadata.json's permissions.interfaces allow exactly that on the host's own module (docs/bus.md).");
+        }
         if (lang == "wat")
         {
             Console.Out.WriteLine($"It runs now:  {call}");
@@ -103,7 +116,7 @@ internal static partial class NewCommand
         return ExitCodes.Ok;
     }
 
-    private static void WriteScaffold(string dir, string id, string lang, List<string> files)
+    private static void WriteScaffold(string dir, string id, string lang, bool bus, List<string> files)
     {
         void Write(string name, string text)
         {
@@ -113,8 +126,8 @@ internal static partial class NewCommand
 
         if (lang == "wat")
         {
-            Write("metadata.json", WatManifest(id));
-            var wat = WatSource(id);
+            Write("metadata.json", bus ? BusManifest(id, "wat") : WatManifest(id));
+            var wat = bus ? BusWatSource(id) : WatSource(id);
             Write("logic.wat", wat);
             File.WriteAllBytes(Path.Combine(dir, "logic.wasm"), Module.ConvertText(wat));
             files.Add("logic.wasm");
@@ -122,8 +135,8 @@ internal static partial class NewCommand
         }
         else
         {
-            Write("metadata.json", CManifest(id));
-            Write("logic.c", CSource(id));
+            Write("metadata.json", bus ? BusManifest(id, "c") : CManifest(id));
+            Write("logic.c", bus ? BusCSource(id) : CSource(id));
             Write("vyra.h", Header());
             Write("build.sh", CBuildScript(id));
         }
@@ -355,7 +368,7 @@ internal static partial class NewCommand
             memcpy(out, prefix, (size_t)prefix_len);
             memcpy(out + prefix_len, name, (size_t)len);
             out[total - 1] = '!';
-            vyra_log("greet called");
+            vyra_host_log_cstr("greet called");
             return vyra_pack(p, total);
         }
 

@@ -4,7 +4,7 @@ namespace Vyra.Sdk;
 /// <param name="Id">The plugin id (the folder name; the manifest must agree).</param>
 /// <param name="Version">The version folder's name.</param>
 /// <param name="Directory">The version folder.</param>
-/// <param name="ModulePath">The module (<c>logic.wasm</c> or <c>logic.wat</c>), or null when there is none.</param>
+/// <param name="ModulePath">The module (<c>logic.wasm</c> or <c>logic.wat</c>), or null when there is none (a frontend-only plugin, or one in service-export mode).</param>
 /// <param name="Manifest">The manifest, when it could be read.</param>
 /// <param name="Problems">Every problem found; empty for a valid plugin.</param>
 public sealed record CatalogEntry(string Id, string Version, string Directory, string? ModulePath, PluginManifest? Manifest, IReadOnlyList<string> Problems)

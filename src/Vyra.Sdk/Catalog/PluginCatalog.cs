@@ -107,7 +107,9 @@ public sealed class PluginCatalog
                 : $"plugin '{id}' has no valid version: " + string.Join("; ", known.Select(e => $"{e.Version}: {string.Join(", ", e.Problems)}"));
             throw new PluginLoadException(why);
         }
-        return new WasmRuntime(id, entry.ModulePath!, host, initialState, options) { DiscoveredSignatures = Signatures };
+        return entry.ModulePath is null
+            ? new ServiceExportRuntime(id, entry.Directory, host, options)
+            : new WasmRuntime(id, entry.ModulePath, host, initialState, options) { DiscoveredSignatures = Signatures };
     }
 
     private static int Compare(CatalogEntry a, CatalogEntry b)
@@ -172,6 +174,7 @@ public sealed class PluginCatalog
 
         var modulePath = ModuleFile.InFolder(directory);
         if (modulePath is null && manifest is { HasBackend: false }) { }
+        else if (modulePath is null && manifest is { ServiceExports.Count: > 0 }) { } // service-export mode (VYRA §5): the services are resolved at start
         else if (modulePath is null) problems.Add("no logic.wasm (or logic.wat)");
         else if (ModuleFile.WhyNotAModule(modulePath) is { } notModule) problems.Add(notModule);
         else

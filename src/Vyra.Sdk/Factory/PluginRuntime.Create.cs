@@ -9,7 +9,8 @@ public abstract partial class PluginRuntime
 {
     /// <summary>
     /// Creates a runtime by VYRA's rule: <see cref="WasmRuntime"/> when <paramref name="wasmPath"/> is a wasm or wat
-    /// module, otherwise <see cref="StubRuntime"/>. <see cref="PluginRuntimeOptions.PreferStub"/> asks for the stub;
+    /// module; <see cref="ServiceExportRuntime"/> (service-export mode) when there is no module file and the folder's
+    /// manifest declares <c>service_exports</c>; otherwise <see cref="StubRuntime"/>. <see cref="PluginRuntimeOptions.PreferStub"/> asks for the stub;
     /// a missing or unusable module falls back to it as <see cref="PluginRuntimeOptions.StubFallback"/> says (by
     /// default with a warning naming the file and the reason; <see cref="StubFallback.Refuse"/> throws instead).
     /// </summary>
@@ -49,6 +50,7 @@ public abstract partial class PluginRuntime
         }
         var reason = ModuleFile.WhyNotAModule(wasmPath) is { } why ? FrontendOnly(wasmPath) ?? why : null;
         if (reason is null) return new WasmRuntime(pluginId, wasmPath, host, initialState, options);
+        if (ServiceExportRuntime.ServesFolderOf(wasmPath) is { } folder) return new ServiceExportRuntime(pluginId, folder, host, options);
         var module = string.IsNullOrEmpty(wasmPath) ? "(no module path)" : wasmPath;
         if (fallback == StubFallback.Refuse)
             throw new PluginLoadException(

@@ -150,6 +150,15 @@ public sealed class PluginRuntimeOptions
     /// <summary>How this host's plugins communicate: module, rate limit, request timeout, caps (docs/bus.md).</summary>
     public PluginBusOptions Bus { get; init; } = PluginBusOptions.Default;
 
+    /// <summary>
+    /// Finds the host services that serve the manifest's <c>service_exports</c> (VYRA §5; docs/bus.md, "Service
+    /// exports"). Set: every declared service and method must resolve, or the start fails naming them. Null (default): a
+    /// plugin with a module starts and its service exports fail their calls (UnknownFunction) saying no resolver is
+    /// configured; a plugin in service-export mode fails to start. Vyra.Sdk.Hosting sets it to the container's keyed
+    /// <see cref="IVyraService"/> registrations.
+    /// </summary>
+    public IServiceExportResolver? ServiceExports { get; init; }
+
     internal static PluginRuntimeOptions Default { get; } = new();
 
     /// <summary>Refuses options that cannot mean what they say (a zero or negative timeout used to mean "none").</summary>

@@ -54,9 +54,11 @@ public sealed partial class WasmRuntime
             new(status, message, from, to, fromPath, wasmPath, breaking ?? [], carried, note ?? "the state was not carried: the swap did not happen", error);
 
         WasmVersion fresh;
+        ServiceExportTable? freshServices;
         try
         {
             fresh = await LoadAsync(wasmPath, cancellationToken).ConfigureAwait(false);
+            freshServices = BindServiceExports(fresh);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -123,6 +125,7 @@ public sealed partial class WasmRuntime
         }
 
         Publish(fresh, next);
+        ServiceExports = freshServices;
         // The new manifest's permissions apply from now on, and what they no longer allow ends (docs/bus.md).
         ReplacePermissions(fresh.Manifest?.Permissions);
         RevokeDisallowedBusHandles();

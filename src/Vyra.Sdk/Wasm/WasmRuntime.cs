@@ -146,6 +146,7 @@ public sealed partial class WasmRuntime : PluginRuntime
         ForgetBusHandles();
         // A call waiting for a guest slot holds its instance: it must leave at once, or the close would wait for it.
         await _stopping.CancelAsync().ConfigureAwait(false);
+        ServiceExports?.Stop(); // service calls still running end now, as guest calls do (they hold no instance)
         await RetireAsync(slots, interrupt: true).ConfigureAwait(false);
     }
 
@@ -410,10 +411,15 @@ public sealed partial class WasmRuntime : PluginRuntime
 
     private IReadOnlyDictionary<string, object?>? StartCore(WasmVersion version)
     {
+        ServiceExports = BindServiceExports(version);
         var (slots, initResult) = OpenSlots(version);
         Publish(version, slots);
         return initResult;
     }
+
+    /// <summary>A version's service exports (VYRA §5), resolved and checked against its wasm exports; throws when one cannot be served.</summary>
+    private ServiceExportTable? BindServiceExports(WasmVersion version) =>
+        ServiceExportTable.Bind(PluginId, version.Manifest, Options, [.. version.Contract.Exports.Keys, .. version.Manifest?.Exports?.Select(e => e.Name) ?? []], Logger);
 
     /// <summary>
     /// Builds the instances of <paramref name="version"/> (running <c>init</c>) and their slots and guest threads,

@@ -98,4 +98,23 @@ public class TelemetryTests
         await runtime.StopAsync();
         Assert.Contains(recorder.Measurements, m => m.Name == "vyra.plugin.instances" && m.Value == -1);
     }
+    [Fact]
+    public async Task Service_export_calls_are_counted_like_calls_with_their_failure_kind()
+    {
+        var id = "telemetry-" + Guid.NewGuid().ToString("N")[..8];
+        using var recorder = new Recorder(id);
+        using var plugin = TempPlugin.FromWat("(module)", $$"""
+            { "id": "{{id}}", "exports": [],
+              "entry_points": { "backend": { "service_exports": [ { "name": "ask", "service": "s", "method": "m", "passthrough": "*" } ] } } }
+            """);
+        var service = new VyraServiceMethods().Add("m", args => args.Count > 0 ? throw new InvalidOperationException("no") : 1);
+        await using var runtime = PluginRuntime.Create(id, plugin.ModulePath, options: new PluginRuntimeOptions { ServiceExports = new ServiceExportResolver().Add("s", service) });
+        await runtime.StartAsync();
+        await runtime.CallAsync("ask");
+        await Assert.ThrowsAsync<PluginCallException>(async () => await runtime.CallAsync("ask", SamplePlugins.Args(("x", 1))));
+
+        Assert.Equal(2, recorder.Measurements.Count(m => m.Name == "vyra.plugin.calls" && (string?)m.Tags[VyraTelemetry.FunctionTag] == "ask"));
+        var failure = Assert.Single(recorder.Measurements, m => m.Name == "vyra.plugin.call.failures");
+        Assert.Equal("HostFunction", failure.Tags[VyraTelemetry.ErrorTypeTag]);
+    }
 }
