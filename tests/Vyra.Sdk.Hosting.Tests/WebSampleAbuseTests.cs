@@ -64,8 +64,13 @@ public sealed class WebSampleAbuseTests
 
         var errors = web.Logs.Entries.Where(e => e.Level >= LogLevel.Error).Select(e => $"{e.Message} {e.Exception}").ToList();
         Assert.True(errors.Count == 0, string.Join("\n", errors.Take(2)));
-        // A plugin's own trap is a 500 with its kind (divmod with a missing argument divides by zero); nothing else is.
-        Assert.All(answers, a => Assert.True(a.Status < 500 || (a.Status == 500 && a.Body.Contains("\"kind\":\"Trap\"")), $"{a.Path[..Math.Min(60, a.Path.Length)]} → {a.Status}: {a.Body[..Math.Min(300, a.Body.Length)]}"));
+        // A plugin's own trap is a 500 with its kind (divmod with a missing argument divides by zero); a 503 Overloaded is
+        // the documented answer when 16 callers outrun one guest slot on a busy machine (retry later); nothing else is.
+        Assert.All(answers, a => Assert.True(
+            a.Status < 500 || (a.Status == 500 && a.Body.Contains("\"kind\":\"Trap\"")) || (a.Status == 503 && a.Body.Contains("\"kind\":\"Overloaded\"")),
+            $"{a.Path[..Math.Min(60, a.Path.Length)]} → {a.Status}: {a.Body[..Math.Min(300, a.Body.Length)]}"));
+        // Most hostile requests are refused by validation before any guest runs, whatever the load.
+        Assert.True(answers.Count(a => a.Status is >= 400 and < 500) >= answers.Length / 2, string.Join(", ", answers.GroupBy(a => a.Status).Select(g => $"{g.Key}×{g.Count()}")));
         Assert.DoesNotContain(web.Logs.Entries, e => e.Level >= LogLevel.Error);
         using var list = await web.Client.GetAsync("/plugins");
         Assert.Equal(HttpStatusCode.OK, list.StatusCode);
