@@ -8,29 +8,26 @@ namespace Vyra.Samples.Bus;
 /// <summary>
 /// thermo-sensor publishes readings on "readings" and serves "calibration"; thermo-display subscribes to the readings
 /// (each reaches its <c>on_event</c>), requests the calibration, and tries to publish an alert, which its manifest
-/// denies. Both run in this process on one <see cref="InProcessBus"/>.
+/// denies. Both run in this process on one <see cref="InProcessBus"/>; with <c>--redis</c> the same pair runs as two
+/// processes on a Redis bus (<see cref="RedisBusSample"/>).
 /// </summary>
 public static class BusSample
 {
-    /// <summary>Runs the sample, writing to <paramref name="output"/>; returns the exit code (0: every step behaved as shown).</summary>
-    public static async Task<int> RunAsync(string[] args, TextWriter output, string? pluginsRoot = null)
+    /// <summary>
+    /// Runs the sample, writing to <paramref name="output"/>; returns the exit code (0: every step behaved as shown).
+    /// <paramref name="input"/> (standard input by default) drives the <c>--redis ... sensor</c> process only.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, string? pluginsRoot = null, TextReader? input = null)
     {
         var plugins = pluginsRoot ?? Path.Combine(AppContext.BaseDirectory, "plugins");
-        string ModulePath(string id) => Path.Combine(plugins, id, "1.0.0", "logic.wat");
 
-        if (args.Contains("--redis"))
-        {
-            // Seam for the cross-process mode: a second process (the display) on a Redis bus
-            // (Vyra.Sdk.Redis's IInterfaceFactory in place of the InProcessBus below). Not part of this build.
-            output.WriteLine("--redis: the cross-process mode is not available in this build; run without it for the in-process bus");
-            return 2;
-        }
+        if (args.Contains("--redis")) return await RedisBusSample.RunAsync(args, output, plugins, input ?? Console.In);
 
         var bus = new InProcessBus();
         var sensorHost = new SampleBusHost("thermo-sensor", bus, output);
         var displayHost = new SampleBusHost("thermo-display", bus, output);
-        await using var sensor = PluginRuntime.Create("thermo-sensor", ModulePath("thermo-sensor"), sensorHost);
-        await using var display = PluginRuntime.Create("thermo-display", ModulePath("thermo-display"), displayHost);
+        await using var sensor = PluginRuntime.Create("thermo-sensor", ModulePath(plugins, "thermo-sensor"), sensorHost);
+        await using var display = PluginRuntime.Create("thermo-display", ModulePath(plugins, "thermo-display"), displayHost);
         await sensor.StartAsync();
         await display.StartAsync();
         output.WriteLine($"thermo-sensor  may {sensor.Facade.Allowed}");
@@ -73,6 +70,9 @@ public static class BusSample
         }
         return 0;
     }
+
+    /// <summary>The module file of the sample plugin <paramref name="id"/> (its manifest.yaml lies next to it).</summary>
+    internal static string ModulePath(string plugins, string id) => Path.Combine(plugins, id, "1.0.0", "logic.wat");
 }
 
 /// <summary>The sample's host for one plugin: its guest's log lines are printed and can be awaited.</summary>
@@ -91,9 +91,23 @@ internal sealed class SampleBusHost(string pluginId, IInterfaceFactory bus, Text
     public async Task<string?> NextLogAsync(TimeSpan bound)
     {
         using var timeout = new CancellationTokenSource(bound);
+        return await NextLogAsync(_ => true, timeout.Token);
+    }
+
+    /// <summary>
+    /// The next line the guest logs that <paramref name="match"/> accepts (others are skipped), or null once
+    /// <paramref name="cancellationToken"/> fires. Across processes other lines may come between (a reading
+    /// published while the display waits for its calibration reply).
+    /// </summary>
+    public async Task<string?> NextLogAsync(Func<string, bool> match, CancellationToken cancellationToken)
+    {
         try
         {
-            return await _logs.Reader.ReadAsync(timeout.Token);
+            while (true)
+            {
+                var line = await _logs.Reader.ReadAsync(cancellationToken);
+                if (match(line)) return line;
+            }
         }
         catch (OperationCanceledException)
         {

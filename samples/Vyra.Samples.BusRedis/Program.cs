@@ -14,37 +14,19 @@
 //
 // An optional third argument is the keyspace prefix (default vyra).
 using System.Text.Json;
-using StackExchange.Redis;
 using Vyra.Sdk;
 using Vyra.Sdk.Redis;
+using Vyra.Samples.Shared;
 
-const string KeyVariable = "VYRA_WIRE_KEY";
 if (args is not [("serve" or "publish") and var mode, var redisAddress, ..])
 {
-    Console.Error.WriteLine("usage: Vyra.Samples.BusRedis serve|publish HOST:PORT [PREFIX]   (VYRA_WIRE_KEY: the shared base64 wire key)");
+    Console.Error.WriteLine($"usage: Vyra.Samples.BusRedis serve|publish HOST:PORT [PREFIX]   ({SampleRedisBus.KeyVariable}: the shared base64 wire key)");
     return 2;
 }
-var secret = Environment.GetEnvironmentVariable(KeyVariable);
-if (string.IsNullOrEmpty(secret))
-{
-    Console.Error.WriteLine($"{KeyVariable} is not set: export {KeyVariable}=$(openssl rand -base64 32) in both terminals");
-    return 2;
-}
-var keyspace = new RedisKeyspace(args.Length > 2 ? args[2] : "vyra");
-var wireKey = RedisWireKey.FromBase64("sample", secret);
-var sender = mode == "serve" ? "bus-server" : "bus-publisher";
-
-await using var connection = await VyraRedis.ConnectAsync(redisAddress);
-for (var i = 0; i < 200 && !connection.IsConnected; i++) await Task.Delay(50);
-if (!connection.IsConnected)
-{
-    Console.Error.WriteLine($"Redis at {redisAddress} cannot be reached");
-    return 1;
-}
-var security = RedisWireSecurity.Signed(sender, wireKey);
-await using var interfaces = new RedisInterfaceFactory(connection, new RedisInterfaceFactoryOptions { Security = security, Keyspace = keyspace });
-await using var events = new RedisEventBus(connection, security, keyspace);
-var host = new RedisHostFunctions(events, interfaces);
+await using var redis = await SampleRedisBus.ConnectAsync(redisAddress, mode == "serve" ? "bus-server" : "bus-publisher", args.Length > 2 ? args[2] : "vyra", Console.Error);
+if (redis is null) return 2;
+await using var events = new RedisEventBus(redis.Connection, redis.Security, redis.Keyspace);
+var host = new RedisHostFunctions(events, redis.Interfaces);
 var bus = new PluginBusOptions { Module = new BusModule("lab") };
 return mode == "serve" ? await ServeAsync(host, bus) : await PublishAsync(host, bus);
 

@@ -21,11 +21,13 @@ public class BusSampleTests
     }
 
     [Fact]
-    // The Redis bus branch implements --redis (a second process over Redis) and replaces this test with a real one.
-    public async Task The_redis_mode_is_a_seam_that_says_it_is_not_here_yet()
+    // The --redis mode itself runs as two processes on a real redis-server in Vyra.Sdk.Redis.Tests (BusSampleCrossProcessTests).
+    public async Task The_redis_mode_with_an_unknown_role_prints_its_usage()
     {
         using var output = new StringWriter();
-        Assert.Equal(2, await BusSample.RunAsync(["--redis"], output));
-        Assert.Contains("--redis", output.ToString());
+
+        Assert.Equal(2, await BusSample.RunAsync(["--redis", "127.0.0.1:6379", "thermostat"], output));
+
+        Assert.StartsWith("usage: Vyra.Samples.Bus --redis HOST:PORT sensor|display [PREFIX]", output.ToString());
     }
 }
