@@ -294,9 +294,9 @@ public class GuestBusTests
     [Fact]
     public async Task A_hostile_plugin_flooding_a_topic_is_bounded_and_the_others_keep_working()
     {
-        // The rate limiter (VYRA §4) blocks a plugin that keeps exceeding its limit. Until the facade branch's limiter
-        // lands the placeholder admits everything; the assertions hold with either: the flood ends (done or Blocked),
-        // a slow subscriber's queue stays bounded (drops are counted), and another plugin's traffic still flows.
+        // The rate limiter (VYRA §4) blocks a plugin that keeps exceeding its limit: 20 operations a minute, then three
+        // throttled ones, then Blocked. A slow subscriber's queue stays bounded (drops are counted), and another
+        // plugin's traffic still flows; the host's Unblock lets the hostile plugin publish again.
         var bus = new InProcessBus(new InProcessBusOptions { QueueCapacity = 8 });
         var limits = new PluginBusOptions { RateLimit = new RateLimitOptions { MaxCalls = 20, Window = TimeSpan.FromMinutes(1), ThrottleStep = TimeSpan.FromMilliseconds(1), BlockAfter = 3 } };
         using var ph = BusPlugin.Create("hostile");
@@ -314,15 +314,11 @@ public class GuestBusTests
         });
         await bob.CallAsync("subscribe_to", BusPlugin.Args(("topic", "chat")));
 
-        try
-        {
-            Assert.Equal(10_000, (await hostile.CallAsync("flood", BusPlugin.Args(("n", 10_000))).AsTask().WaitAsync(Bound))["result"]);
-        }
-        catch (PluginCallException ex)
-        {
-            Assert.Equal(PluginErrorKind.Blocked, ex.Kind);
-            Assert.True(hostile.Facade.IsBlocked);
-        }
+        var blocked = await Assert.ThrowsAsync<PluginCallException>(async () => await hostile.CallAsync("flood", BusPlugin.Args(("n", 10_000))).AsTask().WaitAsync(Bound));
+        Assert.Equal(PluginErrorKind.Blocked, blocked.Kind);
+        Assert.Contains("'hostile' is blocked", blocked.Message);
+        Assert.True(hostile.Facade.IsBlocked);
+        Assert.False(alice.Facade.IsBlocked);
 
         await alice.CallAsync("publish_to", BusPlugin.Args(("topic", "chat"), ("payload", "still here")));
         Assert.Equal("chat", await hostB.NextLogAsync());
@@ -330,6 +326,12 @@ public class GuestBusTests
         var subscription = Assert.IsType<InProcessSubscription>(slow);
         Assert.True(subscription.Dropped > 0, "a subscriber that does not keep up loses events beyond its queue, it does not grow it");
         gate.Set();
+
+        hostile.Facade.Unblock();
+        Assert.False(hostile.Facade.IsBlocked);
+        await hostile.CallAsync("publish_to", BusPlugin.Args(("topic", "chat"), ("payload", "sorry")));
+        Assert.Equal("chat", await hostB.NextLogAsync());
+        Assert.Equal("\"sorry\"", await hostB.NextLogAsync());
     }
 
     [Fact]
