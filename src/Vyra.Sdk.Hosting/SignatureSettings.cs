@@ -70,6 +70,11 @@ public sealed class SignatureSettings
                 // A key file is the operator's, but it is still read bounded: a wrong path (a log, a device) must not
                 // make the host read gigabytes or block at start.
                 var info = new FileInfo(file);
+                if (Directory.Exists(file))
+                {
+                    errors.Add($"{key}: {source} is a folder, not a public key PEM file");
+                    return null;
+                }
                 if (!info.Exists)
                 {
                     errors.Add($"{key}: {source} does not exist");
