@@ -24,6 +24,7 @@ internal sealed class PluginRuntimeRegistry : IPluginRuntimes, IAsyncDisposable,
     private readonly ILogger _logger;
     private readonly string? _cacheDirectory;
     private readonly IServiceExportResolver _serviceExports;
+    private readonly SignaturePolicy _signatures;
     private readonly Lazy<PoolCatalog> _catalog;
     private readonly HashSet<string> _startTargets = new(StringComparer.OrdinalIgnoreCase);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Exception> _startFailures = new(StringComparer.OrdinalIgnoreCase);
@@ -44,15 +45,26 @@ internal sealed class PluginRuntimeRegistry : IPluginRuntimes, IAsyncDisposable,
         // service_exports are served by the container's keyed IVyraService registrations, unless the application
         // registered a resolver of its own.
         _serviceExports = services.GetService<IServiceExportResolver>() ?? new KeyedServiceExportResolver(services);
-        var baseDirectory = services.GetService<IHostEnvironment>()?.ContentRootPath ?? AppContext.BaseDirectory;
+        var baseDirectory = VyraPluginsOptionsValidator.BaseDirectory(services);
         // The same folder listed twice (configuration and code both adding it) is scanned once.
         Pools = _options.Pools.Select(p => Path.TrimEndingDirectorySeparator(Path.GetFullPath(p, baseDirectory))).Distinct(StringComparer.Ordinal).ToList();
         _cacheDirectory = _options.CacheDirectory is { Length: > 0 } cache ? Path.GetFullPath(cache, baseDirectory) : null;
+        // Validated with the options already; a key file removed since then is still a start failure naming its key.
+        var signatureErrors = new List<string>();
+        _signatures = _options.Signatures.ToPolicy(baseDirectory, $"{VyraPluginsOptions.SectionName}:{nameof(VyraPluginsOptions.Signatures)}", signatureErrors)
+            ?? throw new OptionsValidationException(Options.DefaultName, typeof(VyraPluginsOptions), signatureErrors);
+        Discoverer = (pools, host, logger) => PluginCatalog.Discover(pools, _signatures, host, logger);
         _catalog = new Lazy<PoolCatalog>(DiscoverCatalog, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
-    /// <summary>The kernel's discovery; tests replace it (before the catalog is first used) to make a pool fail.</summary>
-    internal Func<IEnumerable<string>, IHostFunctions?, ILogger?, PluginCatalog> Discoverer { get; set; } = PluginCatalog.Discover;
+    /// <summary>
+    /// The kernel's discovery with the configured signature policy; tests replace it (before the catalog is first used)
+    /// to make a pool fail.
+    /// </summary>
+    internal Func<IEnumerable<string>, IHostFunctions?, ILogger?, PluginCatalog> Discoverer { get; set; }
+
+    /// <summary>The signature policy of <c>Vyra:Plugins:Signatures</c>: discovery's, and every created runtime's.</summary>
+    internal SignaturePolicy Signatures => _signatures;
 
     /// <inheritdoc />
     public IReadOnlyList<string> Pools { get; }
@@ -159,7 +171,7 @@ internal sealed class PluginRuntimeRegistry : IPluginRuntimes, IAsyncDisposable,
         var settings = _options.For(pluginId);
         var entry = Pool.Find(pluginId, settings.Version);
         if (entry is null) throw new PluginLoadException(WhyMissing(pluginId, settings.Version));
-        var options = settings.ToRuntimeOptions(_cacheDirectory, _loggerFactory, _serviceExports);
+        var options = settings.ToRuntimeOptions(_cacheDirectory, _loggerFactory, _serviceExports, _signatures);
         return new PluginFactoryContext(entry.Id, entry, Host, options, settings.PreferStub ?? false, _services);
     }
 
@@ -280,7 +292,7 @@ internal sealed class PluginRuntimeRegistry : IPluginRuntimes, IAsyncDisposable,
         {
             throw new InvalidOperationException($"plugin '{pluginId}' runs on the {runtime.Backend} backend; only Wasmtime runtimes can be hot-swapped");
         }
-        var catalog = await Task.Run(() => PluginCatalog.Discover(Pools, Host, _loggerFactory.CreateLogger<PluginCatalog>()), cancellationToken).ConfigureAwait(false);
+        var catalog = await Task.Run(() => PluginCatalog.Discover(Pools, _signatures, Host, _loggerFactory.CreateLogger<PluginCatalog>()), cancellationToken).ConfigureAwait(false);
         var entry = catalog.Find(runtime.PluginId, version);
         if (entry?.ModulePath is null)
         {

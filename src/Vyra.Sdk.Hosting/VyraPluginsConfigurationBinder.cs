@@ -21,7 +21,10 @@ internal static class VyraPluginsConfigurationBinder
     [
         nameof(VyraPluginsOptions.Pools), nameof(VyraPluginsOptions.FailOnStartError), nameof(VyraPluginsOptions.StartAll),
         nameof(VyraPluginsOptions.PreferStub), nameof(VyraPluginsOptions.WatchPools), nameof(VyraPluginsOptions.CacheDirectory), nameof(VyraPluginsOptions.Defaults), nameof(VyraPluginsOptions.ById),
+        nameof(VyraPluginsOptions.Signatures),
     ];
+
+    private static readonly string[] SignatureNames = [nameof(SignatureSettings.Mode), nameof(SignatureSettings.TrustedKeys)];
 
     public static void Bind(IConfiguration section, VyraPluginsOptions options)
     {
@@ -64,6 +67,9 @@ internal static class VyraPluginsConfigurationBinder
                         BindSettings(plugin, settings, errors);
                     }
                     break;
+                case nameof(VyraPluginsOptions.Signatures):
+                    BindSignatures(child, options.Signatures, errors);
+                    break;
                 default:
                     errors.Add($"{child.Path}: unknown setting (known: {string.Join(", ", OptionNames)})");
                     break;
@@ -104,6 +110,36 @@ internal static class VyraPluginsConfigurationBinder
                     break;
                 default:
                     errors.Add($"{child.Path}: unknown plugin setting (known: {string.Join(", ", SettingNames)})");
+                    break;
+            }
+        }
+    }
+
+    private static void BindSignatures(IConfigurationSection section, SignatureSettings settings, List<string> errors)
+    {
+        if (section.Value is { Length: > 0 }) errors.Add($"{section.Path}: expected a section ({string.Join(", ", SignatureNames)}), got the value '{section.Value}'");
+        foreach (var child in section.GetChildren())
+        {
+            switch (Known(child.Key, SignatureNames))
+            {
+                case nameof(SignatureSettings.Mode):
+                    if (Text(child, errors) is not { } text) break;
+                    // By name only: Enum.TryParse would also take "7" or "1,2", which name no mode.
+                    if (Known(text, Enum.GetNames<SignatureMode>()) is { } name) settings.Mode = Enum.Parse<SignatureMode>(name);
+                    else errors.Add($"{child.Path}: '{child.Value}' is not a signature mode (known: {string.Join(", ", Enum.GetNames<SignatureMode>())})");
+                    break;
+                case nameof(SignatureSettings.TrustedKeys):
+                    // Like Pools: an array binds as children 0, 1, ...; a single value is the one key. The value is a
+                    // path or PEM text: an error names the key, never repeats the value (it may be a secret pasted by mistake).
+                    if (child.Value is { Length: > 0 } one) settings.TrustedKeys.Add(one);
+                    foreach (var key in child.GetChildren())
+                    {
+                        if (key.Value is { Length: > 0 } value) settings.TrustedKeys.Add(value);
+                        else errors.Add($"{key.Path}: a trusted key must be a PEM file path or the PEM text");
+                    }
+                    break;
+                default:
+                    errors.Add($"{child.Path}: unknown signature setting (known: {string.Join(", ", SignatureNames)})");
                     break;
             }
         }

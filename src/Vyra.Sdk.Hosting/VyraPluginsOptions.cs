@@ -9,7 +9,8 @@ namespace Vyra.Sdk.Hosting;
 ///   "StartAll": true,
 ///   "FailOnStartError": true,
 ///   "Defaults": { "TimeoutMs": 1000, "MemoryMb": 16 },
-///   "ById": { "math-kit": { "Instances": 4, "Fuel": 1000000 } }
+///   "ById": { "math-kit": { "Instances": 4, "Fuel": 1000000 } },
+///   "Signatures": { "Mode": "Require", "TrustedKeys": [ "keys/publisher.public.pem" ] }
 /// } }
 /// </code>
 /// Every value is bound on its own: one that does not convert, an unknown key or a limit out of range fails the host's
@@ -52,6 +53,12 @@ public sealed class VyraPluginsOptions
 
     /// <summary>A folder for compiled modules shared by all plugins (see <see cref="PluginRuntimeOptions.CacheDirectory"/>); relative paths as for <see cref="Pools"/>.</summary>
     public string? CacheDirectory { get; set; }
+
+    /// <summary>
+    /// Plugin signatures (docs/signing.md): the mode and the trusted public keys, applied to the catalog's discovery and
+    /// to every runtime the host creates (so to every start and hot swap). Default: <see cref="SignatureMode.Off"/>.
+    /// </summary>
+    public SignatureSettings Signatures { get; } = new();
 
     /// <summary>Settings for every plugin; a value set in <see cref="ById"/> wins.</summary>
     public PluginSettings Defaults { get; set; } = new();
@@ -144,9 +151,9 @@ public sealed class PluginSettings
 
     /// <summary>The kernel options these settings stand for; settings with <see cref="Problems"/> are an <see cref="ArgumentException"/>.</summary>
     public PluginRuntimeOptions ToRuntimeOptions(string? cacheDirectory = null, Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null) =>
-        ToRuntimeOptions(cacheDirectory, loggerFactory, serviceExports: null);
+        ToRuntimeOptions(cacheDirectory, loggerFactory, serviceExports: null, signatures: null);
 
-    internal PluginRuntimeOptions ToRuntimeOptions(string? cacheDirectory, Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory, IServiceExportResolver? serviceExports) => Problems() is { Count: > 0 } problems
+    internal PluginRuntimeOptions ToRuntimeOptions(string? cacheDirectory, Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory, IServiceExportResolver? serviceExports, SignaturePolicy? signatures) => Problems() is { Count: > 0 } problems
         ? throw new ArgumentException("invalid plugin settings: " + string.Join("; ", problems))
         : new()
     {
@@ -170,6 +177,7 @@ public sealed class PluginSettings
         // leaves a core for the application's own requests (docs/architecture.md, "A host-wide cap on running guest code").
         GuestConcurrency = GuestConcurrency.Host,
         ServiceExports = serviceExports,
+        Signatures = signatures ?? SignaturePolicy.Off,
     };
 
     internal static PluginSettings Merge(PluginSettings? own, PluginSettings defaults, bool preferStub) => new()

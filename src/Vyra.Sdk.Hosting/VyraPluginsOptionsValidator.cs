@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Vyra.Sdk.Hosting;
@@ -5,13 +7,21 @@ namespace Vyra.Sdk.Hosting;
 /// <summary>
 /// Refuses options that would fail late or hurt the process: values from configuration that did not convert, unknown
 /// keys, instance counts outside 1..<see cref="PluginSettings.MaxInstances"/>, negative timeouts, memory caps outside
-/// wasm32's range, zero fuel. Every error names the configuration key; the host's start fails with all of them at once.
+/// wasm32's range, zero fuel, a signature policy that cannot be used (an unknown mode, a trusted key that is missing,
+/// unreadable, not a public key or a private one). Every error names the configuration key; the host's start fails with all of them at once.
 /// </summary>
-internal sealed class VyraPluginsOptionsValidator : IValidateOptions<VyraPluginsOptions>
+internal sealed class VyraPluginsOptionsValidator(IServiceProvider services) : IValidateOptions<VyraPluginsOptions>
 {
+    /// <summary>Where relative paths start: the host's content root, or the application's folder without a host.</summary>
+    internal static string BaseDirectory(IServiceProvider services) =>
+        services.GetService<IHostEnvironment>()?.ContentRootPath ?? AppContext.BaseDirectory;
+
     public ValidateOptionsResult Validate(string? name, VyraPluginsOptions options)
     {
         var errors = new List<string>(options.ConfigurationErrors);
+        // The keys are loaded here too (the registry loads them again when it is created), so a missing file or a
+        // private key fails the start together with every other bad value.
+        options.Signatures.ToPolicy(BaseDirectory(services), $"{VyraPluginsOptions.SectionName}:{nameof(VyraPluginsOptions.Signatures)}", errors);
         foreach (var (pool, index) in options.Pools.Select((p, i) => (p, i)))
         {
             if (string.IsNullOrWhiteSpace(pool)) errors.Add($"{VyraPluginsOptions.SectionName}:Pools:{index}: a pool must be a folder path");
