@@ -27,7 +27,7 @@ internal sealed class BenchComparison
     {
         public Path Path { get; } = path;
 
-        public List<double> BatchNs { get; } = [];
+        public LatencyHistogram BatchNs { get; } = new();
 
         public long Calls { get; set; }
 
@@ -37,14 +37,8 @@ internal sealed class BenchComparison
 
         public double Seconds => (double)Ticks / Stopwatch.Frequency;
 
-        /// <summary>Nearest-rank percentile of the per-call times of the batches.</summary>
-        public double Percentile(double p)
-        {
-            var sorted = BatchNs.Order().ToArray();
-            if (sorted.Length == 0) return 0;
-            var rank = (int)Math.Ceiling(p * sorted.Length);
-            return sorted[Math.Clamp(rank - 1, 0, sorted.Length - 1)];
-        }
+        /// <summary>Nearest-rank percentile of the per-call times of the batches (to within 1 %).</summary>
+        public double Percentile(double p) => BatchNs.Percentile(p);
     }
 
     private readonly IReadOnlyList<Path> _paths;
