@@ -100,6 +100,9 @@ internal sealed class BenchComparison
         long done = 0;
         while (calls is { } n ? done < n : Stopwatch.GetTimestamp() < deadline)
         {
+            // Raw Wasmtime and the typed path never look at the token: check it per batch (outside the timed part),
+            // so Ctrl+C ends a long round at once.
+            cancellationToken.ThrowIfCancellationRequested();
             var batch = (int)(calls is { } m ? Math.Min(Batch, m - done) : Batch);
             var start = Stopwatch.GetTimestamp();
             for (var i = 0; i < batch; i++)

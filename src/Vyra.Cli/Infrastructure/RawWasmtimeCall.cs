@@ -30,8 +30,6 @@ internal sealed class RawWasmtimeCall : IDisposable
     /// <summary>The function imports answered by no-op stand-ins (module.name), which return zeros and do nothing.</summary>
     public IReadOnlyList<string> StandIns { get; }
 
-    public bool Fuel { get; private init; }
-
     /// <summary>
     /// Loads and instantiates the module. Function imports get stand-ins that ignore their arguments and return zeros
     /// (WASI imports get Wasmtime's own WASI with nothing inherited): enough to run a scalar function that does not
@@ -94,7 +92,7 @@ internal sealed class RawWasmtimeCall : IDisposable
                 }
                 return ValueTask.CompletedTask;
             };
-            return new RawWasmtimeCall(engine, store, call, standIns) { Fuel = fuel };
+            return new RawWasmtimeCall(engine, store, call, standIns);
         }
         catch
         {
