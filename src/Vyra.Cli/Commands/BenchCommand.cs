@@ -25,11 +25,12 @@ internal static class BenchCommand
         var calls = new Option<long?>("--calls", "-n") { Description = "Measure exactly this many calls (instead of --duration).", HelpName = "n" };
         var warmup = new Option<int>("--warmup") { Description = "Calls made before measuring (default 100).", DefaultValueFactory = _ => 100, HelpName = "n" };
         var typed = new Option<bool>("--typed") { Description = "Call through the typed export path (bound Wasmtime delegate, no dictionary) instead of CallAsync. Scalar signatures only." };
+        var compare = new Option<bool>("--compare") { Description = "Measure raw Wasmtime, the typed export path and CallAsync side by side (interleaved rounds) and print each one's ratio to raw. Scalar signatures only; not with --typed or --stub." };
         var shared = SharedOptions.Create();
         var command = new Command("bench", "Call one export repeatedly and print calls per second and latency percentiles (p50, p90, p99, max); " +
             "progress goes to standard error. A failing call stops the bench with the exit code call would give. " + ExitCodes.SeeTable)
         {
-            plugin, function, pairs, argsJson, json, quiet, duration, calls, warmup, typed,
+            plugin, function, pairs, argsJson, json, quiet, duration, calls, warmup, typed, compare,
         };
         shared.AddTo(command);
         command.SetAction((result, cancellationToken) => CommandRunner.RunAsync(async () =>
@@ -43,6 +44,9 @@ internal static class BenchCommand
             if (warmupCalls < 0) throw new UsageException("--warmup must not be negative");
             var useTyped = result.GetValue(typed);
             if (useTyped && shared.Stub(result)) throw new UsageException("--typed needs the wasm backend; it cannot be combined with --stub");
+            var useCompare = result.GetValue(compare);
+            if (useCompare && useTyped) throw new UsageException("--compare already measures the typed path beside raw Wasmtime and CallAsync; drop --typed");
+            if (useCompare && shared.Stub(result)) throw new UsageException("--compare needs the wasm backend (raw Wasmtime and the typed path load the module); it cannot be combined with --stub");
 
             var location = PluginLocation.Resolve(result.GetRequiredValue(plugin));
             var name = result.GetRequiredValue(function);
@@ -52,9 +56,14 @@ internal static class BenchCommand
             var progress = ProgressLine.Create(enabled: !asJson && !result.GetValue(quiet));
 
             var stub = shared.Stub(result);
-            await using var runtime = PluginRuntime.Create(location.ReadId(), location.ModulePath, new ConsoleHost(quiet: true), null, stub, shared.Options(result));
+            var options = shared.Options(result);
+            await using var runtime = PluginRuntime.Create(location.ReadId(), location.ModulePath, new ConsoleHost(quiet: true), null, stub, options);
             CommandRunner.RefuseStubFallback(runtime, stub, location);
             await runtime.StartAsync(cancellationToken).ConfigureAwait(false);
+            if (useCompare)
+            {
+                return await CompareAsync((WasmRuntime)runtime, options, location, name, data, progress, asJson, warmupCalls, count, TimeSpan.FromSeconds(seconds ?? 3), cancellationToken).ConfigureAwait(false);
+            }
 
             Func<CancellationToken, ValueTask> call;
             string path;
@@ -95,6 +104,30 @@ internal static class BenchCommand
             return ExitCodes.Ok;
         }, result.GetValue(json)));
         return command;
+    }
+
+    private static async Task<int> CompareAsync(WasmRuntime runtime, PluginRuntimeOptions options, PluginLocation location, string name, IReadOnlyDictionary<string, object?> data,
+        ProgressLine progress, bool asJson, int warmupCalls, long? count, TimeSpan length, CancellationToken cancellationToken)
+    {
+        const string instead = "raw Wasmtime and the typed path need a scalar signature; drop --compare to measure CallAsync alone";
+        var typedCall = TypedCall.Create(runtime, location, name, data, "--compare", instead);
+        // The raw engine meters fuel exactly when the runtime does: metering is compiled into the code, so a raw
+        // baseline without it would count the metering as the SDK's overhead.
+        var fuel = EffectiveLimits.Resolve(options, runtime.Manifest?.Limits).Fuel is not null;
+        using var raw = RawWasmtimeCall.Create(runtime.PluginId, runtime.Manifest, location.ModulePath, name, data, fuel, instead);
+        var comparison = new BenchComparison(
+        [
+            new BenchComparison.Path("raw", "raw Wasmtime", raw.Call),
+            new BenchComparison.Path("typed", "typed export", typedCall),
+            new BenchComparison.Path("call", "CallAsync", async ct => await runtime.CallAsync(name, data, ct).ConfigureAwait(false)),
+        ], progress, $"{runtime.PluginId}.{name}");
+        // The SDK paths warm up first: a call that fails there fails as it would in an application (call's exit code),
+        // before the raw path's stand-in imports could make it fail differently.
+        await comparison.WarmUpAsync(warmupCalls, cancellationToken, order: [2, 1, 0]).ConfigureAwait(false);
+        await comparison.MeasureAsync(count, length, cancellationToken).ConfigureAwait(false);
+        if (asJson) JsonMode.Write(comparison.Document(runtime.PluginId, name, runtime.Backend, warmupCalls, raw.StandIns, fuel));
+        else comparison.Report($"{runtime.PluginId}.{name}", runtime.Backend, raw.StandIns, fuel);
+        return ExitCodes.Ok;
     }
 
     private static async Task<long[]> MeasureAsync(Func<CancellationToken, ValueTask> call, long? count, TimeSpan duration, Stopwatch total, ProgressLine progress, CancellationToken cancellationToken)
@@ -163,15 +196,14 @@ internal static class BenchCommand
         return sorted[Math.Clamp(rank - 1, 0, sorted.Length - 1)];
     }
 
-    private static string Time(long ticks)
-    {
-        var ns = ticks * 1e9 / Stopwatch.Frequency;
-        return ns switch
+    private static string Time(long ticks) => Time(ticks * 1e9 / Stopwatch.Frequency);
+
+    internal static string Time(double ns) =>
+        ns switch
         {
             < 1_000 => ns.ToString("0", CultureInfo.InvariantCulture) + " ns",
             < 1_000_000 => (ns / 1_000).ToString("0.0", CultureInfo.InvariantCulture) + " µs",
             < 1_000_000_000 => (ns / 1_000_000).ToString("0.00", CultureInfo.InvariantCulture) + " ms",
             _ => (ns / 1_000_000_000).ToString("0.000", CultureInfo.InvariantCulture) + " s",
         };
-    }
 }
