@@ -58,24 +58,29 @@ public static class BusSample
         output.WriteLine($"thermo-display request 'calibration' -> {reply?.ToJsonString()}");
         if (reply?["success"]?.GetValue<bool>() != true) return 1;
 
-        try
-        {
-            await display.CallAsync("publish_alert");
-            output.WriteLine("thermo-display published an alert: the manifest should have denied it");
-            return 1;
-        }
-        catch (PluginCallException ex) when (ex.Kind == PluginErrorKind.PermissionDenied)
-        {
-            output.WriteLine($"thermo-display publish 'alerts' denied ({ex.Kind}): {ex.Reason}");
-        }
-        return 0;
+        return await AlertIsDeniedAsync(display, output) ? 0 : 1;
     }
 
     /// <summary>The module file of the sample plugin <paramref name="id"/> (its manifest.yaml lies next to it).</summary>
     internal static string ModulePath(string plugins, string id) => Path.Combine(plugins, id, "1.0.0", "logic.wat");
+
+    /// <summary>thermo-display's alert publish, which its manifest does not allow: true when it was denied, as it must be.</summary>
+    internal static async Task<bool> AlertIsDeniedAsync(PluginRuntime display, TextWriter output)
+    {
+        try
+        {
+            await display.CallAsync("publish_alert");
+            output.WriteLine("thermo-display published an alert: the manifest should have denied it");
+            return false;
+        }
+        catch (PluginCallException ex) when (ex.Kind == PluginErrorKind.PermissionDenied)
+        {
+            output.WriteLine($"thermo-display publish 'alerts' denied ({ex.Kind}): {ex.Reason}");
+            return true;
+        }
+    }
 }
 
-/// <summary>The sample's host for one plugin: its guest's log lines are printed and can be awaited.</summary>
 internal sealed class SampleBusHost(string pluginId, IInterfaceFactory bus, TextWriter output) : BaseHostFunctions(null, bus)
 {
     private readonly Channel<string> _logs = Channel.CreateUnbounded<string>();

@@ -107,17 +107,7 @@ internal static class RedisBusSample
         output.WriteLine($"thermo-display request 'calibration' -> {reply?.ToJsonString()}");
         if (reply?["success"]?.GetValue<bool>() != true) return 1;
 
-        try
-        {
-            await display.CallAsync("publish_alert");
-            output.WriteLine("thermo-display published an alert: the manifest should have denied it");
-            return 1;
-        }
-        catch (PluginCallException ex) when (ex.Kind == PluginErrorKind.PermissionDenied)
-        {
-            output.WriteLine($"thermo-display publish 'alerts' denied ({ex.Kind}): {ex.Reason}");
-        }
-        return 0;
+        return await BusSample.AlertIsDeniedAsync(display, output) ? 0 : 1;
     }
 
     // The display logs each reading's data and the request's reply (a ServiceResponse as JSON).
