@@ -17,6 +17,8 @@ public sealed partial class WasmRuntime
     private readonly object _busGate = new();
     private readonly Dictionary<string, IBusSubscription> _subscribed = new(StringComparer.Ordinal);
     private readonly Dictionary<InterfaceAddress, IServiceServer> _served = [];
+    // Which version's instance made each handle: a swap that fails after the new version's init ran ends what it made.
+    private readonly Dictionary<IAsyncDisposable, ModuleContract> _madeBy = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>The guest's <c>subscribe(topic)</c>: events on the topic reach <c>on_event(topic, data)</c>. Subscribing again to the same text is a no-op.</summary>
     internal void SubscribeFromGuest(string topic, ModuleContract contract, CancellationToken cancellationToken)
@@ -31,7 +33,11 @@ public sealed partial class WasmRuntime
         var subscription = HeldGuestSlot.WaitReleased(Facade.SubscribeAsync(topic, (message, token) => DeliverEventAsync(topic, message, token), cancellationToken).AsTask(), cancellationToken);
         lock (_busGate)
         {
-            if (_subscribed.TryAdd(topic, subscription)) return;
+            if (_subscribed.TryAdd(topic, subscription))
+            {
+                _madeBy[subscription] = contract;
+                return;
+            }
         }
         // Another instance of this runtime subscribed the same text meanwhile: one subscription is enough.
         _ = subscription.DisposeAsync();
@@ -49,7 +55,11 @@ public sealed partial class WasmRuntime
         var server = HeldGuestSlot.WaitReleased(Facade.ServeAsync(service, (request, token) => AnswerRequestAsync(service, request, token), cancellationToken).AsTask(), cancellationToken);
         lock (_busGate)
         {
-            if (_served.TryAdd(server.Address, server)) return;
+            if (_served.TryAdd(server.Address, server))
+            {
+                _madeBy[server] = contract;
+                return;
+            }
         }
         _ = server.DisposeAsync();
     }
@@ -78,26 +88,40 @@ public sealed partial class WasmRuntime
     private void RevokeDisallowedBusHandles()
     {
         var facade = Facade;
-        var revoked = new List<IAsyncDisposable>();
+        EndBusHandles((transport, address, _) => !facade.Allows(transport, address), "the swapped-in version's permissions end");
+    }
+
+    /// <summary>
+    /// After a hot swap failed: ends the subscriptions and services the new version's <c>init</c> made while it was
+    /// being started, so the version that keeps serving does not receive what it never asked for.
+    /// </summary>
+    private void EndBusHandlesOf(ModuleContract contract) =>
+        EndBusHandles((_, _, madeBy) => ReferenceEquals(madeBy, contract), "the failed swap ends what the version it did not swap in made:");
+
+    /// <summary>Ends the guest's subscriptions and services <paramref name="ends"/> picks (by transport, address and the contract that made it).</summary>
+    private void EndBusHandles(Func<InterfaceTransport, InterfaceAddress, ModuleContract?, bool> ends, string why)
+    {
+        var ended = new List<IAsyncDisposable>();
         lock (_busGate)
         {
             foreach (var (topic, subscription) in _subscribed.ToArray())
             {
-                if (facade.Allows(InterfaceTransport.Subscribe, subscription.Address)) continue;
+                if (!ends(InterfaceTransport.Subscribe, subscription.Address, _madeBy.GetValueOrDefault(subscription))) continue;
                 _subscribed.Remove(topic);
-                revoked.Add(subscription);
+                ended.Add(subscription);
             }
             foreach (var (address, server) in _served.ToArray())
             {
-                if (facade.Allows(InterfaceTransport.Server, address)) continue;
+                if (!ends(InterfaceTransport.Server, address, _madeBy.GetValueOrDefault(server))) continue;
                 _served.Remove(address);
-                revoked.Add(server);
+                ended.Add(server);
             }
+            foreach (var handle in ended) _madeBy.Remove(handle);
         }
-        foreach (var handle in revoked)
+        foreach (var handle in ended)
         {
-            Logger.LogInformation("Plugin {PluginId}: the swapped-in version's permissions end {Handle}", PluginId, handle is IBusSubscription s ? $"the subscription to '{s.Address}'" : $"serving '{((IServiceServer)handle).Address}'");
-            _ = handle.DisposeAsync().AsTask().ContinueWith(t => Logger.LogWarning(t.Exception, "Plugin {PluginId}: closing a revoked bus handle failed", PluginId), TaskContinuationOptions.OnlyOnFaulted);
+            Logger.LogInformation("Plugin {PluginId}: {Why} {Handle}", PluginId, why, handle is IBusSubscription s ? $"the subscription to '{s.Address}'" : $"serving '{((IServiceServer)handle).Address}'");
+            _ = handle.DisposeAsync().AsTask().ContinueWith(t => Logger.LogWarning(t.Exception, "Plugin {PluginId}: closing a bus handle failed", PluginId), TaskContinuationOptions.OnlyOnFaulted);
         }
     }
 
@@ -108,6 +132,7 @@ public sealed partial class WasmRuntime
         {
             _subscribed.Clear();
             _served.Clear();
+            _madeBy.Clear();
         }
     }
 

@@ -118,8 +118,10 @@ public sealed partial class WasmRuntime
         }
         catch (Exception ex)
         {
-            // Whatever failed, the snapshot's lease goes back: the old version must keep serving.
+            // Whatever failed, the snapshot's lease goes back: the old version must keep serving, and only with the
+            // subscriptions and services it made itself (the new version's init may have made some before the failure).
             if (held is not null) slots.Release(held);
+            EndBusHandlesOf(fresh.Contract);
             var reason = ex is PluginCallException call ? $"{StateExports.Restore} failed: {call.Reason}" : ex.Message;
             return Result(PluginSwapStatus.Failed, $"swap from {Label(old)} to {fresh.Label} failed, {Label(old)} keeps serving: {reason}", to, breaking, error: ex);
         }
