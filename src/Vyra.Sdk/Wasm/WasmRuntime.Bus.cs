@@ -19,6 +19,19 @@ public sealed partial class WasmRuntime
     private readonly Dictionary<InterfaceAddress, IServiceServer> _served = [];
     // Which version's instance made each handle: a swap that fails after the new version's init ran ends what it made.
     private readonly Dictionary<IAsyncDisposable, ModuleContract> _madeBy = new(ReferenceEqualityComparer.Instance);
+    private volatile SwappingIn? _swappingIn; // the version a hot swap is starting, with its own manifest's permissions
+
+    /// <summary>A version a hot swap is starting (running its <c>init</c>) before it publishes it, and that version's permissions.</summary>
+    private sealed record SwappingIn(ModuleContract Contract, PermissionGate Gate);
+
+    /// <summary>
+    /// The permissions a guest's bus operation is checked against: the version a hot swap is starting uses its own
+    /// manifest's (its <c>init</c> runs before the swap applies them to the runtime), every other instance the runtime's
+    /// current ones (null). So a new version may use in <c>init</c> what its manifest newly grants, and the old version,
+    /// still serving meanwhile, gains nothing.
+    /// </summary>
+    internal PermissionGate? GateFor(ModuleContract contract) =>
+        _swappingIn is { } starting && ReferenceEquals(starting.Contract, contract) ? starting.Gate : null;
 
     /// <summary>The guest's <c>subscribe(topic)</c>: events on the topic reach <c>on_event(topic, data)</c>. Subscribing again to the same text is a no-op.</summary>
     internal void SubscribeFromGuest(string topic, ModuleContract contract, CancellationToken cancellationToken)
@@ -30,7 +43,7 @@ public sealed partial class WasmRuntime
             if (_subscribed.ContainsKey(topic)) return;
         }
         // Not under the lock: the transport may take a while, and the wait lends the guest slot out.
-        var subscription = HeldGuestSlot.WaitReleased(Facade.SubscribeAsync(topic, (message, token) => DeliverEventAsync(topic, message, token), cancellationToken).AsTask(), cancellationToken);
+        var subscription = HeldGuestSlot.WaitReleased(Facade.SubscribeAsync(topic, (message, token) => DeliverEventAsync(topic, message, token), GateFor(contract), cancellationToken).AsTask(), cancellationToken);
         lock (_busGate)
         {
             if (_subscribed.TryAdd(topic, subscription))
@@ -52,7 +65,7 @@ public sealed partial class WasmRuntime
         {
             if (InterfaceAddress.TryParse(service, Options.Bus.Module, out var address, out _) && _served.ContainsKey(address)) return;
         }
-        var server = HeldGuestSlot.WaitReleased(Facade.ServeAsync(service, (request, token) => AnswerRequestAsync(service, request, token), cancellationToken).AsTask(), cancellationToken);
+        var server = HeldGuestSlot.WaitReleased(Facade.ServeAsync(service, (request, token) => AnswerRequestAsync(service, request, token), GateFor(contract), cancellationToken).AsTask(), cancellationToken);
         lock (_busGate)
         {
             if (_served.TryAdd(server.Address, server))
@@ -69,7 +82,7 @@ public sealed partial class WasmRuntime
     /// server may need it). A request to a service this plugin serves itself is refused at once as
     /// <see cref="PluginErrorKind.Reentrant"/>: its <c>on_request</c> would wait for the very call that is waiting for it.
     /// </summary>
-    internal ServiceResponse RequestFromGuest(string service, JsonElement data, CancellationToken cancellationToken)
+    internal ServiceResponse RequestFromGuest(string service, JsonElement data, ModuleContract contract, CancellationToken cancellationToken)
     {
         if (InterfaceAddress.TryParse(service, Options.Bus.Module, out var address, out _))
         {
@@ -78,7 +91,7 @@ public sealed partial class WasmRuntime
             if (own)
                 throw new PluginCallException(PluginId, "request", $"plugin '{PluginId}' requested '{address}', which it serves itself: its on_request would wait for the call that is waiting for the reply", PluginErrorKind.Reentrant);
         }
-        return HeldGuestSlot.WaitReleased(Facade.RequestAsync(service, data, cancellationToken: cancellationToken).AsTask(), cancellationToken);
+        return HeldGuestSlot.WaitReleased(Facade.RequestAsync(service, data, null, GateFor(contract), cancellationToken).AsTask(), cancellationToken);
     }
 
     /// <summary>

@@ -112,12 +112,15 @@ public sealed partial class WasmRuntime
         }
 
         InstanceSlots next;
+        // The new version's init runs now, under its own manifest's permissions (the runtime's apply once it is published).
+        _swappingIn = new SwappingIn(fresh.Contract, new PermissionGate(fresh.Manifest?.Permissions, Options.Bus.Module));
         try
         {
             next = OpenSlots(fresh, state is null ? null : instance => StateExports.RestoreInto(this, instance, state)).Slots;
         }
         catch (Exception ex)
         {
+            _swappingIn = null;
             // Whatever failed, the snapshot's lease goes back: the old version must keep serving, and only with the
             // subscriptions and services it made itself (the new version's init may have made some before the failure).
             if (held is not null) slots.Release(held);
@@ -130,6 +133,7 @@ public sealed partial class WasmRuntime
         ServiceExports = freshServices;
         // The new manifest's permissions apply from now on, and what they no longer allow ends (docs/bus.md).
         ReplacePermissions(fresh.Manifest?.Permissions);
+        _swappingIn = null;
         RevokeDisallowedBusHandles();
         // The old slots close without interrupting: callers waiting on them move to the new version (the lease paths
         // follow the successor), calls running on them finish. The close starts before the snapshot's lease is given

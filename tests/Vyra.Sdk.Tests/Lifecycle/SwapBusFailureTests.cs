@@ -14,6 +14,8 @@ public class SwapBusFailureTests
 
     private const string SubscribeLocal = """[{"transport":"subscribe","module_name":"local","module_id":null}]""";
 
+    private const string PublishLocal = """[{"transport":"publish","module_name":"local","module_id":null}]""";
+
     /// <summary>Version 1: receives events, gives a (4-byte) state, subscribes to nothing by itself.</summary>
     private const string V1Wat = """
         (module
@@ -62,5 +64,24 @@ public class SwapBusFailureTests
         Assert.Equal("1.0.0", runtime.Manifest!.Version);
         // Version 1 never subscribed: the subscription version 2's init made must not deliver into it.
         Assert.Equal(0, bus.SubscriberCount(News));
+    }
+
+    [Fact]
+    public async Task The_new_versions_init_subscribes_under_the_new_manifests_permissions()
+    {
+        var bus = new InProcessBus();
+        using var v1 = TempPlugin.FromWat(V1Wat, Manifest("1.0.0", PublishLocal, init: false), "listener");
+        using var v2 = TempPlugin.FromWat(V2Wat(trappingRestore: false), Manifest("2.0.0", SubscribeLocal, init: true), "listener");
+        await using var runtime = new WasmRuntime("listener", v1.ModulePath, new BusHost(bus), null, Options());
+        await runtime.StartAsync();
+        // Version 1 may not subscribe (its manifest grants publish only).
+        Assert.False(runtime.Facade.Allows(InterfaceTransport.Subscribe, News));
+
+        var result = await runtime.SwapAsync(v2.ModulePath);
+
+        // Version 2's manifest grants what its init uses: the swap goes through and the subscription is live.
+        Assert.True(result.Status == PluginSwapStatus.Swapped, result.Message);
+        Assert.Equal("2.0.0", runtime.Manifest!.Version);
+        Assert.Equal(1, bus.SubscriberCount(News));
     }
 }
