@@ -96,12 +96,15 @@ public sealed partial class WasmRuntime
 
     /// <summary>
     /// After a hot swap: ends the guest's subscriptions and services that the new version's permissions no longer allow,
-    /// so a version with fewer rights does not keep receiving what the old one was granted.
+    /// so a version with fewer rights does not keep receiving what the old one was granted, and those it has no
+    /// <c>on_event</c> or <c>on_request</c> for (a compatible swap may drop them), which would fail every delivery.
     /// </summary>
-    private void RevokeDisallowedBusHandles()
+    private void RevokeDisallowedBusHandles(ModuleContract swappedIn)
     {
         var facade = Facade;
         EndBusHandles((transport, address, _) => !facade.Allows(transport, address), "the swapped-in version's permissions end");
+        EndBusHandles((transport, _, _) => transport == InterfaceTransport.Subscribe ? swappedIn.OnEvent is null : swappedIn.OnRequest is null,
+            "the swapped-in version has no on_event or on_request for it, ending");
     }
 
     /// <summary>

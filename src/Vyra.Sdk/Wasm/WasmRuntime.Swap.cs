@@ -134,7 +134,7 @@ public sealed partial class WasmRuntime
         // The new manifest's permissions apply from now on, and what they no longer allow ends (docs/bus.md).
         ReplacePermissions(fresh.Manifest?.Permissions);
         _swappingIn = null;
-        RevokeDisallowedBusHandles();
+        RevokeDisallowedBusHandles(fresh.Contract);
         // The old slots close without interrupting: callers waiting on them move to the new version (the lease paths
         // follow the successor), calls running on them finish. The close starts before the snapshot's lease is given
         // back, so that lease goes to the close, never to a caller that would run on the old state.
