@@ -78,7 +78,7 @@ public sealed class PluginFacade : IAsyncDisposable
     {
         var address = await PassAsync("publish", InterfaceTransport.Publish, topic, gate, cancellationToken).ConfigureAwait(false);
         using var activity = Trace("publish", address);
-        var publisher = await Handle(_publishers, address, a => _host.Interfaces.CreatePublisherAsync(a, cancellationToken)).ConfigureAwait(false);
+        var publisher = await Handle(_publishers, address, a => _host.Interfaces.CreatePublisherAsync(a, CancellationToken.None), cancellationToken).ConfigureAwait(false);
         await publisher.PublishAsync(new PluginEvent(address.Name, PluginId, data), cancellationToken).ConfigureAwait(false);
     }
 
@@ -119,7 +119,7 @@ public sealed class PluginFacade : IAsyncDisposable
     {
         var address = await PassAsync("request", InterfaceTransport.Client, service, gate, cancellationToken).ConfigureAwait(false);
         using var activity = Trace("request", address);
-        var client = await Handle(_clients, address, a => _host.Interfaces.CreateClientAsync(a, cancellationToken)).ConfigureAwait(false);
+        var client = await Handle(_clients, address, a => _host.Interfaces.CreateClientAsync(a, CancellationToken.None), cancellationToken).ConfigureAwait(false);
         return await client.RequestAsync(new ServiceRequest(PluginId, address.Name, data), timeout ?? _options.RequestTimeout, cancellationToken).ConfigureAwait(false);
     }
 
@@ -227,7 +227,12 @@ public sealed class PluginFacade : IAsyncDisposable
         }
     }
 
-    private async ValueTask<T> Handle<T>(ConcurrentDictionary<InterfaceAddress, Lazy<Task<T>>> handles, InterfaceAddress address, Func<InterfaceAddress, ValueTask<T>> create)
+    /// <summary>
+    /// The address's shared handle, made once: each caller waits for it at most until its own token fires, and a caller
+    /// that gives up neither cancels the making (no caller's token is passed to it: the transport bounds it) nor fails
+    /// the others waiting for it; a handle finished after the facade closed is closed by <see cref="Own{T}"/>.
+    /// </summary>
+    private async ValueTask<T> Handle<T>(ConcurrentDictionary<InterfaceAddress, Lazy<Task<T>>> handles, InterfaceAddress address, Func<InterfaceAddress, ValueTask<T>> create, CancellationToken cancellationToken)
         where T : IAsyncDisposable
     {
         if (!handles.TryGetValue(address, out var lazy))
@@ -238,9 +243,9 @@ public sealed class PluginFacade : IAsyncDisposable
         }
         try
         {
-            return await lazy.Value.ConfigureAwait(false);
+            return await lazy.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch
+        catch when (lazy.Value.IsFaulted || lazy.Value.IsCanceled)
         {
             // A failed creation is not cached: the next operation tries again.
             handles.TryRemove(new KeyValuePair<InterfaceAddress, Lazy<Task<T>>>(address, lazy));
