@@ -70,19 +70,27 @@ public sealed class PluginFacade : IAsyncDisposable
     }
 
     /// <summary>Publishes <paramref name="data"/> on <paramref name="topic"/> (address text, docs/bus.md).</summary>
-    public async ValueTask PublishAsync(string topic, JsonElement data, CancellationToken cancellationToken = default)
+    public ValueTask PublishAsync(string topic, JsonElement data, CancellationToken cancellationToken = default) =>
+        PublishAsync(topic, data, null, cancellationToken);
+
+    /// <summary><see cref="PublishAsync(string, JsonElement, CancellationToken)"/> checked against <paramref name="gate"/> (null: the current permissions).</summary>
+    internal async ValueTask PublishAsync(string topic, JsonElement data, PermissionGate? gate, CancellationToken cancellationToken)
     {
-        var address = await PassAsync("publish", InterfaceTransport.Publish, topic, cancellationToken).ConfigureAwait(false);
+        var address = await PassAsync("publish", InterfaceTransport.Publish, topic, gate, cancellationToken).ConfigureAwait(false);
         using var activity = Trace("publish", address);
-        var publisher = await Handle(_publishers, address, a => _host.Interfaces.CreatePublisherAsync(a, cancellationToken)).ConfigureAwait(false);
+        var publisher = await Handle(_publishers, address, a => _host.Interfaces.CreatePublisherAsync(a, CancellationToken.None), cancellationToken).ConfigureAwait(false);
         await publisher.PublishAsync(new PluginEvent(address.Name, PluginId, data), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Subscribes <paramref name="onEvent"/> to <paramref name="topic"/>; the subscription ends when the facade is disposed, or earlier when disposed.</summary>
-    public async ValueTask<IBusSubscription> SubscribeAsync(string topic, Func<PluginEvent, CancellationToken, ValueTask> onEvent, CancellationToken cancellationToken = default)
+    public ValueTask<IBusSubscription> SubscribeAsync(string topic, Func<PluginEvent, CancellationToken, ValueTask> onEvent, CancellationToken cancellationToken = default) =>
+        SubscribeAsync(topic, onEvent, null, cancellationToken);
+
+    /// <summary><see cref="SubscribeAsync(string, Func{PluginEvent, CancellationToken, ValueTask}, CancellationToken)"/> checked against <paramref name="gate"/> (null: the current permissions).</summary>
+    internal async ValueTask<IBusSubscription> SubscribeAsync(string topic, Func<PluginEvent, CancellationToken, ValueTask> onEvent, PermissionGate? gate, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(onEvent);
-        var address = await PassAsync("subscribe", InterfaceTransport.Subscribe, topic, cancellationToken).ConfigureAwait(false);
+        var address = await PassAsync("subscribe", InterfaceTransport.Subscribe, topic, gate, cancellationToken).ConfigureAwait(false);
         using var activity = Trace("subscribe", address);
         Reserve(ref _subscriptions, _options.MaxSubscriptions, "subscribe", address, "PluginBusOptions.MaxSubscriptions");
         IBusSubscription subscription;
@@ -103,19 +111,27 @@ public sealed class PluginFacade : IAsyncDisposable
     /// <paramref name="timeout"/> (default <see cref="PluginBusOptions.RequestTimeout"/>); a timeout is a failed reply
     /// with error <c>timeout</c>, not an exception.
     /// </summary>
-    public async ValueTask<ServiceResponse> RequestAsync(string service, JsonElement data, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public ValueTask<ServiceResponse> RequestAsync(string service, JsonElement data, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        RequestAsync(service, data, timeout, null, cancellationToken);
+
+    /// <summary><see cref="RequestAsync(string, JsonElement, TimeSpan?, CancellationToken)"/> checked against <paramref name="gate"/> (null: the current permissions).</summary>
+    internal async ValueTask<ServiceResponse> RequestAsync(string service, JsonElement data, TimeSpan? timeout, PermissionGate? gate, CancellationToken cancellationToken)
     {
-        var address = await PassAsync("request", InterfaceTransport.Client, service, cancellationToken).ConfigureAwait(false);
+        var address = await PassAsync("request", InterfaceTransport.Client, service, gate, cancellationToken).ConfigureAwait(false);
         using var activity = Trace("request", address);
-        var client = await Handle(_clients, address, a => _host.Interfaces.CreateClientAsync(a, cancellationToken)).ConfigureAwait(false);
+        var client = await Handle(_clients, address, a => _host.Interfaces.CreateClientAsync(a, CancellationToken.None), cancellationToken).ConfigureAwait(false);
         return await client.RequestAsync(new ServiceRequest(PluginId, address.Name, data), timeout ?? _options.RequestTimeout, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Serves <paramref name="service"/> with <paramref name="handler"/> until the facade (or the returned handle) is disposed.</summary>
-    public async ValueTask<IServiceServer> ServeAsync(string service, Func<ServiceRequest, CancellationToken, ValueTask<ServiceResponse>> handler, CancellationToken cancellationToken = default)
+    public ValueTask<IServiceServer> ServeAsync(string service, Func<ServiceRequest, CancellationToken, ValueTask<ServiceResponse>> handler, CancellationToken cancellationToken = default) =>
+        ServeAsync(service, handler, null, cancellationToken);
+
+    /// <summary><see cref="ServeAsync(string, Func{ServiceRequest, CancellationToken, ValueTask{ServiceResponse}}, CancellationToken)"/> checked against <paramref name="gate"/> (null: the current permissions).</summary>
+    internal async ValueTask<IServiceServer> ServeAsync(string service, Func<ServiceRequest, CancellationToken, ValueTask<ServiceResponse>> handler, PermissionGate? gate, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        var address = await PassAsync("serve", InterfaceTransport.Server, service, cancellationToken).ConfigureAwait(false);
+        var address = await PassAsync("serve", InterfaceTransport.Server, service, gate, cancellationToken).ConfigureAwait(false);
         using var activity = Trace("serve", address);
         Reserve(ref _servers, _options.MaxServices, "serve", address, "PluginBusOptions.MaxServices");
         IServiceServer server;
@@ -159,20 +175,21 @@ public sealed class PluginFacade : IAsyncDisposable
     }
 
     /// <summary>Permission, then throttle (VYRA's order); returns the parsed address.</summary>
-    private async ValueTask<InterfaceAddress> PassAsync(string operation, InterfaceTransport transport, string text, CancellationToken cancellationToken)
+    private async ValueTask<InterfaceAddress> PassAsync(string operation, InterfaceTransport transport, string text, PermissionGate? gate, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(text);
         if (!InterfaceAddress.TryParse(text, _options.Module, out var address, out var error))
             throw new PluginCallException(PluginId, operation, $"invalid address: {error}", PluginErrorKind.InvalidArgument);
-        if (!_gate.Allows(transport, address))
+        gate ??= _gate;
+        if (!gate.Allows(transport, address))
         {
             // Logged every time: a denial fails the guest's call, so their rate is the host's own call rate.
-            var allowed = _gate.Describe();
+            var allowed = gate.Describe();
             VyraTelemetry.BusDenied.Add(1, Tags(operation));
             _logger.LogWarning("Plugin {PluginId}: {Operation} on {Address} denied; its permissions allow {Allowed}", PluginId, operation, address, allowed);
             Activity.Current?.AddEvent(new ActivityEvent("vyra.bus.denied", tags: EventTags(operation, address.ToString())));
-            throw new PluginCallException(PluginId, operation, _gate.Denial(PluginId, operation, transport, address), PluginErrorKind.PermissionDenied);
+            throw new PluginCallException(PluginId, operation, gate.Denial(PluginId, operation, transport, address), PluginErrorKind.PermissionDenied);
         }
         await ThrottleAsync(operation, address.ToString(), cancellationToken).ConfigureAwait(false);
         return address;
@@ -210,7 +227,12 @@ public sealed class PluginFacade : IAsyncDisposable
         }
     }
 
-    private async ValueTask<T> Handle<T>(ConcurrentDictionary<InterfaceAddress, Lazy<Task<T>>> handles, InterfaceAddress address, Func<InterfaceAddress, ValueTask<T>> create)
+    /// <summary>
+    /// The address's shared handle, made once: each caller waits for it at most until its own token fires, and a caller
+    /// that gives up neither cancels the making (no caller's token is passed to it: the transport bounds it) nor fails
+    /// the others waiting for it; a handle finished after the facade closed is closed by <see cref="Own{T}"/>.
+    /// </summary>
+    private async ValueTask<T> Handle<T>(ConcurrentDictionary<InterfaceAddress, Lazy<Task<T>>> handles, InterfaceAddress address, Func<InterfaceAddress, ValueTask<T>> create, CancellationToken cancellationToken)
         where T : IAsyncDisposable
     {
         if (!handles.TryGetValue(address, out var lazy))
@@ -221,9 +243,9 @@ public sealed class PluginFacade : IAsyncDisposable
         }
         try
         {
-            return await lazy.Value.ConfigureAwait(false);
+            return await lazy.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch
+        catch when (lazy.Value.IsFaulted || lazy.Value.IsCanceled)
         {
             // A failed creation is not cached: the next operation tries again.
             handles.TryRemove(new KeyValuePair<InterfaceAddress, Lazy<Task<T>>>(address, lazy));

@@ -32,14 +32,21 @@ public static class ManifestReader
     /// Reads the manifest of a plugin folder: upstream's <c>manifest.yaml</c> when present, else <c>metadata.json</c>;
     /// null when the folder has neither. When both exist they must declare the same exports.
     /// </summary>
-    public static PluginManifest? ReadFolder(string directory)
+    public static PluginManifest? ReadFolder(string directory) => ReadFolder(directory, verified: null);
+
+    /// <summary>
+    /// <see cref="ReadFolder(string)"/>, or, with <paramref name="verified"/> (a signature check's manifest bytes by file
+    /// name), the manifest those bytes make: neither the folder nor the cache is read again, so a file changed after the
+    /// check, or a cached manifest whose file has the same length and time stamp, cannot stand in for what was signed.
+    /// </summary>
+    internal static PluginManifest? ReadFolder(string directory, IReadOnlyDictionary<string, byte[]>? verified)
     {
         var yamlPath = Path.Combine(directory, YamlFileName);
         var jsonPath = Path.Combine(directory, FileName);
-        var stamps = (FileStamp.Of(yamlPath), FileStamp.Of(jsonPath));
-        if (FolderCache.TryGet(directory, stamps) is { } cached) return cached;
-        (PluginManifest Manifest, ManifestModel Model)? yaml = File.Exists(yamlPath) || Directory.Exists(yamlPath) ? Read(yamlPath) : null;
-        (PluginManifest Manifest, ManifestModel Model)? json = File.Exists(jsonPath) || Directory.Exists(jsonPath) ? Read(jsonPath) : null;
+        var stamps = verified is null ? (FileStamp.Of(yamlPath), FileStamp.Of(jsonPath)) : default;
+        if (verified is null && FolderCache.TryGet(directory, stamps) is { } cached) return cached;
+        var yaml = ReadOne(yamlPath, YamlFileName, verified);
+        var json = ReadOne(jsonPath, FileName, verified);
         if (yaml is { } y && json is { } j)
         {
             if (ManifestAgreement.IdentityDisagreement(y.Model.Id, y.Model.Version, j.Model.Id, j.Model.Version) is { } identity)
@@ -52,8 +59,14 @@ public static class ManifestReader
             }
         }
         var manifest = (yaml ?? json)?.Manifest;
-        if (manifest is not null) FolderCache.Add(directory, stamps, manifest, Math.Max(stamps.Item1.Length, stamps.Item2.Length));
+        if (manifest is not null && verified is null) FolderCache.Add(directory, stamps, manifest, Math.Max(stamps.Item1.Length, stamps.Item2.Length));
         return manifest;
+    }
+
+    private static (PluginManifest Manifest, ManifestModel Model)? ReadOne(string path, string name, IReadOnlyDictionary<string, byte[]>? verified)
+    {
+        if (verified is not null) return verified.TryGetValue(name, out var bytes) ? ParseModel(Decode(bytes, path), path) : null;
+        return File.Exists(path) || Directory.Exists(path) ? Read(path) : null;
     }
 
     /// <summary>Reads and checks one manifest file (its format by name: <c>manifest.yaml</c> is YAML, else JSON).</summary>

@@ -32,12 +32,17 @@ internal static class PluginDigest
     }
 
     /// <summary>Hashes one file of the folder (a manifest bounded as the reader bounds it; the module streamed).</summary>
-    public static SignedFile Hash(string folder, string name, bool isModule)
+    public static SignedFile Hash(string folder, string name, bool isModule) => Hash(folder, name, isModule, out _);
+
+    /// <summary>As <see cref="Hash(string, string, bool)"/>; a manifest's bytes come out as they were hashed (null for the module).</summary>
+    public static SignedFile Hash(string folder, string name, bool isModule, out byte[]? manifestBytes)
     {
         var path = Path.Combine(folder, name);
+        manifestBytes = null;
         if (!isModule)
         {
             var bytes = BoundedFile.Read(path, ManifestReader.MaxBytes, "manifest");
+            manifestBytes = bytes;
             return new SignedFile(name, bytes.Length, SHA256.HashData(bytes));
         }
         var (hash, length) = ModuleChecksum.Hash(path);

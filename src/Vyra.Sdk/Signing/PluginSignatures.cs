@@ -76,8 +76,11 @@ public static class PluginSignatures
         return Check(folder, module, policy, logger ?? NullLogger.Instance, Path.GetFileName(Path.GetDirectoryName(folder)) ?? folder)?.Info;
     }
 
-    /// <summary>What a passed check proved: the signature and the module's SHA-256 it covers.</summary>
-    internal sealed record Verified(PluginSignatureInfo Info, byte[] ModuleSha256);
+    /// <summary>
+    /// What a passed check proved: the signature, the module's SHA-256 it covers, and the manifest files' bytes as they
+    /// were verified (by file name): a load parses these, never a second read of the folder.
+    /// </summary>
+    internal sealed record Verified(PluginSignatureInfo Info, byte[] ModuleSha256, IReadOnlyDictionary<string, byte[]> ManifestBytes);
 
     /// <summary>
     /// The check every load path runs: null when the policy is off or the plugin is unsigned and may load; the
@@ -120,6 +123,7 @@ public static class PluginSignatures
                 (what == "manifest" ? "it is missing from the folder" : $"the module loaded is {moduleName}")));
         }
         byte[]? moduleHash = null;
+        var manifests = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         foreach (var name in expected)
         {
             var isModule = name == moduleName;
@@ -131,7 +135,8 @@ public static class PluginSignatures
                 problems.Add((filePath, $"the {what} {name} is not covered by the signature (it covers {signedNames}): it was added or renamed after signing"));
                 continue;
             }
-            var actual = PluginDigest.Hash(folder, name, isModule);
+            var actual = PluginDigest.Hash(folder, name, isModule, out var manifestBytes);
+            if (manifestBytes is not null) manifests[name] = manifestBytes;
             if (actual.Length != signed.Value.Length || !actual.Sha256.AsSpan().SequenceEqual(signed.Value.Sha256))
             {
                 problems.Add((filePath, $"the {what} {name} was changed after signing (it is {actual.Hex}, {actual.Length} bytes; the signature covers {signed.Value.Hex}, {signed.Value.Length} bytes)"));
@@ -144,7 +149,7 @@ public static class PluginSignatures
                 $"{problems[0].Path}: the plugin does not match its signature by trusted key {keyId}: " + string.Join("; ", problems.Select(p => p.Path == problems[0].Path ? p.Message : $"{p.Path}: {p.Message}")),
                 problems[0].Path);
         }
-        return new Verified(Info(keyId, path, file.Files, statement), moduleHash!);
+        return new Verified(Info(keyId, path, file.Files, statement), moduleHash!, manifests);
     }
 
     private static List<SignedFile> HashCovered(string folder, string modulePath, List<string> names) =>

@@ -29,17 +29,17 @@ internal static class BusImports
         });
         registry.Add("publish", StringAndJson, [], call =>
         {
-            var facade = Of(runtime, call).Facade;
+            var owner = Of(runtime, call);
             var topic = call.GetString(0);
             var payload = call.GetJsonElement(1);
-            HeldGuestSlot.WaitReleased(Done(facade.PublishAsync(topic, payload, call.CancellationToken)), call.CancellationToken);
+            HeldGuestSlot.WaitReleased(Done(owner.Facade.PublishAsync(topic, payload, owner.GateFor(ContractOf(call)), call.CancellationToken)), call.CancellationToken);
         });
         registry.Add("request", StringAndJson, Json, call =>
         {
             var owner = Of(runtime, call);
             var topic = call.GetString(0);
             var payload = call.GetJsonElement(1);
-            call.ReturnBytes(ReplyJson(owner.RequestFromGuest(topic, payload, call.CancellationToken)));
+            call.ReturnBytes(ReplyJson(owner.RequestFromGuest(topic, payload, ContractOf(call), call.CancellationToken)));
         });
         registry.Add("subscribe", OneString, [], call => Of(runtime, call).SubscribeFromGuest(call.GetString(0), ContractOf(call), call.CancellationToken));
         registry.Add("serve", OneString, [], call => Of(runtime, call).ServeFromGuest(call.GetString(0), ContractOf(call), call.CancellationToken));

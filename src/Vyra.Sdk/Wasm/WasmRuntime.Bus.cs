@@ -17,6 +17,21 @@ public sealed partial class WasmRuntime
     private readonly object _busGate = new();
     private readonly Dictionary<string, IBusSubscription> _subscribed = new(StringComparer.Ordinal);
     private readonly Dictionary<InterfaceAddress, IServiceServer> _served = [];
+    // Which version's instance made each handle: a swap that fails after the new version's init ran ends what it made.
+    private readonly Dictionary<IAsyncDisposable, ModuleContract> _madeBy = new(ReferenceEqualityComparer.Instance);
+    private volatile SwappingIn? _swappingIn; // the version a hot swap is starting, with its own manifest's permissions
+
+    /// <summary>A version a hot swap is starting (running its <c>init</c>) before it publishes it, and that version's permissions.</summary>
+    private sealed record SwappingIn(ModuleContract Contract, PermissionGate Gate);
+
+    /// <summary>
+    /// The permissions a guest's bus operation is checked against: the version a hot swap is starting uses its own
+    /// manifest's (its <c>init</c> runs before the swap applies them to the runtime), every other instance the runtime's
+    /// current ones (null). So a new version may use in <c>init</c> what its manifest newly grants, and the old version,
+    /// still serving meanwhile, gains nothing.
+    /// </summary>
+    internal PermissionGate? GateFor(ModuleContract contract) =>
+        _swappingIn is { } starting && ReferenceEquals(starting.Contract, contract) ? starting.Gate : null;
 
     /// <summary>The guest's <c>subscribe(topic)</c>: events on the topic reach <c>on_event(topic, data)</c>. Subscribing again to the same text is a no-op.</summary>
     internal void SubscribeFromGuest(string topic, ModuleContract contract, CancellationToken cancellationToken)
@@ -28,10 +43,14 @@ public sealed partial class WasmRuntime
             if (_subscribed.ContainsKey(topic)) return;
         }
         // Not under the lock: the transport may take a while, and the wait lends the guest slot out.
-        var subscription = HeldGuestSlot.WaitReleased(Facade.SubscribeAsync(topic, (message, token) => DeliverEventAsync(topic, message, token), cancellationToken).AsTask(), cancellationToken);
+        var subscription = HeldGuestSlot.WaitReleased(Facade.SubscribeAsync(topic, (message, token) => DeliverEventAsync(topic, message, token), GateFor(contract), cancellationToken).AsTask(), cancellationToken);
         lock (_busGate)
         {
-            if (_subscribed.TryAdd(topic, subscription)) return;
+            if (_subscribed.TryAdd(topic, subscription))
+            {
+                _madeBy[subscription] = contract;
+                return;
+            }
         }
         // Another instance of this runtime subscribed the same text meanwhile: one subscription is enough.
         _ = subscription.DisposeAsync();
@@ -46,10 +65,14 @@ public sealed partial class WasmRuntime
         {
             if (InterfaceAddress.TryParse(service, Options.Bus.Module, out var address, out _) && _served.ContainsKey(address)) return;
         }
-        var server = HeldGuestSlot.WaitReleased(Facade.ServeAsync(service, (request, token) => AnswerRequestAsync(service, request, token), cancellationToken).AsTask(), cancellationToken);
+        var server = HeldGuestSlot.WaitReleased(Facade.ServeAsync(service, (request, token) => AnswerRequestAsync(service, request, token), GateFor(contract), cancellationToken).AsTask(), cancellationToken);
         lock (_busGate)
         {
-            if (_served.TryAdd(server.Address, server)) return;
+            if (_served.TryAdd(server.Address, server))
+            {
+                _madeBy[server] = contract;
+                return;
+            }
         }
         _ = server.DisposeAsync();
     }
@@ -59,7 +82,7 @@ public sealed partial class WasmRuntime
     /// server may need it). A request to a service this plugin serves itself is refused at once as
     /// <see cref="PluginErrorKind.Reentrant"/>: its <c>on_request</c> would wait for the very call that is waiting for it.
     /// </summary>
-    internal ServiceResponse RequestFromGuest(string service, JsonElement data, CancellationToken cancellationToken)
+    internal ServiceResponse RequestFromGuest(string service, JsonElement data, ModuleContract contract, CancellationToken cancellationToken)
     {
         if (InterfaceAddress.TryParse(service, Options.Bus.Module, out var address, out _))
         {
@@ -68,36 +91,53 @@ public sealed partial class WasmRuntime
             if (own)
                 throw new PluginCallException(PluginId, "request", $"plugin '{PluginId}' requested '{address}', which it serves itself: its on_request would wait for the call that is waiting for the reply", PluginErrorKind.Reentrant);
         }
-        return HeldGuestSlot.WaitReleased(Facade.RequestAsync(service, data, cancellationToken: cancellationToken).AsTask(), cancellationToken);
+        return HeldGuestSlot.WaitReleased(Facade.RequestAsync(service, data, null, GateFor(contract), cancellationToken).AsTask(), cancellationToken);
     }
 
     /// <summary>
     /// After a hot swap: ends the guest's subscriptions and services that the new version's permissions no longer allow,
-    /// so a version with fewer rights does not keep receiving what the old one was granted.
+    /// so a version with fewer rights does not keep receiving what the old one was granted, and those it has no
+    /// <c>on_event</c> or <c>on_request</c> for (a compatible swap may drop them), which would fail every delivery.
     /// </summary>
-    private void RevokeDisallowedBusHandles()
+    private void RevokeDisallowedBusHandles(ModuleContract swappedIn)
     {
         var facade = Facade;
-        var revoked = new List<IAsyncDisposable>();
+        EndBusHandles((transport, address, _) => !facade.Allows(transport, address), "the swapped-in version's permissions end");
+        EndBusHandles((transport, _, _) => transport == InterfaceTransport.Subscribe ? swappedIn.OnEvent is null : swappedIn.OnRequest is null,
+            "the swapped-in version has no on_event or on_request for it, ending");
+    }
+
+    /// <summary>
+    /// After a hot swap failed: ends the subscriptions and services the new version's <c>init</c> made while it was
+    /// being started, so the version that keeps serving does not receive what it never asked for.
+    /// </summary>
+    private void EndBusHandlesOf(ModuleContract contract) =>
+        EndBusHandles((_, _, madeBy) => ReferenceEquals(madeBy, contract), "the failed swap ends what the version it did not swap in made:");
+
+    /// <summary>Ends the guest's subscriptions and services <paramref name="ends"/> picks (by transport, address and the contract that made it).</summary>
+    private void EndBusHandles(Func<InterfaceTransport, InterfaceAddress, ModuleContract?, bool> ends, string why)
+    {
+        var ended = new List<IAsyncDisposable>();
         lock (_busGate)
         {
             foreach (var (topic, subscription) in _subscribed.ToArray())
             {
-                if (facade.Allows(InterfaceTransport.Subscribe, subscription.Address)) continue;
+                if (!ends(InterfaceTransport.Subscribe, subscription.Address, _madeBy.GetValueOrDefault(subscription))) continue;
                 _subscribed.Remove(topic);
-                revoked.Add(subscription);
+                ended.Add(subscription);
             }
             foreach (var (address, server) in _served.ToArray())
             {
-                if (facade.Allows(InterfaceTransport.Server, address)) continue;
+                if (!ends(InterfaceTransport.Server, address, _madeBy.GetValueOrDefault(server))) continue;
                 _served.Remove(address);
-                revoked.Add(server);
+                ended.Add(server);
             }
+            foreach (var handle in ended) _madeBy.Remove(handle);
         }
-        foreach (var handle in revoked)
+        foreach (var handle in ended)
         {
-            Logger.LogInformation("Plugin {PluginId}: the swapped-in version's permissions end {Handle}", PluginId, handle is IBusSubscription s ? $"the subscription to '{s.Address}'" : $"serving '{((IServiceServer)handle).Address}'");
-            _ = handle.DisposeAsync().AsTask().ContinueWith(t => Logger.LogWarning(t.Exception, "Plugin {PluginId}: closing a revoked bus handle failed", PluginId), TaskContinuationOptions.OnlyOnFaulted);
+            Logger.LogInformation("Plugin {PluginId}: {Why} {Handle}", PluginId, why, handle is IBusSubscription s ? $"the subscription to '{s.Address}'" : $"serving '{((IServiceServer)handle).Address}'");
+            _ = handle.DisposeAsync().AsTask().ContinueWith(t => Logger.LogWarning(t.Exception, "Plugin {PluginId}: closing a bus handle failed", PluginId), TaskContinuationOptions.OnlyOnFaulted);
         }
     }
 
@@ -108,6 +148,7 @@ public sealed partial class WasmRuntime
         {
             _subscribed.Clear();
             _served.Clear();
+            _madeBy.Clear();
         }
     }
 

@@ -112,14 +112,19 @@ public sealed partial class WasmRuntime
         }
 
         InstanceSlots next;
+        // The new version's init runs now, under its own manifest's permissions (the runtime's apply once it is published).
+        _swappingIn = new SwappingIn(fresh.Contract, new PermissionGate(fresh.Manifest?.Permissions, Options.Bus.Module));
         try
         {
             next = OpenSlots(fresh, state is null ? null : instance => StateExports.RestoreInto(this, instance, state)).Slots;
         }
         catch (Exception ex)
         {
-            // Whatever failed, the snapshot's lease goes back: the old version must keep serving.
+            _swappingIn = null;
+            // Whatever failed, the snapshot's lease goes back: the old version must keep serving, and only with the
+            // subscriptions and services it made itself (the new version's init may have made some before the failure).
             if (held is not null) slots.Release(held);
+            EndBusHandlesOf(fresh.Contract);
             var reason = ex is PluginCallException call ? $"{StateExports.Restore} failed: {call.Reason}" : ex.Message;
             return Result(PluginSwapStatus.Failed, $"swap from {Label(old)} to {fresh.Label} failed, {Label(old)} keeps serving: {reason}", to, breaking, error: ex);
         }
@@ -128,7 +133,8 @@ public sealed partial class WasmRuntime
         ServiceExports = freshServices;
         // The new manifest's permissions apply from now on, and what they no longer allow ends (docs/bus.md).
         ReplacePermissions(fresh.Manifest?.Permissions);
-        RevokeDisallowedBusHandles();
+        _swappingIn = null;
+        RevokeDisallowedBusHandles(fresh.Contract);
         // The old slots close without interrupting: callers waiting on them move to the new version (the lease paths
         // follow the successor), calls running on them finish. The close starts before the snapshot's lease is given
         // back, so that lease goes to the close, never to a caller that would run on the old state.

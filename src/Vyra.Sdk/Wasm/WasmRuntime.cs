@@ -379,8 +379,10 @@ public sealed partial class WasmRuntime : PluginRuntime
         var directory = DirectoryOf(wasmPath);
         // The signature first: a manifest that was tampered with is reported as tampered, not parsed as hostile input.
         var policy = Options.Signatures.Mode != SignatureMode.Off ? Options.Signatures : DiscoveredSignatures ?? SignaturePolicy.Off;
-        var verified = PluginSignatures.Check(directory, Path.GetFullPath(wasmPath), policy, Logger, PluginId)?.ModuleSha256;
-        var manifest = ManifestReader.ReadFolder(directory);
+        var signed = PluginSignatures.Check(directory, Path.GetFullPath(wasmPath), policy, Logger, PluginId);
+        var verified = signed?.ModuleSha256;
+        // A signed plugin runs with the manifest bytes that were verified (its permissions, limits and exports).
+        var manifest = ManifestReader.ReadFolder(directory, signed?.ManifestBytes);
         if (manifest is null)
         {
             Logger.LogWarning(Options.AllowUndeclaredExports

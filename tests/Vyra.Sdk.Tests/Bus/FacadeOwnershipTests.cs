@@ -178,4 +178,26 @@ public class FacadeOwnershipTests
         var error = Assert.Throws<ArgumentException>(() => new PluginFacade("p", null, new RecordingInterfaceFactory(), options));
         Assert.Contains("PluginBusOptions." + field, error.Message);
     }
+
+    [Fact]
+    public async Task A_caller_that_gives_up_while_a_shared_handle_is_made_fails_alone()
+    {
+        var slow = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var transport = new RecordingInterfaceFactory { HoldCreation = slow.Task };
+        var facade = new PluginFacade("owner", Sensors, transport);
+        using var impatient = new CancellationTokenSource();
+        // Both publish on the same address: the second waits for the publisher the first asked the transport for.
+        var first = facade.PublishAsync("sensors/a", Payload, impatient.Token).AsTask();
+        var second = facade.PublishAsync("sensors/a", Payload).AsTask();
+
+        await impatient.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first.WaitAsync(Guard));
+        slow.SetResult();
+
+        // The second caller was not cancelled: it publishes with the publisher made once, and so does a third.
+        await second.WaitAsync(Guard);
+        await facade.PublishAsync("sensors/a", Payload).AsTask().WaitAsync(Guard);
+        Assert.Equal(["create publisher sensors/a"], transport.Creations);
+        await facade.DisposeAsync();
+    }
 }

@@ -19,7 +19,7 @@ internal sealed class RecordingInterfaceFactory : IInterfaceFactory, IHostFuncti
     /// <summary>When set, creating a handle fails with this exception (the transport is down).</summary>
     public Exception? FailCreation { get; set; }
 
-    /// <summary>When set, creating a handle waits for this task first (a slow transport).</summary>
+    /// <summary>When set, creating a handle waits for this task first (a slow transport; the wait honours the creation's token, as real transports do).</summary>
     public Task? HoldCreation { get; set; }
 
     public IInterfaceFactory Interfaces => this;
@@ -33,23 +33,23 @@ internal sealed class RecordingInterfaceFactory : IInterfaceFactory, IHostFuncti
     public ValueTask LogAsync(LogLevel level, string message, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
 
     public async ValueTask<IBusPublisher> CreatePublisherAsync(InterfaceAddress address, CancellationToken cancellationToken = default) =>
-        await Create("publisher", address);
+        await Create("publisher", address, cancellationToken);
 
     public async ValueTask<IBusSubscription> CreateSubscriberAsync(InterfaceAddress address, Func<PluginEvent, CancellationToken, ValueTask> onEvent, CancellationToken cancellationToken = default) =>
-        await Create("subscriber", address);
+        await Create("subscriber", address, cancellationToken);
 
     public async ValueTask<IServiceServer> CreateServerAsync(InterfaceAddress address, Func<ServiceRequest, CancellationToken, ValueTask<ServiceResponse>> handler, CancellationToken cancellationToken = default) =>
-        await Create("server", address);
+        await Create("server", address, cancellationToken);
 
     public async ValueTask<IServiceClient> CreateClientAsync(InterfaceAddress address, CancellationToken cancellationToken = default) =>
-        await Create("client", address);
+        await Create("client", address, cancellationToken);
 
     /// <summary>The transport calls in order, without the disposals and notifications.</summary>
     public string[] Creations => [.. Journal.Where(j => j.StartsWith("create ", StringComparison.Ordinal))];
 
-    private async Task<RecordedHandle> Create(string kind, InterfaceAddress address)
+    private async Task<RecordedHandle> Create(string kind, InterfaceAddress address, CancellationToken cancellationToken)
     {
-        if (HoldCreation is { } hold) await hold;
+        if (HoldCreation is { } hold) await hold.WaitAsync(cancellationToken);
         if (FailCreation is { } failure) throw failure;
         var handle = new RecordedHandle(this, kind, address);
         Handles.Enqueue(handle);

@@ -140,4 +140,28 @@ public class SwapPermissionTests
         Assert.True((bool)answered["success"]!);
         Assert.Equal(5, (int)answered["data"]!);
     }
+
+    [Fact]
+    public async Task A_swap_to_a_version_without_on_event_and_on_request_ends_its_subscriptions_and_services()
+    {
+        var bus = new InProcessBus();
+        using var senderPlugin = BusPlugin.Create("sender", SenderPermissions);
+        using var v1 = BusPlugin.Create("listener", ListenerAll);
+        // The same exports and permissions (a compatible swap), but nothing to receive events or answer requests with.
+        using var v2 = TempPlugin.FromWat(BusPlugin.Wat(onEvent: false, onRequest: false),
+            BusPlugin.Manifest("listener", ListenerAll).Replace("\"version\":\"1.0.0\"", "\"version\":\"2.0.0\""), "listener");
+        await using var sender = await Started(senderPlugin, "sender", new BusHost(bus));
+        await using var listener = await Started(v1, "listener", new BusHost(bus));
+        await listener.CallAsync("subscribe_to", BusPlugin.Args(("topic", "news")));
+        await listener.CallAsync("serve_as", BusPlugin.Args(("service", "help")));
+        Assert.Equal(1, bus.SubscriberCount(News));
+
+        var result = await listener.SwapAsync(v2.ModulePath);
+
+        Assert.Equal(PluginSwapStatus.Swapped, result.Status);
+        // Kept, every event and request would fail inside the new version; they end with the swap instead.
+        Assert.Equal(0, bus.SubscriberCount(News));
+        var unanswered = await Request(sender, "help", 5);
+        Assert.Equal("no server for 'local/help'", (string?)unanswered["error"]);
+    }
 }
