@@ -160,6 +160,21 @@ public sealed class BusTests(RedisServerFixture redis) : IClassFixture<RedisServ
     }
 
     [Fact]
+    public async Task A_timeout_longer_than_the_transports_ceiling_is_cut_to_it_not_refused()
+    {
+        await using var bench = Create(redis);
+        var a = await FactoryAsync(bench, "host-a", o => o with { MaxRequestTimeout = TimeSpan.FromMilliseconds(300) });
+        await using var client = await a.CreateClientAsync(Add);
+
+        // A host's PluginBusOptions.RequestTimeout may exceed the Redis ceiling: the request waits the ceiling, then
+        // answers VYRA's timeout, instead of failing every guest request with an argument error.
+        var reply = await client.RequestAsync(AddRequest(1), TimeSpan.FromHours(1)).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.False(reply.Success);
+        Assert.Equal("timeout", reply.Error);
+    }
+
+    [Fact]
     public async Task A_reply_after_the_timeout_is_dropped_and_never_answers_another_request()
     {
         await using var bench = Create(redis);

@@ -45,7 +45,7 @@ public sealed record RedisInterfaceFactoryOptions
     /// <summary>Requests of this factory's clients waiting for their reply at once (default 10 000); beyond it a request fails at once (<c>overloaded</c>).</summary>
     public int MaxPendingRequests { get; init; } = 10_000;
 
-    /// <summary>The longest timeout a client may give a request (default 1 day); a request with a farther deadline is refused by servers.</summary>
+    /// <summary>The longest a client waits for a reply (default 1 day): a longer timeout is cut to it; servers refuse a request with a farther deadline.</summary>
     public TimeSpan MaxRequestTimeout { get; init; } = TimeSpan.FromDays(1);
 
     /// <summary>How often a server looks at its list without a wake-up message (default 1 s): a missed wake-up costs at most this.</summary>

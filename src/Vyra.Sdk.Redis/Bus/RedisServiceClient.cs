@@ -20,10 +20,13 @@ internal sealed class RedisServiceClient(RedisInterfaceFactory factory, Interfac
     {
         ArgumentNullException.ThrowIfNull(request);
         ObjectDisposedException.ThrowIf(factory.IsDisposed, this);
-        if (timeout <= TimeSpan.Zero || timeout > factory.Options.MaxRequestTimeout)
+        if (timeout <= TimeSpan.Zero)
         {
-            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, $"a request's timeout must be positive and at most {factory.Options.MaxRequestTimeout} (RedisInterfaceFactoryOptions.MaxRequestTimeout)");
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "a request's timeout must be positive");
         }
+        // The transport's ceiling wins over a longer wish (a host's PluginBusOptions.RequestTimeout, say): servers refuse
+        // deadlines beyond it, so a longer one would only turn every request into an error.
+        if (timeout > factory.Options.MaxRequestTimeout) timeout = factory.Options.MaxRequestTimeout;
         cancellationToken.ThrowIfCancellationRequested();
         var requestId = Guid.NewGuid().ToString("N");
         var deadline = RedisInterfaceFactory.NowMs() + (long)Math.Ceiling(timeout.TotalMilliseconds);

@@ -98,6 +98,11 @@ public sealed class PluginFacade : IAsyncDisposable
         {
             subscription = await _host.Interfaces.CreateSubscriberAsync(address, onEvent, cancellationToken).ConfigureAwait(false);
         }
+        catch (BusFullException full)
+        {
+            Interlocked.Decrement(ref _subscriptions);
+            throw new PluginCallException(PluginId, "subscribe", full.Message, PluginErrorKind.Overloaded, full);
+        }
         catch
         {
             Interlocked.Decrement(ref _subscriptions);
@@ -138,6 +143,11 @@ public sealed class PluginFacade : IAsyncDisposable
         try
         {
             server = await _host.Interfaces.CreateServerAsync(address, handler, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BusFullException full)
+        {
+            Interlocked.Decrement(ref _servers);
+            throw new PluginCallException(PluginId, "serve", full.Message, PluginErrorKind.Overloaded, full);
         }
         catch
         {

@@ -33,6 +33,23 @@ public sealed partial class WasmRuntime
     /// <exception cref="PluginCallException">Not running, no usable <c>vyra_restore</c>, or the export failed.</exception>
     public async ValueTask RestoreAsync(ReadOnlyMemory<byte> state, CancellationToken cancellationToken = default)
     {
+        // One restore at a time: two that each gather a pool's instances one by one could each hold some and wait for
+        // the other's forever.
+        await _restoreGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await RestoreAllAsync(state, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _restoreGate.Release();
+        }
+    }
+
+    private readonly SemaphoreSlim _restoreGate = new(1, 1);
+
+    private async ValueTask RestoreAllAsync(ReadOnlyMemory<byte> state, CancellationToken cancellationToken)
+    {
         var (slots, first) = await LeaseForStateAsync(StateExports.Restore, cancellationToken).ConfigureAwait(false);
         var held = new List<WasmInstance> { first };
         try

@@ -223,6 +223,25 @@ public class HotSwapTests
     }
 
     [Fact]
+    public async Task Concurrent_restores_of_a_pool_take_turns_instead_of_holding_each_others_instances()
+    {
+        using var pool = new SwapPool();
+        // No wait bound at all: two restores that each held one of the two instances would wait for each other forever.
+        await using var runtime = await Started(pool.Write("1.0.0", answer: 1), new PluginRuntimeOptions { Instances = 4, Timeout = Timeout.InfiniteTimeSpan });
+
+        for (var round = 0; round < 50; round++)
+        {
+            using var start = new Barrier(8);
+            var restores = Enumerable.Range(0, 8).Select(i => Task.Factory.StartNew(() =>
+            {
+                start.SignalAndWait();
+                runtime.RestoreAsync(BitConverter.GetBytes(i)).AsTask().GetAwaiter().GetResult();
+            }, TaskCreationOptions.LongRunning)).ToArray();
+            await Task.WhenAll(restores).WaitAsync(TimeSpan.FromSeconds(20));
+        }
+    }
+
+    [Fact]
     public async Task Restore_reaches_every_instance_of_a_pool()
     {
         using var pool = new SwapPool();

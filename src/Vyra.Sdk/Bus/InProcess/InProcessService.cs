@@ -20,7 +20,7 @@ internal sealed class InProcessService(InterfaceAddress address)
             if (_closed) return false;
             var current = _servers;
             if (current.Length >= max)
-                throw new InvalidOperationException($"service '{Address}' already has {max} servers (InProcessBusOptions.MaxServersPerAddress)");
+                throw new BusFullException($"service '{Address}' already has {max} servers (InProcessBusOptions.MaxServersPerAddress)");
             _servers = [.. current, server];
             return true;
         }

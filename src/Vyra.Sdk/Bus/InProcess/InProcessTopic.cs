@@ -22,7 +22,7 @@ internal sealed class InProcessTopic(InterfaceAddress address)
             if (_closed) return false;
             var current = _subscribers;
             if (current.Length >= max)
-                throw new InvalidOperationException($"topic '{Address}' already has {max} subscriptions (InProcessBusOptions.MaxSubscribersPerAddress)");
+                throw new BusFullException($"topic '{Address}' already has {max} subscriptions (InProcessBusOptions.MaxSubscribersPerAddress)");
             _subscribers = [.. current, subscription];
             return true;
         }
