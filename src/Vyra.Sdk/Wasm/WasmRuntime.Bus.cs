@@ -20,6 +20,27 @@ public sealed partial class WasmRuntime
     // Which version's instance made each handle: a swap that fails after the new version's init ran ends what it made.
     private readonly Dictionary<IAsyncDisposable, ModuleContract> _madeBy = new(ReferenceEqualityComparer.Instance);
     private volatile SwappingIn? _swappingIn; // the version a hot swap is starting, with its own manifest's permissions
+    // Whether guest subscriptions and services may be kept: from a start until its stop begins. A guest still running
+    // while a stop closes the facade would otherwise get a fresh facade and a subscription that outlives the stop.
+    private bool _busOpen;
+
+    /// <summary>A start lets the guest subscribe and serve (before <c>init</c>, which may).</summary>
+    private void OpenBus()
+    {
+        lock (_busGate) _busOpen = true;
+    }
+
+    /// <summary>A stop (or a failed start) refuses what a guest still running asks to keep, before the facade closes.</summary>
+    private void CloseBus()
+    {
+        lock (_busGate) _busOpen = false;
+    }
+
+    private PluginCallException BusClosed(string operation, IAsyncDisposable handle)
+    {
+        _ = handle.DisposeAsync();
+        return new PluginCallException(PluginId, operation, $"plugin '{PluginId}' is stopping: its {operation} was not kept", PluginErrorKind.NotStarted);
+    }
 
     /// <summary>A version a hot swap is starting (running its <c>init</c>) before it publishes it, and that version's permissions.</summary>
     private sealed record SwappingIn(ModuleContract Contract, PermissionGate Gate);
@@ -46,6 +67,7 @@ public sealed partial class WasmRuntime
         var subscription = HeldGuestSlot.WaitReleased(Facade.SubscribeAsync(topic, (message, token) => DeliverEventAsync(topic, message, token), GateFor(contract), cancellationToken).AsTask(), cancellationToken);
         lock (_busGate)
         {
+            if (!_busOpen) throw BusClosed("subscribe", subscription);
             if (_subscribed.TryAdd(topic, subscription))
             {
                 _madeBy[subscription] = contract;
@@ -68,6 +90,7 @@ public sealed partial class WasmRuntime
         var server = HeldGuestSlot.WaitReleased(Facade.ServeAsync(service, (request, token) => AnswerRequestAsync(service, request, token), GateFor(contract), cancellationToken).AsTask(), cancellationToken);
         lock (_busGate)
         {
+            if (!_busOpen) throw BusClosed("serve", server);
             if (_served.TryAdd(server.Address, server))
             {
                 _madeBy[server] = contract;

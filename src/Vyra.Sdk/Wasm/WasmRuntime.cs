@@ -79,12 +79,14 @@ public sealed partial class WasmRuntime : PluginRuntime
             var version = await LoadAsync(WasmPath, cancellationToken).ConfigureAwait(false);
             // Before init runs: init may subscribe or serve, through the facade of the manifest just read.
             await RenewFacadeAsync(version.Manifest?.Permissions).ConfigureAwait(false);
+            OpenBus();
             try
             {
                 initResult = StartCore(version);
             }
             catch
             {
+                CloseBus();
                 await CloseFacadeAsync().ConfigureAwait(false);
                 ForgetBusHandles();
                 throw;
@@ -141,7 +143,9 @@ public sealed partial class WasmRuntime : PluginRuntime
     {
         var slots = _slots!;
         _slots = null;
-        // First end the plugin's subscriptions and services, so no new delivery queues up behind the stop.
+        // First end the plugin's subscriptions and services, so no new delivery queues up behind the stop; a guest still
+        // running may no longer keep new ones.
+        CloseBus();
         await CloseFacadeAsync().ConfigureAwait(false);
         ForgetBusHandles();
         // A call waiting for a guest slot holds its instance: it must leave at once, or the close would wait for it.
