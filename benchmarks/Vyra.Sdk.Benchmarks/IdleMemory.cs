@@ -59,7 +59,7 @@ internal static class IdleMemory
         Console.WriteLine($"| {id} | {what} | {(managed1 - managed0) / count:N0} | {(private1 - private0) / count:N0} |");
     }
 
-    private static (long Managed, long Private) Snapshot()
+    internal static (long Managed, long Private) Snapshot()
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -67,7 +67,7 @@ internal static class IdleMemory
         return (GC.GetTotalMemory(forceFullCollection: true), PrivateBytes());
     }
 
-    private static string PrivateSource => File.Exists(SmapsRollup) ? "smaps_rollup Private_*" : "Process.PrivateMemorySize64";
+    internal static string PrivateSource => File.Exists(SmapsRollup) ? "smaps_rollup Private_*" : "Process.PrivateMemorySize64";
 
     private const string SmapsRollup = "/proc/self/smaps_rollup";
 

@@ -2,6 +2,7 @@
 //   dotnet run -c Release --project benchmarks/Vyra.Sdk.Benchmarks -- --short        short job (a few minutes)
 //   dotnet run -c Release --project benchmarks/Vyra.Sdk.Benchmarks                   full BenchmarkDotNet default job
 //   dotnet run -c Release --project benchmarks/Vyra.Sdk.Benchmarks -- --idle-memory  only the memory per idle runtime
+//   dotnet run -c Release --project benchmarks/Vyra.Sdk.Benchmarks -- --scale        1 … 1,000 idle runtimes: memory, start time
 // Other arguments go to BenchmarkDotNet (e.g. --filter *Pool*). Without --filter every case runs, then the idle-memory
 // table is printed first. Results: BenchmarkDotNet.Artifacts/results; summary and ratios in docs/benchmarks.md.
 using BenchmarkDotNet.Columns;
@@ -17,6 +18,11 @@ var shortMode = arguments.Remove("--short");
 if (arguments.Remove("--idle-memory"))
 {
     IdleMemory.Run(IdleRuntimes);
+    return 0;
+}
+if (arguments.Remove("--scale"))
+{
+    ScaleSweep.Run(TimeSpan.FromMinutes(5));
     return 0;
 }
 
