@@ -16,10 +16,21 @@ internal static class ScaleSweep
 {
     private static readonly int[] Steps = [1, 10, 100, 1000];
 
+    /// <summary>
+    /// Two rounds in one process: the first from a cold process (its memory figures are the ones to trust), the second
+    /// after the first was disposed (warm JIT: its start times are the steady ones; its memory may be lowered by native
+    /// heap the first round freed and the allocator kept).
+    /// </summary>
     public static void Run(TimeSpan budget)
     {
+        Round("round 1, cold process", budget, memory: true);
+        Round("round 2, same process after round 1 was disposed (memory not comparable: —)", budget, memory: false);
+    }
+
+    private static void Round(string title, TimeSpan budget, bool memory)
+    {
         Console.WriteLine();
-        Console.WriteLine($"## Idle runtimes of counter-widget, 1 … 1,000 alive (private bytes from {IdleMemory.PrivateSource}, budget {budget.TotalSeconds:N0} s)");
+        Console.WriteLine($"## Idle runtimes of counter-widget, 1 … 1,000 alive: {title} (private bytes from {IdleMemory.PrivateSource}, budget {budget.TotalSeconds:N0} s)");
         Console.WriteLine();
         Console.WriteLine("| N alive | managed B/runtime | private B/runtime | private total MiB | virtual GiB | mappings | start median, all N (µs) | start median, this step (µs) | start max, this step (µs) | step wall time (ms) |");
         Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -33,7 +44,7 @@ internal static class ScaleSweep
         foreach (var target in Steps)
         {
             var alive = starts.Count;
-            if (privatePerRuntime > 0 && (target - alive) * privatePerRuntime > AvailableBytes() / 2)
+            if (memory && privatePerRuntime > 0 && (target - alive) * privatePerRuntime > AvailableBytes() / 2)
             {
                 Console.WriteLine($"| {target:N0} | skipped: {target - alive:N0} more × {privatePerRuntime:N0} B would exceed half the available memory | | | | | | | | |");
                 break;
@@ -53,8 +64,11 @@ internal static class ScaleSweep
             using (var process = Process.GetCurrentProcess())
             {
                 var note = n < target ? $" (budget spent at {n:N0})" : "";
+                var memoryColumns = memory
+                    ? string.Create(CultureInfo.InvariantCulture, $"{(managed1 - managed0) / n:N0} | {privatePerRuntime:N0} | {(private1 - private0) / 1048576.0:N1}")
+                    : "— | — | —";
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {n:N0}{note} | {(managed1 - managed0) / n:N0} | {privatePerRuntime:N0} | {(private1 - private0) / 1048576.0:N1} | {process.VirtualMemorySize64 / 1073741824.0:N1} | {Mappings():N0} | {Median(starts):N1} | {Median(stepTimes):N1} | {stepTimes.Max():N1} | {stepWall.TotalMilliseconds:N0} |"));
+                    $"| {n:N0}{note} | {memoryColumns} | {process.VirtualMemorySize64 / 1073741824.0:N1} | {Mappings():N0} | {Median(starts):N1} | {Median(stepTimes):N1} | {stepTimes.Max():N1} | {stepWall.TotalMilliseconds:N0} |"));
             }
             if (n < target) break;
         }
@@ -82,7 +96,7 @@ internal static class ScaleSweep
         return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
-    // Each Wasmtime linear memory is its own reservation: the count matters against the kernel's vm.max_map_count.
+    // Shown because a mapping per linear memory would count against the kernel's vm.max_map_count (65,530 by default).
     private static int Mappings() => File.Exists("/proc/self/maps") ? File.ReadLines("/proc/self/maps").Count() : -1;
 
     private static long AvailableBytes()
