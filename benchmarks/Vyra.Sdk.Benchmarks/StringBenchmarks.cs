@@ -14,7 +14,7 @@ namespace Vyra.Sdk.Benchmarks;
 [MemoryDiagnoser]
 public class StringExportBenchmarks
 {
-    private readonly string _text = BenchPlugins.Text1K;
+    private string _text = "";
     private RawWasm _raw = null!;
     private Store _store = null!;
     private Memory _memory = null!;
@@ -24,9 +24,13 @@ public class StringExportBenchmarks
     private TextToolsPlugin _proxy = null!;
     private Dictionary<string, object?> _args = null!;
 
+    /// <summary>The string echoed: 1 KiB here; <see cref="PayloadEchoBenchmarks"/> sweeps the size.</summary>
+    protected virtual string Payload() => BenchPlugins.Text1K;
+
     [GlobalSetup]
     public void Setup()
     {
+        _text = Payload();
         _raw = new RawWasm();
         _store = _raw.NewStore();
         using var module = RawWasm.Load(_raw.Engine, BenchPlugins.TextTools);
@@ -44,7 +48,7 @@ public class StringExportBenchmarks
         _echo = instance.GetFunction<int, int, long>("echo")!;
         _proxy = BenchPlugins.Started(TextToolsPlugin.Create(BenchPlugins.TextTools), p => p.StartAsync());
         _args = new Dictionary<string, object?> { ["text"] = _text };
-        if (Raw() != _text || TypedProxy() != _text || CallAsync() != _text) throw new InvalidOperationException("echo does not echo");
+        if (Raw() != _text || TypedProxy() != _text || CallAsync() != _text) throw new InvalidOperationException($"echo does not echo {_text.Length} B");
     }
 
     [GlobalCleanup]
