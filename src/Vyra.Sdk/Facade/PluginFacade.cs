@@ -26,8 +26,8 @@ public sealed class PluginFacade : IAsyncDisposable
     private readonly ConcurrentDictionary<InterfaceAddress, Lazy<Task<IBusPublisher>>> _publishers = new();
     private readonly ConcurrentDictionary<InterfaceAddress, Lazy<Task<IServiceClient>>> _clients = new();
     private readonly HashSet<IAsyncDisposable> _owned = [];
-    private int _subscriptions;
-    private int _servers;
+    private readonly HandleBudget _subscriptions;
+    private readonly HandleBudget _servers;
     private volatile bool _disposed;
 
     /// <summary>Creates the facade of plugin <paramref name="pluginId"/> with its manifest's <paramref name="permissions"/>.</summary>
@@ -40,6 +40,8 @@ public sealed class PluginFacade : IAsyncDisposable
         _options = options ?? PluginBusOptions.Default;
         Validate(_options);
         _gate = new PermissionGate(permissions, _options.Module);
+        _subscriptions = new HandleBudget(_options.MaxSubscriptions, "PluginBusOptions.MaxSubscriptions");
+        _servers = new HandleBudget(_options.MaxServices, "PluginBusOptions.MaxServices");
         _limiter = new RateLimiter(_options.RateLimit, _options.TimeProvider);
         _logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
     }
@@ -92,22 +94,7 @@ public sealed class PluginFacade : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(onEvent);
         var address = await PassAsync("subscribe", InterfaceTransport.Subscribe, topic, gate, cancellationToken).ConfigureAwait(false);
         using var activity = Trace("subscribe", address);
-        Reserve(ref _subscriptions, _options.MaxSubscriptions, "subscribe", address, "PluginBusOptions.MaxSubscriptions");
-        IBusSubscription subscription;
-        try
-        {
-            subscription = await _host.Interfaces.CreateSubscriberAsync(address, onEvent, cancellationToken).ConfigureAwait(false);
-        }
-        catch (BusFullException full)
-        {
-            Interlocked.Decrement(ref _subscriptions);
-            throw new PluginCallException(PluginId, "subscribe", full.Message, PluginErrorKind.Overloaded, full);
-        }
-        catch
-        {
-            Interlocked.Decrement(ref _subscriptions);
-            throw;
-        }
+        var subscription = await WithinBudgetAsync("subscribe", address, _subscriptions, () => _host.Interfaces.CreateSubscriberAsync(address, onEvent, cancellationToken)).ConfigureAwait(false);
         return Own(new OwnedSubscription(this, subscription));
     }
 
@@ -138,22 +125,7 @@ public sealed class PluginFacade : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(handler);
         var address = await PassAsync("serve", InterfaceTransport.Server, service, gate, cancellationToken).ConfigureAwait(false);
         using var activity = Trace("serve", address);
-        Reserve(ref _servers, _options.MaxServices, "serve", address, "PluginBusOptions.MaxServices");
-        IServiceServer server;
-        try
-        {
-            server = await _host.Interfaces.CreateServerAsync(address, handler, cancellationToken).ConfigureAwait(false);
-        }
-        catch (BusFullException full)
-        {
-            Interlocked.Decrement(ref _servers);
-            throw new PluginCallException(PluginId, "serve", full.Message, PluginErrorKind.Overloaded, full);
-        }
-        catch
-        {
-            Interlocked.Decrement(ref _servers);
-            throw;
-        }
+        var server = await WithinBudgetAsync("serve", address, _servers, () => _host.Interfaces.CreateServerAsync(address, handler, cancellationToken)).ConfigureAwait(false);
         return Own(new OwnedServer(this, server));
     }
 
@@ -263,11 +235,47 @@ public sealed class PluginFacade : IAsyncDisposable
         }
     }
 
-    private void Reserve(ref int count, int max, string operation, InterfaceAddress address, string option)
+    /// <summary>
+    /// Makes a subscription or a served service within the plugin's cap for it: the slot is taken first and given back
+    /// when the transport fails; a transport whose address is full answers <see cref="PluginErrorKind.Overloaded"/>.
+    /// </summary>
+    private async ValueTask<T> WithinBudgetAsync<T>(string operation, InterfaceAddress address, HandleBudget budget, Func<ValueTask<T>> create)
     {
-        if (Interlocked.Increment(ref count) <= max) return;
-        Interlocked.Decrement(ref count);
-        throw new PluginCallException(PluginId, operation, $"plugin '{PluginId}' already holds {max} ({option}); {operation} on '{address}' refused", PluginErrorKind.InvalidArgument);
+        if (!budget.TryTake())
+            throw new PluginCallException(PluginId, operation, $"plugin '{PluginId}' already holds {budget.Max} ({budget.Option}); {operation} on '{address}' refused", PluginErrorKind.InvalidArgument);
+        try
+        {
+            return await create().ConfigureAwait(false);
+        }
+        catch (BusFullException full)
+        {
+            budget.GiveBack();
+            throw new PluginCallException(PluginId, operation, full.Message, PluginErrorKind.Overloaded, full);
+        }
+        catch
+        {
+            budget.GiveBack();
+            throw;
+        }
+    }
+
+    /// <summary>How many subscriptions (or services) the plugin holds against its cap.</summary>
+    private sealed class HandleBudget(int max, string option)
+    {
+        private int _held;
+
+        public int Max => max;
+
+        public string Option => option;
+
+        public bool TryTake()
+        {
+            if (Interlocked.Increment(ref _held) <= max) return true;
+            Interlocked.Decrement(ref _held);
+            return false;
+        }
+
+        public void GiveBack() => Interlocked.Decrement(ref _held);
     }
 
     /// <summary>Takes ownership of a handle the transport created; once the facade is disposed, disposes it and refuses.</summary>
@@ -287,13 +295,13 @@ public sealed class PluginFacade : IAsyncDisposable
     }
 
     /// <summary>A handle the caller disposed early: the facade stops owning it and frees its slot.</summary>
-    private void Release(IAsyncDisposable handle, ref int count)
+    private void Release(IAsyncDisposable handle, HandleBudget budget)
     {
         lock (_owned)
         {
             if (!_owned.Remove(handle)) return;
         }
-        Interlocked.Decrement(ref count);
+        budget.GiveBack();
     }
 
     private async Task DisposeQuietlyAsync(IAsyncDisposable handle)
@@ -351,7 +359,7 @@ public sealed class PluginFacade : IAsyncDisposable
         public ValueTask DisposeAsync()
         {
             if (Interlocked.Exchange(ref _disposed, 1) != 0) return ValueTask.CompletedTask;
-            facade.Release(this, ref facade._subscriptions);
+            facade.Release(this, facade._subscriptions);
             return inner.DisposeAsync();
         }
     }
@@ -366,7 +374,7 @@ public sealed class PluginFacade : IAsyncDisposable
         public ValueTask DisposeAsync()
         {
             if (Interlocked.Exchange(ref _disposed, 1) != 0) return ValueTask.CompletedTask;
-            facade.Release(this, ref facade._servers);
+            facade.Release(this, facade._servers);
             return inner.DisposeAsync();
         }
     }
