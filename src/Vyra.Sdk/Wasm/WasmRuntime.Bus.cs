@@ -64,7 +64,8 @@ public sealed partial class WasmRuntime
             if (_subscribed.ContainsKey(topic)) return;
         }
         // Not under the lock: the transport may take a while, and the wait lends the guest slot out.
-        var subscription = HeldGuestSlot.WaitReleased(Facade.SubscribeAsync(topic, (message, token) => DeliverEventAsync(topic, message, token), GateFor(contract), cancellationToken).AsTask(), cancellationToken);
+        var topicUtf8 = Encoding.UTF8.GetBytes(topic); // once per subscription, not per event
+        var subscription = HeldGuestSlot.WaitReleased(Facade.SubscribeAsync(topic, (message, token) => DeliverEventAsync(topic, topicUtf8, message, token), GateFor(contract), cancellationToken).AsTask(), cancellationToken);
         lock (_busGate)
         {
             if (!_busOpen) throw BusClosed("subscribe", subscription);
@@ -87,7 +88,8 @@ public sealed partial class WasmRuntime
         {
             if (InterfaceAddress.TryParse(service, Options.Bus.Module, out var address, out _) && _served.ContainsKey(address)) return;
         }
-        var server = HeldGuestSlot.WaitReleased(Facade.ServeAsync(service, (request, token) => AnswerRequestAsync(service, request, token), GateFor(contract), cancellationToken).AsTask(), cancellationToken);
+        var serviceUtf8 = Encoding.UTF8.GetBytes(service); // once per service, not per request
+        var server = HeldGuestSlot.WaitReleased(Facade.ServeAsync(service, (request, token) => AnswerRequestAsync(service, serviceUtf8, request, token), GateFor(contract), cancellationToken).AsTask(), cancellationToken);
         lock (_busGate)
         {
             if (!_busOpen) throw BusClosed("serve", server);
@@ -176,11 +178,11 @@ public sealed partial class WasmRuntime
     }
 
     /// <summary>One event into <c>on_event(name, data)</c>. A failure is logged and loses this event only.</summary>
-    private async ValueTask DeliverEventAsync(string topic, PluginEvent message, CancellationToken cancellationToken)
+    private async ValueTask DeliverEventAsync(string topic, byte[] topicUtf8, PluginEvent message, CancellationToken cancellationToken)
     {
         try
         {
-            await RunBusExportAsync("on_event", Encoding.UTF8.GetBytes(topic), Utf8(message.Data), static (instance, a, b) =>
+            await RunBusExportAsync("on_event", topicUtf8, Utf8(message.Data), static (instance, a, b) =>
             {
                 instance.OnEvent!(a.Pointer, a.Length, b.Pointer, b.Length);
                 return true;
@@ -197,12 +199,12 @@ public sealed partial class WasmRuntime
     }
 
     /// <summary>One request into <c>on_request(service, data) -> json</c>; a failure becomes a failed reply that names its kind only.</summary>
-    private async ValueTask<ServiceResponse> AnswerRequestAsync(string service, ServiceRequest request, CancellationToken cancellationToken)
+    private async ValueTask<ServiceResponse> AnswerRequestAsync(string service, byte[] serviceUtf8, ServiceRequest request, CancellationToken cancellationToken)
     {
         byte[] reply;
         try
         {
-            reply = await RunBusExportAsync("on_request", Encoding.UTF8.GetBytes(service), Utf8(request.Data), static (instance, a, b) =>
+            reply = await RunBusExportAsync("on_request", serviceUtf8, Utf8(request.Data), static (instance, a, b) =>
             {
                 var packed = instance.OnRequest!(a.Pointer, a.Length, b.Pointer, b.Length);
                 return (byte[])instance.ReadResult(packed, PluginValueType.Bytes, AbiSite.Result("on_request"))!;
