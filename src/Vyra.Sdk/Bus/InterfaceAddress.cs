@@ -81,5 +81,6 @@ public sealed record InterfaceAddress(string ModuleName, string? ModuleId, strin
         return true;
     }
 
-    private static string Shown(string text) => text.Length <= 80 ? text : text[..80] + "…";
+    /// <summary>Text quoted in a message: at most 80 characters, then an ellipsis.</summary>
+    internal static string Shown(string text) => text.Length <= 80 ? text : text[..80] + "…";
 }

@@ -58,7 +58,7 @@ public sealed partial class WasmRuntime
     internal void SubscribeFromGuest(string topic, ModuleContract contract, CancellationToken cancellationToken)
     {
         if (contract.OnEvent is null)
-            throw new PluginCallException(PluginId, "subscribe", $"plugin '{PluginId}' subscribes to '{Shown(topic)}' but exports no on_event(name: string, data: json) to receive its events", PluginErrorKind.InvalidArgument);
+            throw new PluginCallException(PluginId, "subscribe", $"plugin '{PluginId}' subscribes to '{InterfaceAddress.Shown(topic)}' but exports no on_event(name: string, data: json) to receive its events", PluginErrorKind.InvalidArgument);
         lock (_busGate)
         {
             if (_subscribed.ContainsKey(topic)) return;
@@ -83,7 +83,7 @@ public sealed partial class WasmRuntime
     internal void ServeFromGuest(string service, ModuleContract contract, CancellationToken cancellationToken)
     {
         if (contract.OnRequest is null)
-            throw new PluginCallException(PluginId, "serve", $"plugin '{PluginId}' serves '{Shown(service)}' but exports no on_request(service: string, data: json) -> json to answer its requests", PluginErrorKind.InvalidArgument);
+            throw new PluginCallException(PluginId, "serve", $"plugin '{PluginId}' serves '{InterfaceAddress.Shown(service)}' but exports no on_request(service: string, data: json) -> json to answer its requests", PluginErrorKind.InvalidArgument);
         lock (_busGate)
         {
             if (InterfaceAddress.TryParse(service, Options.Bus.Module, out var address, out _) && _served.ContainsKey(address)) return;
@@ -282,6 +282,4 @@ public sealed partial class WasmRuntime
         using (var writer = new Utf8JsonWriter(buffer)) data.WriteTo(writer);
         return buffer.WrittenSpan.ToArray();
     }
-
-    private static string Shown(string text) => text.Length <= 80 ? text : text[..80] + "…";
 }
