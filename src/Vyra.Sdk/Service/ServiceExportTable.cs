@@ -26,7 +26,7 @@ internal sealed class ServiceExportTable : PluginRuntime.IHostServedExports
     }
 
     /// <summary>A declared export with its service (null: not served, no resolver) and its fixed arguments, decoded once.</summary>
-    private sealed record Bound(ServiceExportDeclaration Declaration, IVyraService? Service, HashSet<string>? Passthrough, KeyValuePair<string, object?>[] Kwargs);
+    private sealed record Bound(ServiceExportDeclaration Declaration, string Label, IVyraService? Service, HashSet<string>? Passthrough, KeyValuePair<string, object?>[] Kwargs);
 
     /// <summary>The names served, for messages and tests.</summary>
     public IReadOnlyCollection<string> Names => _exports.Keys;
@@ -67,7 +67,7 @@ internal sealed class ServiceExportTable : PluginRuntime.IHostServedExports
             if (resolver is null)
             {
                 if (wasmExports is null) problems.Add($"{label}: {NoResolver}");
-                else exports[export.Name] = new Bound(export, null, passthrough, []);
+                else exports[export.Name] = new Bound(export, label, null, passthrough, []);
                 continue;
             }
             IVyraService? service;
@@ -92,7 +92,7 @@ internal sealed class ServiceExportTable : PluginRuntime.IHostServedExports
                 problems.Add($"{label}: service '{export.Service}' has no method '{export.Method}' (it has: {(methods.Count == 0 ? "none" : string.Join(", ", methods.Order(StringComparer.Ordinal)))})");
                 continue;
             }
-            exports[export.Name] = new Bound(export, service, passthrough, Kwargs(export.Kwargs));
+            exports[export.Name] = new Bound(export, label, service, passthrough, Kwargs(export.Kwargs));
         }
         if (problems.Count > 0)
         {
@@ -137,7 +137,7 @@ internal sealed class ServiceExportTable : PluginRuntime.IHostServedExports
     {
         var bound = _exports[function];
         var declaration = bound.Declaration;
-        var label = $"service export '{function}' (service '{declaration.Service}', method '{declaration.Method}')";
+        var label = bound.Label;
         if (cancellationToken.IsCancellationRequested)
         {
             throw new PluginCallException(_pluginId, function, "the call was cancelled", PluginErrorKind.Cancelled, new OperationCanceledException(cancellationToken));
