@@ -106,8 +106,12 @@ public readonly ref struct HostCall
         var span = GuestMemory.Span(Memory, _arguments[slot].AsInt32(), _arguments[slot + 1].AsInt32(), What(index), _guest.MaxMemoryValueBytes);
         try
         {
-            using var document = System.Text.Json.JsonDocument.Parse(span.ToArray());
-            return document.RootElement.Clone();
+            // Straight from guest memory into the element's own buffer (one copy, no document to clone); a reader over
+            // a final block refuses anything after the value, as a whole-document parse does.
+            var reader = new System.Text.Json.Utf8JsonReader(span);
+            var element = System.Text.Json.JsonElement.ParseValue(ref reader);
+            if (reader.Read()) throw new System.Text.Json.JsonException($"'{reader.TokenType}' after the JSON value");
+            return element;
         }
         catch (System.Text.Json.JsonException ex)
         {
