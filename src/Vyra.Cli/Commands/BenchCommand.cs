@@ -126,7 +126,7 @@ internal static class BenchCommand
         await comparison.WarmUpAsync(warmupCalls, cancellationToken, order: [2, 1, 0]).ConfigureAwait(false);
         await comparison.MeasureAsync(count, length, cancellationToken).ConfigureAwait(false);
         if (asJson) JsonMode.Write(comparison.Document(runtime.PluginId, name, runtime.Backend, warmupCalls, raw.StandIns, fuel));
-        else comparison.Report($"{runtime.PluginId}.{name}", runtime.Backend, raw.StandIns, fuel);
+        else comparison.Report(runtime.Backend, raw.StandIns, fuel);
         return ExitCodes.Ok;
     }
 

@@ -125,11 +125,11 @@ internal sealed class BenchComparison
     /// <summary>The ratio of <paramref name="value"/> to the raw row's; null when raw measured nothing (no time at all).</summary>
     private static double? Ratio(double value, double raw) => raw > 0 ? value / raw : null;
 
-    public void Report(string what, string backend, IReadOnlyList<string> standIns, bool fuel)
+    public void Report(string backend, IReadOnlyList<string> standIns, bool fuel)
     {
         var output = Console.Out;
         var raw = Results.First(r => r.Path.Key == "raw");
-        output.WriteLine($"bench {what} ({backend} backend, compared: {RoundCount} interleaved rounds, batches of up to {Batch} calls)");
+        output.WriteLine($"bench {_what} ({backend} backend, compared: {RoundCount} interleaved rounds, batches of up to {Batch} calls)");
         var width = Math.Max(4, Results.Max(r => r.Path.Label.Length));
         output.WriteLine($"  {"path".PadRight(width)}  {"calls",12}  {"mean",10}  {"median",10}  {"p99",10}  {"× raw",8}");
         foreach (var row in Results)

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text;
 using Vyra.Sdk;
 
 namespace Vyra.Cli.Infrastructure;
@@ -67,9 +68,15 @@ internal static class KeyFiles
 
     private static string Read(string path, string option)
     {
-        var info = new FileInfo(path);
-        if (!info.Exists) throw new UsageException($"{option} {path}: no such file");
-        if (info.Length > MaxBytes) throw new UsageException($"{option} {path}: {info.Length} bytes is too large for a PEM key file");
-        return File.ReadAllText(path);
+        if (!File.Exists(path)) throw new UsageException($"{option} {path}: no such file");
+        try
+        {
+            // The kernel's bounded read: a FIFO or device given as a key file is refused instead of read forever.
+            return Encoding.UTF8.GetString(BoundedFile.Read(path, MaxBytes, "PEM key file"));
+        }
+        catch (PluginLoadException ex)
+        {
+            throw new UsageException($"{option} {ex.Message}");
+        }
     }
 }

@@ -43,7 +43,7 @@ internal sealed class RawWasmtimeCall : IDisposable
         Store? store = null;
         try
         {
-            using var module = modulePath.EndsWith(".wat", StringComparison.OrdinalIgnoreCase)
+            using var module = ModuleFile.IsText(modulePath)
                 ? Module.FromTextFile(engine, modulePath)
                 : Module.FromFile(engine, modulePath);
             var export = module.Exports.OfType<FunctionExport>().FirstOrDefault(f => f.Name == function)

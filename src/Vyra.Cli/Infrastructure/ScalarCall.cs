@@ -14,16 +14,13 @@ namespace Vyra.Cli.Infrastructure;
 /// </summary>
 internal sealed class ScalarCall
 {
-    private ScalarCall(object[] arguments, MethodInfo wrap, Action<Delegate> invoke)
+    private ScalarCall(MethodInfo wrap, Action<Delegate> invoke)
     {
-        Arguments = arguments;
         _wrap = wrap;
         Invoke = invoke;
     }
 
     private readonly MethodInfo _wrap;
-
-    public object[] Arguments { get; }
 
     /// <summary>Calls a delegate made by <see cref="Bind"/> with the prepared arguments (the result is dropped).</summary>
     public Action<Delegate> Invoke { get; }
@@ -87,7 +84,7 @@ internal sealed class ScalarCall
         var input = Expression.Parameter(typeof(Delegate), "d");
         var body = Expression.Invoke(Expression.Convert(input, wrap.ReturnType), values.Select((v, i) => Expression.Constant(v, clrTypes[i])));
         var invoke = Expression.Lambda<Action<Delegate>>(body, input).Compile();
-        return new ScalarCall(values, wrap, invoke);
+        return new ScalarCall(wrap, invoke);
     }
 
     private static MethodInfo Generic(string name, int arity) =>

@@ -102,13 +102,11 @@ internal static class BusWire
         return false;
     }
 
-    private static T? Fail<T>(string reason, out string? problem) where T : class
+    private static Request? Fail(string reason, out string? problem)
     {
         problem = reason;
         return null;
     }
-
-    private static Request? Fail(string reason, out string? problem) => Fail<Request>(reason, out problem);
 
     private static string Write(Action<Utf8JsonWriter> body)
     {

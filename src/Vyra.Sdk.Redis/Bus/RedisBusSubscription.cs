@@ -94,14 +94,10 @@ internal sealed class RedisBusSubscription : IBusSubscription
             problem = $"key '{key.Id}' may not sign for sender '{sender}'";
             return null;
         }
-        if (key is not null || sent is not null)
+        if (signer.EventAgeProblem(key, sent, pluginEvent.EventName, sender) is { } stale)
         {
-            var age = TimeSpan.FromMilliseconds(RedisInterfaceFactory.NowMs() - (sent ?? 0));
-            if (sent is null || age > signer.MaxEventAge || age < -signer.MaxEventAge)
-            {
-                problem = $"event '{pluginEvent.EventName}' from '{sender}' was sent {age} ago (accepted: {signer.MaxEventAge})";
-                return null;
-            }
+            problem = stale;
+            return null;
         }
         if (_factory.Options.Authorization is { } authorization && !authorization.MayPublish(sender ?? "", pluginEvent.PluginId))
         {

@@ -43,47 +43,42 @@ internal sealed class RedisServiceClient(RedisInterfaceFactory factory, Interfac
         {
             return BusWire.Failure(null, $"overloaded: {factory.Options.MaxPendingRequests} requests of this host already wait for their reply (RedisInterfaceFactoryOptions.MaxPendingRequests)");
         }
+        // Every way out of here forgets the waiter: a reply arriving later finds none and is dropped.
         try
         {
-            if (!await factory.PushAsync(Address, signed).WaitAsync(timeout, cancellationToken).ConfigureAwait(false))
+            try
             {
-                factory.Forget(requestId);
-                return BusWire.Failure(null, $"overloaded: the queue of '{Address}' holds {factory.Options.MaxQueueLength} requests (RedisInterfaceFactoryOptions.MaxQueueLength)");
+                if (!await factory.PushAsync(Address, signed).WaitAsync(timeout, cancellationToken).ConfigureAwait(false))
+                {
+                    return BusWire.Failure(null, $"overloaded: the queue of '{Address}' holds {factory.Options.MaxQueueLength} requests (RedisInterfaceFactoryOptions.MaxQueueLength)");
+                }
             }
-        }
-        catch (TimeoutException)
-        {
-            factory.Forget(requestId);
-            return BusWire.Failure(null, "timeout");
-        }
-        catch (RedisServerException ex)
-        {
-            // Redis answered but refused (an ACL without the list commands, a script error): say what it said.
-            factory.Forget(requestId);
-            factory.Logger.LogWarning(ex, "Redis refused a request to {Address}", Address);
-            return BusWire.Failure(null, $"unavailable: Redis refused the request ({ex.Message})");
-        }
-        catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
-        {
-            factory.Forget(requestId);
-            factory.Logger.LogDebug(ex, "Sending a request to {Address} failed", Address);
-            return BusWire.Failure(null, $"unavailable: Redis cannot be reached ({ex.GetType().Name})");
-        }
-        catch (OperationCanceledException)
-        {
-            factory.Forget(requestId);
-            throw;
-        }
+            catch (TimeoutException)
+            {
+                return BusWire.Failure(null, "timeout");
+            }
+            catch (RedisServerException ex)
+            {
+                // Redis answered but refused (an ACL without the list commands, a script error): say what it said.
+                factory.Logger.LogWarning(ex, "Redis refused a request to {Address}", Address);
+                return BusWire.Failure(null, $"unavailable: Redis refused the request ({ex.Message})");
+            }
+            catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
+            {
+                factory.Logger.LogDebug(ex, "Sending a request to {Address} failed", Address);
+                return BusWire.Failure(null, $"unavailable: Redis cannot be reached ({ex.GetType().Name})");
+            }
 
-        var remaining = TimeSpan.FromMilliseconds(Math.Max(0, deadline - RedisInterfaceFactory.NowMs()));
-        try
-        {
-            return await waiter.Task.WaitAsync(remaining, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            // VYRA's {"error":"timeout"}: no plugin answered, so the reply names none.
-            return BusWire.Failure(null, "timeout");
+            var remaining = TimeSpan.FromMilliseconds(Math.Max(0, deadline - RedisInterfaceFactory.NowMs()));
+            try
+            {
+                return await waiter.Task.WaitAsync(remaining, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // VYRA's {"error":"timeout"}: no plugin answered, so the reply names none.
+                return BusWire.Failure(null, "timeout");
+            }
         }
         finally
         {

@@ -181,15 +181,10 @@ public sealed class RedisEventBus : IAsyncDisposable
             problem = $"key '{key?.Id}' may not sign for sender '{sender}'";
             return null;
         }
-        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        if (key is not null || sent is not null)
+        if (_signer.EventAgeProblem(key, sent, parsed.EventName, sender) is { } stale)
         {
-            var age = TimeSpan.FromMilliseconds(now - (sent ?? 0));
-            if (sent is null || age > _signer.MaxEventAge || age < -_signer.MaxEventAge)
-            {
-                problem = $"event '{parsed.EventName}' from '{sender}' was sent {age} ago (accepted: {_signer.MaxEventAge})";
-                return null;
-            }
+            problem = stale;
+            return null;
         }
         if (_authorization is { } authorization && !authorization.MayPublish(sender ?? "", parsed.PluginId))
         {

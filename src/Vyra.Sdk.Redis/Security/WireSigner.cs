@@ -67,6 +67,18 @@ internal sealed class WireSigner
 
     public TimeSpan MaxEventAge { get; }
 
+    /// <summary>
+    /// Why an event sent at <paramref name="sentUnixMs"/> is refused as too old (or too far ahead), or null: a signed
+    /// event must say when it was sent; an unsigned one is checked only when it does.
+    /// </summary>
+    public string? EventAgeProblem(RedisWireKey? key, long? sentUnixMs, string eventName, string? sender)
+    {
+        if (key is null && sentUnixMs is null) return null;
+        var age = TimeSpan.FromMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - (sentUnixMs ?? 0));
+        if (sentUnixMs is not null && age <= MaxEventAge && age >= -MaxEventAge) return null;
+        return $"event '{eventName}' from '{sender}' was sent {age} ago (accepted: {MaxEventAge})";
+    }
+
     /// <summary>The signing key's id and the MAC (base64), or nulls in unsigned mode.</summary>
     public (string? KeyId, string? Mac) Sign(string kind, string prefix, params ReadOnlyMemory<byte>[] parts)
     {
