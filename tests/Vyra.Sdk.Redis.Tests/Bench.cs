@@ -35,7 +35,8 @@ internal sealed class Bench : IAsyncDisposable
         var connection = extra is null ? await Redis.ConnectAsync() : await VyraRedis.ConnectAsync($"{Redis.Configuration},{extra}");
         _cleanup.Push(async () => await connection.DisposeAsync());
         // Fail-fast connections refuse commands until connected; tests act at once, so wait for it (Redis is up here).
-        await EventuallyAsync(() => connection.IsConnected || !Redis.IsRunning, what: "the connection is up");
+        // Both links: commands and the subscription link (a SUBSCRIBE straight after connecting failed once in CI).
+        await EventuallyAsync(() => (connection.IsConnected && connection.GetSubscriber().IsConnected()) || !Redis.IsRunning, what: "the connection is up");
         return connection;
     }
 

@@ -103,7 +103,7 @@ public sealed class PluginServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Requests this host has answered after running them.</summary>
+    /// <summary>Requests this host has run and answered (counted as the answer is sent).</summary>
     public long HandledCount => Interlocked.Read(ref _handled);
 
     /// <summary>Requests this host claimed from another host that stopped refreshing them.</summary>
@@ -549,8 +549,9 @@ public sealed class PluginServer : IAsyncDisposable
                 answer = Failure(to, PluginErrorKind.Trap, ex.Message);
             }
         }
-        await ReplyAsync(work, to, answer, idempotency).ConfigureAwait(false);
+        // Counted before the reply is sent: a caller holding its answer reads a count that includes it.
         Interlocked.Increment(ref _handled);
+        await ReplyAsync(work, to, answer, idempotency).ConfigureAwait(false);
     }
 
     /// <summary>The entry's fields when its MAC verifies with an accepted key that may sign for its sender, and its names are plain; null with the reason otherwise.</summary>
