@@ -21,6 +21,7 @@ public sealed class PluginFacade : IAsyncDisposable
     private readonly IHostFunctions _host;
     private readonly PluginBusOptions _options;
     private volatile PermissionGate _gate;
+    private readonly object _newAddressGate = new();
     private readonly RateLimiter _limiter;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<InterfaceAddress, Lazy<Task<IBusPublisher>>> _publishers = new();
@@ -219,9 +220,18 @@ public sealed class PluginFacade : IAsyncDisposable
     {
         if (!handles.TryGetValue(address, out var lazy))
         {
-            if (_publishers.Count + _clients.Count >= _options.MaxAddresses)
-                throw new PluginCallException(PluginId, "bus", $"plugin '{PluginId}' already uses {_options.MaxAddresses} topics and services (PluginBusOptions.MaxAddresses); '{address}' refused", PluginErrorKind.InvalidArgument);
-            lazy = handles.GetOrAdd(address, a => new Lazy<Task<T>>(async () => Own(await create(a).ConfigureAwait(false))));
+            // A new address (rare): the count and the add under one lock, so concurrent first uses of different
+            // addresses cannot all pass the check and overshoot the cap. Known addresses never take the lock.
+            lock (_newAddressGate)
+            {
+                if (!handles.TryGetValue(address, out lazy))
+                {
+                    if (_publishers.Count + _clients.Count >= _options.MaxAddresses)
+                        throw new PluginCallException(PluginId, "bus", $"plugin '{PluginId}' already uses {_options.MaxAddresses} topics and services (PluginBusOptions.MaxAddresses); '{address}' refused", PluginErrorKind.InvalidArgument);
+                    lazy = new Lazy<Task<T>>(async () => Own(await create(address).ConfigureAwait(false)));
+                    handles[address] = lazy;
+                }
+            }
         }
         try
         {

@@ -155,6 +155,34 @@ public class FacadeOwnershipTests
         Assert.Contains("request sensors/lookup shapes lookup", transport.Journal);
     }
 
+    [Fact]
+    public async Task The_address_cap_holds_exactly_when_many_first_uses_race()
+    {
+        var transport = new RecordingInterfaceFactory();
+        await using var facade = new PluginFacade("racer", Sensors, transport, new PluginBusOptions { MaxAddresses = 8, RateLimit = new RateLimitOptions { MaxCalls = 1000 } });
+        using var start = new Barrier(16);
+        // 16 threads, 4 new addresses each, all released at once: exactly 8 addresses get a handle, the rest are refused.
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 16).Select(t => Task.Factory.StartNew(() =>
+        {
+            start.SignalAndWait(Guard);
+            var refused = 0;
+            for (var i = 0; i < 4; i++)
+            {
+                try
+                {
+                    facade.PublishAsync($"sensors/t{t}-{i}", Payload).AsTask().GetAwaiter().GetResult();
+                }
+                catch (PluginCallException ex) when (ex.Kind == PluginErrorKind.InvalidArgument && ex.Reason.Contains("PluginBusOptions.MaxAddresses"))
+                {
+                    refused++;
+                }
+            }
+            return refused;
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)));
+        Assert.Equal(64 - 8, outcomes.Sum());
+        Assert.Equal(8, transport.Creations.Length);
+    }
+
     [Theory]
     [InlineData("Module")]
     [InlineData("RateLimit")]
