@@ -181,17 +181,26 @@ public sealed class BusTests(RedisServerFixture redis) : IClassFixture<RedisServ
         var a = await FactoryAsync(bench, "host-a");
         var b = await FactoryAsync(bench, "host-b");
         var slowRelease = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var slowStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var answered = 0;
         await using var server = await b.CreateServerAsync(Add, async (request, _) =>
         {
             var n = request.Data.GetProperty("a").GetInt64();
-            if (n == 1) await slowRelease.Task; // ignores its token on purpose: it answers after the client gave up
+            if (n == 1)
+            {
+                slowStarted.TrySetResult();
+                await slowRelease.Task; // ignores its token on purpose: it answers after the client gave up
+            }
             Interlocked.Increment(ref answered);
             return new ServiceResponse("math-kit", true, Json($$"""{"n":{{n}}}"""));
         });
         await using var client = await a.CreateClientAsync(Add);
 
-        Assert.Equal("timeout", (await client.RequestAsync(AddRequest(1), TimeSpan.FromMilliseconds(400))).Error);
+        // The server must have taken the request before the client gives up (a request still queued at its deadline is
+        // dropped unrun, another test's subject): a timeout that a loaded machine cannot miss, and a signal.
+        var slow = client.RequestAsync(AddRequest(1), TimeSpan.FromSeconds(2)).AsTask();
+        await slowStarted.Task.WaitAsync(TimeSpan.FromSeconds(15));
+        Assert.Equal("timeout", (await slow).Error);
         slowRelease.SetResult();
         await EventuallyAsync(() => Volatile.Read(ref answered) == 1, what: "the late reply sent");
         var next = await client.RequestAsync(AddRequest(2), TimeSpan.FromSeconds(10));

@@ -49,12 +49,26 @@ public class ModuleCacheTests : IDisposable
     {
         using var plugin = UniquePlugin();
         await StartAndDispose(plugin.ModulePath);
+        // Freed once nothing refers to it: a collection may still find it reachable from work the stop left running on
+        // a busy machine (seen once in a loaded full run), so look again a few times; a cache that kept modules alive
+        // would answer MemoryCache every time.
+        var sources = new List<ModuleSource>();
+        for (var round = 0; round < 10 && !sources.Contains(ModuleSource.Compiled); round++)
+        {
+            sources.Add(await StartAfterCollecting(plugin.ModulePath));
+        }
+        Assert.Contains(ModuleSource.Compiled, sources);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static async Task<ModuleSource> StartAfterCollecting(string path)
+    {
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
-        await using var again = new WasmRuntime("cached", plugin.ModulePath);
+        await using var again = new WasmRuntime("cached", path);
         await again.StartAsync();
-        Assert.Equal(ModuleSource.Compiled, again.ModuleSource);
+        return again.ModuleSource;
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
