@@ -62,7 +62,8 @@ public sealed class PluginRuntimeOptions
     /// <summary>
     /// How many instances serve calls. 1 (default): one instance, calls serialized, state kept between calls (VYRA).
     /// More: a pool for stateless plugins; calls run in parallel on separate instances, each with its own globals,
-    /// and an instance whose call failed is replaced.
+    /// and an instance whose call failed is replaced. A fixed pool: the minimum and the maximum are both this, unless
+    /// <see cref="MinInstances"/> or <see cref="MaxInstances"/> make the pool elastic.
     /// </summary>
     public int Instances { get; init; } = 1;
 
