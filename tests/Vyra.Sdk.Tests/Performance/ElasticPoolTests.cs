@@ -321,6 +321,46 @@ public class ElasticPoolTests
         Assert.Equal(3, (await runtime.CallAsync("get"))["result"]);
     }
 
+    [Fact]
+    public async Task A_growth_that_fails_is_logged_and_the_waiting_caller_is_served_by_the_instance_there_is()
+    {
+        // init calls the hook with -7: the first init (the start) passes, every later one (a growth) throws in the host.
+        var wat = HookPlugin.Wat.Replace("""(func (export "double")""", """(func (export "init") (param $n i32) (drop (call $hook (i32.const -7)))) (func (export "double")""", StringComparison.Ordinal);
+        var manifest = HookPlugin.Manifest.Replace("""{"name":"spin","args":[]},""", """{"name":"spin","args":[]},{"name":"init","args":[{"name":"n","type":"i32"}]},""", StringComparison.Ordinal);
+        using var plugin = TempPlugin.FromWat(wat, manifest);
+        var host = new HookHost();
+        using var gate = new Gate(host);
+        var blocking = host.OnHook!;
+        var inits = 0;
+        using var initFailed = new SemaphoreSlim(0);
+        host.OnHook = n =>
+        {
+            if (n != -7) return blocking(n);
+            if (Interlocked.Increment(ref inits) == 1) return n;
+            initFailed.Release();
+            throw new InvalidOperationException("no second instance today");
+        };
+        using var logs = new ListLoggerFactory();
+        var options = new PluginRuntimeOptions { MinInstances = 1, MaxInstances = 2, LoggerFactory = logs };
+        await using var runtime = new WasmRuntime("hook", plugin.ModulePath, host, new Dictionary<string, object?> { ["n"] = 1 }, options);
+        await runtime.StartAsync();
+        var pool = Pool(runtime);
+
+        var first = Hooks(runtime, 1);
+        await gate.Entered(1);
+        var second = runtime.CallAsync("double", SamplePlugins.Args(("x", 5))).AsTask();
+        // The second caller waits, so the pool tries to grow: that init fails; the caller keeps waiting for the one instance.
+        Assert.True(await initFailed.WaitAsync(TimeSpan.FromSeconds(15)), "the pool never tried to grow");
+        Assert.False(second.IsCompleted);
+        gate.Open();
+        await AssertAnswered(first);
+        Assert.Equal(10, (await second.WaitAsync(TimeSpan.FromSeconds(15)))["result"]);
+        Assert.Equal((1, 0), (pool.Count, pool.Grown));
+        Assert.True(runtime.IsRunning);
+        await runtime.StopAsync(); // the close waits for the growth, so its log line is written by now
+        Assert.Contains(logs.Lines, l => l.Level == Microsoft.Extensions.Logging.LogLevel.Error && l.Message.Contains("could not grow", StringComparison.Ordinal));
+    }
+
     public static TheoryData<PluginRuntimeOptions, string> InvalidOptions => new()
     {
         { new PluginRuntimeOptions { MinInstances = 0, MaxInstances = 2 }, "MinInstances" },
