@@ -361,6 +361,39 @@ public class ElasticPoolTests
         Assert.Contains(logs.Lines, l => l.Level == Microsoft.Extensions.Logging.LogLevel.Error && l.Message.Contains("could not grow", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Growth_and_reclaim_racing_with_many_callers_keep_every_answer_right_and_the_bounds()
+    {
+        // A 1 ms idle time on the real clock: the timer reclaims while callers lease and the pool grows again, over and over.
+        using var plugin = HookPlugin.Create();
+        var options = new PluginRuntimeOptions { MinInstances = 1, MaxInstances = 3, InstanceIdleTimeout = TimeSpan.FromMilliseconds(1) };
+        await using var runtime = new WasmRuntime("hook", plugin.ModulePath, new HookHost(), options: options);
+        await runtime.StartAsync();
+        var pool = Pool(runtime);
+        var work = runtime.GetTypedExport("double", static f => f.WrapFunc<int, int>());
+        var callers = Enumerable.Range(0, 8).Select(c => Task.Run(async () =>
+        {
+            for (var k = 0; k < 150; k++)
+            {
+                if ((c + k) % 2 == 0)
+                {
+                    Assert.Equal(2 * k, (await runtime.CallAsync("double", SamplePlugins.Args(("x", k))))["result"]);
+                }
+                else
+                {
+                    using var call = work.Enter();
+                    Assert.Equal(2 * k, call.Function(k));
+                }
+                if (k % 16 == 0) await Task.Yield();
+            }
+        }));
+        await Task.WhenAll(callers).WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.InRange(pool.Peak, 1, 3);
+        Assert.InRange(pool.Count, 1, 3);
+        Assert.Equal(pool.Count, 1 + pool.Grown - pool.Reclaimed);
+        Assert.Equal(6, (await runtime.CallAsync("double", SamplePlugins.Args(("x", 3))))["result"]);
+    }
+
     public static TheoryData<PluginRuntimeOptions, string> InvalidOptions => new()
     {
         { new PluginRuntimeOptions { MinInstances = 0, MaxInstances = 2 }, "MinInstances" },
