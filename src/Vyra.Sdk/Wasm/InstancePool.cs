@@ -230,7 +230,7 @@ internal sealed class InstancePool : InstanceSlots
     private void RequestGrowth()
     {
         if (_closed || Volatile.Read(ref _growthHeld) > 0) return;
-        if (_sizing.Time.GetTimestamp() < Volatile.Read(ref _growthRetryAt)) return;
+        if (Failing()) return;
         // One growth at a time: requests made while it runs are coalesced into it (it looks at the waiters again after
         // each instance it adds).
         if (Interlocked.CompareExchange(ref _growing, 1, 0) != 0) return;
@@ -262,8 +262,11 @@ internal sealed class InstancePool : InstanceSlots
     /// which a served caller leaves only after it stopped counting as a waiter), or one was refused with a full queue.
     /// </summary>
     private bool Wanted() =>
-        !_closed && Volatile.Read(ref _growthHeld) == 0 && _count < _sizing.Max
+        !_closed && Volatile.Read(ref _growthHeld) == 0 && _count < _sizing.Max && !Failing()
         && (Volatile.Read(ref _waiters) > Volatile.Read(ref _freeCount) || Interlocked.Exchange(ref _askedWhileFull, 0) == 1);
+
+    /// <summary>True within a second of a failed growth: no other is tried meanwhile.</summary>
+    private bool Failing() => _sizing.Time.GetTimestamp() < Volatile.Read(ref _growthRetryAt);
 
     private void Grow()
     {

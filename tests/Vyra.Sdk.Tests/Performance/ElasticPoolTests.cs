@@ -341,7 +341,8 @@ public class ElasticPoolTests
             throw new InvalidOperationException("no second instance today");
         };
         using var logs = new ListLoggerFactory();
-        var options = new PluginRuntimeOptions { MinInstances = 1, MaxInstances = 2, LoggerFactory = logs };
+        // A clock that stands still: the second after the failure, in which no growth is retried, never passes.
+        var options = new PluginRuntimeOptions { MinInstances = 1, MaxInstances = 2, LoggerFactory = logs, TimeProvider = new FakeTimeProvider() };
         await using var runtime = new WasmRuntime("hook", plugin.ModulePath, host, new Dictionary<string, object?> { ["n"] = 1 }, options);
         await runtime.StartAsync();
         var pool = Pool(runtime);
@@ -357,7 +358,9 @@ public class ElasticPoolTests
         Assert.Equal(10, (await second.WaitAsync(TimeSpan.FromSeconds(15)))["result"]);
         Assert.Equal((1, 0), (pool.Count, pool.Grown));
         Assert.True(runtime.IsRunning);
-        await runtime.StopAsync(); // the close waits for the growth, so its log line is written by now
+        await runtime.StopAsync();
+        // One attempt, not one per turn of the growth loop: the next is a second away.
+        Assert.Equal(2, Volatile.Read(ref inits)); // the close waits for the growth, so its log line is written by now
         Assert.Contains(logs.Lines, l => l.Level == Microsoft.Extensions.Logging.LogLevel.Error && l.Message.Contains("could not grow", StringComparison.Ordinal));
     }
 
