@@ -3,6 +3,7 @@
 //   dotnet run -c Release --project benchmarks/Vyra.Sdk.Benchmarks                   full BenchmarkDotNet default job
 //   dotnet run -c Release --project benchmarks/Vyra.Sdk.Benchmarks -- --idle-memory  only the memory per idle runtime
 //   dotnet run -c Release --project benchmarks/Vyra.Sdk.Benchmarks -- --scale        1 … 1,000 idle runtimes: memory, start time
+//   dotnet run -c Release --project benchmarks/Vyra.Sdk.Benchmarks -- --pool-memory  an elastic pool's memory: minimum, grown, reclaimed
 // Other arguments go to BenchmarkDotNet (e.g. --filter *Pool*). Without --filter every case runs, then the idle-memory
 // table is printed first. Results: BenchmarkDotNet.Artifacts/results; summary and ratios in docs/benchmarks.md.
 using BenchmarkDotNet.Columns;
@@ -18,6 +19,11 @@ var shortMode = arguments.Remove("--short");
 if (arguments.Remove("--idle-memory"))
 {
     IdleMemory.Run(IdleRuntimes);
+    return 0;
+}
+if (arguments.Remove("--pool-memory"))
+{
+    PoolMemory.Run(min: 1, max: 8);
     return 0;
 }
 if (arguments.Remove("--scale"))

@@ -40,6 +40,20 @@ public sealed class BenchCompareTests
     }
 
     [Fact]
+    public void While_measuring_a_redirected_progress_line_says_how_far_the_whole_measurement_is_on_stderr_only()
+    {
+        // Two seconds of measuring: the progress line (once a second when redirected) shows at least once.
+        var run = VyraTool.Run("bench", VyraTool.Sample("math-kit"), "fib", "n=10", "--compare", "--duration", "2", "--warmup", "1");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var updates = Regex.Matches(run.Stderr, @"^  \[(?<percent>\d+)%\] (raw Wasmtime|typed export|CallAsync): [\d,]+ calls, mean [\d.]+ (ns|µs|ms|s)$", RegexOptions.Multiline);
+        Assert.True(updates.Count > 0, run.ToString());
+        Assert.All(updates, u => Assert.InRange(int.Parse(u.Groups["percent"].Value, CultureInfo.InvariantCulture), 0, 100));
+        Assert.DoesNotContain("\r", run.Stderr); // not a terminal: plain lines
+        Assert.DoesNotContain("%]", run.Stdout);
+        Assert.Contains("× raw", run.Stdout);
+    }
+
+    [Fact]
     public void Compare_json_has_three_paths_with_the_same_calls_and_positive_ratios()
     {
         var run = VyraTool.Run("bench", VyraTool.Sample("counter-widget"), "increment", "step=1", "--compare", "--calls", "50", "--warmup", "3", "--fuel", "1000000", "--json");

@@ -44,6 +44,10 @@ internal sealed class BenchComparison
     private readonly IReadOnlyList<Path> _paths;
     private readonly ProgressLine _progress;
     private readonly string _what;
+    private long _plannedCalls; // --calls: every path's calls together (0 with --duration)
+    private long _callsDone;
+    private long _started;
+    private long _plannedTicks;
 
     public BenchComparison(IReadOnlyList<Path> paths, ProgressLine progress, string what)
     {
@@ -72,6 +76,10 @@ internal sealed class BenchComparison
     {
         RoundCount = count is { } n ? (int)Math.Min(Rounds, n) : Rounds;
         var slice = (long)(duration.TotalSeconds * Stopwatch.Frequency / (RoundCount * _paths.Count));
+        _plannedCalls = count is { } total ? total * _paths.Count : 0;
+        _plannedTicks = slice * RoundCount * _paths.Count;
+        _callsDone = 0;
+        _started = Stopwatch.GetTimestamp();
         try
         {
             for (var round = 0; round < RoundCount; round++)
@@ -112,14 +120,22 @@ internal sealed class BenchComparison
             }
             var end = Stopwatch.GetTimestamp();
             done += batch;
+            _callsDone += batch;
             row.Calls += batch;
             row.Ticks += end - start;
             row.BatchNs.Add((end - start) * 1e9 / Stopwatch.Frequency / batch);
             if (_progress.IsDue(end))
             {
-                _progress.Update($"  {row.Path.Label}: {done.ToString("N0", CultureInfo.InvariantCulture)} calls, mean {BenchCommand.Time(row.MeanNs)}", end);
+                _progress.Update($"  {Overall(end)} {row.Path.Label}: {done.ToString("N0", CultureInfo.InvariantCulture)} calls, mean {BenchCommand.Time(row.MeanNs)}", end);
             }
         }
+    }
+
+    /// <summary>How far the whole measurement is (every path, every round), as <c>[37%]</c>.</summary>
+    private string Overall(long now)
+    {
+        var part = _plannedCalls > 0 ? (double)_callsDone / _plannedCalls : _plannedTicks > 0 ? (double)(now - _started) / _plannedTicks : 1;
+        return "[" + Math.Clamp(part * 100, 0, 100).ToString("0", CultureInfo.InvariantCulture) + "%]";
     }
 
     /// <summary>The ratio of <paramref name="value"/> to the raw row's; null when raw measured nothing (no time at all).</summary>

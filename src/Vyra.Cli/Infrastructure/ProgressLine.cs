@@ -15,7 +15,8 @@ internal sealed class ProgressLine
     private long _next;
     private int _width;
 
-    private ProgressLine(TextWriter? output, bool inPlace)
+    /// <summary>A line on <paramref name="output"/> (null: disabled), rewritten in place or written as plain lines.</summary>
+    internal ProgressLine(TextWriter? output, bool inPlace)
     {
         _output = output;
         _inPlace = inPlace;

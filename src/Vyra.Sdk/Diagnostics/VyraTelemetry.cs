@@ -42,6 +42,7 @@ public static class VyraTelemetry
     internal static readonly Counter<long> Failures = Meter.CreateCounter<long>("vyra.plugin.call.failures", "{call}", "Plugin calls that failed, by error.type");
     internal static readonly Histogram<long> FuelConsumed = Meter.CreateHistogram<long>("vyra.plugin.fuel.consumed", "{fuel}", "Fuel used by a metered call");
     internal static readonly UpDownCounter<long> Instances = Meter.CreateUpDownCounter<long>("vyra.plugin.instances", "{instance}", "Live wasm instances");
+    internal static readonly ObservableGauge<int> PoolSize = Meter.CreateObservableGauge("vyra.plugin.pool.size", PoolSizes.Observe, "{instance}", "Instances in a plugin's pool (PluginRuntimeOptions.Instances > 1 or an elastic pool, which moves between MinInstances and MaxInstances), by vyra.plugin.id");
     internal static readonly Counter<long> CacheHits = Meter.CreateCounter<long>("vyra.module.cache.hits", "{module}", "Compiled modules reused, by vyra.cache");
     internal static readonly Counter<long> BusDenied = Meter.CreateCounter<long>("vyra.bus.denied", "{operation}", "Bus operations refused by a plugin's permissions");
     internal static readonly Counter<long> BusThrottled = Meter.CreateCounter<long>("vyra.bus.throttled", "{operation}", "Bus operations delayed by a plugin's rate limit");

@@ -62,9 +62,52 @@ public sealed class PluginRuntimeOptions
     /// <summary>
     /// How many instances serve calls. 1 (default): one instance, calls serialized, state kept between calls (VYRA).
     /// More: a pool for stateless plugins; calls run in parallel on separate instances, each with its own globals,
-    /// and an instance whose call failed is replaced.
+    /// and an instance whose call failed is replaced. A fixed pool: the minimum and the maximum are both this, unless
+    /// <see cref="MinInstances"/> or <see cref="MaxInstances"/> make the pool elastic.
     /// </summary>
     public int Instances { get; init; } = 1;
+
+    /// <summary>The most instances one runtime may hold: each holds a store and its linear memory, so the count is a memory budget.</summary>
+    public const int MaxInstancesCap = 256;
+
+    /// <summary>How long an instance above <see cref="MinInstances"/> may stay idle before it is disposed, when none is set: 60 s.</summary>
+    public static readonly TimeSpan DefaultInstanceIdleTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// The fewest instances an elastic pool keeps (null: <see cref="Instances"/>). At least 1: a started runtime always
+    /// holds an instance, so the start proves the module instantiates and <c>init</c> runs. See <see cref="MaxInstances"/>.
+    /// </summary>
+    public int? MinInstances { get; init; }
+
+    /// <summary>
+    /// The most instances an elastic pool grows to (null: the minimum, i.e. a fixed pool of <see cref="Instances"/>, as
+    /// before). Above the minimum the pool grows under load: a caller that would wait while fewer than the maximum exist
+    /// has one more instance built (on the runtime's own thread, one at a time, never beyond the maximum) and takes the
+    /// first that comes free; instances above the minimum that stay idle for <see cref="InstanceIdleTimeout"/> are
+    /// disposed. At most <see cref="MaxInstancesCap"/>. For stateless plugins only: pooled instances never share state
+    /// (each has its own globals and memory, and one grown later starts from <c>init</c>), and reclaiming an instance
+    /// loses whatever state it held.
+    /// </summary>
+    public int? MaxInstances { get; init; }
+
+    /// <summary>
+    /// How long an instance above <see cref="MinInstances"/> may stay idle before the pool disposes it (null:
+    /// <see cref="DefaultInstanceIdleTimeout"/>). Looked at every half idle time, so an idle instance goes within 1.5 × this.
+    /// Must be positive; <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> keeps grown instances until the stop.
+    /// </summary>
+    public TimeSpan? InstanceIdleTimeout { get; init; }
+
+    /// <summary>The clock of the pool's idle timer (tests drive it; the system clock otherwise).</summary>
+    internal TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>The pool's minimum as resolved: <see cref="MinInstances"/>, else <see cref="Instances"/>.</summary>
+    internal int PoolMin => MinInstances ?? Instances;
+
+    /// <summary>The pool's maximum as resolved: <see cref="MaxInstances"/>, else the minimum (a fixed pool).</summary>
+    internal int PoolMax => MaxInstances ?? PoolMin;
+
+    /// <summary>The idle time as resolved.</summary>
+    internal TimeSpan PoolIdleTimeout => InstanceIdleTimeout ?? DefaultInstanceIdleTimeout;
 
     /// <summary>
     /// A folder for compiled modules, so later processes skip compilation. Null (default): compiled modules are
@@ -178,6 +221,15 @@ public sealed class PluginRuntimeOptions
             throw new ArgumentOutOfRangeException(nameof(CacheKey), CacheKey.Length, "PluginRuntimeOptions.CacheKey must hold at least 32 bytes");
         if (!Enum.IsDefined(StubFallback))
             throw new ArgumentOutOfRangeException(nameof(StubFallback), StubFallback, "PluginRuntimeOptions.StubFallback must be Warn, Allow or Refuse");
+        if (MinInstances is < 1)
+            throw new ArgumentOutOfRangeException(nameof(MinInstances), MinInstances, "PluginRuntimeOptions.MinInstances must be at least 1 (a started runtime holds at least one instance)");
+        if (MaxInstances is { } max && max < PoolMin)
+            throw new ArgumentOutOfRangeException(nameof(MaxInstances), max, $"PluginRuntimeOptions.MaxInstances must be at least the minimum ({PoolMin}, {(MinInstances is null ? "Instances" : "MinInstances")})");
+        if (PoolMax > MaxInstancesCap)
+            throw new ArgumentOutOfRangeException(MaxInstances is null ? nameof(Instances) : nameof(MaxInstances), PoolMax, $"PluginRuntimeOptions.{(MaxInstances is null ? nameof(Instances) : nameof(MaxInstances))} must be at most {MaxInstancesCap} (PluginRuntimeOptions.MaxInstancesCap): each instance holds a store and its memory");
+        if (InstanceIdleTimeout is { } idle && idle != System.Threading.Timeout.InfiniteTimeSpan && idle <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(InstanceIdleTimeout), idle, "PluginRuntimeOptions.InstanceIdleTimeout must be positive; use Timeout.InfiniteTimeSpan to keep grown instances until the stop");
+        ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
         ArgumentNullException.ThrowIfNull(Signatures, nameof(Signatures));
         Signatures.Validate(nameof(Signatures));
         ArgumentNullException.ThrowIfNull(ModuleLimits, nameof(ModuleLimits));

@@ -4,7 +4,8 @@ namespace Vyra.Sdk;
 /// Who may use which instance of a started runtime. A Wasmtime store is single-threaded, so a call leases an
 /// instance for its whole duration. One instance (the default, for stateful plugins) is leased through a lock whose
 /// uncontended path is one compare-exchange each way, which the typed fast path needs. A pool
-/// (<see cref="PluginRuntimeOptions.Instances"/> &gt; 1, for stateless plugins) hands out N instances. Callers beyond
+/// (<see cref="PluginRuntimeOptions.Instances"/> &gt; 1, or a <see cref="PluginRuntimeOptions.MaxInstances"/> above the
+/// minimum, for stateless plugins) hands out its instances, and an elastic one grows and shrinks. Callers beyond
 /// the free instances wait in a bounded queue (<see cref="PluginRuntimeOptions.MaxQueueLength"/>), for a bounded time,
 /// cancellably; a stop fails every waiter at once.
 /// </summary>
@@ -28,7 +29,7 @@ internal abstract class InstanceSlots
     /// <summary>How long a call may wait for an instance of these slots (-1: unbounded).</summary>
     public int WaitLimitMs { get; set; } = -1;
 
-    /// <summary>How many instances the slots hold.</summary>
+    /// <summary>How many instances the slots hold now (an elastic pool's count moves between its minimum and maximum).</summary>
     public abstract int Count { get; }
 
     /// <summary>False once closed by a stop (or when a broken instance could not be replaced).</summary>
@@ -45,6 +46,14 @@ internal abstract class InstanceSlots
 
     /// <summary>Returns a lease (from any thread).</summary>
     public abstract void Release(WasmInstance instance);
+
+    /// <summary>
+    /// While held (<paramref name="hold"/> true, until a matching false), the slots do not grow: a caller gathering every
+    /// instance (a restore) must not make the pool grow to its maximum while it waits for instances it already holds.
+    /// </summary>
+    public virtual void HoldSize(bool hold)
+    {
+    }
 
     /// <summary>Swaps a leased instance whose call failed for <paramref name="fresh"/> (null: the slot cannot be refilled, close).</summary>
     public abstract void Replace(WasmInstance broken, WasmInstance? fresh);

@@ -52,6 +52,8 @@ public sealed partial class WasmRuntime
     {
         var (slots, first) = await LeaseForStateAsync(StateExports.Restore, cancellationToken).ConfigureAwait(false);
         var held = new List<WasmInstance> { first };
+        // An elastic pool must not grow while this waits for the instances it already holds; one grown afterwards starts from init.
+        slots.HoldSize(true);
         try
         {
             while (held.Count < slots.Count)
@@ -64,6 +66,7 @@ public sealed partial class WasmRuntime
         }
         finally
         {
+            slots.HoldSize(false);
             foreach (var instance in held) slots.Release(instance);
         }
     }

@@ -38,6 +38,9 @@ public sealed partial class WasmRuntime : PluginRuntime
     /// <inheritdoc />
     public override bool IsRunning => _slots is { IsOpen: true };
 
+    /// <summary>The slots serving calls now (null when stopped): for tests of the pool.</summary>
+    internal InstanceSlots? Slots => _slots;
+
     /// <inheritdoc />
     public override string Backend => "wasm";
 
@@ -439,15 +442,18 @@ public sealed partial class WasmRuntime : PluginRuntime
         try
         {
             IReadOnlyDictionary<string, object?>? initResult = null;
-            for (var i = 0; i < Options.Instances; i++)
+            for (var i = 0; i < Options.PoolMin; i++)
             {
                 var (instance, result) = CreateInstance(version);
                 instances.Add(instance);
                 initResult ??= result;
             }
             foreach (var instance in instances) prepare?.Invoke(instance);
-            InstanceSlots slots = instances.Count == 1 ? new SingleInstanceSlot(instances[0], Options.MaxQueueLength) : new InstancePool(instances, Options.MaxQueueLength);
-            slots.Workers = new GuestWorkers(PluginId, Options.GuestThreads ? instances.Count : 0);
+            var max = Options.PoolMax;
+            InstanceSlots slots = max == 1 ? new SingleInstanceSlot(instances[0], Options.MaxQueueLength) : new InstancePool(instances, Options.MaxQueueLength, PoolSizing(version));
+            // One guest thread per instance the pool may hold: the threads start on first use and wait on an empty queue
+            // while their instances do not exist (an elastic pool's threads are sized for its maximum).
+            slots.Workers = new GuestWorkers(PluginId, Options.GuestThreads ? max : 0);
             slots.WaitLimitMs = WaitLimitMs(version.Limits.Timeout, Options.MaxQueueWait);
             slots.Version = version;
             return (slots, initResult);
@@ -459,6 +465,15 @@ public sealed partial class WasmRuntime : PluginRuntime
             throw;
         }
     }
+
+    /// <summary>
+    /// How a pool of <paramref name="version"/> grows and shrinks. A grown instance is built like a replaced one: fresh,
+    /// with <c>init</c> (a swap's carried state went into the instances the swap built, not into later ones).
+    /// </summary>
+    private PoolSizing PoolSizing(WasmVersion version) => new(
+        PluginId, Options.PoolMin, Options.PoolMax, Options.PoolIdleTimeout, Options.TimeProvider,
+        closing => CreateInstance(version, closing).Instance,
+        ex => Logger.LogError(ex, "Plugin {PluginId}: the pool could not grow (callers wait for the instances there are); it tries again at the next wait, a second later at the soonest", PluginId));
 
     /// <summary>Makes <paramref name="version"/> the one serving calls: new calls lease from <paramref name="slots"/> from now on.</summary>
     private void Publish(WasmVersion version, InstanceSlots slots)
@@ -474,7 +489,7 @@ public sealed partial class WasmRuntime : PluginRuntime
     }
 
     /// <summary>Builds a fresh instance of <paramref name="version"/> and runs <c>init</c>; on failure nothing is left behind.</summary>
-    private (WasmInstance Instance, IReadOnlyDictionary<string, object?>? InitResult) CreateInstance(WasmVersion version)
+    private (WasmInstance Instance, IReadOnlyDictionary<string, object?>? InitResult) CreateInstance(WasmVersion version, CancellationToken cancellationToken = default)
     {
         WasmInstance instance;
         try
@@ -488,7 +503,7 @@ public sealed partial class WasmRuntime : PluginRuntime
         }
         try
         {
-            return (instance, RunInit(instance, version.Manifest));
+            return (instance, RunInit(instance, version.Manifest, cancellationToken));
         }
         catch (PluginCallException ex)
         {
@@ -503,7 +518,7 @@ public sealed partial class WasmRuntime : PluginRuntime
     }
 
     /// <summary>VYRA's rule: <c>init</c> runs when the state (manifest defaults + caller's values) is non-empty and <c>init</c> is callable.</summary>
-    private IReadOnlyDictionary<string, object?>? RunInit(WasmInstance instance, PluginManifest? manifest)
+    private IReadOnlyDictionary<string, object?>? RunInit(WasmInstance instance, PluginManifest? manifest, CancellationToken cancellationToken)
     {
         var state = new Dictionary<string, object?>(StringComparer.Ordinal);
         foreach (var entry in manifest?.InitialState ?? [])
@@ -519,7 +534,7 @@ public sealed partial class WasmRuntime : PluginRuntime
                 Logger.LogWarning("Plugin {PluginId}: initial state key '{Key}' matches no argument of init", PluginId, key);
             }
         }
-        return Invoke(null, instance, init, Prepare(init, state), CancellationToken.None);
+        return Invoke(null, instance, init, Prepare(init, state), cancellationToken);
     }
 
     /// <summary>How long a call may wait for an instance: the wait option, never more than the call's timeout (-1: unbounded).</summary>
