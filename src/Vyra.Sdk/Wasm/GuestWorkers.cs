@@ -48,7 +48,8 @@ internal interface IGuestWork
 /// <remarks>
 /// <para>The hand-off is what every asynchronous call pays, so it is kept off the kernel where it can be: each worker
 /// has a one-item mailbox, idle workers wait on a stack (the one that finished last is used first), and a worker that
-/// finished a call spins for a bounded time (<see cref="SpinMicroseconds"/>) before it parks. Back-to-back calls thus
+/// finished a call spins for a bounded time (<see cref="SpinMicroseconds"/>; at most <see cref="MaxSpinners"/> workers
+/// of the process at once) before it parks. Back-to-back calls thus
 /// find the worker awake and hand it their work with two plain writes and one interlocked exchange, without a futex
 /// wake; a worker that found nothing in that time parks on its own monitor and costs no CPU while idle.</para>
 /// <para>Work is handed over only while its instance is leased, so there are never more items than threads for long;
@@ -61,7 +62,15 @@ internal sealed class GuestWorkers(string pluginId, int threads)
     /// <summary>How long a worker that ran out of work stays awake for the next item before it parks.</summary>
     internal const int SpinMicroseconds = 50;
 
+    /// <summary>
+    /// How many workers, of all runtimes in the process, may spin at once: half the cores (at least one). A burst of
+    /// calls to many runtimes leaves many workers idle at the same moment; past this bound they park at once rather
+    /// than take cores from the threads doing the work.
+    /// </summary>
+    internal static readonly int MaxSpinners = Math.Max(1, Environment.ProcessorCount / 2);
+
     private static readonly long SpinTicks = Math.Max(1, Stopwatch.Frequency * SpinMicroseconds / 1_000_000);
+    private static int s_spinners;
 
     private readonly object _gate = new();
     private readonly Stack<Worker> _idle = new(); // under _gate
@@ -84,6 +93,21 @@ internal sealed class GuestWorkers(string pluginId, int threads)
 
     /// <summary>How many items were handed to a worker that was still spinning (no wake-up needed). For tests.</summary>
     internal long HotHandOffs => Interlocked.Read(ref _hotHandOffs);
+
+    /// <summary>How many workers of the process are spinning now (never more than <see cref="MaxSpinners"/>). For tests.</summary>
+    internal static int SpinningNow => Volatile.Read(ref s_spinners);
+
+    /// <summary>Takes one of the process's spin turns; false when <see cref="MaxSpinners"/> workers already spin.</summary>
+    private static bool EnterSpin()
+    {
+        for (var spinning = Volatile.Read(ref s_spinners); spinning < MaxSpinners; spinning = Volatile.Read(ref s_spinners))
+        {
+            if (Interlocked.CompareExchange(ref s_spinners, spinning + 1, spinning) == spinning) return true;
+        }
+        return false;
+    }
+
+    private static void ExitSpin() => Interlocked.Decrement(ref s_spinners);
 
     /// <summary>How many worker threads are running (started and not yet ended by the stop). For tests.</summary>
     internal int Alive => Volatile.Read(ref _alive);
@@ -237,23 +261,29 @@ internal sealed class GuestWorkers(string pluginId, int threads)
             return false;
         }
 
-        /// <summary>Spins for a bounded time, then parks, until an item is posted.</summary>
+        /// <summary>Spins for a bounded time (when the process's spin budget allows), then parks, until an item is posted.</summary>
         public IGuestWork Wait()
         {
-            var until = Stopwatch.GetTimestamp() + SpinTicks;
-            var spinner = default(SpinWait);
             // The state, not the mailbox, says when the item is there: a post leaves Spinning only after writing the
             // mail, and once the worker sees that the post is complete (no exchange of it can land later).
-            while (Volatile.Read(ref _state) == Spinning)
+            if (EnterSpin())
             {
-                if (Stopwatch.GetTimestamp() >= until)
+                try
                 {
-                    if (Interlocked.CompareExchange(ref _state, Parked, Spinning) == Spinning) Park();
-                    break;
+                    var until = Stopwatch.GetTimestamp() + SpinTicks;
+                    var spinner = default(SpinWait);
+                    while (Volatile.Read(ref _state) == Spinning && Stopwatch.GetTimestamp() < until)
+                    {
+                        // Yields to other threads now and then (never sleeps): on a busy machine the caller may need this core.
+                        spinner.SpinOnce(sleep1Threshold: -1);
+                    }
                 }
-                // Yields to other threads now and then (never sleeps): on a busy machine the caller may need this core.
-                spinner.SpinOnce(sleep1Threshold: -1);
+                finally
+                {
+                    ExitSpin();
+                }
             }
+            if (Interlocked.CompareExchange(ref _state, Parked, Spinning) == Spinning) Park();
             var item = Volatile.Read(ref _mail)!;
             _mail = null;
             return item;

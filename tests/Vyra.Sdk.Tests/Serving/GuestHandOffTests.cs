@@ -74,6 +74,42 @@ public class GuestHandOffTests
         Assert.True(workers.HotHandOffs > 0, $"none of {calls} back-to-back calls found the worker awake ({workers.Parks} parks)");
     }
 
+    [Fact]
+    public async Task However_many_runtimes_go_idle_at_once_at_most_MaxSpinners_workers_spin_and_all_of_them_park()
+    {
+        using var plugin = HookPlugin.Create();
+        var runtimes = new List<WasmRuntime>();
+        try
+        {
+            for (var i = 0; i < 12; i++)
+            {
+                var runtime = new WasmRuntime("hook", plugin.ModulePath, new HookHost());
+                runtimes.Add(runtime);
+                await runtime.StartAsync();
+            }
+            var most = 0;
+            using var done = new CancellationTokenSource();
+            // Samples the process-wide count while bursts of calls leave all twelve workers idle at about the same time.
+            var sampler = Task.Factory.StartNew(() =>
+            {
+                while (!done.IsCancellationRequested) most = Math.Max(most, GuestWorkers.SpinningNow);
+            }, TaskCreationOptions.LongRunning);
+            for (var burst = 0; burst < 20; burst++)
+            {
+                await Task.WhenAll(runtimes.Select((r, i) => r.CallAsync("hook", HookPlugin.N(i)).AsTask()));
+            }
+            await done.CancelAsync();
+            await sampler.WaitAsync(Bound);
+
+            Assert.InRange(most, 0, GuestWorkers.MaxSpinners);
+            Assert.True(SpinWait.SpinUntil(() => runtimes.All(r => Workers(r).Parked == 1), Bound), "an idle worker never parked");
+        }
+        finally
+        {
+            foreach (var runtime in runtimes) await runtime.DisposeAsync();
+        }
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(3)]
