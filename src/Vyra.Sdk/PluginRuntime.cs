@@ -111,7 +111,30 @@ public abstract partial class PluginRuntime : IAsyncDisposable
     /// Calls <paramref name="function"/> with arguments taken by name from <paramref name="data"/>.
     /// Returns <c>{"result": v}</c>, <c>{"result": [..]}</c> or <c>{}</c>; every failure is a <see cref="PluginCallException"/>.
     /// </summary>
-    public async ValueTask<IReadOnlyDictionary<string, object?>> CallAsync(string function, IReadOnlyDictionary<string, object?>? data = null, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyDictionary<string, object?>> CallAsync(string function, IReadOnlyDictionary<string, object?>? data = null, CancellationToken cancellationToken = default)
+    {
+        // When nobody observes calls and there is no host to tell the result, nothing runs after the backend's call: its
+        // task is returned as it is, with no async frame of this method in between, so a caller blocked on it is woken by
+        // the thread that ran the call rather than through a pool thread. Failures still come back through the task.
+        if (function is null || VyraTelemetry.CallsObserved || Host.GetType() != typeof(NullHostFunctions) || ServiceExports is not null)
+        {
+            return CallObservedAsync(function!, data, cancellationToken);
+        }
+        try
+        {
+            if (!IsRunning) throw NotStarted(function);
+            if (function == "ping") return new(Ping());
+            data ??= EmptyData;
+            ArgumentText.Check(PluginId, function, data);
+            return InvokeAsync(function, data, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            return ValueTask.FromException<IReadOnlyDictionary<string, object?>>(ex);
+        }
+    }
+
+    private async ValueTask<IReadOnlyDictionary<string, object?>> CallObservedAsync(string function, IReadOnlyDictionary<string, object?>? data, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(function);
         var started = VyraTelemetry.BeginCall(PluginId, function, Backend, out var activity);

@@ -2,8 +2,9 @@ namespace Vyra.Sdk;
 
 /// <summary>
 /// Who may use which instance of a started runtime. A Wasmtime store is single-threaded, so a call leases an
-/// instance for its whole duration. One instance (the default, for stateful plugins) is leased through a lock whose
-/// uncontended path is one compare-exchange each way, which the typed fast path needs. A pool
+/// instance for its whole duration. One instance (the default, for stateful plugins) is leased through a lock biased to
+/// the thread that calls it (no interlocked operation while only that thread calls; one compare-exchange each way once
+/// another thread has asked), which the typed fast path needs. A pool
 /// (<see cref="PluginRuntimeOptions.Instances"/> &gt; 1, or a <see cref="PluginRuntimeOptions.MaxInstances"/> above the
 /// minimum, for stateless plugins) hands out its instances, and an elastic one grows and shrinks. Callers beyond
 /// the free instances wait in a bounded queue (<see cref="PluginRuntimeOptions.MaxQueueLength"/>), for a bounded time,

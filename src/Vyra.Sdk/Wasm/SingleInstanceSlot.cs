@@ -1,21 +1,41 @@
 namespace Vyra.Sdk;
 
 /// <summary>
-/// One instance behind a lock: calls are serialized and state lives on between them. The lock is a three-state word:
-/// an uncontended lease is one compare-exchange to take and one to give back (the typed fast path's whole cost).
-/// A contended caller queues, under a monitor, a waiter that the releasing caller hands the instance to directly, so
-/// the turn is never lost and never stolen. Because waiters live in a list the slot owns, a waiter can leave it: a
-/// cancelled or timed-out caller removes itself, a full list refuses at once, and a stop fails them all.
+/// One instance behind a lock: calls are serialized and state lives on between them.
+/// <para>The lease is biased to the first thread that takes it (docs/architecture.md, "The single-instance lease"):
+/// while no other thread has asked, that thread takes and returns the lease with plain reads and writes of a flag, no
+/// interlocked operation, which is the whole cost of the typed fast path's lease. The first time another thread asks
+/// (or the owner asks again while its own asynchronous call still holds the lease, or a stop closes the slot), the bias
+/// is revoked for good: the revoker raises a flag and calls <see cref="Interlocked.MemoryBarrierProcessWide"/>, after
+/// which either the owner sees the flag and backs off, or the revoker sees the owner's lease and takes the lock over on
+/// its behalf (the owner's release then returns it as a locked lease). From then on the lease is a three-state word:
+/// one compare-exchange to take and one to give back.</para>
+/// <para>A contended caller queues, under a monitor, a waiter that the releasing caller hands the instance to directly,
+/// so the turn is never lost and never stolen. Because waiters live in a list the slot owns, a waiter can leave it: a
+/// cancelled or timed-out caller removes itself, a full list refuses at once, and a stop fails them all.</para>
 /// </summary>
 internal sealed class SingleInstanceSlot(WasmInstance instance, int maxWaiters) : InstanceSlots(maxWaiters)
 {
     private const int Free = 0, Held = 1, HeldWithWaiters = 2;
+    private const int Biased = 1, Locked = 2;
+    private const int Revoked = -1; // _biasOwner once the bias is gone: matches no thread
 
     private readonly object _gate = new();
     private readonly LinkedList<Waiter> _waiters = new();
-    private int _state;
+    private int _state; // the lock word, used once _unbiased is set
     private bool _closing; // under _gate
     private volatile WasmInstance? _instance = instance;
+
+    // The bias. Only the owner thread sets _biasHeld to 1; whoever returns its lease (any thread) sets it back to 0.
+    private int _biasOwner; // 0 until the first lease, then that thread's id, Revoked once revoked
+    private int _biasHeld;
+    private int _biasRevoked; // set once, under _gate, before the process-wide barrier
+    private int _unbiased; // set once, under _gate, after the revocation is complete: the lock word is in force
+    private bool _biasConverted; // under _gate: the revoker took the lock over for a lease the owner held on the bias
+    private int _leaseKind; // Biased or Locked: written by whoever holds the lease, read by whoever returns it
+
+    /// <summary>True once the bias was revoked (for tests).</summary>
+    internal bool BiasRevoked => Volatile.Read(ref _biasRevoked) != 0;
 
     /// <summary>Completed with true when the instance is handed over, false when the slot closes.</summary>
     private sealed class Waiter() : TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously)
@@ -30,7 +50,7 @@ internal sealed class SingleInstanceSlot(WasmInstance instance, int maxWaiters) 
     public override WasmInstance? Acquire(int waitMs, CancellationToken cancellationToken, out LeaseRefusal refusal, out long waitedMs)
     {
         waitedMs = 0;
-        if (Interlocked.CompareExchange(ref _state, Held, Free) == Free) return CurrentOrExit(out refusal);
+        if (TryTake()) return CurrentOrExit(out refusal);
         var asked = Environment.TickCount64;
         var waiter = Enqueue(bypassClosing: false, out refusal);
         if (waiter is null) return refusal == LeaseRefusal.None ? CurrentOrExit(out refusal) : null;
@@ -49,7 +69,7 @@ internal sealed class SingleInstanceSlot(WasmInstance instance, int maxWaiters) 
 
     public override ValueTask<(WasmInstance? Instance, LeaseRefusal Refusal)> AcquireAsync(int waitMs, CancellationToken cancellationToken)
     {
-        if (Interlocked.CompareExchange(ref _state, Held, Free) == Free) return new((CurrentOrExit(out var refusal), refusal));
+        if (TryTake()) return new((CurrentOrExit(out var refusal), refusal));
         var waiter = Enqueue(bypassClosing: false, out var queued);
         if (waiter is null) return new(queued == LeaseRefusal.None ? (CurrentOrExit(out var r), r) : (null, queued));
         return WaitAsync(waiter, waitMs, cancellationToken);
@@ -74,6 +94,67 @@ internal sealed class SingleInstanceSlot(WasmInstance instance, int maxWaiters) 
         return (instance, refusal);
     }
 
+    /// <summary>The uncontended lease: on the bias (owner thread), or one compare-exchange once the bias is gone.</summary>
+    private bool TryTake()
+    {
+        if (TryTakeBiased())
+        {
+            _leaseKind = Biased;
+            return true;
+        }
+        if (Volatile.Read(ref _unbiased) != 0 && Interlocked.CompareExchange(ref _state, Held, Free) == Free)
+        {
+            _leaseKind = Locked;
+            return true;
+        }
+        return false;
+    }
+
+    private bool TryTakeBiased()
+    {
+        var thread = Environment.CurrentManagedThreadId;
+        var owner = Volatile.Read(ref _biasOwner);
+        if (owner != thread && (owner != 0 || Interlocked.CompareExchange(ref _biasOwner, thread, 0) != 0)) return false;
+        // Held already: the owner's own asynchronous call still runs (its lease is returned on a guest thread). The
+        // contended path revokes the bias and waits for it like anyone else.
+        if (Volatile.Read(ref _biasHeld) != 0) return false;
+        Volatile.Write(ref _biasHeld, 1);
+        // Store, then load: a revoker stores its flag, then runs a process-wide barrier, then loads _biasHeld. So either
+        // this load sees the flag, or the revoker sees this lease (Dekker's pattern, the barrier standing in for the
+        // fence this path leaves out).
+        if (Volatile.Read(ref _biasRevoked) == 0) return true;
+        EndBiased();
+        return false;
+    }
+
+    /// <summary>Returns a lease taken on the bias (or backs off from one): hands it to the lock when a revoker took it over.</summary>
+    private void EndBiased()
+    {
+        Volatile.Write(ref _biasHeld, 0);
+        if (Volatile.Read(ref _biasRevoked) == 0) return;
+        lock (_gate)
+        {
+            if (!_biasConverted) return;
+            _biasConverted = false;
+        }
+        Exit();
+    }
+
+    /// <summary>Under <see cref="_gate"/>: ends the bias for good; a lease the owner holds on it becomes a locked lease.</summary>
+    private void Revoke()
+    {
+        Volatile.Write(ref _biasRevoked, 1);
+        Volatile.Write(ref _biasOwner, Revoked);
+        Interlocked.MemoryBarrierProcessWide();
+        if (Volatile.Read(ref _biasHeld) != 0)
+        {
+            // Nobody else can hold the lock word while the bias is in force, so it is free here.
+            Volatile.Write(ref _state, Held);
+            _biasConverted = true;
+        }
+        Volatile.Write(ref _unbiased, 1);
+    }
+
     /// <summary>
     /// Queues a waiter, or takes the instance when it came free meanwhile (returns null with no refusal), or refuses
     /// (returns null with the reason).
@@ -82,6 +163,7 @@ internal sealed class SingleInstanceSlot(WasmInstance instance, int maxWaiters) 
     {
         lock (_gate)
         {
+            if (Volatile.Read(ref _unbiased) == 0) Revoke();
             while (true)
             {
                 if (_closing && !bypassClosing)
@@ -93,6 +175,7 @@ internal sealed class SingleInstanceSlot(WasmInstance instance, int maxWaiters) 
                 if (state == Free)
                 {
                     if (Interlocked.CompareExchange(ref _state, Held, Free) != Free) continue;
+                    _leaseKind = Locked;
                     refusal = LeaseRefusal.None;
                     return null;
                 }
@@ -128,6 +211,7 @@ internal sealed class SingleInstanceSlot(WasmInstance instance, int maxWaiters) 
             refusal = LeaseRefusal.Closed;
             return null;
         }
+        _leaseKind = Locked;
         return CurrentOrExit(out refusal);
     }
 
@@ -136,7 +220,7 @@ internal sealed class SingleInstanceSlot(WasmInstance instance, int maxWaiters) 
         var current = _instance;
         if (current is null)
         {
-            Exit();
+            Return();
             refusal = LeaseRefusal.Closed;
             return null;
         }
@@ -144,7 +228,13 @@ internal sealed class SingleInstanceSlot(WasmInstance instance, int maxWaiters) 
         return current;
     }
 
-    public override void Release(WasmInstance instance) => Exit();
+    public override void Release(WasmInstance instance) => Return();
+
+    private void Return()
+    {
+        if (_leaseKind == Biased) EndBiased();
+        else Exit();
+    }
 
     private void Exit()
     {
@@ -155,6 +245,7 @@ internal sealed class SingleInstanceSlot(WasmInstance instance, int maxWaiters) 
             {
                 _waiters.RemoveFirst();
                 if (_waiters.Count == 0) Volatile.Write(ref _state, Held);
+                _leaseKind = Locked;
                 next.Value.SetResult(true); // the turn passes straight to the next waiter: the state stays held
                 return;
             }
@@ -184,6 +275,6 @@ internal sealed class SingleInstanceSlot(WasmInstance instance, int maxWaiters) 
         var held = _instance;
         _instance = null;
         held?.Dispose();
-        Exit();
+        Return();
     }
 }

@@ -48,27 +48,40 @@ public sealed class TypedExport<TDelegate>
     /// ends the call. The body is what would follow <see cref="Enter"/>; pass its arguments as <paramref name="state"/>
     /// so a static lambda captures nothing.
     /// </summary>
-    public async ValueTask<TResult> RunAsync<TState, TResult>(TState state, Func<GuestCall<TDelegate>, TState, TResult> body, CancellationToken cancellationToken = default)
+    public ValueTask<TResult> RunAsync<TState, TResult>(TState state, Func<GuestCall<TDelegate>, TState, TResult> body, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(body);
+        if (body is null) return ValueTask.FromException<TResult>(new ArgumentNullException(nameof(body)));
         var caller = CallFrame.Current;
-        var lease = await _runtime.LeaseAsync(Name, cancellationToken).ConfigureAwait(false);
-        return await lease.Workers.Run(() =>
+        var leasing = _runtime.LeaseAsync(Name, cancellationToken);
+        // Uncontended, the guest work's own task is the caller's: no async frame in between, so a caller blocked on it
+        // is woken by the guest thread itself rather than through a pool thread.
+        if (leasing.IsCompletedSuccessfully) return new(RunLeased(leasing.Result, state, body, caller, cancellationToken));
+        return AwaitLeaseAsync(leasing, state, body, caller, cancellationToken);
+    }
+
+    private async ValueTask<TResult> AwaitLeaseAsync<TState, TResult>(ValueTask<WasmRuntime.AsyncLease> leasing, TState state, Func<GuestCall<TDelegate>, TState, TResult> body, CallFrame? caller, CancellationToken cancellationToken)
+    {
+        var lease = await leasing.ConfigureAwait(false);
+        return await RunLeased(lease, state, body, caller, cancellationToken).ConfigureAwait(false);
+    }
+
+    private Task<TResult> RunLeased<TState, TResult>(WasmRuntime.AsyncLease lease, TState state, Func<GuestCall<TDelegate>, TState, TResult> body, CallFrame? caller, CancellationToken cancellationToken) =>
+        lease.Workers.Run(() =>
         {
             using var call = Open(lease.Slots, lease.Instance, cancellationToken, lease.WaitedMs, caller);
             return CallFrame.RunFlowing(_runtime, () => body(call, state));
-        }, lease.Slot).ConfigureAwait(false);
-    }
+        }, lease.Slot);
 
     /// <summary>The asynchronous typed call of an export without results; see <see cref="RunAsync{TState, TResult}"/>.</summary>
-    public async ValueTask RunAsync<TState>(TState state, Action<GuestCall<TDelegate>, TState> body, CancellationToken cancellationToken = default)
+    public ValueTask RunAsync<TState>(TState state, Action<GuestCall<TDelegate>, TState> body, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(body);
-        await RunAsync((body, state), static (call, s) =>
+        if (body is null) return ValueTask.FromException(new ArgumentNullException(nameof(body)));
+        var running = RunAsync((body, state), static (call, s) =>
         {
             s.body(call, s.state);
             return true;
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+        return running.IsCompletedSuccessfully ? default : new ValueTask(running.AsTask());
     }
 
     /// <summary>Binds the delegate for the leased instance, arms the limits and marks the thread as inside the call.</summary>

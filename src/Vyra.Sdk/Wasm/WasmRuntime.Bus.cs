@@ -234,10 +234,22 @@ public sealed partial class WasmRuntime
     /// guest thread, the call's limits, telemetry, and the after-failure policy. Arguments are copied in while leased
     /// and freed when the call ends. The typed delegate is bound once per instance.
     /// </summary>
-    private async ValueTask<T> RunBusExportAsync<T>(string export, byte[] first, byte[] second, Func<WasmInstance, (int Pointer, int Length), (int Pointer, int Length), T> invoke, CancellationToken cancellationToken)
+    private ValueTask<T> RunBusExportAsync<T>(string export, byte[] first, byte[] second, Func<WasmInstance, (int Pointer, int Length), (int Pointer, int Length), T> invoke, CancellationToken cancellationToken)
     {
-        var lease = await LeaseAsync(export, cancellationToken).ConfigureAwait(false);
-        return await lease.Workers.Run(() =>
+        // Uncontended, the guest work's own task is returned (no async frame in between: see InvokeLeasedAsync).
+        var leasing = LeaseAsync(export, cancellationToken);
+        if (leasing.IsCompletedSuccessfully) return new(RunBusExport(leasing.Result, export, first, second, invoke, cancellationToken));
+        return AwaitBusLeaseAsync(leasing, export, first, second, invoke, cancellationToken);
+    }
+
+    private async ValueTask<T> AwaitBusLeaseAsync<T>(ValueTask<AsyncLease> leasing, string export, byte[] first, byte[] second, Func<WasmInstance, (int Pointer, int Length), (int Pointer, int Length), T> invoke, CancellationToken cancellationToken)
+    {
+        var lease = await leasing.ConfigureAwait(false);
+        return await RunBusExport(lease, export, first, second, invoke, cancellationToken).ConfigureAwait(false);
+    }
+
+    private Task<T> RunBusExport<T>(AsyncLease lease, string export, byte[] first, byte[] second, Func<WasmInstance, (int Pointer, int Length), (int Pointer, int Length), T> invoke, CancellationToken cancellationToken) =>
+        lease.Workers.Run(() =>
         {
             var instance = lease.Instance;
             instance.Frame.Enter(this, null);
@@ -272,8 +284,7 @@ public sealed partial class WasmRuntime
                 instance.Frame.Exit();
                 lease.Slots.Release(instance);
             }
-        }, lease.Slot).ConfigureAwait(false);
-    }
+        }, lease.Slot);
 
     private static byte[] Utf8(JsonElement data)
     {

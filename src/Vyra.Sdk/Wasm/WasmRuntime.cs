@@ -169,22 +169,32 @@ public sealed partial class WasmRuntime : PluginRuntime
     }
 
     /// <inheritdoc />
-    public override async ValueTask OnEventAsync(string eventName, IReadOnlyDictionary<string, object?>? data = null, CancellationToken cancellationToken = default)
+    public override ValueTask OnEventAsync(string eventName, IReadOnlyDictionary<string, object?>? data = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(eventName);
-        if (!IsRunning) throw NotStarted("on_event");
-        if (!EventGlob.MatchesAny(Manifest?.Events, eventName))
+        // Not an async method: the guest work's task is the caller's (see InvokeLeasedAsync); failures still come back
+        // through the returned task, as they did from the async method this was.
+        try
         {
-            Logger.LogDebug("Plugin {PluginId} does not subscribe to event {EventName}", PluginId, eventName);
-            return;
+            ArgumentNullException.ThrowIfNull(eventName);
+            if (!IsRunning) throw NotStarted("on_event");
+            if (!EventGlob.MatchesAny(Manifest?.Events, eventName))
+            {
+                Logger.LogDebug("Plugin {PluginId} does not subscribe to event {EventName}", PluginId, eventName);
+                return default;
+            }
+            if (_version?.Contract is not { OnEvent: { } handler } contract)
+            {
+                Logger.LogDebug("Plugin {PluginId} exports no on_event; event {EventName} ignored", PluginId, eventName);
+                return default;
+            }
+            var arguments = new Dictionary<string, object?> { ["name"] = eventName, ["data"] = data };
+            var delivery = InvokeLeasedAsync(contract, handler, arguments, cancellationToken);
+            return delivery.IsCompletedSuccessfully ? default : new ValueTask(delivery.AsTask());
         }
-        if (_version?.Contract is not { OnEvent: { } handler } contract)
+        catch (Exception ex)
         {
-            Logger.LogDebug("Plugin {PluginId} exports no on_event; event {EventName} ignored", PluginId, eventName);
-            return;
+            return ValueTask.FromException(ex);
         }
-        var arguments = new Dictionary<string, object?> { ["name"] = eventName, ["data"] = data };
-        await InvokeLeasedAsync(contract, handler, arguments, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -216,14 +226,27 @@ public sealed partial class WasmRuntime : PluginRuntime
     /// <summary>
     /// The asynchronous call path: arguments are prepared on the caller's thread, the instance is leased without
     /// blocking a thread (bounded, cancellable wait), and the guest runs on one of the runtime's own worker threads.
+    /// When the lease is had at once (no contention), the guest work's own task is returned: no async frame sits in
+    /// between, so a caller blocked on it is woken by the guest thread itself instead of through a pool thread.
     /// </summary>
-    private async ValueTask<IReadOnlyDictionary<string, object?>> InvokeLeasedAsync(ModuleContract contract, ExportSpec export, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken)
+    private ValueTask<IReadOnlyDictionary<string, object?>> InvokeLeasedAsync(ModuleContract contract, ExportSpec export, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken)
     {
         if (_slots is null) throw NotStarted(export.Name);
         var caller = CallFrame.Current;
         var prepared = Prepare(export, data);
-        var lease = await LeaseAsync(export.Name, cancellationToken).ConfigureAwait(false);
-        return await lease.Workers.Run(() =>
+        var leasing = LeaseAsync(export.Name, cancellationToken);
+        if (leasing.IsCompletedSuccessfully) return new(RunLeased(leasing.Result, contract, export, prepared, data, caller, cancellationToken));
+        return AwaitLeaseAsync(leasing, contract, export, prepared, data, caller, cancellationToken);
+    }
+
+    private async ValueTask<IReadOnlyDictionary<string, object?>> AwaitLeaseAsync(ValueTask<AsyncLease> leasing, ModuleContract contract, ExportSpec export, PreparedArguments prepared, IReadOnlyDictionary<string, object?> data, CallFrame? caller, CancellationToken cancellationToken)
+    {
+        var lease = await leasing.ConfigureAwait(false);
+        return await RunLeased(lease, contract, export, prepared, data, caller, cancellationToken).ConfigureAwait(false);
+    }
+
+    private Task<IReadOnlyDictionary<string, object?>> RunLeased(AsyncLease lease, ModuleContract contract, ExportSpec export, PreparedArguments prepared, IReadOnlyDictionary<string, object?> data, CallFrame? caller, CancellationToken cancellationToken) =>
+        lease.Workers.Run(() =>
         {
             var instance = lease.Instance;
             instance.Frame.Enter(this, caller);
@@ -238,8 +261,7 @@ public sealed partial class WasmRuntime : PluginRuntime
                 instance.Frame.Exit();
                 lease.Slots.Release(instance);
             }
-        }, lease.Slot).ConfigureAwait(false);
-    }
+        }, lease.Slot);
 
     /// <summary>An instance leased for an asynchronous call, the time it took, and the workers to run the call on.</summary>
     /// <remarks><see cref="Slot"/> is the guest slot taken for the call (null when uncapped or nested); the workers give it back.</remarks>
