@@ -358,20 +358,37 @@ public sealed partial class WasmRuntime : PluginRuntime
     {
         var (manifest, limits, engine, verified) = ReadManifest(wasmPath);
         cancellationToken.ThrowIfCancellationRequested();
-        var compile = Task.Run(() =>
+        Module module;
+        ModuleSource source;
+        // A module compiled earlier in the process (its file unchanged) is taken here: a worker thread is only worth its
+        // hand-off when there is something to compile or read.
+        if (engine.TryLoadFromMemory(wasmPath, Options, out var known, out var knownSha256))
         {
-            var module = engine.LoadModule(wasmPath, Options, Logger, out var source, out var compiledSha256);
+            (module, source) = (Verified(known, ModuleSource.MemoryCache, knownSha256), ModuleSource.MemoryCache);
+        }
+        else
+        {
+            var compile = Task.Run(() =>
+            {
+                var loaded = engine.LoadModule(wasmPath, Options, Logger, out var from, out var compiledSha256);
+                return (Verified(loaded, from, compiledSha256), from);
+            }, CancellationToken.None);
+            (module, source) = await compile.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        var prepared = StartPreparations.For(engine, module, wasmPath, manifest, () => HostImportRegistry.For(Host, Logger, imports => BusImports.Register(imports, this)),
+            wasiGranted: Options.Wasi is not null, Options.AllowUndeclaredExports, out var contract);
+        return new WasmVersion(wasmPath, manifest, limits, engine, module, source, contract, prepared);
+
+        Module Verified(Module loaded, ModuleSource from, string compiledSha256)
+        {
             // The file was hashed to verify it, then read again to compile it: whoever could write the folder in
             // between would slip in unverified bytes. The engine hashes what it compiles, so compare the two.
             if (verified is not null && !Convert.FromHexString(compiledSha256).AsSpan().SequenceEqual(verified))
             {
                 throw new PluginLoadException($"{wasmPath}: the module changed while it was loaded (the bytes compiled are sha256:{compiledSha256.ToLowerInvariant()}, not the verified ones)", wasmPath);
             }
-            return (module, source);
-        }, CancellationToken.None);
-        var (module, source) = await compile.WaitAsync(cancellationToken).ConfigureAwait(false);
-        var contract = ModuleContract.Check(manifest, module, wasmPath, HostImportRegistry.For(Host, Logger, imports => BusImports.Register(imports, this)), wasiGranted: Options.Wasi is not null, Options.AllowUndeclaredExports);
-        return new WasmVersion(wasmPath, manifest, limits, engine, module, source, contract);
+            return loaded;
+        }
     }
 
     /// <summary>
@@ -479,7 +496,7 @@ public sealed partial class WasmRuntime : PluginRuntime
         WasmInstance instance;
         try
         {
-            instance = new WasmInstance(PluginId, version.Engine, version.Module, version.Contract, version.Limits, Options.Wasi) { Version = version };
+            instance = new WasmInstance(PluginId, version.Engine, version.Module, version.Contract, version.Limits, Options.Wasi, version.Prepared) { Version = version };
         }
         catch (Exception ex) when (ex is not PluginLoadException)
         {
