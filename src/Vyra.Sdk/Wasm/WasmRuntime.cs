@@ -53,6 +53,13 @@ public sealed partial class WasmRuntime : PluginRuntime
     /// <summary>Where the last start's compiled module came from.</summary>
     public ModuleSource ModuleSource { get; private set; }
 
+    /// <summary>The start preparation the serving version was made with, and its module (tests: reuse and keys).</summary>
+    internal StartPreparation? Preparation => _version?.Prepared;
+
+    internal Module? LoadedModule => _version?.Module;
+
+    internal ModuleContract? ServingContract => _version?.Contract;
+
     /// <summary>The signature policy of the catalog this runtime came from, applied when the options set none.</summary>
     internal SignaturePolicy? DiscoveredSignatures { get; init; }
 
