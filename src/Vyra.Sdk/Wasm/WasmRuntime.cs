@@ -15,6 +15,7 @@ namespace Vyra.Sdk;
 public sealed partial class WasmRuntime : PluginRuntime
 {
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
+    private static readonly IReadOnlyDictionary<string, object?> NoInitialState = new Dictionary<string, object?>();
     private readonly IReadOnlyDictionary<string, object?> _initialState;
     private volatile WasmVersion? _version; // the version serving (or last served) calls
     private string _path; // the module the next start loads: the constructor's, or the last swap's
@@ -32,7 +33,8 @@ public sealed partial class WasmRuntime : PluginRuntime
         if (Options.Instances < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.Instances, "PluginRuntimeOptions.Instances must be at least 1");
         Options.Validate();
         if (Options.MaxQueueLength < 0) throw new ArgumentOutOfRangeException(nameof(options), Options.MaxQueueLength, "PluginRuntimeOptions.MaxQueueLength must not be negative");
-        _initialState = initialState is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(initialState);
+        // Copied (the caller may change theirs); none is the shared empty one, so an idle runtime holds nothing for it.
+        _initialState = initialState is null or { Count: 0 } ? NoInitialState : new Dictionary<string, object?>(initialState);
     }
 
     /// <inheritdoc />
@@ -448,7 +450,7 @@ public sealed partial class WasmRuntime : PluginRuntime
     }
 
     /// <summary>A version's service exports (VYRA §5), resolved and checked against its wasm exports; throws when one cannot be served.</summary>
-    private ServiceExportTable? BindServiceExports(WasmVersion version) =>
+    private ServiceExportTable? BindServiceExports(WasmVersion version) => version.Manifest?.ServiceExports is not { Count: > 0 } ? null :
         ServiceExportTable.Bind(PluginId, version.Manifest, Options, [.. version.Contract.Exports.Keys, .. version.Manifest?.Exports?.Select(e => e.Name) ?? []], Logger);
 
     /// <summary>
