@@ -10,22 +10,24 @@ namespace Vyra.Sdk;
 /// it so that another manifest, host import set or WASI grant never reuses it.
 /// </summary>
 /// <remarks>
-/// The checked contract holds the host functions of the start that made it; it is never handed out as it is: each start
-/// gets <see cref="ContractFor"/>, a contract of its own with its own host's handlers (the key guarantees same names and
-/// signatures), so no runtime ever calls another runtime's host.
+/// The preparation keeps the checked exports and the imported names, not the host functions of the start that made it:
+/// each start gets <see cref="ContractFor"/>, a contract of its own with its own host's handlers (the key guarantees the
+/// same names and signatures), so no runtime ever calls another runtime's host, and none is kept alive by the cache.
 /// </remarks>
 internal sealed class StartPreparation
 {
     private readonly ModuleContract _checked;
-    private readonly string[] _importNames;
+    private readonly (string Module, string Name)[] _imports;
     private int _starts;
 
     public StartPreparation(ModuleContract checkedContract, Linker linker, ModuleFacts facts)
     {
-        _checked = checkedContract;
+        // Kept without the checking start's host functions: they would keep that runtime and its host alive for as
+        // long as the module lives, and belong to it alone.
+        _checked = checkedContract.WithImports([]);
+        _imports = [.. checkedContract.Imports.Select(i => (i.ModuleName, i.Definition.Name))];
         Linker = linker;
         Facts = facts;
-        _importNames = [.. checkedContract.Imports.Select(i => i.Definition.Name)];
     }
 
     /// <summary>The engine's shared linker for the contract's imports (and WASI when granted).</summary>
@@ -41,14 +43,15 @@ internal sealed class StartPreparation
     public ModuleContract ContractFor(HostImportRegistry? host)
     {
         Interlocked.Increment(ref _starts);
-        if (_importNames.Length == 0) return _checked.WithImports([]);
-        var imports = new ResolvedImport[_importNames.Length];
+        if (_imports.Length == 0) return _checked.WithImports([]);
+        var imports = new ResolvedImport[_imports.Length];
         for (var i = 0; i < imports.Length; i++)
         {
             // The key holds every imported name's signature in this host, so the name is there with the checked signature.
-            if (host is null || !host.TryGet(_importNames[i], out var definition))
-                throw new InvalidOperationException($"host import '{_importNames[i]}' vanished between the preparation's key and its use");
-            imports[i] = new ResolvedImport(_checked.Imports[i].ModuleName, definition);
+            var (module, name) = _imports[i];
+            if (host is null || !host.TryGet(name, out var definition))
+                throw new InvalidOperationException($"host import '{name}' vanished between the preparation's key and its use");
+            imports[i] = new ResolvedImport(module, definition);
         }
         return _checked.WithImports(imports);
     }

@@ -28,12 +28,12 @@ internal static class StartPreparations
     private sealed class Table(Module module)
     {
         public readonly ModuleFacts Facts = new(module);
-        public readonly List<(Key Key, StartPreparation Preparation)> Entries = [];
+        public readonly List<(PreparationKey PreparationKey, StartPreparation Preparation)> Entries = [];
     }
 
-    private readonly record struct Key(PluginManifest? Manifest, bool Wasi, bool AllowUndeclared, string Imports)
+    private readonly record struct PreparationKey(PluginManifest? Manifest, bool Wasi, bool AllowUndeclared, string Imports)
     {
-        public bool Matches(in Key other) => ReferenceEquals(Manifest, other.Manifest) && Wasi == other.Wasi
+        public bool Matches(in PreparationKey other) => ReferenceEquals(Manifest, other.Manifest) && Wasi == other.Wasi
             && AllowUndeclared == other.AllowUndeclared && string.Equals(Imports, other.Imports, StringComparison.Ordinal);
     }
 
@@ -50,7 +50,7 @@ internal static class StartPreparations
     {
         var table = Tables.GetValue(module, static m => new Table(m));
         var registry = table.Facts.HostImports.Length == 0 ? null : host();
-        var key = new Key(manifest, wasiGranted, allowUndeclaredExports, ImportKey(table.Facts.HostImports, registry));
+        var key = new PreparationKey(manifest, wasiGranted, allowUndeclaredExports, ImportKey(table.Facts.HostImports, registry));
         StartPreparation? preparation = null;
         lock (table)
         {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Vyra.Sdk;
 using Vyra.Sdk.Tests.Support;
 using Xunit;
@@ -149,6 +150,35 @@ public class StartPreparationTests
         Assert.NotSame(granted.Preparation, metered.Preparation);
         Assert.NotSame(granted.LoadedModule, metered.LoadedModule);
         Assert.Equal(unique, (int)(await metered.CallAsync("answer"))["result"]!);
+    }
+
+    [Fact]
+    public async Task A_preparation_keeps_neither_the_runtime_nor_the_host_that_made_it_alive()
+    {
+        var unique = Unique();
+        using var plugin = TempPlugin.FromWat(Wat(unique), Manifest);
+        var (runtime, host) = await StartAndDispose(plugin.ModulePath);
+        await using var next = new WasmRuntime("prep", plugin.ModulePath, new TwiceHost(5));
+        await next.StartAsync(); // holds the module, hence its preparations
+        Assert.Equal(2, next.Preparation!.Starts);
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.False(runtime.TryGetTarget(out _), "the disposed runtime that made the preparation is still reachable");
+        Assert.False(host.TryGetTarget(out _), "the host of the start that made the preparation is still reachable");
+        Assert.Equal(5 * 2 + unique, await Answer(next, 2));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static async Task<(WeakReference<WasmRuntime>, WeakReference<TwiceHost>)> StartAndDispose(string modulePath)
+    {
+        var host = new TwiceHost(2);
+        var runtime = new WasmRuntime("prep", modulePath, host);
+        await runtime.StartAsync();
+        Assert.Equal(2 + 0, (await Answer(runtime, 1)) - (await Answer(runtime, 0)));
+        await runtime.DisposeAsync();
+        return (new WeakReference<WasmRuntime>(runtime), new WeakReference<TwiceHost>(host));
     }
 
     [Fact]
