@@ -8,7 +8,8 @@ namespace Vyra.Sdk.Benchmarks;
 
 /// <summary>
 /// Case 4: loading a ~1 MB plugin from the disk cache (what a second process does: read the module, hash it, read the
-/// cache entry, check its sha256, <c>Module.Deserialize</c>) against compiling it. The module is generated at setup
+/// cache entry, check its MAC, map the verified bytes through a private copy) against compiling it, and against raw
+/// <c>Module.DeserializeFile</c> (issue 14's target: at most 2× that). The module is generated at setup
 /// (many small functions, WAT → wasm with <c>Module.ConvertText</c>) into a temp plugin folder with a metadata.json.
 /// In one process the in-memory cache would answer first, so the kernel's <c>ModuleDiskCache</c> is called directly on
 /// the kernel's own engine. Target: ≥ 20× faster than compiling.

@@ -37,7 +37,7 @@ internal sealed class ModuleContract
 
     private static readonly ExportSpec OnRequestSpec = new("on_request", [new("service", PluginValueType.String), new("data", PluginValueType.Json)], [PluginValueType.Json]);
 
-    private ModuleContract(Dictionary<string, ExportSpec> exports, ExportSpec? onEvent, ExportSpec? onRequest, List<ResolvedImport> imports)
+    private ModuleContract(IReadOnlyDictionary<string, ExportSpec> exports, ExportSpec? onEvent, ExportSpec? onRequest, IReadOnlyList<ResolvedImport> imports)
     {
         Exports = exports;
         OnEvent = onEvent;
@@ -59,6 +59,12 @@ internal sealed class ModuleContract
 
     /// <summary>The host functions to link.</summary>
     public IReadOnlyList<ResolvedImport> Imports { get; }
+
+    /// <summary>
+    /// This contract's checked exports with other host functions of the same names and signatures (another runtime's
+    /// host): a start reuses a check made for an earlier one (<see cref="StartPreparation"/>) without its handlers.
+    /// </summary>
+    internal ModuleContract WithImports(IReadOnlyList<ResolvedImport> imports) => new(Exports, OnEvent, OnRequest, imports);
 
     public static ModuleContract Check(PluginManifest? manifest, Module module, string modulePath, HostImportRegistry host, bool wasiGranted = false, bool allowUndeclaredExports = false)
     {

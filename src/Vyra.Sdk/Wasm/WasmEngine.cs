@@ -121,17 +121,34 @@ internal sealed class WasmEngine
     public Module LoadModule(string path, PluginRuntimeOptions options, ILogger logger, out ModuleSource source) =>
         LoadModule(path, options, logger, out source, out _);
 
+    /// <summary>
+    /// The module compiled earlier in this process from the file at <paramref name="path"/>, when the file is unchanged
+    /// (same length and write time) and the module is still in use; checked against the options' bounds like any load.
+    /// Costs a file stamp and a lookup, so a start takes it on its own thread.
+    /// </summary>
+    public bool TryLoadFromMemory(string path, PluginRuntimeOptions options, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Module? module, out string sha256Hex)
+    {
+        module = null;
+        sha256Hex = "";
+        if (!_keysByPath.TryGetValue(path, out var known)) return false;
+        var stamp = FileStamp.Of(path);
+        if (known.Stamp != stamp || stamp == FileStamp.None || Cached(known.Key) is not { } hit) return false;
+        CheckShape(known.Key, options.ModuleLimits, path);
+        sha256Hex = known.Key[..64];
+        module = Hit(hit, out _);
+        return true;
+    }
+
     /// <summary>As above; <paramref name="sha256Hex"/> is the SHA-256 (uppercase hex) of the file bytes the module was made from.</summary>
     public Module LoadModule(string path, PluginRuntimeOptions options, ILogger logger, out ModuleSource source, out string sha256Hex)
     {
         var limits = options.ModuleLimits;
-        var stamp = FileStamp.Of(path);
-        if (_keysByPath.TryGetValue(path, out var known) && known.Stamp == stamp && stamp != FileStamp.None && Cached(known.Key) is { } hit)
+        if (TryLoadFromMemory(path, options, out var hit, out sha256Hex))
         {
-            CheckShape(known.Key, limits, path);
-            sha256Hex = known.Key[..64];
-            return Hit(hit, out source);
+            source = ModuleSource.MemoryCache;
+            return hit;
         }
+        var stamp = FileStamp.Of(path);
         byte[] bytes;
         try
         {

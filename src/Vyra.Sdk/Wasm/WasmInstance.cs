@@ -8,18 +8,18 @@ namespace Vyra.Sdk;
 /// </summary>
 internal sealed class WasmInstance : GuestContext, IDisposable
 {
-    private readonly List<(int Pointer, int Length)> _pendingFrees = [];
-    private readonly Dictionary<string, Function> _functions = new(StringComparer.Ordinal);
+    private List<(int Pointer, int Length)>? _pendingFrees; // made on the first memory argument: an idle instance holds none
+    private Dictionary<string, Function>? _functions; // exports looked up on first use, not at every start
     private readonly long _memoryLimit;
     private readonly bool _memoryCapSet;
     private long _memoryAtCallStart;
-    private object?[] _typed = new object?[4];
+    private object?[] _typed = []; // grown on the first typed call: an idle instance holds none
     private readonly ulong? _fuelBudget;
     private long _observedStart;
     private System.Diagnostics.Activity? _observedActivity;
     private PluginErrorKind? _observedFailure;
 
-    public WasmInstance(string pluginId, WasmEngine engine, Module module, ModuleContract contract, EffectiveLimits limits, WasiGrants? wasi)
+    public WasmInstance(string pluginId, WasmEngine engine, Module module, ModuleContract contract, EffectiveLimits limits, WasiGrants? wasi, StartPreparation? prepared = null)
         : base(pluginId, limits.MaxMemoryValueBytes, limits.MaxLogMessageBytes)
     {
         Contract = contract;
@@ -39,24 +39,24 @@ internal sealed class WasmInstance : GuestContext, IDisposable
                 Store.SetWasiConfiguration(wasi.ToConfiguration());
                 WasiClockOrigin = System.Diagnostics.Stopwatch.GetTimestamp(); // just after the guest's monotonic clock starts
             }
-            var linker = engine.LinkerFor(contract.Imports, wasi is not null);
+            var linker = prepared?.Linker ?? engine.LinkerFor(contract.Imports, wasi is not null);
+            // Each lookup by name is a call into Wasmtime: a prepared start skips those the module cannot answer.
+            var facts = prepared?.Facts;
             // The start function and _initialize run under the same timeout and fuel as a call.
             Guard.Arm(CancellationToken.None);
             try
             {
                 Instance = linker.Instantiate(Store, module);
-                Instance.GetAction("_initialize")?.Invoke();
+                if (facts?.HasInitialize != false) Instance.GetAction("_initialize")?.Invoke();
             }
             finally
             {
                 Guard.Disarm();
             }
-            Memory = Instance.GetMemory("memory");
-            Alloc = Instance.GetFunction("vyra_alloc")?.WrapFunc<int, int>();
-            Free = Instance.GetFunction("vyra_free")?.WrapAction<int, int>();
-            foreach (var name in contract.Exports.Keys) _functions[name] = Instance.GetFunction(name)!;
-            if (contract.OnEvent is not null) _functions["on_event"] = Instance.GetFunction("on_event")!;
-            if (contract.OnRequest is not null) _functions["on_request"] = Instance.GetFunction("on_request")!;
+            if (facts?.HasMemory != false) Memory = Instance.GetMemory("memory");
+            if (facts?.HasAlloc != false) Alloc = Instance.GetFunction("vyra_alloc")?.WrapFunc<int, int>();
+            if (facts?.HasFree != false) Free = Instance.GetFunction("vyra_free")?.WrapAction<int, int>();
+            // The callable exports are looked up on first use (TryGetFunction): a start binds nothing it may never call.
         }
         catch
         {
@@ -106,7 +106,7 @@ internal sealed class WasmInstance : GuestContext, IDisposable
     {
         if (slot < _typed.Length && _typed[slot] is TDelegate bound) return bound;
         if (!Contract.Exports.ContainsKey(name) || TryGetFunction(name) is not { } function) return null;
-        if (slot >= _typed.Length) Array.Resize(ref _typed, Math.Max(slot + 1, _typed.Length * 2));
+        if (slot >= _typed.Length) Array.Resize(ref _typed, Math.Max(Math.Max(slot + 1, 4), _typed.Length * 2));
         var fresh = bind(function);
         _typed[slot] = fresh;
         return fresh;
@@ -121,15 +121,28 @@ internal sealed class WasmInstance : GuestContext, IDisposable
     private Action<int, int, int, int>? _onEvent;
     private Func<int, int, int, int, long>? _onRequest;
 
-    public Function? TryGetFunction(string name) => _functions.TryGetValue(name, out var function) ? function : null;
+    /// <summary>
+    /// A callable export (declared in the contract, or its <c>on_event</c> / <c>on_request</c>), looked up in the instance
+    /// on first use and kept; null for anything else. Used while leased, so one thread at a time fills the table.
+    /// </summary>
+    public Function? TryGetFunction(string name)
+    {
+        if (_functions?.TryGetValue(name, out var known) == true) return known;
+        var callable = Contract.Exports.ContainsKey(name)
+            || (name == "on_event" && Contract.OnEvent is not null)
+            || (name == "on_request" && Contract.OnRequest is not null);
+        if (!callable || Instance.GetFunction(name) is not { } function) return null;
+        (_functions ??= new Dictionary<string, Function>(StringComparer.Ordinal))[name] = function;
+        return function;
+    }
 
-    public Function GetFunction(string name) => _functions[name];
+    public Function GetFunction(string name) => TryGetFunction(name) ?? throw new KeyNotFoundException($"export '{name}' is not callable");
 
     /// <summary>Copies a memory argument into the guest; it is freed with <c>vyra_free</c> when the call ends.</summary>
     public (int Pointer, int Length) WriteArgument(ReadOnlySpan<byte> bytes, AbiSite what)
     {
         var pointer = GuestMemory.Write(Memory, Alloc, bytes, what, MaxMemoryValueBytes);
-        if (Free is not null) _pendingFrees.Add((pointer, bytes.Length));
+        if (Free is not null) (_pendingFrees ??= []).Add((pointer, bytes.Length));
         return (pointer, bytes.Length);
     }
 
@@ -147,7 +160,7 @@ internal sealed class WasmInstance : GuestContext, IDisposable
     {
         try
         {
-            if (_pendingFrees.Count > 0 && !IsDisposed)
+            if (_pendingFrees is { Count: > 0 } && !IsDisposed)
             {
                 foreach (var (pointer, length) in _pendingFrees) Free!(pointer, length);
             }
@@ -158,7 +171,7 @@ internal sealed class WasmInstance : GuestContext, IDisposable
         }
         finally
         {
-            if (_pendingFrees.Count > 0) _pendingFrees.Clear();
+            _pendingFrees?.Clear();
             Guard.Disarm();
             if (_fuelBudget is { } budget && VyraTelemetry.FuelConsumed.Enabled && !IsDisposed)
             {

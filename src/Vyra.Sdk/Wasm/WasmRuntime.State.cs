@@ -35,18 +35,19 @@ public sealed partial class WasmRuntime
     {
         // One restore at a time: two that each gather a pool's instances one by one could each hold some and wait for
         // the other's forever.
-        await _restoreGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var gate = LazyInitializer.EnsureInitialized(ref _restoreGate, static () => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             await RestoreAllAsync(state, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            _restoreGate.Release();
+            gate.Release();
         }
     }
 
-    private readonly SemaphoreSlim _restoreGate = new(1, 1);
+    private SemaphoreSlim? _restoreGate; // made by the first restore: most runtimes never restore
 
     private async ValueTask RestoreAllAsync(ReadOnlyMemory<byte> state, CancellationToken cancellationToken)
     {

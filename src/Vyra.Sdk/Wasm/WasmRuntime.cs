@@ -15,6 +15,7 @@ namespace Vyra.Sdk;
 public sealed partial class WasmRuntime : PluginRuntime
 {
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
+    private static readonly IReadOnlyDictionary<string, object?> NoInitialState = new Dictionary<string, object?>();
     private readonly IReadOnlyDictionary<string, object?> _initialState;
     private volatile WasmVersion? _version; // the version serving (or last served) calls
     private string _path; // the module the next start loads: the constructor's, or the last swap's
@@ -32,7 +33,8 @@ public sealed partial class WasmRuntime : PluginRuntime
         if (Options.Instances < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.Instances, "PluginRuntimeOptions.Instances must be at least 1");
         Options.Validate();
         if (Options.MaxQueueLength < 0) throw new ArgumentOutOfRangeException(nameof(options), Options.MaxQueueLength, "PluginRuntimeOptions.MaxQueueLength must not be negative");
-        _initialState = initialState is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(initialState);
+        // Copied (the caller may change theirs); none is the shared empty one, so an idle runtime holds nothing for it.
+        _initialState = initialState is null or { Count: 0 } ? NoInitialState : new Dictionary<string, object?>(initialState);
     }
 
     /// <inheritdoc />
@@ -55,6 +57,13 @@ public sealed partial class WasmRuntime : PluginRuntime
 
     /// <summary>Where the last start's compiled module came from.</summary>
     public ModuleSource ModuleSource { get; private set; }
+
+    /// <summary>The start preparation the serving version was made with, and its module (tests: reuse and keys).</summary>
+    internal StartPreparation? Preparation => _version?.Prepared;
+
+    internal Module? LoadedModule => _version?.Module;
+
+    internal ModuleContract? ServingContract => _version?.Contract;
 
     /// <summary>The signature policy of the catalog this runtime came from, applied when the options set none.</summary>
     internal SignaturePolicy? DiscoveredSignatures { get; init; }
@@ -383,20 +392,37 @@ public sealed partial class WasmRuntime : PluginRuntime
     {
         var (manifest, limits, engine, verified) = ReadManifest(wasmPath);
         cancellationToken.ThrowIfCancellationRequested();
-        var compile = Task.Run(() =>
+        Module module;
+        ModuleSource source;
+        // A module compiled earlier in the process (its file unchanged) is taken here: a worker thread is only worth its
+        // hand-off when there is something to compile or read.
+        if (engine.TryLoadFromMemory(wasmPath, Options, out var known, out var knownSha256))
         {
-            var module = engine.LoadModule(wasmPath, Options, Logger, out var source, out var compiledSha256);
+            (module, source) = (Verified(known, ModuleSource.MemoryCache, knownSha256), ModuleSource.MemoryCache);
+        }
+        else
+        {
+            var compile = Task.Run(() =>
+            {
+                var loaded = engine.LoadModule(wasmPath, Options, Logger, out var from, out var compiledSha256);
+                return (Verified(loaded, from, compiledSha256), from);
+            }, CancellationToken.None);
+            (module, source) = await compile.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        var prepared = StartPreparations.For(engine, module, wasmPath, manifest, () => HostImportRegistry.For(Host, Logger, imports => BusImports.Register(imports, this)),
+            wasiGranted: Options.Wasi is not null, Options.AllowUndeclaredExports, out var contract);
+        return new WasmVersion(wasmPath, manifest, limits, engine, module, source, contract, prepared);
+
+        Module Verified(Module loaded, ModuleSource from, string compiledSha256)
+        {
             // The file was hashed to verify it, then read again to compile it: whoever could write the folder in
             // between would slip in unverified bytes. The engine hashes what it compiles, so compare the two.
             if (verified is not null && !Convert.FromHexString(compiledSha256).AsSpan().SequenceEqual(verified))
             {
                 throw new PluginLoadException($"{wasmPath}: the module changed while it was loaded (the bytes compiled are sha256:{compiledSha256.ToLowerInvariant()}, not the verified ones)", wasmPath);
             }
-            return (module, source);
-        }, CancellationToken.None);
-        var (module, source) = await compile.WaitAsync(cancellationToken).ConfigureAwait(false);
-        var contract = ModuleContract.Check(manifest, module, wasmPath, HostImportRegistry.For(Host, Logger, imports => BusImports.Register(imports, this)), wasiGranted: Options.Wasi is not null, Options.AllowUndeclaredExports);
-        return new WasmVersion(wasmPath, manifest, limits, engine, module, source, contract);
+            return loaded;
+        }
     }
 
     /// <summary>
@@ -449,7 +475,7 @@ public sealed partial class WasmRuntime : PluginRuntime
     }
 
     /// <summary>A version's service exports (VYRA §5), resolved and checked against its wasm exports; throws when one cannot be served.</summary>
-    private ServiceExportTable? BindServiceExports(WasmVersion version) =>
+    private ServiceExportTable? BindServiceExports(WasmVersion version) => version.Manifest?.ServiceExports is not { Count: > 0 } ? null :
         ServiceExportTable.Bind(PluginId, version.Manifest, Options, [.. version.Contract.Exports.Keys, .. version.Manifest?.Exports?.Select(e => e.Name) ?? []], Logger);
 
     /// <summary>
@@ -516,7 +542,7 @@ public sealed partial class WasmRuntime : PluginRuntime
         WasmInstance instance;
         try
         {
-            instance = new WasmInstance(PluginId, version.Engine, version.Module, version.Contract, version.Limits, Options.Wasi) { Version = version };
+            instance = new WasmInstance(PluginId, version.Engine, version.Module, version.Contract, version.Limits, Options.Wasi, version.Prepared) { Version = version };
         }
         catch (Exception ex) when (ex is not PluginLoadException)
         {

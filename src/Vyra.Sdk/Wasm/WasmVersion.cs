@@ -7,7 +7,7 @@ namespace Vyra.Sdk;
 /// was checked against. A start makes one; a hot swap makes another while the first still serves. Every instance knows
 /// its version, so a pool refills a broken instance from the version it belonged to, never from a newer one.
 /// </summary>
-internal sealed record WasmVersion(string WasmPath, PluginManifest? Manifest, EffectiveLimits Limits, WasmEngine Engine, Module Module, ModuleSource Source, ModuleContract Contract)
+internal sealed record WasmVersion(string WasmPath, PluginManifest? Manifest, EffectiveLimits Limits, WasmEngine Engine, Module Module, ModuleSource Source, ModuleContract Contract, StartPreparation? Prepared = null)
 {
     /// <summary>The manifest's version, or "(unversioned)" for messages.</summary>
     public string Label => Manifest?.Version ?? "(unversioned)";

@@ -89,7 +89,7 @@ public class DiskCacheTrustTests : IDisposable
         var engine = WasmEngine.For(fuel: false).Engine;
         using (var loaded = disk.TryLoad(engine, ModuleKey(plugin), "m")) Assert.NotNull(loaded);
 
-        foreach (var at in new[] { 8, 20, 39, 40, good.Length / 2, good.Length - 1 }) // the MAC, then the payload
+        foreach (var at in new[] { 0, 7, 8, 20, 35, 36, 39, 40, good.Length / 2, good.Length - 1 }) // the magic, the nonce and MAC, then the payload
         {
             var tampered = (byte[])good.Clone();
             tampered[at] ^= 0x01;
@@ -101,6 +101,33 @@ public class DiskCacheTrustTests : IDisposable
         Assert.Null(Disk(RandomNumberGenerator.GetBytes(32)).TryLoad(engine, ModuleKey(plugin), "m"));
         // The same entry under another module's name: the MAC binds the module's sha256.
         Assert.Null(disk.TryLoad(engine, "00" + ModuleKey(plugin)[2..], "m"));
+    }
+
+    [Fact]
+    public async Task An_entry_rewritten_in_place_after_it_was_verified_does_not_change_the_loaded_code()
+    {
+        var value = Random.Shared.Next(1, 1_000_000);
+        using var victim = Answering(value);
+        using var other = Answering(value + 1_000_000);
+        await RunOnce(victim, Options());
+        await RunOnce(other, Options());
+        var disk = Disk();
+        var engine = WasmEngine.For(fuel: false).Engine;
+        var path = disk.PathFor(ModuleKey(victim));
+        using var loaded = disk.TryLoad(engine, ModuleKey(victim), "m");
+        Assert.NotNull(loaded);
+
+        // The same file (same inode) rewritten with other code, as a folder's owner could do while the module is mapped.
+        using (var inPlace = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            var planted = File.ReadAllBytes(disk.PathFor(ModuleKey(other)));
+            inPlace.SetLength(0);
+            inPlace.Write(planted);
+        }
+        using var store = new Wasmtime.Store(engine);
+        store.SetEpochDeadline(ulong.MaxValue / 2);
+        var instance = new Wasmtime.Linker(engine).Instantiate(store, loaded);
+        Assert.Equal(value, instance.GetFunction<int>("answer")!()); // what was verified is what runs
     }
 
     [Theory]
