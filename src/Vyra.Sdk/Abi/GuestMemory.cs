@@ -45,17 +45,41 @@ internal static class GuestMemory
     /// </summary>
     public static int Write(Memory? memory, Func<int, int>? alloc, ReadOnlySpan<byte> data, AbiSite what, int maxBytes)
     {
-        if (data.Length > maxBytes) throw TooLarge(what, data.Length, maxBytes);
+        var pointer = Allocate(memory, alloc, data.Length, what, maxBytes);
+        if (data.Length > 0) data.CopyTo(memory!.GetSpan(pointer, data.Length));
+        return pointer;
+    }
+
+    /// <summary>
+    /// Encodes <paramref name="text"/> as UTF-8 straight into a fresh guest buffer from <c>vyra_alloc</c> (no byte array
+    /// in between) and returns the value packed as <c>(ptr &lt;&lt; 32) | len</c>. The length is counted first, so the
+    /// host's cap refuses a huge answer before the guest allocates anything. <paramref name="encoding"/> decides what
+    /// happens to text that is not valid Unicode (a lone surrogate): replaced, or refused with its exception.
+    /// </summary>
+    public static long WriteText(Memory? memory, Func<int, int>? alloc, string text, System.Text.Encoding encoding, AbiSite what, int maxBytes)
+    {
+        var length = encoding.GetByteCount(text);
+        var pointer = Allocate(memory, alloc, length, what, maxBytes);
+        // The span is taken after vyra_alloc, which may have grown (and so moved) the memory.
+        if (length > 0) encoding.GetBytes(text, memory!.GetSpan(pointer, length));
+        return Pack(pointer, length);
+    }
+
+    /// <summary>
+    /// A fresh guest buffer of <paramref name="length"/> bytes from <c>vyra_alloc</c>, checked to lie inside guest memory.
+    /// </summary>
+    private static int Allocate(Memory? memory, Func<int, int>? alloc, int length, AbiSite what, int maxBytes)
+    {
+        if (length > maxBytes) throw TooLarge(what, length, maxBytes);
         if (memory is null) throw new AbiViolationException($"{what}: the module exports no 'memory'");
         if (alloc is null) throw new AbiViolationException($"{what}: the module exports no 'vyra_alloc(len: i32) -> i32'");
-        var pointer = alloc(data.Length);
-        if (pointer <= 0 && data.Length > 0) throw new AbiViolationException($"{what}: vyra_alloc({data.Length}) failed (returned {pointer})");
+        var pointer = alloc(length);
+        if (pointer <= 0 && length > 0) throw new AbiViolationException($"{what}: vyra_alloc({length}) failed (returned {pointer})");
         var size = memory.GetLength();
-        if (pointer < 0 || (long)pointer + data.Length > size)
+        if (pointer < 0 || (long)pointer + length > size)
         {
-            throw new AbiViolationException($"{what}: vyra_alloc({data.Length}) returned {pointer}, outside guest memory ({size} bytes)");
+            throw new AbiViolationException($"{what}: vyra_alloc({length}) returned {pointer}, outside guest memory ({size} bytes)");
         }
-        if (data.Length > 0) data.CopyTo(memory.GetSpan(pointer, data.Length));
         return pointer;
     }
 }
