@@ -73,6 +73,16 @@ namespace Sample.App
                     var __result = __call.Wait(__task);
                     return __result;
                 }));
+                imports.Add(global::Vyra.Sdk.TypedHostImport.Function<int, int, int, int, int, int, int, int, int, int, int, int, int>("host_twelve", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.String, global::Vyra.Sdk.PluginValueType.String, global::Vyra.Sdk.PluginValueType.String, global::Vyra.Sdk.PluginValueType.String, global::Vyra.Sdk.PluginValueType.String, global::Vyra.Sdk.PluginValueType.String }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I32 }, (__call, __a0, __a1, __a2, __a3, __a4, __a5, __a6, __a7, __a8, __a9, __a10, __a11) =>
+                {
+                    var __result = host_twelve(__call.ReadString(0, __a0, __a1), __call.ReadString(1, __a2, __a3), __call.ReadString(2, __a4, __a5), __call.ReadString(3, __a6, __a7), __call.ReadString(4, __a8, __a9), __call.ReadString(5, __a10, __a11));
+                    return __result;
+                }));
+                imports.Add("host_fourteen", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.String, global::Vyra.Sdk.PluginValueType.String, global::Vyra.Sdk.PluginValueType.String, global::Vyra.Sdk.PluginValueType.String, global::Vyra.Sdk.PluginValueType.String, global::Vyra.Sdk.PluginValueType.String, global::Vyra.Sdk.PluginValueType.String }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I32 }, __call =>
+                {
+                    var __result = host_fourteen(__call.GetString(0), __call.GetString(1), __call.GetString(2), __call.GetString(3), __call.GetString(4), __call.GetString(5), __call.GetString(6));
+                    __call.ReturnInt32(__result, 0);
+                });
                 imports.Add(global::Vyra.Sdk.TypedHostImport.Function<int, int>("custom_name", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I32 }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I32 }, (__call, __a0) =>
                 {
                     var __result = Custom(__a0);
