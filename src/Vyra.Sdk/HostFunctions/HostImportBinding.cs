@@ -27,6 +27,6 @@ internal abstract class HostImportBinding(ValueKind[] parameters, ValueKind[] re
     /// <summary>Runs the handler over untyped arguments (the import's <see cref="HostImport.Handler"/>).</summary>
     public abstract void Invoke(HostCall call);
 
-    /// <summary>The instance a host call comes from: the store's data (see <see cref="WasmInstance"/>).</summary>
-    protected static WasmInstance Guest(Caller caller) => (WasmInstance)caller.GetData()!;
+    /// <summary>The instance a host call comes from: the store's data (the Wasm backend's instance is a <see cref="CallingGuest"/>).</summary>
+    protected static CallingGuest Guest(Caller caller) => (CallingGuest)caller.GetData()!;
 }

@@ -16,12 +16,12 @@ internal sealed class FuncBinding<TResult>(HostImportFunc<TResult> handler) : Ho
         CallerFunc<TResult> callback = (caller) =>
         {
             var guest = Guest(caller);
-            var import = guest.Contract.Imports[index].Definition;
+            var import = guest.Import(index);
             try
             {
                 return ((FuncBinding<TResult>)import.Binding!)._handler(new HostCall(guest, caller, import));
             }
-            catch (OperationCanceledException) when (guest.Guard.HostInterruption() is { } interrupted)
+            catch (OperationCanceledException) when (guest.HostInterruption() is { } interrupted)
             {
                 throw interrupted;
             }
@@ -43,12 +43,12 @@ internal sealed class FuncBinding<T1, TResult>(HostImportFunc<T1, TResult> handl
         CallerFunc<T1, TResult> callback = (caller, arg1) =>
         {
             var guest = Guest(caller);
-            var import = guest.Contract.Imports[index].Definition;
+            var import = guest.Import(index);
             try
             {
                 return ((FuncBinding<T1, TResult>)import.Binding!)._handler(new HostCall(guest, caller, import), arg1);
             }
-            catch (OperationCanceledException) when (guest.Guard.HostInterruption() is { } interrupted)
+            catch (OperationCanceledException) when (guest.HostInterruption() is { } interrupted)
             {
                 throw interrupted;
             }
@@ -71,12 +71,12 @@ internal sealed class FuncBinding<T1, T2, TResult>(HostImportFunc<T1, T2, TResul
         CallerFunc<T1, T2, TResult> callback = (caller, arg1, arg2) =>
         {
             var guest = Guest(caller);
-            var import = guest.Contract.Imports[index].Definition;
+            var import = guest.Import(index);
             try
             {
                 return ((FuncBinding<T1, T2, TResult>)import.Binding!)._handler(new HostCall(guest, caller, import), arg1, arg2);
             }
-            catch (OperationCanceledException) when (guest.Guard.HostInterruption() is { } interrupted)
+            catch (OperationCanceledException) when (guest.HostInterruption() is { } interrupted)
             {
                 throw interrupted;
             }
@@ -100,12 +100,12 @@ internal sealed class FuncBinding<T1, T2, T3, TResult>(HostImportFunc<T1, T2, T3
         CallerFunc<T1, T2, T3, TResult> callback = (caller, arg1, arg2, arg3) =>
         {
             var guest = Guest(caller);
-            var import = guest.Contract.Imports[index].Definition;
+            var import = guest.Import(index);
             try
             {
                 return ((FuncBinding<T1, T2, T3, TResult>)import.Binding!)._handler(new HostCall(guest, caller, import), arg1, arg2, arg3);
             }
-            catch (OperationCanceledException) when (guest.Guard.HostInterruption() is { } interrupted)
+            catch (OperationCanceledException) when (guest.HostInterruption() is { } interrupted)
             {
                 throw interrupted;
             }
@@ -130,12 +130,12 @@ internal sealed class FuncBinding<T1, T2, T3, T4, TResult>(HostImportFunc<T1, T2
         CallerFunc<T1, T2, T3, T4, TResult> callback = (caller, arg1, arg2, arg3, arg4) =>
         {
             var guest = Guest(caller);
-            var import = guest.Contract.Imports[index].Definition;
+            var import = guest.Import(index);
             try
             {
                 return ((FuncBinding<T1, T2, T3, T4, TResult>)import.Binding!)._handler(new HostCall(guest, caller, import), arg1, arg2, arg3, arg4);
             }
-            catch (OperationCanceledException) when (guest.Guard.HostInterruption() is { } interrupted)
+            catch (OperationCanceledException) when (guest.HostInterruption() is { } interrupted)
             {
                 throw interrupted;
             }
@@ -161,12 +161,12 @@ internal sealed class FuncBinding<T1, T2, T3, T4, T5, TResult>(HostImportFunc<T1
         CallerFunc<T1, T2, T3, T4, T5, TResult> callback = (caller, arg1, arg2, arg3, arg4, arg5) =>
         {
             var guest = Guest(caller);
-            var import = guest.Contract.Imports[index].Definition;
+            var import = guest.Import(index);
             try
             {
                 return ((FuncBinding<T1, T2, T3, T4, T5, TResult>)import.Binding!)._handler(new HostCall(guest, caller, import), arg1, arg2, arg3, arg4, arg5);
             }
-            catch (OperationCanceledException) when (guest.Guard.HostInterruption() is { } interrupted)
+            catch (OperationCanceledException) when (guest.HostInterruption() is { } interrupted)
             {
                 throw interrupted;
             }
@@ -193,12 +193,12 @@ internal sealed class FuncBinding<T1, T2, T3, T4, T5, T6, TResult>(HostImportFun
         CallerFunc<T1, T2, T3, T4, T5, T6, TResult> callback = (caller, arg1, arg2, arg3, arg4, arg5, arg6) =>
         {
             var guest = Guest(caller);
-            var import = guest.Contract.Imports[index].Definition;
+            var import = guest.Import(index);
             try
             {
                 return ((FuncBinding<T1, T2, T3, T4, T5, T6, TResult>)import.Binding!)._handler(new HostCall(guest, caller, import), arg1, arg2, arg3, arg4, arg5, arg6);
             }
-            catch (OperationCanceledException) when (guest.Guard.HostInterruption() is { } interrupted)
+            catch (OperationCanceledException) when (guest.HostInterruption() is { } interrupted)
             {
                 throw interrupted;
             }
@@ -226,12 +226,12 @@ internal sealed class FuncBinding<T1, T2, T3, T4, T5, T6, T7, TResult>(HostImpor
         CallerFunc<T1, T2, T3, T4, T5, T6, T7, TResult> callback = (caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7) =>
         {
             var guest = Guest(caller);
-            var import = guest.Contract.Imports[index].Definition;
+            var import = guest.Import(index);
             try
             {
                 return ((FuncBinding<T1, T2, T3, T4, T5, T6, T7, TResult>)import.Binding!)._handler(new HostCall(guest, caller, import), arg1, arg2, arg3, arg4, arg5, arg6, arg7);
             }
-            catch (OperationCanceledException) when (guest.Guard.HostInterruption() is { } interrupted)
+            catch (OperationCanceledException) when (guest.HostInterruption() is { } interrupted)
             {
                 throw interrupted;
             }
@@ -260,12 +260,12 @@ internal sealed class FuncBinding<T1, T2, T3, T4, T5, T6, T7, T8, TResult>(HostI
         CallerFunc<T1, T2, T3, T4, T5, T6, T7, T8, TResult> callback = (caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8) =>
         {
             var guest = Guest(caller);
-            var import = guest.Contract.Imports[index].Definition;
+            var import = guest.Import(index);
             try
             {
                 return ((FuncBinding<T1, T2, T3, T4, T5, T6, T7, T8, TResult>)import.Binding!)._handler(new HostCall(guest, caller, import), arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8);
             }
-            catch (OperationCanceledException) when (guest.Guard.HostInterruption() is { } interrupted)
+            catch (OperationCanceledException) when (guest.HostInterruption() is { } interrupted)
             {
                 throw interrupted;
             }
@@ -295,12 +295,12 @@ internal sealed class FuncBinding<T1, T2, T3, T4, T5, T6, T7, T8, T9, TResult>(H
         CallerFunc<T1, T2, T3, T4, T5, T6, T7, T8, T9, TResult> callback = (caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9) =>
         {
             var guest = Guest(caller);
-            var import = guest.Contract.Imports[index].Definition;
+            var import = guest.Import(index);
             try
             {
                 return ((FuncBinding<T1, T2, T3, T4, T5, T6, T7, T8, T9, TResult>)import.Binding!)._handler(new HostCall(guest, caller, import), arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9);
             }
-            catch (OperationCanceledException) when (guest.Guard.HostInterruption() is { } interrupted)
+            catch (OperationCanceledException) when (guest.HostInterruption() is { } interrupted)
             {
                 throw interrupted;
             }
@@ -331,12 +331,12 @@ internal sealed class FuncBinding<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, TResu
         CallerFunc<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, TResult> callback = (caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10) =>
         {
             var guest = Guest(caller);
-            var import = guest.Contract.Imports[index].Definition;
+            var import = guest.Import(index);
             try
             {
                 return ((FuncBinding<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, TResult>)import.Binding!)._handler(new HostCall(guest, caller, import), arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10);
             }
-            catch (OperationCanceledException) when (guest.Guard.HostInterruption() is { } interrupted)
+            catch (OperationCanceledException) when (guest.HostInterruption() is { } interrupted)
             {
                 throw interrupted;
             }
@@ -368,12 +368,12 @@ internal sealed class FuncBinding<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, 
         CallerFunc<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, TResult> callback = (caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11) =>
         {
             var guest = Guest(caller);
-            var import = guest.Contract.Imports[index].Definition;
+            var import = guest.Import(index);
             try
             {
                 return ((FuncBinding<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, TResult>)import.Binding!)._handler(new HostCall(guest, caller, import), arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11);
             }
-            catch (OperationCanceledException) when (guest.Guard.HostInterruption() is { } interrupted)
+            catch (OperationCanceledException) when (guest.HostInterruption() is { } interrupted)
             {
                 throw interrupted;
             }
@@ -406,12 +406,12 @@ internal sealed class FuncBinding<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, 
         CallerFunc<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, TResult> callback = (caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11, arg12) =>
         {
             var guest = Guest(caller);
-            var import = guest.Contract.Imports[index].Definition;
+            var import = guest.Import(index);
             try
             {
                 return ((FuncBinding<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, TResult>)import.Binding!)._handler(new HostCall(guest, caller, import), arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11, arg12);
             }
-            catch (OperationCanceledException) when (guest.Guard.HostInterruption() is { } interrupted)
+            catch (OperationCanceledException) when (guest.HostInterruption() is { } interrupted)
             {
                 throw interrupted;
             }
@@ -431,12 +431,12 @@ internal sealed class ActionBinding(HostImportAction handler) : HostImportBindin
         CallerAction callback = (caller) =>
         {
             var guest = Guest(caller);
-            var import = guest.Contract.Imports[index].Definition;
+            var import = guest.Import(index);
             try
             {
                 ((ActionBinding)import.Binding!)._handler(new HostCall(guest, caller, import));
             }
-            catch (OperationCanceledException) when (guest.Guard.HostInterruption() is { } interrupted)
+            catch (OperationCanceledException) when (guest.HostInterruption() is { } interrupted)
             {
                 throw interrupted;
             }
@@ -457,12 +457,12 @@ internal sealed class ActionBinding<T1>(HostImportAction<T1> handler) : HostImpo
         CallerAction<T1> callback = (caller, arg1) =>
         {
             var guest = Guest(caller);
-            var import = guest.Contract.Imports[index].Definition;
+            var import = guest.Import(index);
             try
             {
                 ((ActionBinding<T1>)import.Binding!)._handler(new HostCall(guest, caller, import), arg1);
             }
-            catch (OperationCanceledException) when (guest.Guard.HostInterruption() is { } interrupted)
+            catch (OperationCanceledException) when (guest.HostInterruption() is { } interrupted)
             {
                 throw interrupted;
             }
@@ -484,12 +484,12 @@ internal sealed class ActionBinding<T1, T2>(HostImportAction<T1, T2> handler) : 
         CallerAction<T1, T2> callback = (caller, arg1, arg2) =>
         {
             var guest = Guest(caller);
-            var import = guest.Contract.Imports[index].Definition;
+            var import = guest.Import(index);
             try
             {
                 ((ActionBinding<T1, T2>)import.Binding!)._handler(new HostCall(guest, caller, import), arg1, arg2);
             }
-            catch (OperationCanceledException) when (guest.Guard.HostInterruption() is { } interrupted)
+            catch (OperationCanceledException) when (guest.HostInterruption() is { } interrupted)
             {
                 throw interrupted;
             }
@@ -512,12 +512,12 @@ internal sealed class ActionBinding<T1, T2, T3>(HostImportAction<T1, T2, T3> han
         CallerAction<T1, T2, T3> callback = (caller, arg1, arg2, arg3) =>
         {
             var guest = Guest(caller);
-            var import = guest.Contract.Imports[index].Definition;
+            var import = guest.Import(index);
             try
             {
                 ((ActionBinding<T1, T2, T3>)import.Binding!)._handler(new HostCall(guest, caller, import), arg1, arg2, arg3);
             }
-            catch (OperationCanceledException) when (guest.Guard.HostInterruption() is { } interrupted)
+            catch (OperationCanceledException) when (guest.HostInterruption() is { } interrupted)
             {
                 throw interrupted;
             }
@@ -541,12 +541,12 @@ internal sealed class ActionBinding<T1, T2, T3, T4>(HostImportAction<T1, T2, T3,
         CallerAction<T1, T2, T3, T4> callback = (caller, arg1, arg2, arg3, arg4) =>
         {
             var guest = Guest(caller);
-            var import = guest.Contract.Imports[index].Definition;
+            var import = guest.Import(index);
             try
             {
                 ((ActionBinding<T1, T2, T3, T4>)import.Binding!)._handler(new HostCall(guest, caller, import), arg1, arg2, arg3, arg4);
             }
-            catch (OperationCanceledException) when (guest.Guard.HostInterruption() is { } interrupted)
+            catch (OperationCanceledException) when (guest.HostInterruption() is { } interrupted)
             {
                 throw interrupted;
             }
@@ -571,12 +571,12 @@ internal sealed class ActionBinding<T1, T2, T3, T4, T5>(HostImportAction<T1, T2,
         CallerAction<T1, T2, T3, T4, T5> callback = (caller, arg1, arg2, arg3, arg4, arg5) =>
         {
             var guest = Guest(caller);
-            var import = guest.Contract.Imports[index].Definition;
+            var import = guest.Import(index);
             try
             {
                 ((ActionBinding<T1, T2, T3, T4, T5>)import.Binding!)._handler(new HostCall(guest, caller, import), arg1, arg2, arg3, arg4, arg5);
             }
-            catch (OperationCanceledException) when (guest.Guard.HostInterruption() is { } interrupted)
+            catch (OperationCanceledException) when (guest.HostInterruption() is { } interrupted)
             {
                 throw interrupted;
             }
@@ -602,12 +602,12 @@ internal sealed class ActionBinding<T1, T2, T3, T4, T5, T6>(HostImportAction<T1,
         CallerAction<T1, T2, T3, T4, T5, T6> callback = (caller, arg1, arg2, arg3, arg4, arg5, arg6) =>
         {
             var guest = Guest(caller);
-            var import = guest.Contract.Imports[index].Definition;
+            var import = guest.Import(index);
             try
             {
                 ((ActionBinding<T1, T2, T3, T4, T5, T6>)import.Binding!)._handler(new HostCall(guest, caller, import), arg1, arg2, arg3, arg4, arg5, arg6);
             }
-            catch (OperationCanceledException) when (guest.Guard.HostInterruption() is { } interrupted)
+            catch (OperationCanceledException) when (guest.HostInterruption() is { } interrupted)
             {
                 throw interrupted;
             }
@@ -634,12 +634,12 @@ internal sealed class ActionBinding<T1, T2, T3, T4, T5, T6, T7>(HostImportAction
         CallerAction<T1, T2, T3, T4, T5, T6, T7> callback = (caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7) =>
         {
             var guest = Guest(caller);
-            var import = guest.Contract.Imports[index].Definition;
+            var import = guest.Import(index);
             try
             {
                 ((ActionBinding<T1, T2, T3, T4, T5, T6, T7>)import.Binding!)._handler(new HostCall(guest, caller, import), arg1, arg2, arg3, arg4, arg5, arg6, arg7);
             }
-            catch (OperationCanceledException) when (guest.Guard.HostInterruption() is { } interrupted)
+            catch (OperationCanceledException) when (guest.HostInterruption() is { } interrupted)
             {
                 throw interrupted;
             }
@@ -667,12 +667,12 @@ internal sealed class ActionBinding<T1, T2, T3, T4, T5, T6, T7, T8>(HostImportAc
         CallerAction<T1, T2, T3, T4, T5, T6, T7, T8> callback = (caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8) =>
         {
             var guest = Guest(caller);
-            var import = guest.Contract.Imports[index].Definition;
+            var import = guest.Import(index);
             try
             {
                 ((ActionBinding<T1, T2, T3, T4, T5, T6, T7, T8>)import.Binding!)._handler(new HostCall(guest, caller, import), arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8);
             }
-            catch (OperationCanceledException) when (guest.Guard.HostInterruption() is { } interrupted)
+            catch (OperationCanceledException) when (guest.HostInterruption() is { } interrupted)
             {
                 throw interrupted;
             }
@@ -701,12 +701,12 @@ internal sealed class ActionBinding<T1, T2, T3, T4, T5, T6, T7, T8, T9>(HostImpo
         CallerAction<T1, T2, T3, T4, T5, T6, T7, T8, T9> callback = (caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9) =>
         {
             var guest = Guest(caller);
-            var import = guest.Contract.Imports[index].Definition;
+            var import = guest.Import(index);
             try
             {
                 ((ActionBinding<T1, T2, T3, T4, T5, T6, T7, T8, T9>)import.Binding!)._handler(new HostCall(guest, caller, import), arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9);
             }
-            catch (OperationCanceledException) when (guest.Guard.HostInterruption() is { } interrupted)
+            catch (OperationCanceledException) when (guest.HostInterruption() is { } interrupted)
             {
                 throw interrupted;
             }
@@ -736,12 +736,12 @@ internal sealed class ActionBinding<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10>(Hos
         CallerAction<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10> callback = (caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10) =>
         {
             var guest = Guest(caller);
-            var import = guest.Contract.Imports[index].Definition;
+            var import = guest.Import(index);
             try
             {
                 ((ActionBinding<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10>)import.Binding!)._handler(new HostCall(guest, caller, import), arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10);
             }
-            catch (OperationCanceledException) when (guest.Guard.HostInterruption() is { } interrupted)
+            catch (OperationCanceledException) when (guest.HostInterruption() is { } interrupted)
             {
                 throw interrupted;
             }
@@ -772,12 +772,12 @@ internal sealed class ActionBinding<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11
         CallerAction<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11> callback = (caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11) =>
         {
             var guest = Guest(caller);
-            var import = guest.Contract.Imports[index].Definition;
+            var import = guest.Import(index);
             try
             {
                 ((ActionBinding<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11>)import.Binding!)._handler(new HostCall(guest, caller, import), arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11);
             }
-            catch (OperationCanceledException) when (guest.Guard.HostInterruption() is { } interrupted)
+            catch (OperationCanceledException) when (guest.HostInterruption() is { } interrupted)
             {
                 throw interrupted;
             }
@@ -809,12 +809,12 @@ internal sealed class ActionBinding<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11
         CallerAction<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12> callback = (caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11, arg12) =>
         {
             var guest = Guest(caller);
-            var import = guest.Contract.Imports[index].Definition;
+            var import = guest.Import(index);
             try
             {
                 ((ActionBinding<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12>)import.Binding!)._handler(new HostCall(guest, caller, import), arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11, arg12);
             }
-            catch (OperationCanceledException) when (guest.Guard.HostInterruption() is { } interrupted)
+            catch (OperationCanceledException) when (guest.HostInterruption() is { } interrupted)
             {
                 throw interrupted;
             }
