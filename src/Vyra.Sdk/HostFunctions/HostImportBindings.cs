@@ -9,7 +9,7 @@ namespace Vyra.Sdk;
 internal sealed class FuncBinding<TResult>(HostImportFunc<TResult> handler) : HostImportBinding([], [WasmValues.Kind<TResult>()])
     where TResult : struct
 {
-    private readonly HostImportFunc<TResult> _handler = handler;
+    private readonly HostImportFunc<TResult> _handler = handler ?? throw new ArgumentNullException(nameof(handler));
 
     public override void Define(Linker linker, string module, string name, int index)
     {
@@ -36,7 +36,7 @@ internal sealed class FuncBinding<T1, TResult>(HostImportFunc<T1, TResult> handl
     where T1 : struct
     where TResult : struct
 {
-    private readonly HostImportFunc<T1, TResult> _handler = handler;
+    private readonly HostImportFunc<T1, TResult> _handler = handler ?? throw new ArgumentNullException(nameof(handler));
 
     public override void Define(Linker linker, string module, string name, int index)
     {
@@ -64,7 +64,7 @@ internal sealed class FuncBinding<T1, T2, TResult>(HostImportFunc<T1, T2, TResul
     where T2 : struct
     where TResult : struct
 {
-    private readonly HostImportFunc<T1, T2, TResult> _handler = handler;
+    private readonly HostImportFunc<T1, T2, TResult> _handler = handler ?? throw new ArgumentNullException(nameof(handler));
 
     public override void Define(Linker linker, string module, string name, int index)
     {
@@ -93,7 +93,7 @@ internal sealed class FuncBinding<T1, T2, T3, TResult>(HostImportFunc<T1, T2, T3
     where T3 : struct
     where TResult : struct
 {
-    private readonly HostImportFunc<T1, T2, T3, TResult> _handler = handler;
+    private readonly HostImportFunc<T1, T2, T3, TResult> _handler = handler ?? throw new ArgumentNullException(nameof(handler));
 
     public override void Define(Linker linker, string module, string name, int index)
     {
@@ -123,7 +123,7 @@ internal sealed class FuncBinding<T1, T2, T3, T4, TResult>(HostImportFunc<T1, T2
     where T4 : struct
     where TResult : struct
 {
-    private readonly HostImportFunc<T1, T2, T3, T4, TResult> _handler = handler;
+    private readonly HostImportFunc<T1, T2, T3, T4, TResult> _handler = handler ?? throw new ArgumentNullException(nameof(handler));
 
     public override void Define(Linker linker, string module, string name, int index)
     {
@@ -154,7 +154,7 @@ internal sealed class FuncBinding<T1, T2, T3, T4, T5, TResult>(HostImportFunc<T1
     where T5 : struct
     where TResult : struct
 {
-    private readonly HostImportFunc<T1, T2, T3, T4, T5, TResult> _handler = handler;
+    private readonly HostImportFunc<T1, T2, T3, T4, T5, TResult> _handler = handler ?? throw new ArgumentNullException(nameof(handler));
 
     public override void Define(Linker linker, string module, string name, int index)
     {
@@ -186,7 +186,7 @@ internal sealed class FuncBinding<T1, T2, T3, T4, T5, T6, TResult>(HostImportFun
     where T6 : struct
     where TResult : struct
 {
-    private readonly HostImportFunc<T1, T2, T3, T4, T5, T6, TResult> _handler = handler;
+    private readonly HostImportFunc<T1, T2, T3, T4, T5, T6, TResult> _handler = handler ?? throw new ArgumentNullException(nameof(handler));
 
     public override void Define(Linker linker, string module, string name, int index)
     {
@@ -219,7 +219,7 @@ internal sealed class FuncBinding<T1, T2, T3, T4, T5, T6, T7, TResult>(HostImpor
     where T7 : struct
     where TResult : struct
 {
-    private readonly HostImportFunc<T1, T2, T3, T4, T5, T6, T7, TResult> _handler = handler;
+    private readonly HostImportFunc<T1, T2, T3, T4, T5, T6, T7, TResult> _handler = handler ?? throw new ArgumentNullException(nameof(handler));
 
     public override void Define(Linker linker, string module, string name, int index)
     {
@@ -253,7 +253,7 @@ internal sealed class FuncBinding<T1, T2, T3, T4, T5, T6, T7, T8, TResult>(HostI
     where T8 : struct
     where TResult : struct
 {
-    private readonly HostImportFunc<T1, T2, T3, T4, T5, T6, T7, T8, TResult> _handler = handler;
+    private readonly HostImportFunc<T1, T2, T3, T4, T5, T6, T7, T8, TResult> _handler = handler ?? throw new ArgumentNullException(nameof(handler));
 
     public override void Define(Linker linker, string module, string name, int index)
     {
@@ -288,7 +288,7 @@ internal sealed class FuncBinding<T1, T2, T3, T4, T5, T6, T7, T8, T9, TResult>(H
     where T9 : struct
     where TResult : struct
 {
-    private readonly HostImportFunc<T1, T2, T3, T4, T5, T6, T7, T8, T9, TResult> _handler = handler;
+    private readonly HostImportFunc<T1, T2, T3, T4, T5, T6, T7, T8, T9, TResult> _handler = handler ?? throw new ArgumentNullException(nameof(handler));
 
     public override void Define(Linker linker, string module, string name, int index)
     {
@@ -324,7 +324,7 @@ internal sealed class FuncBinding<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, TResu
     where T10 : struct
     where TResult : struct
 {
-    private readonly HostImportFunc<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, TResult> _handler = handler;
+    private readonly HostImportFunc<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, TResult> _handler = handler ?? throw new ArgumentNullException(nameof(handler));
 
     public override void Define(Linker linker, string module, string name, int index)
     {
@@ -361,7 +361,7 @@ internal sealed class FuncBinding<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, 
     where T11 : struct
     where TResult : struct
 {
-    private readonly HostImportFunc<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, TResult> _handler = handler;
+    private readonly HostImportFunc<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, TResult> _handler = handler ?? throw new ArgumentNullException(nameof(handler));
 
     public override void Define(Linker linker, string module, string name, int index)
     {
@@ -399,7 +399,7 @@ internal sealed class FuncBinding<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, 
     where T12 : struct
     where TResult : struct
 {
-    private readonly HostImportFunc<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, TResult> _handler = handler;
+    private readonly HostImportFunc<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, TResult> _handler = handler ?? throw new ArgumentNullException(nameof(handler));
 
     public override void Define(Linker linker, string module, string name, int index)
     {
@@ -424,7 +424,7 @@ internal sealed class FuncBinding<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, 
 
 internal sealed class ActionBinding(HostImportAction handler) : HostImportBinding([], [])
 {
-    private readonly HostImportAction _handler = handler;
+    private readonly HostImportAction _handler = handler ?? throw new ArgumentNullException(nameof(handler));
 
     public override void Define(Linker linker, string module, string name, int index)
     {
@@ -450,7 +450,7 @@ internal sealed class ActionBinding(HostImportAction handler) : HostImportBindin
 internal sealed class ActionBinding<T1>(HostImportAction<T1> handler) : HostImportBinding([WasmValues.Kind<T1>()], [])
     where T1 : struct
 {
-    private readonly HostImportAction<T1> _handler = handler;
+    private readonly HostImportAction<T1> _handler = handler ?? throw new ArgumentNullException(nameof(handler));
 
     public override void Define(Linker linker, string module, string name, int index)
     {
@@ -477,7 +477,7 @@ internal sealed class ActionBinding<T1, T2>(HostImportAction<T1, T2> handler) : 
     where T1 : struct
     where T2 : struct
 {
-    private readonly HostImportAction<T1, T2> _handler = handler;
+    private readonly HostImportAction<T1, T2> _handler = handler ?? throw new ArgumentNullException(nameof(handler));
 
     public override void Define(Linker linker, string module, string name, int index)
     {
@@ -505,7 +505,7 @@ internal sealed class ActionBinding<T1, T2, T3>(HostImportAction<T1, T2, T3> han
     where T2 : struct
     where T3 : struct
 {
-    private readonly HostImportAction<T1, T2, T3> _handler = handler;
+    private readonly HostImportAction<T1, T2, T3> _handler = handler ?? throw new ArgumentNullException(nameof(handler));
 
     public override void Define(Linker linker, string module, string name, int index)
     {
@@ -534,7 +534,7 @@ internal sealed class ActionBinding<T1, T2, T3, T4>(HostImportAction<T1, T2, T3,
     where T3 : struct
     where T4 : struct
 {
-    private readonly HostImportAction<T1, T2, T3, T4> _handler = handler;
+    private readonly HostImportAction<T1, T2, T3, T4> _handler = handler ?? throw new ArgumentNullException(nameof(handler));
 
     public override void Define(Linker linker, string module, string name, int index)
     {
@@ -564,7 +564,7 @@ internal sealed class ActionBinding<T1, T2, T3, T4, T5>(HostImportAction<T1, T2,
     where T4 : struct
     where T5 : struct
 {
-    private readonly HostImportAction<T1, T2, T3, T4, T5> _handler = handler;
+    private readonly HostImportAction<T1, T2, T3, T4, T5> _handler = handler ?? throw new ArgumentNullException(nameof(handler));
 
     public override void Define(Linker linker, string module, string name, int index)
     {
@@ -595,7 +595,7 @@ internal sealed class ActionBinding<T1, T2, T3, T4, T5, T6>(HostImportAction<T1,
     where T5 : struct
     where T6 : struct
 {
-    private readonly HostImportAction<T1, T2, T3, T4, T5, T6> _handler = handler;
+    private readonly HostImportAction<T1, T2, T3, T4, T5, T6> _handler = handler ?? throw new ArgumentNullException(nameof(handler));
 
     public override void Define(Linker linker, string module, string name, int index)
     {
@@ -627,7 +627,7 @@ internal sealed class ActionBinding<T1, T2, T3, T4, T5, T6, T7>(HostImportAction
     where T6 : struct
     where T7 : struct
 {
-    private readonly HostImportAction<T1, T2, T3, T4, T5, T6, T7> _handler = handler;
+    private readonly HostImportAction<T1, T2, T3, T4, T5, T6, T7> _handler = handler ?? throw new ArgumentNullException(nameof(handler));
 
     public override void Define(Linker linker, string module, string name, int index)
     {
@@ -660,7 +660,7 @@ internal sealed class ActionBinding<T1, T2, T3, T4, T5, T6, T7, T8>(HostImportAc
     where T7 : struct
     where T8 : struct
 {
-    private readonly HostImportAction<T1, T2, T3, T4, T5, T6, T7, T8> _handler = handler;
+    private readonly HostImportAction<T1, T2, T3, T4, T5, T6, T7, T8> _handler = handler ?? throw new ArgumentNullException(nameof(handler));
 
     public override void Define(Linker linker, string module, string name, int index)
     {
@@ -694,7 +694,7 @@ internal sealed class ActionBinding<T1, T2, T3, T4, T5, T6, T7, T8, T9>(HostImpo
     where T8 : struct
     where T9 : struct
 {
-    private readonly HostImportAction<T1, T2, T3, T4, T5, T6, T7, T8, T9> _handler = handler;
+    private readonly HostImportAction<T1, T2, T3, T4, T5, T6, T7, T8, T9> _handler = handler ?? throw new ArgumentNullException(nameof(handler));
 
     public override void Define(Linker linker, string module, string name, int index)
     {
@@ -729,7 +729,7 @@ internal sealed class ActionBinding<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10>(Hos
     where T9 : struct
     where T10 : struct
 {
-    private readonly HostImportAction<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10> _handler = handler;
+    private readonly HostImportAction<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10> _handler = handler ?? throw new ArgumentNullException(nameof(handler));
 
     public override void Define(Linker linker, string module, string name, int index)
     {
@@ -765,7 +765,7 @@ internal sealed class ActionBinding<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11
     where T10 : struct
     where T11 : struct
 {
-    private readonly HostImportAction<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11> _handler = handler;
+    private readonly HostImportAction<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11> _handler = handler ?? throw new ArgumentNullException(nameof(handler));
 
     public override void Define(Linker linker, string module, string name, int index)
     {
@@ -802,7 +802,7 @@ internal sealed class ActionBinding<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11
     where T11 : struct
     where T12 : struct
 {
-    private readonly HostImportAction<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12> _handler = handler;
+    private readonly HostImportAction<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12> _handler = handler ?? throw new ArgumentNullException(nameof(handler));
 
     public override void Define(Linker linker, string module, string name, int index)
     {

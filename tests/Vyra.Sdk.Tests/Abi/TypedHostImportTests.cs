@@ -243,6 +243,7 @@ public class TypedHostImportTests
         Assert.Throws<ArgumentException>(() => TypedHostImport.Action<long>("host_x", [PluginValueType.I32], [], (call, a) => { }));
         Assert.Throws<ArgumentException>(() => TypedHostImport.Function<int, int>("host_x", [PluginValueType.I32], [], (call, a) => a));
         Assert.Throws<ArgumentException>(() => TypedHostImport.Function<decimal, int>("host_x", [PluginValueType.I32], [PluginValueType.I32], (call, a) => 0));
+        Assert.Throws<ArgumentNullException>(() => TypedHostImport.Function<int, int>("host_x", [PluginValueType.I32], [PluginValueType.I32], null!));
     }
 
     [Fact]
