@@ -95,6 +95,7 @@ public class StringHostImportBenchmarks
     private Func<int, int> _alloc = null!;
     private Func<int> _roundtrip = null!;
     private HostEchoPlugin _proxy = null!;
+    private HostEchoPlugin _untyped = null!;
     private Dictionary<string, object?> _noArgs = null!;
 
     [GlobalSetup]
@@ -117,14 +118,16 @@ public class StringHostImportBenchmarks
         _alloc = instance.GetFunction<int, int>("vyra_alloc")!;
         _roundtrip = instance.GetFunction<int>("roundtrip")!;
         _proxy = BenchPlugins.Started(HostEchoPlugin.Create(BenchPlugins.HostEcho, new BenchHost()), p => p.StartAsync());
+        _untyped = BenchPlugins.Started(HostEchoPlugin.Create(BenchPlugins.HostEcho, new UntypedEchoHost()), p => p.StartAsync());
         _noArgs = new Dictionary<string, object?>();
-        if (Raw() != 1024 || TypedProxy() != 1024 || CallAsync() != 1024) throw new InvalidOperationException("roundtrip lost bytes");
+        if (Raw() != 1024 || TypedProxy() != 1024 || UntypedBinding() != 1024 || CallAsync() != 1024) throw new InvalidOperationException("roundtrip lost bytes");
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
         _proxy.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _untyped.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _store.Dispose();
         _raw.Dispose();
     }
@@ -134,6 +137,13 @@ public class StringHostImportBenchmarks
 
     [Benchmark(Description = "typed proxy Roundtrip() + generated binding")]
     public int TypedProxy() => _proxy.Roundtrip();
+
+    /// <summary>
+    /// The same import registered by hand through the untyped callback (<see cref="UntypedEchoHost"/>): what every
+    /// generated binding was before issue 14, measured in the same run as the typed one.
+    /// </summary>
+    [Benchmark(Description = "typed proxy Roundtrip() + untyped hand-registered import")]
+    public int UntypedBinding() => _untyped.Roundtrip();
 
     [Benchmark(Description = "CallAsync + generated binding")]
     public int CallAsync() => (int)_proxy.Runtime.CallAsync("roundtrip", _noArgs).GetAwaiter().GetResult()["result"]!;

@@ -89,6 +89,23 @@ public sealed partial class BenchHost : BaseHostFunctions, IHostEchoHost
     public override ValueTask NotifyUiAsync(string eventName, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
 }
 
+/// <summary>
+/// host_echo registered by hand through the untyped callback (<c>ReadOnlySpan&lt;ValueBox&gt;</c> arguments,
+/// <c>HostCall.GetString</c>/<c>ReturnString</c>): the path every generated binding took before the typed one.
+/// </summary>
+public sealed class UntypedEchoHost : BaseHostFunctions
+{
+    /// <inheritdoc />
+    protected override void RegisterImports(HostImportRegistry imports) =>
+        imports.Add("host_echo", [PluginValueType.String], [PluginValueType.String], call => call.ReturnString(call.GetString(0)));
+
+    /// <inheritdoc />
+    public override ValueTask LogAsync(LogLevel level, string message, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
+    /// <inheritdoc />
+    public override ValueTask NotifyUiAsync(string eventName, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+}
+
 /// <summary>Small helpers for the raw string paths.</summary>
 internal static class Utf8
 {

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis.CSharp;
 using Vyra.Sdk.Generators.Model;
@@ -6,7 +7,10 @@ namespace Vyra.Sdk.Generators.Emit;
 
 /// <summary>
 /// Writes the <c>RegisterGeneratedImports</c> override of a host class: each method registered as a wasm import with
-/// its ABI types and a handler that reads arguments and sets results through <c>HostCall</c>. No reflection.
+/// its ABI types and a typed handler (<c>TypedHostImport.Function&lt;int, int, long&gt;</c>) that takes the wasm
+/// arguments as they arrive, decodes memory values straight from guest memory and returns the wasm result, which the
+/// kernel links as a typed Wasmtime host function. Methods with several results (or more than 12 wasm arguments) get
+/// an untyped handler that reads arguments and sets results through <c>HostCall</c>. No reflection.
 /// </summary>
 internal static class HostBindingEmitter
 {
@@ -26,6 +30,14 @@ internal static class HostBindingEmitter
         w.Line("base.RegisterGeneratedImports(imports);");
         foreach (var method in host.Methods)
         {
+            if (TypedShape(method) is { } shape)
+            {
+                w.Line($"imports.Add(global::Vyra.Sdk.TypedHostImport.{shape}({Literal(method.ImportName)}, {Types(method.Parameters)}, {Types(method.Results)}, ({string.Join(", ", TypedArguments(method))}) =>");
+                w.Line("{");
+                WriteTypedHandler(w, method);
+                w.Line("}));");
+                continue;
+            }
             w.Line($"imports.Add({Literal(method.ImportName)}, {Types(method.Parameters)}, {Types(method.Results)}, __call =>");
             w.Line("{");
             WriteHandler(w, method);
@@ -40,7 +52,20 @@ internal static class HostBindingEmitter
 
     private static void WriteHandler(SourceWriter w, HostMethodSpec method)
     {
-        var arguments = string.Join(", ", method.Parameters.Select((type, i) => Get(type, i)));
+        WriteInvoke(w, method, string.Join(", ", method.Parameters.Select((type, i) => Get(type, i))));
+        if (method.Results.Count == 1)
+        {
+            w.Line("    " + Return(method.Results[0], "__result", 0) + ";");
+        }
+        else
+        {
+            for (var i = 0; i < method.Results.Count; i++) w.Line("    " + Return(method.Results[i], "__result.Item" + (i + 1), i) + ";");
+        }
+    }
+
+    /// <summary>Calls the host method (waiting for a task inside the guest call) and keeps its value in <c>__result</c>.</summary>
+    private static void WriteInvoke(SourceWriter w, HostMethodSpec method, string arguments)
+    {
         var invoke = $"{Naming.Identifiers.Escape(method.MethodName)}({arguments})";
         var hasResult = !method.Results.IsEmpty;
         switch (method.ReturnShape)
@@ -57,15 +82,83 @@ internal static class HostBindingEmitter
                 w.Line(hasResult ? "    var __result = __call.Wait(__task);" : "    __call.Wait(__task);");
                 break;
         }
-        if (method.Results.Count == 1)
-        {
-            w.Line("    " + Return(method.Results[0], "__result", 0) + ";");
-        }
-        else
-        {
-            for (var i = 0; i < method.Results.Count; i++) w.Line("    " + Return(method.Results[i], "__result.Item" + (i + 1), i) + ";");
-        }
     }
+
+    /// <summary>Wasm arguments Wasmtime's typed host functions take after the caller.</summary>
+    private const int MaxTypedArguments = 12;
+
+    /// <summary>
+    /// <c>Function&lt;int, int, long&gt;</c> or <c>Action&lt;...&gt;</c>: the <c>TypedHostImport</c> factory for the
+    /// method's wasm signature, or null when it has none (several results, or more than 12 wasm arguments), in which
+    /// case the method is bound through the untyped callback.
+    /// </summary>
+    private static string? TypedShape(HostMethodSpec method)
+    {
+        var parameters = method.Parameters.SelectMany(static t => LowerParameter(t)).ToList();
+        if (parameters.Count > MaxTypedArguments || method.Results.Count > 1) return null;
+        if (method.Results.Count == 1) parameters.Add(LowerResult(method.Results[0]));
+        return (method.Results.Count == 1 ? "Function" : "Action") + (parameters.Count == 0 ? "" : "<" + string.Join(", ", parameters) + ">");
+    }
+
+    /// <summary>How an argument arrives in wasm (docs/abi.md): scalars as themselves, bool as i32, memory values as (ptr, len).</summary>
+    private static string[] LowerParameter(PluginValueType type) => type switch
+    {
+        PluginValueType.I64 => ["long"],
+        PluginValueType.F32 => ["float"],
+        PluginValueType.F64 => ["double"],
+        PluginValueType.I32 or PluginValueType.Bool => ["int"],
+        _ => ["int", "int"],
+    };
+
+    /// <summary>How a result leaves in wasm: scalars as themselves, bool as i32, memory values packed (ptr &lt;&lt; 32) | len in an i64.</summary>
+    private static string LowerResult(PluginValueType type) => type switch
+    {
+        PluginValueType.I32 or PluginValueType.Bool => "int",
+        PluginValueType.F32 => "float",
+        PluginValueType.F64 => "double",
+        _ => "long",
+    };
+
+    /// <summary>The typed handler's parameter names: the call, then <c>__a0</c>, <c>__a1</c>, ... per wasm argument.</summary>
+    private static IEnumerable<string> TypedArguments(HostMethodSpec method)
+    {
+        yield return "__call";
+        var slots = method.Parameters.Sum(static t => LowerParameter(t).Length);
+        for (var i = 0; i < slots; i++) yield return "__a" + i;
+    }
+
+    private static void WriteTypedHandler(SourceWriter w, HostMethodSpec method)
+    {
+        var arguments = new List<string>();
+        var slot = 0;
+        for (var i = 0; i < method.Parameters.Count; i++)
+        {
+            arguments.Add(TypedGet(method.Parameters[i], i, slot));
+            slot += LowerParameter(method.Parameters[i]).Length;
+        }
+        WriteInvoke(w, method, string.Join(", ", arguments));
+        if (method.Results.Count == 1) w.Line("    return " + TypedReturn(method.Results[0], "__result") + ";");
+    }
+
+    /// <summary>Logical argument <paramref name="index"/> from its wasm values, starting at <paramref name="slot"/>.</summary>
+    private static string TypedGet(PluginValueType type, int index, int slot) => type switch
+    {
+        PluginValueType.I32 or PluginValueType.I64 or PluginValueType.F32 or PluginValueType.F64 => "__a" + slot,
+        PluginValueType.Bool => $"__a{slot} != 0",
+        PluginValueType.String => $"__call.ReadString({index}, __a{slot}, __a{slot + 1})",
+        PluginValueType.Bytes => $"__call.ReadBytes({index}, __a{slot}, __a{slot + 1})",
+        _ => $"__call.ReadJson({index}, __a{slot}, __a{slot + 1})!",
+    };
+
+    /// <summary>The wasm result of <paramref name="value"/>; memory values are written into a guest buffer.</summary>
+    private static string TypedReturn(PluginValueType type, string value) => type switch
+    {
+        PluginValueType.I32 or PluginValueType.I64 or PluginValueType.F32 or PluginValueType.F64 => value,
+        PluginValueType.Bool => $"{value} ? 1 : 0",
+        PluginValueType.String => $"__call.WriteString({value} ?? \"\")",
+        PluginValueType.Bytes => $"__call.WriteBytes({value})",
+        _ => $"__call.WriteJson({value})",
+    };
 
     private static string Get(PluginValueType type, int index) => type switch
     {

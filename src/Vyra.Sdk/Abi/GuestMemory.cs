@@ -24,13 +24,35 @@ internal static class GuestMemory
         if (length < 0) throw new AbiViolationException($"{what}: negative length {length}");
         if (length > maxBytes) throw TooLarge(what, length, maxBytes);
         if (pointer < 0) throw new AbiViolationException($"{what}: negative pointer {pointer}");
-        var size = memory.GetLength();
-        if ((long)pointer + length > size)
+        if (length == 0)
         {
-            throw new AbiViolationException($"{what}: pointer {pointer} + length {length} is outside guest memory ({size} bytes)");
+            if (pointer > memory.GetLength()) throw Outside(memory, what, pointer, length);
+            return ReadOnlySpan<byte>.Empty;
         }
-        return length == 0 ? ReadOnlySpan<byte>.Empty : memory.GetSpan(pointer, length);
+        return TryGetSpan(memory, pointer, length, out var bytes) ? bytes : throw Outside(memory, what, pointer, length);
     }
+
+    /// <summary>
+    /// The guest's bytes at <paramref name="pointer"/>, or false when the range is not inside the memory. Wasmtime's
+    /// <c>GetSpan</c> checks the range against the memory's current size itself (and throws when it is outside):
+    /// asking for the size first would cost a second trip into the native library on every value.
+    /// </summary>
+    private static bool TryGetSpan(Memory memory, int pointer, int length, out Span<byte> span)
+    {
+        try
+        {
+            span = memory.GetSpan(pointer, length);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            span = default;
+            return false;
+        }
+    }
+
+    private static AbiViolationException Outside(Memory memory, AbiSite what, int pointer, int length) =>
+        new($"{what}: pointer {pointer} + length {length} is outside guest memory ({memory.GetLength()} bytes)");
 
     /// <summary>Reads a memory value (one bulk copy) and decodes it as <paramref name="type"/>.</summary>
     public static object? Read(Memory? memory, int pointer, int length, PluginValueType type, AbiSite what, int maxBytes) =>
@@ -45,17 +67,43 @@ internal static class GuestMemory
     /// </summary>
     public static int Write(Memory? memory, Func<int, int>? alloc, ReadOnlySpan<byte> data, AbiSite what, int maxBytes)
     {
-        if (data.Length > maxBytes) throw TooLarge(what, data.Length, maxBytes);
+        var pointer = Allocate(memory, alloc, data.Length, what, maxBytes, out var target);
+        data.CopyTo(target);
+        return pointer;
+    }
+
+    /// <summary>
+    /// Encodes <paramref name="text"/> as UTF-8 straight into a fresh guest buffer from <c>vyra_alloc</c> (no byte array
+    /// in between) and returns the value packed as <c>(ptr &lt;&lt; 32) | len</c>. The length is counted first, so the
+    /// host's cap refuses a huge answer before the guest allocates anything. <paramref name="encoding"/> decides what
+    /// happens to text that is not valid Unicode (a lone surrogate): replaced, or refused with its exception.
+    /// </summary>
+    public static long WriteText(Memory? memory, Func<int, int>? alloc, string text, System.Text.Encoding encoding, AbiSite what, int maxBytes)
+    {
+        var length = encoding.GetByteCount(text);
+        var pointer = Allocate(memory, alloc, length, what, maxBytes, out var target);
+        if (length > 0) encoding.GetBytes(text, target);
+        return Pack(pointer, length);
+    }
+
+    /// <summary>
+    /// A fresh guest buffer of <paramref name="length"/> bytes from <c>vyra_alloc</c>, checked to lie inside guest memory;
+    /// <paramref name="target"/> is its bytes, taken after <c>vyra_alloc</c> ran (it may have grown, and so moved, the memory).
+    /// </summary>
+    private static int Allocate(Memory? memory, Func<int, int>? alloc, int length, AbiSite what, int maxBytes, out Span<byte> target)
+    {
+        if (length > maxBytes) throw TooLarge(what, length, maxBytes);
         if (memory is null) throw new AbiViolationException($"{what}: the module exports no 'memory'");
         if (alloc is null) throw new AbiViolationException($"{what}: the module exports no 'vyra_alloc(len: i32) -> i32'");
-        var pointer = alloc(data.Length);
-        if (pointer <= 0 && data.Length > 0) throw new AbiViolationException($"{what}: vyra_alloc({data.Length}) failed (returned {pointer})");
-        var size = memory.GetLength();
-        if (pointer < 0 || (long)pointer + data.Length > size)
-        {
-            throw new AbiViolationException($"{what}: vyra_alloc({data.Length}) returned {pointer}, outside guest memory ({size} bytes)");
-        }
-        if (data.Length > 0) data.CopyTo(memory.GetSpan(pointer, data.Length));
-        return pointer;
+        var pointer = alloc(length);
+        if (pointer <= 0 && length > 0) throw new AbiViolationException($"{what}: vyra_alloc({length}) failed (returned {pointer})");
+        if (pointer >= 0 && (length > 0 ? TryGetSpan(memory, pointer, length, out target) : Empty(memory, pointer, out target))) return pointer;
+        throw new AbiViolationException($"{what}: vyra_alloc({length}) returned {pointer}, outside guest memory ({memory.GetLength()} bytes)");
+    }
+
+    private static bool Empty(Memory memory, int pointer, out Span<byte> target)
+    {
+        target = default;
+        return pointer <= memory.GetLength();
     }
 }

@@ -26,6 +26,14 @@ public readonly ref struct HostCall
         _results = results;
     }
 
+    /// <summary>A call of a typed import (<see cref="TypedHostImport"/>): its arguments and result are the handler's own.</summary>
+    internal HostCall(GuestContext guest, Caller caller, HostImport import)
+    {
+        _guest = guest;
+        _caller = caller;
+        _import = import;
+    }
+
     /// <summary>The plugin making the call.</summary>
     public string PluginId => _guest.PluginId;
 
@@ -135,19 +143,53 @@ public readonly ref struct HostCall
     public void ReturnBoolean(bool value, int index = 0) => _results[index] = value ? 1 : 0;
 
     /// <summary>Returns a string: copied into a guest buffer from <c>vyra_alloc</c>, passed as (ptr &lt;&lt; 32) | len.</summary>
-    public void ReturnString(string value, int index = 0) => ReturnBytes(Encoding.UTF8.GetBytes(value), index);
+    public void ReturnString(string value, int index = 0) => _results[index] = WriteString(value);
 
     /// <summary>Returns JSON text (<c>null</c> for a null node).</summary>
     public void ReturnJson(JsonNode? value, int index = 0) => ReturnString(value?.ToJsonString() ?? "null", index);
 
     /// <summary>Returns bytes: copied into a guest buffer from <c>vyra_alloc</c>.</summary>
-    public void ReturnBytes(ReadOnlySpan<byte> value, int index = 0)
-    {
-        // The guest's instance resolved memory and vyra_alloc once; only a host call made by the start function, before that, looks them up.
-        var alloc = _guest.Alloc ?? _caller.GetFunction("vyra_alloc")?.WrapFunc<int, int>();
-        var pointer = GuestMemory.Write(Memory, alloc, value, AbiSite.ImportResult(_import.Name), _guest.MaxMemoryValueBytes);
-        _results[index] = GuestMemory.Pack(pointer, value.Length);
-    }
+    public void ReturnBytes(ReadOnlySpan<byte> value, int index = 0) => _results[index] = WriteBytes(value);
+
+    // The typed path (TypedHostImport, used by generated bindings): the handler receives the wasm arguments themselves,
+    // decodes memory values with the methods below (with the same checks as GetString and the others) and returns the
+    // wasm result they produce.
+
+    /// <summary>
+    /// Argument <paramref name="argument"/> of a typed import, a UTF-8 string at <paramref name="pointer"/> of
+    /// <paramref name="length"/> bytes in guest memory, decoded straight from guest memory (checked against the memory's
+    /// size and <see cref="PluginRuntimeOptions.MaxMemoryValueBytes"/>; invalid UTF-8 is an ABI error naming the import).
+    /// </summary>
+    public string ReadString(int argument, int pointer, int length) =>
+        MemoryValues.Utf8(GuestMemory.Span(Memory, pointer, length, What(argument), _guest.MaxMemoryValueBytes), What(argument));
+
+    /// <summary>Argument <paramref name="argument"/> of a typed import, bytes in guest memory (copied; checked like <see cref="ReadString"/>).</summary>
+    public byte[] ReadBytes(int argument, int pointer, int length) =>
+        GuestMemory.Span(Memory, pointer, length, What(argument), _guest.MaxMemoryValueBytes).ToArray();
+
+    /// <summary>Argument <paramref name="argument"/> of a typed import, JSON text in guest memory, parsed (checked like <see cref="ReadString"/>).</summary>
+    public JsonNode? ReadJson(int argument, int pointer, int length) =>
+        (JsonNode?)GuestMemory.Read(Memory, pointer, length, PluginValueType.Json, What(argument), _guest.MaxMemoryValueBytes);
+
+    /// <summary>
+    /// Encodes <paramref name="value"/> as UTF-8 straight into a fresh guest buffer from <c>vyra_alloc</c> and returns the
+    /// wasm result, <c>(ptr &lt;&lt; 32) | len</c>. A lone surrogate becomes U+FFFD, as in <see cref="ReturnString"/>.
+    /// </summary>
+    public long WriteString(string value) =>
+        GuestMemory.WriteText(Memory, Alloc, value, Encoding.UTF8, AbiSite.ImportResult(_import.Name), _guest.MaxMemoryValueBytes);
+
+    /// <summary>Copies <paramref name="value"/> into a fresh guest buffer from <c>vyra_alloc</c> and returns the wasm result, <c>(ptr &lt;&lt; 32) | len</c>.</summary>
+    public long WriteBytes(ReadOnlySpan<byte> value) =>
+        GuestMemory.Pack(GuestMemory.Write(Memory, Alloc, value, AbiSite.ImportResult(_import.Name), _guest.MaxMemoryValueBytes), value.Length);
+
+    /// <summary>Writes JSON text (<c>null</c> for a null node) like <see cref="WriteString"/>.</summary>
+    public long WriteJson(JsonNode? value) => WriteString(value?.ToJsonString() ?? "null");
+
+    /// <summary>Wasm argument <paramref name="slot"/> as <typeparamref name="T"/> (a typed handler run over untyped arguments).</summary>
+    internal T WasmArgument<T>(int slot) => WasmValues.From<T>(_arguments[slot]);
+
+    /// <summary>Sets the one wasm result (a typed handler run over untyped arguments).</summary>
+    internal void SetWasmResult<T>(T value) => _results[0] = WasmValues.To(value);
 
     private object? ReadMemoryValue(int index, PluginValueType type)
     {
@@ -156,6 +198,9 @@ public readonly ref struct HostCall
     }
 
     private Memory? Memory => _guest.Memory ?? _caller.GetMemory("memory");
+
+    // The guest's instance resolved memory and vyra_alloc once; only a host call made by the start function, before that, looks them up.
+    private Func<int, int>? Alloc => _guest.Alloc ?? _caller.GetFunction("vyra_alloc")?.WrapFunc<int, int>();
 
     private int Slot(int index) => _import.ParameterSlots[index];
 

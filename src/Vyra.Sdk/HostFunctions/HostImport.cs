@@ -13,9 +13,29 @@ public sealed class HostImport
 {
     /// <summary>Creates an import definition.</summary>
     public HostImport(string name, IReadOnlyList<PluginValueType> parameters, IReadOnlyList<PluginValueType> results, HostImportHandler handler)
+        : this(name, parameters, results, handler, binding: null)
+    {
+    }
+
+    /// <summary>An import with a typed handler (<see cref="TypedHostImport"/>); <see cref="Handler"/> runs it over untyped arguments.</summary>
+    internal HostImport(string name, IReadOnlyList<PluginValueType> parameters, IReadOnlyList<PluginValueType> results, HostImportBinding binding)
+        : this(name, parameters, results, binding.Invoke, binding)
+    {
+        // The kernel links the binding by the import's signature: a handler whose types differ would read the guest's
+        // values as the wrong types, so it is refused here, where the generated code (or a hand-written one) makes it.
+        if (!binding.Parameters.AsSpan().SequenceEqual(WasmParameters) || !binding.Results.AsSpan().SequenceEqual(WasmResults))
+        {
+            throw new ArgumentException(
+                $"host import '{name}': the typed handler takes {WasmSignature.Format(binding.Parameters, binding.Results)}, but its types lower to {WasmSignatureText}",
+                nameof(binding));
+        }
+    }
+
+    private HostImport(string name, IReadOnlyList<PluginValueType> parameters, IReadOnlyList<PluginValueType> results, HostImportHandler handler, HostImportBinding? binding)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(handler);
+        Binding = binding;
         Name = name;
         Parameters = [.. parameters];
         Results = [.. results];
@@ -42,6 +62,9 @@ public sealed class HostImport
 
     /// <summary>The handler.</summary>
     public HostImportHandler Handler { get; }
+
+    /// <summary>The typed handler the kernel links instead of <see cref="Handler"/>, when the import was made with one.</summary>
+    internal HostImportBinding? Binding { get; }
 
     internal ValueKind[] WasmParameters { get; }
 

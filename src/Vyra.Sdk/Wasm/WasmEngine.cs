@@ -66,7 +66,9 @@ internal sealed class WasmEngine
     /// </summary>
     public Linker LinkerFor(IReadOnlyList<ResolvedImport> imports, bool wasi)
     {
-        var key = (wasi ? "wasi|" : "|") + string.Join("|", imports.Select(i => $"{i.ModuleName}.{i.Definition.Name}{i.Definition.WasmSignatureText}"));
+        // A typed import is linked as the binding class its signature names, so "typed" is part of the key: an instance
+        // only ever meets a linker whose callbacks fit its own imports' bindings.
+        var key = (wasi ? "wasi|" : "|") + string.Join("|", imports.Select(i => $"{i.ModuleName}.{i.Definition.Name}{i.Definition.WasmSignatureText}{(i.Definition.Binding is null ? "" : " typed")}"));
         return _linkers.GetOrAdd(key, _ => BuildLinker(imports, wasi));
     }
 
@@ -83,6 +85,12 @@ internal sealed class WasmEngine
         {
             var index = i;
             var import = imports[i];
+            if (import.Definition.Binding is { } binding)
+            {
+                // Generated bindings: a typed Wasmtime host function, arguments as plain values (no boxed spans).
+                binding.Define(linker, import.ModuleName, import.Definition.Name, index);
+                continue;
+            }
             linker.DefineFunction(import.ModuleName, import.Definition.Name,
                 (Caller caller, ReadOnlySpan<ValueBox> arguments, Span<ValueBox> results) =>
                 {

@@ -6,7 +6,7 @@ namespace Vyra.Sdk;
 /// One instantiation of a plugin: its store (single-threaded, owned by the runtime's lock), the instance,
 /// the resolved exports and the ABI helpers. Stopping or recycling a runtime disposes it; a new start builds a new one.
 /// </summary>
-internal sealed class WasmInstance : GuestContext, IDisposable
+internal sealed class WasmInstance : CallingGuest, IDisposable
 {
     private List<(int Pointer, int Length)>? _pendingFrees; // made on the first memory argument: an idle instance holds none
     private Dictionary<string, Function>? _functions; // exports looked up on first use, not at every start
@@ -23,6 +23,7 @@ internal sealed class WasmInstance : GuestContext, IDisposable
         : base(pluginId, limits.MaxMemoryValueBytes, limits.MaxLogMessageBytes)
     {
         Contract = contract;
+        _imports = [.. contract.Imports.Select(static i => i.Definition)];
         _fuelBudget = engine.FuelEnabled ? limits.Fuel : null;
         _memoryLimit = limits.MemoryBytes;
         _memoryCapSet = limits.MemoryCapSet;
@@ -70,6 +71,15 @@ internal sealed class WasmInstance : GuestContext, IDisposable
     private const int MaxTables = 8;
 
     public ModuleContract Contract { get; }
+
+    // The contract's imports in the linker's order, as an array: a typed host import finds its handler here on every call.
+    private readonly HostImport[] _imports;
+
+    /// <inheritdoc />
+    public override HostImport Import(int index) => _imports[index];
+
+    /// <inheritdoc />
+    public override Exception? HostInterruption() => Guard.HostInterruption();
 
     public Store Store { get; }
 

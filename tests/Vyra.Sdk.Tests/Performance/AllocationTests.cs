@@ -33,4 +33,70 @@ public class AllocationTests
         Assert.Equal(0, allocated);
         Assert.Equal(11_000, (await runtime.CallAsync("get_count"))["result"]);
     }
+
+    /// <summary>A guest that passes 1 KiB at offset 16 to host_echo and frees the answer (bump allocator).</summary>
+    private static readonly string EchoWat = $$"""
+        (module
+          (import "vyra" "host_echo" (func $echo (param i32 i32) (result i64)))
+          (memory (export "memory") 1)
+          (global $heap (mut i32) (i32.const 2048))
+          (data (i32.const 16) "{{new string('a', 1024)}}")
+          (func (export "vyra_alloc") (param $len i32) (result i32)
+            (local $p i32)
+            global.get $heap local.set $p
+            global.get $heap local.get $len i32.add global.set $heap
+            local.get $p)
+          (func (export "roundtrip") (result i32)
+            (local $packed i64)
+            (local.set $packed (call $echo (i32.const 16) (i32.const 1024)))
+            (global.set $heap (i32.const 2048))
+            (i32.wrap_i64 (local.get $packed))))
+        """;
+
+    [Fact]
+    public async Task A_typed_string_import_allocates_only_the_decoded_string()
+    {
+        // The generated binding's path: the typed callback takes (ptr, len) as plain values, the string is decoded
+        // straight from guest memory and the answer encoded straight into the guest's buffer: no boxed arguments, no
+        // byte array in between. The host method returns the string it was given, so the decoded string is all.
+        using var plugin = TempPlugin.FromWat(EchoWat, """
+            {"id":"echo-import","exports":[{"name":"roundtrip","args":[],"returns":"i32"}],"imports":["host_echo"]}
+            """);
+        var host = new EchoHost();
+        await using var runtime = new WasmRuntime("echo-import", plugin.ModulePath, host);
+        await runtime.StartAsync();
+        var roundtrip = runtime.GetTypedExport("roundtrip", static f => f.WrapFunc<int>());
+        int Call()
+        {
+            using var call = roundtrip.Enter();
+            try
+            {
+                return call.Function();
+            }
+            catch (Exception ex)
+            {
+                throw call.Fail(ex);
+            }
+        }
+        for (var i = 0; i < 1_000; i++) Assert.Equal(1024, Call()); // warm up
+        const int Calls = 2_000;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < Calls; i++) Call();
+        var perCall = (GC.GetAllocatedBytesForCurrentThread() - before) / Calls;
+        var decoded = 2 * 1024 + 32; // a 1,024-character string: two bytes a character plus the object header and length
+        Assert.InRange(perCall, decoded - 32, decoded);
+        Assert.Equal(3_000, host.Calls);
+    }
+
+    private sealed class EchoHost : RecordingHost
+    {
+        public int Calls { get; private set; }
+
+        protected override void RegisterImports(HostImportRegistry imports) =>
+            imports.Add(TypedHostImport.Function<int, int, long>("host_echo", [PluginValueType.String], [PluginValueType.String], (call, pointer, length) =>
+            {
+                Calls++;
+                return call.WriteString(call.ReadString(0, pointer, length));
+            }));
+    }
 }

@@ -11,11 +11,11 @@ namespace Sample.App
         protected override void RegisterGeneratedImports(global::Vyra.Sdk.HostImportRegistry imports)
         {
             base.RegisterGeneratedImports(imports);
-            imports.Add("host_generic", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I32 }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I32 }, __call =>
+            imports.Add(global::Vyra.Sdk.TypedHostImport.Function<int, int>("host_generic", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I32 }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I32 }, (__call, __a0) =>
             {
-                var __result = host_generic(__call.GetInt32(0));
-                __call.ReturnInt32(__result, 0);
-            });
+                var __result = host_generic(__a0);
+                return __result;
+            }));
         }
     }
 }

@@ -13,71 +13,81 @@ namespace Sample.App
             protected override void RegisterGeneratedImports(global::Vyra.Sdk.HostImportRegistry imports)
             {
                 base.RegisterGeneratedImports(imports);
-                imports.Add("host_i32", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I32 }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I32 }, __call =>
+                imports.Add(global::Vyra.Sdk.TypedHostImport.Function<int, int>("host_i32", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I32 }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I32 }, (__call, __a0) =>
                 {
-                    var __result = host_i32(__call.GetInt32(0));
-                    __call.ReturnInt32(__result, 0);
-                });
-                imports.Add("host_i64", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I64 }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I64 }, __call =>
+                    var __result = host_i32(__a0);
+                    return __result;
+                }));
+                imports.Add(global::Vyra.Sdk.TypedHostImport.Function<long, long>("host_i64", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I64 }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I64 }, (__call, __a0) =>
                 {
-                    var __result = host_i64(__call.GetInt64(0));
-                    __call.ReturnInt64(__result, 0);
-                });
-                imports.Add("host_f32", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.F32 }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.F32 }, __call =>
+                    var __result = host_i64(__a0);
+                    return __result;
+                }));
+                imports.Add(global::Vyra.Sdk.TypedHostImport.Function<float, float>("host_f32", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.F32 }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.F32 }, (__call, __a0) =>
                 {
-                    var __result = host_f32(__call.GetSingle(0));
-                    __call.ReturnSingle(__result, 0);
-                });
-                imports.Add("host_f64", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.F64 }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.F64 }, __call =>
+                    var __result = host_f32(__a0);
+                    return __result;
+                }));
+                imports.Add(global::Vyra.Sdk.TypedHostImport.Function<double, double>("host_f64", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.F64 }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.F64 }, (__call, __a0) =>
                 {
-                    var __result = host_f64(__call.GetDouble(0));
-                    __call.ReturnDouble(__result, 0);
-                });
-                imports.Add("host_bool", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.Bool }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.Bool }, __call =>
+                    var __result = host_f64(__a0);
+                    return __result;
+                }));
+                imports.Add(global::Vyra.Sdk.TypedHostImport.Function<int, int>("host_bool", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.Bool }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.Bool }, (__call, __a0) =>
                 {
-                    var __result = host_bool(__call.GetBoolean(0));
-                    __call.ReturnBoolean(__result, 0);
-                });
-                imports.Add("host_string", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.String }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.String }, __call =>
+                    var __result = host_bool(__a0 != 0);
+                    return __result ? 1 : 0;
+                }));
+                imports.Add(global::Vyra.Sdk.TypedHostImport.Function<int, int, long>("host_string", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.String }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.String }, (__call, __a0, __a1) =>
                 {
-                    var __result = host_string(__call.GetString(0));
-                    __call.ReturnString(__result ?? "", 0);
-                });
-                imports.Add("host_bytes", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.Bytes }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.Bytes }, __call =>
+                    var __result = host_string(__call.ReadString(0, __a0, __a1));
+                    return __call.WriteString(__result ?? "");
+                }));
+                imports.Add(global::Vyra.Sdk.TypedHostImport.Function<int, int, long>("host_bytes", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.Bytes }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.Bytes }, (__call, __a0, __a1) =>
                 {
-                    var __result = host_bytes(__call.GetBytes(0));
-                    __call.ReturnBytes(__result, 0);
-                });
-                imports.Add("host_json", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.Json }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.Json }, __call =>
+                    var __result = host_bytes(__call.ReadBytes(0, __a0, __a1));
+                    return __call.WriteBytes(__result);
+                }));
+                imports.Add(global::Vyra.Sdk.TypedHostImport.Function<int, int, long>("host_json", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.Json }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.Json }, (__call, __a0, __a1) =>
                 {
-                    var __result = host_json(__call.GetJson(0)!);
-                    __call.ReturnJson(__result, 0);
-                });
+                    var __result = host_json(__call.ReadJson(0, __a0, __a1)!);
+                    return __call.WriteJson(__result);
+                }));
                 imports.Add("host_pair", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I32 }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I32, global::Vyra.Sdk.PluginValueType.String }, __call =>
                 {
                     var __result = host_pair(__call.GetInt32(0));
                     __call.ReturnInt32(__result.Item1, 0);
                     __call.ReturnString(__result.Item2 ?? "", 1);
                 });
-                imports.Add("host_void", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.String }, global::System.Array.Empty<global::Vyra.Sdk.PluginValueType>(), __call =>
+                imports.Add(global::Vyra.Sdk.TypedHostImport.Action<int, int>("host_void", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.String }, global::System.Array.Empty<global::Vyra.Sdk.PluginValueType>(), (__call, __a0, __a1) =>
                 {
-                    host_void(__call.GetString(0));
-                });
-                imports.Add("host_task", global::System.Array.Empty<global::Vyra.Sdk.PluginValueType>(), global::System.Array.Empty<global::Vyra.Sdk.PluginValueType>(), __call =>
+                    host_void(__call.ReadString(0, __a0, __a1));
+                }));
+                imports.Add(global::Vyra.Sdk.TypedHostImport.Action("host_task", global::System.Array.Empty<global::Vyra.Sdk.PluginValueType>(), global::System.Array.Empty<global::Vyra.Sdk.PluginValueType>(), (__call) =>
                 {
                     host_task().WaitAsync(__call.CancellationToken).GetAwaiter().GetResult();
-                });
-                imports.Add("host_value_task", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I32 }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I32 }, __call =>
+                }));
+                imports.Add(global::Vyra.Sdk.TypedHostImport.Function<int, int>("host_value_task", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I32 }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I32 }, (__call, __a0) =>
                 {
-                    var __task = host_value_task(__call.GetInt32(0));
+                    var __task = host_value_task(__a0);
                     var __result = __call.Wait(__task);
-                    __call.ReturnInt32(__result, 0);
-                });
-                imports.Add("custom_name", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I32 }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I32 }, __call =>
+                    return __result;
+                }));
+                imports.Add(global::Vyra.Sdk.TypedHostImport.Function<int, int, int, int, int, int, int, int, int, int, int, int, int>("host_twelve", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.String, global::Vyra.Sdk.PluginValueType.String, global::Vyra.Sdk.PluginValueType.String, global::Vyra.Sdk.PluginValueType.String, global::Vyra.Sdk.PluginValueType.String, global::Vyra.Sdk.PluginValueType.String }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I32 }, (__call, __a0, __a1, __a2, __a3, __a4, __a5, __a6, __a7, __a8, __a9, __a10, __a11) =>
                 {
-                    var __result = Custom(__call.GetInt32(0));
+                    var __result = host_twelve(__call.ReadString(0, __a0, __a1), __call.ReadString(1, __a2, __a3), __call.ReadString(2, __a4, __a5), __call.ReadString(3, __a6, __a7), __call.ReadString(4, __a8, __a9), __call.ReadString(5, __a10, __a11));
+                    return __result;
+                }));
+                imports.Add("host_fourteen", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.String, global::Vyra.Sdk.PluginValueType.String, global::Vyra.Sdk.PluginValueType.String, global::Vyra.Sdk.PluginValueType.String, global::Vyra.Sdk.PluginValueType.String, global::Vyra.Sdk.PluginValueType.String, global::Vyra.Sdk.PluginValueType.String }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I32 }, __call =>
+                {
+                    var __result = host_fourteen(__call.GetString(0), __call.GetString(1), __call.GetString(2), __call.GetString(3), __call.GetString(4), __call.GetString(5), __call.GetString(6));
                     __call.ReturnInt32(__result, 0);
                 });
+                imports.Add(global::Vyra.Sdk.TypedHostImport.Function<int, int>("custom_name", new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I32 }, new global::Vyra.Sdk.PluginValueType[] { global::Vyra.Sdk.PluginValueType.I32 }, (__call, __a0) =>
+                {
+                    var __result = Custom(__a0);
+                    return __result;
+                }));
             }
         }
     }

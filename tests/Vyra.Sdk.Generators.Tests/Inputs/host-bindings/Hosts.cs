@@ -43,6 +43,12 @@ public static partial class Outer
 
         public ValueTask<int> host_value_task(int x) => new(x);
 
+        // 12 wasm arguments: the most a typed Wasmtime host function with a caller takes.
+        public int host_twelve(string a, string b, string c, string d, string e, string f) => 0;
+
+        // 14 wasm arguments: bound through the untyped callback.
+        public int host_fourteen(string a, string b, string c, string d, string e, string f, string g) => 0;
+
         [HostImport("custom_name")]
         public static int Custom(int x) => x;
 
