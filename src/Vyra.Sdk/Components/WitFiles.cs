@@ -61,6 +61,7 @@ internal static class WitFiles
         }
         var problems = new List<WitProblem>();
         var resolver = WitResolver.Load(sources, problems);
+        resolver.ResolveInterfaces();
         var world = resolver.HasProblems ? null : resolver.ResolveWorld(component.World);
         if (world is null || problems.Count > 0)
         {

@@ -87,6 +87,18 @@ internal sealed class WitResolver
         }
     }
 
+    /// <summary>Resolves every interface, used by a world or not, so that each problem is reported wherever it is.</summary>
+    public void ResolveInterfaces()
+    {
+        foreach (var file in _files)
+        {
+            foreach (var i in file.Interfaces)
+            {
+                if (_interfaces.TryGetValue(i.Name, out var indexed) && indexed == i) Interface(i, Qualified(i.Name));
+            }
+        }
+    }
+
     /// <summary>True when any file had a problem: no world of the package is resolved then.</summary>
     public bool HasProblems => _problems.Count > _baseline;
 
