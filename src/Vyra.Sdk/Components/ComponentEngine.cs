@@ -24,7 +24,11 @@ internal sealed class ComponentEngine
         Engine = new Engine(config);
         Ticker = new EpochTicker(Engine);
         FuelEnabled = fuel;
+        Fingerprint = $"component=1;epoch=1;fuel={(fuel ? 1 : 0)};multimemory=0;memory64=0;threads=0";
     }
+
+    /// <summary>The configuration, for the disk cache's key: a serialized component loads only into the same one.</summary>
+    public string Fingerprint { get; }
 
     public static ComponentEngine For(bool fuel) => fuel ? Metered.Value : Unmetered.Value;
 

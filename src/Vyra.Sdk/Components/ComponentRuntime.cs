@@ -47,6 +47,9 @@ public sealed class ComponentRuntime : PluginRuntime
     /// <summary>The manifest read by the last start.</summary>
     public PluginManifest? Manifest => _loaded?.Manifest;
 
+    /// <summary>Where the last start's compiled component came from: compiled, the process's memory, or the disk cache.</summary>
+    public ModuleSource ComponentSource { get; private set; }
+
     /// <summary>The WIT world the last start resolved (its name), or null before a start.</summary>
     public string? WorldName => _loaded?.World.Name;
 
@@ -301,9 +304,11 @@ public sealed class ComponentRuntime : PluginRuntime
         }
         try
         {
-            return ModuleFile.IsText(path)
+            var component = ComponentCache.Load(engine, path, bytes, Options, Logger, () => ModuleFile.IsText(path)
                 ? Component.FromText(engine.Engine, System.Text.Encoding.UTF8.GetString(bytes))
-                : Component.FromBytes(engine.Engine, bytes);
+                : Component.FromBytes(engine.Engine, bytes), out var source);
+            ComponentSource = source;
+            return component;
         }
         catch (WasmtimeException ex)
         {

@@ -20,12 +20,26 @@ internal static class ComponentValues
     {
         if (value is JsonNode node) value = JsonSerializer.SerializeToElement(node, MemoryJsonContext.Default.JsonNode);
         if (value is JsonElement { ValueKind: JsonValueKind.Null or JsonValueKind.Undefined }) value = null;
+        // `vyra call key=value` passes text: a composite written as JSON text is read as that JSON.
+        if (type.Kind is WitKind.Record or WitKind.List or WitKind.Tuple or WitKind.Flags or WitKind.Result
+            && Text(value) is { } json && json.TrimStart() is ['{' or '[', ..])
+        {
+            try
+            {
+                value = JsonSerializer.Deserialize(json, MemoryJsonContext.Default.JsonElement);
+            }
+            catch (JsonException ex)
+            {
+                throw new ComponentValueException(path, $"expected {type}, got text that is not valid JSON ({ex.Message})");
+            }
+        }
         switch (type.Kind)
         {
             case WitKind.Bool:
                 return value switch
                 {
                     bool b => ComponentValue.Bool(b),
+                    _ when Text(value) is { } t && bool.TryParse(t.Trim(), out var parsed) => ComponentValue.Bool(parsed),
                     JsonElement { ValueKind: JsonValueKind.True } => ComponentValue.Bool(true),
                     JsonElement { ValueKind: JsonValueKind.False } => ComponentValue.Bool(false),
                     _ => throw Mismatch(path, type, value),
@@ -208,6 +222,8 @@ internal static class ComponentValues
             float f when float.IsFinite(f) && Math.Abs(f) < 1e20f && f == MathF.Floor(f) => (decimal)f,
             decimal m when m == decimal.Truncate(m) => m,
             JsonElement { ValueKind: JsonValueKind.Number } e when e.TryGetDecimal(out var m) && m == decimal.Truncate(m) => m,
+            // Text holding an integer (what `vyra call key=value` passes); at most 40 characters, so parsing stays cheap.
+            _ when Text(value) is { Length: <= 40 } t && decimal.TryParse(t.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var m) => m,
             _ => null,
         };
         if (number is null) throw Mismatch(path, type, value);
@@ -219,7 +235,15 @@ internal static class ComponentValues
     {
         sbyte or byte or short or ushort or int or uint or long or ulong or float or double or decimal => Convert.ToDouble(value, CultureInfo.InvariantCulture),
         JsonElement { ValueKind: JsonValueKind.Number } e => e.GetDouble(),
+        _ when Text(value) is { Length: <= 64 } t && double.TryParse(t.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) => d,
         _ => throw Mismatch(path, type, value),
+    };
+
+    private static string? Text(object? value) => value switch
+    {
+        string s => s,
+        JsonElement { ValueKind: JsonValueKind.String } e => e.GetString(),
+        _ => null,
     };
 
     private static string Text(object? value, WitType type, string path) => value switch

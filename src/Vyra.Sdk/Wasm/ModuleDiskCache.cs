@@ -69,6 +69,20 @@ internal sealed class ModuleDiskCache
 
     public Module? TryLoad(Engine engine, string moduleHash, string name)
     {
+        if (TryLoadPayload(moduleHash) is not { } payload) return null;
+        try
+        {
+            return Module.Deserialize(engine, name, payload);
+        }
+        catch (WasmtimeException)
+        {
+            return null; // written by another Wasmtime or configuration: recompile
+        }
+    }
+
+    /// <summary>The verified payload of an entry (what <c>Serialize</c> gave), or null: a miss. Components use this too.</summary>
+    public byte[]? TryLoadPayload(string moduleHash)
+    {
         var path = PathFor(moduleHash);
         byte[] bytes;
         try
@@ -85,17 +99,25 @@ internal sealed class ModuleDiskCache
         if (bytes.Length <= header || !bytes.AsSpan(0, 8).SequenceEqual(Magic)) return null;
         var payload = bytes.AsSpan(header);
         if (!CryptographicOperations.FixedTimeEquals(Mac(moduleHash, payload), bytes.AsSpan(8, MacSize))) return null;
-        try
-        {
-            return Module.Deserialize(engine, name, payload);
-        }
-        catch (WasmtimeException)
-        {
-            return null; // written by another Wasmtime or configuration: recompile
-        }
+        return payload.ToArray();
     }
 
     public void Store(string moduleHash, Module module)
+    {
+        byte[] payload;
+        try
+        {
+            payload = module.Serialize();
+        }
+        catch (WasmtimeException)
+        {
+            return;
+        }
+        StorePayload(moduleHash, payload);
+    }
+
+    /// <summary>Writes an entry for <paramref name="payload"/> (a serialized module or component); failures only cost a compile.</summary>
+    public void StorePayload(string moduleHash, byte[] payload)
     {
         var path = PathFor(moduleHash);
         var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
@@ -103,7 +125,6 @@ internal sealed class ModuleDiskCache
         {
             if (OperatingSystem.IsWindows()) Directory.CreateDirectory(_directory);
             else Directory.CreateDirectory(_directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            var payload = module.Serialize();
             var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
             if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
             using (var stream = new FileStream(temp, options))

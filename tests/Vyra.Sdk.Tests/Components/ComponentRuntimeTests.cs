@@ -35,6 +35,8 @@ public class ComponentRuntimeTests : IDisposable
         var json = JsonSerializer.Deserialize<Dictionary<string, object?>>("""{"a": 4000000000, "b": 1}""")!;
         Assert.Equal(4000000001L, (await runtime.CallAsync("add", json))["result"]);
         Assert.Equal(203, (await runtime.CallAsync("via-host", Args(("a", 2), ("b", 3))))["result"]);
+        // Text, as `vyra call key=value` passes it: numbers and JSON for composites are read.
+        Assert.Equal(30, (await runtime.CallAsync("add", Args(("a", " 10 "), ("b", "20"))))["result"]);
         Assert.Equal("héllo, wörld 🎉", (await runtime.CallAsync("echo", Args(("s", "héllo, wörld 🎉"))))["result"]);
         var wide = await runtime.CallAsync("wide", Args(("a", -3), ("b", 60000), ("c", -1_000_000_000_000L), ("d", 0.5), ("e", "😀"), ("f", true)));
         Assert.Equal(-3 + 60000 - 1_000_000_000_000.0 + 0.5 + 0x1F600 + 1, (double)wide["result"]!);
@@ -119,6 +121,40 @@ public class ComponentRuntimeTests : IDisposable
         var cancelled = await Assert.ThrowsAsync<PluginCallException>(() => spinning);
         Assert.Equal(PluginErrorKind.Cancelled, cancelled.Kind);
         Assert.Equal(3, (await runtime.CallAsync("add", Args(("a", 1), ("b", 2))))["result"]);
+    }
+
+    [Fact]
+    public async Task Compiled_components_are_shared_in_memory_and_kept_in_the_authenticated_disk_cache()
+    {
+        var cache = Path.Combine(_pool.Root, "cache");
+        var wat = ComponentGuests.Wat.Replace("(i32.const 8192)", "(i32.const 8200)"); // bytes no other test compiles
+        var path = ComponentGuests.Add(_pool, "cached", wat: wat);
+        var options = new PluginRuntimeOptions { CacheDirectory = cache };
+        ComponentCache.ForgetMemory();
+        await using (var first = (ComponentRuntime)PluginRuntime.Create("cached", path, options: options))
+        {
+            await first.StartAsync();
+            Assert.Equal(ModuleSource.Compiled, first.ComponentSource);
+            await using var second = (ComponentRuntime)PluginRuntime.Create("cached", path, options: options);
+            await second.StartAsync();
+            Assert.Equal(ModuleSource.MemoryCache, second.ComponentSource);
+        }
+        var entry = Assert.Single(Directory.GetFiles(cache, "*.vyramod"));
+        ComponentCache.ForgetMemory();
+        await using (var third = (ComponentRuntime)PluginRuntime.Create("cached", path, options: options))
+        {
+            await third.StartAsync();
+            Assert.Equal(ModuleSource.DiskCache, third.ComponentSource);
+            Assert.Equal(3, (await third.CallAsync("add", Args(("a", 1), ("b", 2))))["result"]);
+        }
+        // A tampered entry is a miss, never an error: the component is compiled again.
+        var bytes = File.ReadAllBytes(entry);
+        bytes[^1] ^= 0xFF;
+        File.WriteAllBytes(entry, bytes);
+        ComponentCache.ForgetMemory();
+        await using var fourth = (ComponentRuntime)PluginRuntime.Create("cached", path, options: options);
+        await fourth.StartAsync();
+        Assert.Equal(ModuleSource.Compiled, fourth.ComponentSource);
     }
 
     [Fact]
