@@ -264,6 +264,17 @@ public sealed class ComponentRuntime : PluginRuntime
         return new(PluginId, name, "the component trapped: " + text, PluginErrorKind.Trap, ex);
     }
 
+    /// <summary>
+    /// The catalog's check of a component plugin folder: its WIT world resolves and its file compiles as a component
+    /// (through the shared cache). Exports are checked against the world at start, where the component is instantiated.
+    /// </summary>
+    /// <exception cref="PluginLoadException">What is wrong, by file and place.</exception>
+    internal static void Validate(string folder, PluginManifest manifest, string modulePath)
+    {
+        WitFiles.LoadWorld(folder, manifest.Component!);
+        new ComponentRuntime(manifest.Id, modulePath).Compile(ComponentEngine.For(fuel: false));
+    }
+
     private Loaded Load()
     {
         var folder = Path.GetDirectoryName(Path.GetFullPath(ComponentPath)) ?? ".";

@@ -158,6 +158,22 @@ public class ComponentRuntimeTests : IDisposable
     }
 
     [Fact]
+    public async Task The_catalog_validates_component_plugins_and_creates_component_runtimes()
+    {
+        ComponentGuests.Add(_pool, "good");
+        ComponentGuests.Add(_pool, "badwit", wit: ComponentGuests.Wit.Replace("export add: func(a: u32,", "export add: func(a: u33,"));
+        ComponentGuests.Add(_pool, "notcomponent", wat: "(module)");
+        var catalog = PluginCatalog.Discover(_pool.Root);
+        Assert.True(catalog.Entries.Single(e => e.Id == "good").IsValid);
+        Assert.Contains(catalog.Entries.Single(e => e.Id == "badwit").Problems, p => p.Contains("type 'u33' is not defined"));
+        Assert.Contains(catalog.Entries.Single(e => e.Id == "notcomponent").Problems, p => p.Contains("not a valid WebAssembly component"));
+        await using var runtime = catalog.CreateRuntime("good");
+        Assert.IsType<ComponentRuntime>(runtime);
+        await runtime.StartAsync();
+        Assert.Equal(5, (await runtime.CallAsync("add", Args(("a", 2), ("b", 3))))["result"]);
+    }
+
+    [Fact]
     public async Task Fuel_runs_out_as_out_of_fuel()
     {
         await using var runtime = await StartAsync("fuel", new PluginRuntimeOptions { Fuel = 10_000, Timeout = TimeSpan.FromSeconds(10) });
