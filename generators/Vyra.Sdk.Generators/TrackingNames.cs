@@ -38,4 +38,7 @@ public static class TrackingNames
 
     /// <summary>Each host class's generated bindings.</summary>
     public const string HostSources = nameof(HostSources);
+    public const string WitFiles = nameof(WitFiles);
+    public const string WitFolders = nameof(WitFolders);
+    public const string WitOutputs = nameof(WitOutputs);
 }

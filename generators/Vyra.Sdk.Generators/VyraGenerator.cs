@@ -12,6 +12,7 @@ using Vyra.Sdk.Generators.Emit;
 using Vyra.Sdk.Generators.Model;
 using Vyra.Sdk.Generators.Naming;
 using Vyra.Sdk.Generators.Parsing;
+using Vyra.Sdk.Generators.Wit;
 
 namespace Vyra.Sdk.Generators;
 
@@ -168,6 +169,44 @@ public sealed class VyraGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(hostSources, static (spc, file) =>
         {
             if (file is not null) spc.AddSource(file.HintName, file.Text);
+        });
+        InitializeWit(context, options);
+    }
+
+    /// <summary>
+    /// WIT (docs/components.md): <c>.wit</c> AdditionalFiles, grouped by folder (one package each), give types, a proxy
+    /// and a host binding per world. A folder whose files did not change is a cache hit all the way down.
+    /// </summary>
+    private static void InitializeWit(IncrementalGeneratorInitializationContext context, IncrementalValueProvider<GeneratorOptions> options)
+    {
+        var witFiles = context.AdditionalTextsProvider
+            .Where(static text => WitGeneration.IsWit(text.Path))
+            .Select(static (text, cancellationToken) => new WitSource(text.Path, text.GetText(cancellationToken)?.ToString() ?? ""))
+            .WithTrackingName(TrackingNames.WitFiles);
+        var folders = witFiles
+            .Collect()
+            .SelectMany(static (files, _) => WitGeneration.GroupByFolder(files))
+            .WithTrackingName(TrackingNames.WitFolders);
+        var outputs = folders
+            .Combine(options)
+            .Select(static (input, cancellationToken) =>
+            {
+                try
+                {
+                    return WitGeneration.Generate(input.Left, input.Right.Namespace, cancellationToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    var first = input.Left.Files.Count > 0 ? input.Left.Files[0].Path : input.Left.Folder;
+                    var failure = DiagnosticInfo.Create(VyraDiagnostics.GeneratorFailure, new LocationInfo(first, default, default), first, ex.GetType().Name + ": " + ex.Message);
+                    return new WitOutput(EquatableArray<GeneratedFile>.Empty, new[] { failure }.ToEquatableArray());
+                }
+            })
+            .WithTrackingName(TrackingNames.WitOutputs);
+        context.RegisterSourceOutput(outputs, static (spc, output) =>
+        {
+            foreach (var diagnostic in output.Diagnostics) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
+            foreach (var file in output.Files) spc.AddSource(file.HintName, file.Text);
         });
     }
 

@@ -117,4 +117,36 @@ internal static class VyraDiagnostics
         "'{0}' is marked [VyraHost] but does not derive from Vyra.Sdk.BaseHostFunctions, so no bindings can be generated for it",
         HostImports, DiagnosticSeverity.Error, isEnabledByDefault: true,
         helpLinkUri: Help("VYRA018"));
+
+    // ---- WIT (docs/components.md): ids from VYRA050, apart from the manifest and host-import ranges ----
+
+    private const string Wit = "Vyra.Wit";
+
+    public static readonly DiagnosticDescriptor WitSyntax = new(
+        "VYRA050", "Invalid WIT", "{0}",
+        Wit, DiagnosticSeverity.Error, isEnabledByDefault: true,
+        description: "A .wit file given as AdditionalFiles is not valid WIT (or uses WIT syntax outside what the generator reads).",
+        helpLinkUri: Help("VYRA050"));
+
+    public static readonly DiagnosticDescriptor WitUnresolved = new(
+        "VYRA051", "WIT name not defined", "{0}",
+        Wit, DiagnosticSeverity.Error, isEnabledByDefault: true,
+        description: "A type, interface or world named in WIT is defined nowhere in the package (the .wit files of one folder).",
+        helpLinkUri: Help("VYRA051"));
+
+    public static readonly DiagnosticDescriptor WitDuplicate = new(
+        "VYRA052", "WIT name defined twice", "{0}",
+        Wit, DiagnosticSeverity.Error, isEnabledByDefault: true,
+        helpLinkUri: Help("VYRA052"));
+
+    public static readonly DiagnosticDescriptor WitUnsupported = new(
+        "VYRA053", "WIT feature not yet supported", "{0}",
+        Wit, DiagnosticSeverity.Error, isEnabledByDefault: true,
+        description: "Resources, include, interfaces of other packages, named results, futures, streams, async functions and nested options are not supported yet; no bindings are generated for the package.",
+        helpLinkUri: Help("VYRA053"));
+
+    public static readonly DiagnosticDescriptor WitTooLarge = new(
+        "VYRA054", "WIT past a bound", "{0}",
+        Wit, DiagnosticSeverity.Error, isEnabledByDefault: true,
+        helpLinkUri: Help("VYRA054"));
 }

@@ -107,9 +107,10 @@ public sealed class PluginCatalog
                 : $"plugin '{id}' has no valid version: " + string.Join("; ", known.Select(e => $"{e.Version}: {string.Join(", ", e.Problems)}"));
             throw new PluginLoadException(why);
         }
-        return entry.ModulePath is null
-            ? new ServiceExportRuntime(id, entry.Directory, host, options)
-            : new WasmRuntime(id, entry.ModulePath, host, initialState, options) { DiscoveredSignatures = Signatures };
+        if (entry.ModulePath is null) return new ServiceExportRuntime(id, entry.Directory, host, options);
+        // A manifest with a component block runs as a component (docs/components.md).
+        if (entry.Manifest?.Component is not null) return new ComponentRuntime(id, entry.ModulePath, host, options);
+        return new WasmRuntime(id, entry.ModulePath, host, initialState, options) { DiscoveredSignatures = Signatures };
     }
 
     private static int Compare(CatalogEntry a, CatalogEntry b)
@@ -176,6 +177,19 @@ public sealed class PluginCatalog
         if (modulePath is null && manifest is { HasBackend: false }) { }
         else if (modulePath is null && manifest is { ServiceExports.Count: > 0 }) { } // service-export mode (VYRA §5): the services are resolved at start
         else if (modulePath is null) problems.Add("no logic.wasm (or logic.wat)");
+        else if (manifest?.Component is not null)
+        {
+            if (ModuleChecksum.Mismatch(manifest, modulePath) is { } mismatch) problems.Add(mismatch);
+            try
+            {
+                PluginSignatures.Check(directory, modulePath, signatures, logger, id);
+                ComponentRuntime.Validate(directory, manifest, modulePath);
+            }
+            catch (PluginLoadException ex)
+            {
+                problems.Add(ex.Message);
+            }
+        }
         else if (ModuleFile.WhyNotAModule(modulePath) is { } notModule) problems.Add(notModule);
         else
         {

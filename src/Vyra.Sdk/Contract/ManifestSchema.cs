@@ -102,7 +102,68 @@ internal sealed class ManifestSchema
         model.InitialState = ReadState(root["initial_state"]);
         model.Events = OptionalStrings(root, "events", "$.events");
         model.Permissions = ReadPermissions(root);
+        model.Component = ReadComponent(root);
         return model;
+    }
+
+    // ---- component (our extension, docs/components.md) ------------------------------------------------------------
+
+    /// <summary>A WIT name: kebab-case words (each a letter then letters and digits), a leading % allowed.</summary>
+    private static readonly Regex WitWorldPattern = new(
+        @"^(%?[a-z][a-z0-9]*(-[a-z][a-z0-9]*)*:%?[a-z][a-z0-9]*(-[a-z][a-z0-9]*)*/)?%?[a-z][a-z0-9]*(-[a-z][a-z0-9]*)*(@[0-9A-Za-z.+-]+)?\z",
+        RegexOptions.CultureInvariant);
+
+    /// <summary>The largest <c>wit</c> path, in characters: a path, not a payload.</summary>
+    private const int MaxWitPathChars = 256;
+
+    private ComponentModel? ReadComponent(ManifestNode root)
+    {
+        var block = OptionalObject(root, "component", "$.component");
+        if (block is null) return null;
+        var worldNode = block["world"];
+        string? world = null;
+        if (worldNode is null || worldNode.IsNull)
+        {
+            Report(ManifestProblemCode.InvalidField, block.Span, "$.component", "required field 'world' of 'component' is missing (the WIT world the component implements)");
+        }
+        else if ((world = worldNode.AsString()) is null || !WitWorldPattern.IsMatch(world))
+        {
+            Report(ManifestProblemCode.InvalidField, worldNode.Span, "$.component.world",
+                $"'component.world' must be a WIT world name (kebab-case, optionally package-qualified like ns:pkg/world), got {worldNode.Describe()}");
+            world = null;
+        }
+        var witNode = block["wit"];
+        var wit = "wit";
+        if (witNode is not null && !witNode.IsNull)
+        {
+            var text = witNode.AsString();
+            var problem = text is null ? "must be a string" : WitPathProblem(text);
+            if (problem is not null)
+            {
+                Report(ManifestProblemCode.InvalidField, witNode.Span, "$.component.wit",
+                    $"'component.wit' {problem} (a folder or .wit file inside the plugin folder), got {witNode.Describe()}");
+                return null;
+            }
+            wit = text!;
+        }
+        return world is null ? null : new ComponentModel(world, worldNode!, wit, witNode);
+    }
+
+    /// <summary>Why a <c>wit</c> path is refused: it must stay inside the plugin folder, whatever the host's OS.</summary>
+    private static string? WitPathProblem(string path)
+    {
+        if (path.Length == 0) return "must not be empty";
+        if (path.Length > MaxWitPathChars) return $"must be at most {MaxWitPathChars} characters";
+        if (path[0] == '/' || path[0] == '\\' || path.IndexOf(':') >= 0) return "must be a relative path";
+        foreach (var c in path)
+        {
+            if (c < ' ' || c == '\u007f') return "must not hold control characters";
+        }
+        foreach (var segment in path.Split('/', '\\'))
+        {
+            if (segment == "..") return "must not leave the plugin folder ('..')";
+        }
+        return null;
     }
 
     // ---- identity -------------------------------------------------------------------------------------------------

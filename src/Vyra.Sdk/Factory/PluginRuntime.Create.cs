@@ -8,7 +8,8 @@ namespace Vyra.Sdk;
 public abstract partial class PluginRuntime
 {
     /// <summary>
-    /// Creates a runtime by VYRA's rule: <see cref="WasmRuntime"/> when <paramref name="wasmPath"/> is a wasm or wat
+    /// Creates a runtime by VYRA's rule, with one addition: <see cref="ComponentRuntime"/> when the folder's manifest has a
+    /// <c>component</c> block (docs/components.md); else <see cref="WasmRuntime"/> when <paramref name="wasmPath"/> is a wasm or wat
     /// module; <see cref="ServiceExportRuntime"/> (service-export mode) when there is no module file and the folder's
     /// manifest declares <c>service_exports</c>; otherwise <see cref="StubRuntime"/>. <see cref="PluginRuntimeOptions.PreferStub"/> asks for the stub;
     /// a missing or unusable module falls back to it as <see cref="PluginRuntimeOptions.StubFallback"/> says (by
@@ -48,6 +49,9 @@ public abstract partial class PluginRuntime
             preferred.Logger.LogInformation("Plugin {PluginId} uses the stub runtime: the stub backend was requested (PreferStub)", pluginId);
             return preferred;
         }
+        // A manifest with a component block runs its module as a component (docs/components.md); whether the file
+        // really is one is checked by the start, which names the mismatch.
+        if (DeclaresComponent(wasmPath)) return new ComponentRuntime(pluginId, wasmPath, host, options);
         var reason = ModuleFile.WhyNotAModule(wasmPath) is { } why ? FrontendOnly(wasmPath) ?? why : null;
         if (reason is null) return new WasmRuntime(pluginId, wasmPath, host, initialState, options);
         if (ServiceExportRuntime.ServesFolderOf(wasmPath) is { } folder) return new ServiceExportRuntime(pluginId, folder, host, options);
@@ -62,6 +66,21 @@ public abstract partial class PluginRuntime
             "Plugin {PluginId} falls back to the stub runtime: cannot load '{Module}': {Reason}",
             pluginId, module, reason);
         return stub;
+    }
+
+    /// <summary>True when <paramref name="wasmPath"/> is a file whose folder's manifest has a <c>component</c> block.</summary>
+    private static bool DeclaresComponent(string wasmPath)
+    {
+        if (string.IsNullOrEmpty(wasmPath) || !File.Exists(wasmPath)) return false;
+        try
+        {
+            var directory = Path.GetDirectoryName(Path.GetFullPath(wasmPath));
+            return directory is not null && ManifestReader.ReadFolder(directory) is { Component: not null };
+        }
+        catch (Exception ex) when (ex is PluginLoadException or IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            return false; // the start of the backend chosen otherwise reports the manifest's problem
+        }
     }
 
     /// <summary>Names the real reason when a folder without a module holds an upstream frontend-only plugin.</summary>

@@ -25,7 +25,7 @@ public static class ManifestReader
     // Fields the model carries itself; every other top-level field is kept in Extra as written.
     private static readonly HashSet<string> ModelledFields = new(StringComparer.Ordinal)
     {
-        "id", "version", "name", "description", "exports", "imports", "initial_state", "events", "entry_points",
+        "id", "version", "name", "description", "exports", "imports", "initial_state", "events", "entry_points", "component",
     };
 
     /// <summary>
@@ -163,6 +163,7 @@ public static class ManifestReader
             Extra = extra,
             EntryPoints = model.Root["entry_points"] is { IsNull: false } entryPoints ? ToJson(entryPoints) : null,
             SourcePath = sourcePath,
+            Component = model.Component is { } c ? new ComponentDeclaration(c.World, c.Wit) : null,
         };
     }
 

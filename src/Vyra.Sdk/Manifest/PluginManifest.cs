@@ -90,6 +90,9 @@ public sealed record PluginManifest
     /// <summary>The file the manifest was read from, when it came from a file.</summary>
     public string? SourcePath { get; init; }
 
+    /// <summary>The <c>component</c> block (docs/components.md): the module is a WebAssembly component; null for a core module.</summary>
+    public ComponentDeclaration? Component { get; init; }
+
     /// <summary>Finds a declared export by name.</summary>
     public ExportDeclaration? FindExport(string name)
     {
@@ -168,3 +171,9 @@ public sealed record InterfacePermission(string? Transport, string ModuleName, s
 /// <paramref name="Passthrough"/> null means every argument key (<c>"*"</c>).
 /// </summary>
 public sealed record ServiceExportDeclaration(string Name, string Service, string Method, IReadOnlyList<string>? Passthrough, JsonElement? Kwargs);
+
+/// <summary>
+/// A manifest's <c>component</c> block: the module is a component implementing the WIT world <paramref name="World"/>;
+/// its <c>.wit</c> files are at <paramref name="Wit"/>, a folder or file relative to the plugin folder (docs/components.md).
+/// </summary>
+public sealed record ComponentDeclaration(string World, string Wit);

@@ -77,7 +77,27 @@ internal sealed class ModuleDiskCache
         }
     }
 
-    public Module? TryLoad(Engine engine, string moduleHash, string name)
+    /// <summary>The module of a verified entry, or null: a miss (absent, tampered, or written by another Wasmtime).</summary>
+    public Module? TryLoad(Engine engine, string moduleHash, string name) =>
+        WithVerifiedEntry(moduleHash, payload =>
+        {
+            try
+            {
+                return (OperatingSystem.IsLinux() ? MapPrivately(engine, name, payload) : null) ?? Module.Deserialize(engine, name, payload);
+            }
+            catch (WasmtimeException)
+            {
+                return null; // written by another Wasmtime or configuration: recompile
+            }
+        });
+
+    /// <summary>The verified payload of an entry (what <c>Serialize</c> gave), or null: a miss. Components use this.</summary>
+    public byte[]? TryLoadPayload(string moduleHash) => WithVerifiedEntry(moduleHash, payload => payload.ToArray());
+
+    private delegate T? VerifiedPayloadUse<T>(ReadOnlySpan<byte> payload) where T : class;
+
+    /// <summary>Reads the entry once into a pooled buffer, checks its tag, and hands the verified payload to <paramref name="use"/>.</summary>
+    private T? WithVerifiedEntry<T>(string moduleHash, VerifiedPayloadUse<T> use) where T : class
     {
         var path = PathFor(moduleHash);
         byte[] buffer;
@@ -106,7 +126,7 @@ internal sealed class ModuleDiskCache
         }
         try
         {
-            return Verified(engine, moduleHash, name, buffer.AsSpan(0, length));
+            return Verified(moduleHash, buffer.AsSpan(0, length), use);
         }
         finally
         {
@@ -114,7 +134,7 @@ internal sealed class ModuleDiskCache
         }
     }
 
-    private Module? Verified(Engine engine, string moduleHash, string name, ReadOnlySpan<byte> bytes)
+    private T? Verified<T>(string moduleHash, ReadOnlySpan<byte> bytes, VerifiedPayloadUse<T> use) where T : class
     {
         var magic = bytes[..8];
         var gmac = magic.SequenceEqual(GmacMagic);
@@ -124,14 +144,7 @@ internal sealed class ModuleDiskCache
         Span<byte> tag = stackalloc byte[TagSize];
         Mac(gmac, moduleHash, bytes.Slice(8, NonceSize), payload, tag);
         if (!CryptographicOperations.FixedTimeEquals(tag, bytes.Slice(8 + NonceSize, TagSize))) return null;
-        try
-        {
-            return (OperatingSystem.IsLinux() ? MapPrivately(engine, name, payload) : null) ?? Module.Deserialize(engine, name, payload);
-        }
-        catch (WasmtimeException)
-        {
-            return null; // written by another Wasmtime or configuration: recompile
-        }
+        return use(payload);
     }
 
     /// <summary>
@@ -181,13 +194,27 @@ internal sealed class ModuleDiskCache
 
     public void Store(string moduleHash, Module module)
     {
+        byte[] payload;
+        try
+        {
+            payload = module.Serialize();
+        }
+        catch (WasmtimeException)
+        {
+            return;
+        }
+        StorePayload(moduleHash, payload);
+    }
+
+    /// <summary>Writes an entry for <paramref name="payload"/> (a serialized module or component); failures only cost a compile.</summary>
+    public void StorePayload(string moduleHash, byte[] payload)
+    {
         var path = PathFor(moduleHash);
         var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
         try
         {
             if (OperatingSystem.IsWindows()) Directory.CreateDirectory(_directory);
             else Directory.CreateDirectory(_directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            var payload = module.Serialize();
             var gmac = AesGcm.IsSupported;
             Span<byte> nonce = stackalloc byte[NonceSize];
             RandomNumberGenerator.Fill(nonce); // GMAC must never see a nonce twice under one key

@@ -91,7 +91,16 @@ internal sealed class ManifestModel
 
     /// <summary>metadata.json's legacy <c>entry_points.backend.exported_functions</c>: names only, not the callable set.</summary>
     public List<string>? ExportedFunctions { get; set; }
+
+    /// <summary>The <c>component</c> block (our extension, docs/components.md): the module is a component; null when absent.</summary>
+    public ComponentModel? Component { get; set; }
 }
+
+/// <summary>
+/// <c>component: { world, wit? }</c>: the module is a WebAssembly component of the WIT world <paramref name="World"/>,
+/// whose <c>.wit</c> files are in <paramref name="Wit"/> (a folder or one file, relative to the plugin folder; default <c>wit</c>).
+/// </summary>
+internal sealed record ComponentModel(string World, ManifestNode WorldNode, string Wit, ManifestNode? WitNode);
 
 /// <summary>Upstream's <c>scope</c>: <c>{ type, target, owner_module? }</c>; <see cref="IsLegacyString"/> for the old string form.</summary>
 internal sealed record ScopeModel(string Type, string? Target, string? OwnerModule, bool IsLegacyString);
