@@ -90,6 +90,9 @@ internal static class StartPreparations
                 key.Append(")->(");
                 foreach (var kind in definition.WasmResults) key.Append((int)kind).Append(',');
                 key.Append(')');
+                // A typed import is linked as a different host function than an untyped one of the same signature
+                // (WasmEngine.LinkerFor): hosts of the two kinds must never share a preparation's linker.
+                if (definition.Binding is not null) key.Append(" typed");
             }
             else
             {
