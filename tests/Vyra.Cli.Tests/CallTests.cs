@@ -20,6 +20,17 @@ public sealed class CallTests
     }
 
     [Fact]
+    public void A_component_plugin_is_called_the_same_way_and_a_missing_host_import_is_named()
+    {
+        var calc = Path.Combine(AppContext.BaseDirectory, "component-plugins", "calc", "1.0.0");
+        Assert.Equal("calc 1.0.0", Result(VyraTool.Run("call", calc, "version")).GetString());
+        // compute logs through the world's import `log`, which the tool does not provide: a clear failure, not a crash.
+        var compute = VyraTool.Run("call", calc, "compute", "req={\"op\":\"add\",\"a\":1,\"b\":2,\"note\":\"n\"}");
+        Assert.NotEqual(0, compute.ExitCode);
+        Assert.Contains("the host provides no implementation of the import 'log'", compute.Stderr + compute.Stdout);
+    }
+
+    [Fact]
     public void Values_are_coerced_like_python_int_and_multi_value_results_are_arrays()
     {
         var result = Result(VyraTool.Run("call", VyraTool.Sample("math-kit"), "divmod", "a= 1_7 ", "b=5"));
