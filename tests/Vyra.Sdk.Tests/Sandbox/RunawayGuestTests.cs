@@ -11,7 +11,9 @@ public class RunawayGuestTests
     private static readonly TimeSpan ShortTimeout = TimeSpan.FromMilliseconds(200);
 
     /// <summary>Timeout plus a generous margin for a loaded 2-core CI machine.</summary>
-    private static readonly TimeSpan Margin = TimeSpan.FromSeconds(2);
+    // A hang guard, not a timing check (see SandboxChecks.FailsWithin): 2 s was missed once in a full CI run (a
+    // cancelled call answered after 3.3 s while the suite's other classes held the thread pool).
+    private static readonly TimeSpan Margin = TimeSpan.FromSeconds(10);
 
     private const string SpinWat = """
         (module
