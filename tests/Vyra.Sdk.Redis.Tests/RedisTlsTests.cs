@@ -27,7 +27,10 @@ public sealed class RedisTlsServerFixture : RedisServerFixture
         var caRequest = new CertificateRequest("CN=vyra test CA", caKey, HashAlgorithmName.SHA256);
         caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
-        using var ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        // One clock reading for both certificates: the server's validity must lie inside the authority's, and two
+        // readings across a second boundary once made the server's end a second later than the authority's (CI).
+        var now = DateTimeOffset.UtcNow;
+        using var ca = caRequest.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
         Authority = X509CertificateLoader.LoadCertificate(ca.Export(X509ContentType.Cert));
 
         using var serverKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -37,7 +40,7 @@ public sealed class RedisTlsServerFixture : RedisServerFixture
         names.AddIpAddress(IPAddress.Loopback);
         request.CertificateExtensions.Add(names.Build());
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-        using var server = request.Create(ca, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1), RandomNumberGenerator.GetBytes(8));
+        using var server = request.Create(ca, now.AddMinutes(-4), now.AddDays(1).AddMinutes(-1), RandomNumberGenerator.GetBytes(8));
         File.WriteAllText(Path.Combine(DataDirectory, "server.crt"), server.ExportCertificatePem());
         File.WriteAllText(Path.Combine(DataDirectory, "server.key"), serverKey.ExportPkcs8PrivateKeyPem());
         File.WriteAllText(Path.Combine(DataDirectory, "ca.crt"), ca.ExportCertificatePem());
