@@ -77,56 +77,61 @@ internal sealed class ModuleDiskCache
         }
     }
 
-    /// <summary>The module of a verified entry, or null: a miss (absent, tampered, or written by another Wasmtime).</summary>
-    public Module? TryLoad(Engine engine, string moduleHash, string name) =>
-        WithVerifiedEntry(moduleHash, payload =>
-        {
-            try
-            {
-                return (OperatingSystem.IsLinux() ? MapPrivately(engine, name, payload) : null) ?? Module.Deserialize(engine, name, payload);
-            }
-            catch (WasmtimeException)
-            {
-                return null; // written by another Wasmtime or configuration: recompile
-            }
-        });
+    /// <summary>Off only in tests: forces the unlinked temp file, as where <c>memfd_create</c> is refused.</summary>
+    internal bool UseMemoryFile { get; init; } = true;
 
-    /// <summary>The verified payload of an entry (what <c>Serialize</c> gave), or null: a miss. Components use this.</summary>
-    public byte[]? TryLoadPayload(string moduleHash) => WithVerifiedEntry(moduleHash, payload => payload.ToArray());
+    /// <summary>Where the unlinked copy goes when there is no memory file (tests point it at a folder that refuses it).</summary>
+    internal string TempFolder { get; init; } = Path.GetTempPath();
 
-    private delegate T? VerifiedPayloadUse<T>(ReadOnlySpan<byte> payload) where T : class;
+    /// <summary>Tests only: runs after the entry's length was checked and before its bytes are read (to change it then).</summary>
+    internal Action<string>? BeforeEntryRead { get; init; }
 
-    /// <summary>Reads the entry once into a pooled buffer, checks its tag, and hands the verified payload to <paramref name="use"/>.</summary>
-    private T? WithVerifiedEntry<T>(string moduleHash, VerifiedPayloadUse<T> use) where T : class
+    /// <summary>Where the last successful <see cref="TryLoad"/> put the bytes Wasmtime loaded (tests observe the fallbacks).</summary>
+    internal PrivateCopyKind LastCopy { get; private set; }
+
+    /// <summary>
+    /// The module of a verified entry, or null: a miss (absent, tampered, or written by another Wasmtime). On Linux the
+    /// entry's MAC is checked on a pool thread while this thread copies the same bytes (a private buffer nobody else
+    /// writes) into a private file; the file is mapped only once the MAC matched, and dropped unmapped otherwise.
+    /// </summary>
+    public Module? TryLoad(Engine engine, string moduleHash, string name)
     {
-        var path = PathFor(moduleHash);
-        byte[] buffer;
-        int length;
+        if (ReadEntry(PathFor(moduleHash)) is not var (buffer, length)) return null;
         try
         {
-            // One open: the length checked is the length of the file read.
-            using var entry = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
-            if (entry.Length <= Header || entry.Length > MaxEntryBytes) return null;
-            length = (int)entry.Length;
-            // Pooled: a compiled module is megabytes, and a fresh array per load is a large-object allocation.
-            buffer = ArrayPool<byte>.Shared.Rent(length);
-            try
+            if (Recognized(buffer.AsSpan(0, length)) is not { } gmac) return null;
+            var payload = buffer.AsSpan(Header, length - Header);
+            if (OperatingSystem.IsLinux() && ProcFileDescriptors)
             {
-                entry.ReadExactly(buffer, 0, length);
+                var check = WorkAlongside<bool>.Start(() => TagMatches(gmac, moduleHash, buffer.AsSpan(0, length)));
+                FileStream? copy;
+                PrivateCopyKind kind;
+                try
+                {
+                    copy = PrivateModuleFile.Create(payload, UseMemoryFile, TempFolder, out kind);
+                }
+                catch
+                {
+                    check.Drop(); // it reads the pooled buffer, given back below
+                    throw;
+                }
+                using (copy)
+                {
+                    if (!check.Result()) return null;
+                    var path = copy is null ? null : PrivateModuleFile.PathOf(copy);
+                    if (path is not null && Deserialized(() => Module.DeserializeFile(engine, name, path)) is { } mapped)
+                    {
+                        // Wasmtime keeps its own mapping; closing the descriptor afterwards does not unmap it.
+                        LastCopy = kind;
+                        return mapped;
+                    }
+                }
             }
-            catch
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-                throw;
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return null; // missing, unreadable, or shrunk while read
-        }
-        try
-        {
-            return Verified(moduleHash, buffer.AsSpan(0, length), use);
+            else if (!TagMatches(gmac, moduleHash, buffer.AsSpan(0, length))) return null;
+            // No private file (or it could not be mapped as code): the verified bytes, from memory.
+            var loaded = Deserialized(() => Module.Deserialize(engine, name, buffer.AsSpan(Header, length - Header)));
+            if (loaded is not null) LastCopy = PrivateCopyKind.Memory;
+            return loaded;
         }
         finally
         {
@@ -134,60 +139,79 @@ internal sealed class ModuleDiskCache
         }
     }
 
-    private T? Verified<T>(string moduleHash, ReadOnlySpan<byte> bytes, VerifiedPayloadUse<T> use) where T : class
+    private static Module? Deserialized(Func<Module> load)
     {
-        var magic = bytes[..8];
-        var gmac = magic.SequenceEqual(GmacMagic);
-        if (!gmac && !magic.SequenceEqual(HmacMagic)) return null;
-        if (gmac && !AesGcm.IsSupported) return null;
-        var payload = bytes[Header..];
-        Span<byte> tag = stackalloc byte[TagSize];
-        Mac(gmac, moduleHash, bytes.Slice(8, NonceSize), payload, tag);
-        if (!CryptographicOperations.FixedTimeEquals(tag, bytes.Slice(8 + NonceSize, TagSize))) return null;
-        return use(payload);
+        try
+        {
+            return load();
+        }
+        catch (WasmtimeException)
+        {
+            return null; // written by another Wasmtime or configuration (recompile), or not mappable as code here
+        }
+    }
+
+    /// <summary>The verified payload of an entry (what <c>Serialize</c> gave), or null: a miss. Components use this.</summary>
+    public byte[]? TryLoadPayload(string moduleHash)
+    {
+        if (ReadEntry(PathFor(moduleHash)) is not var (buffer, length)) return null;
+        try
+        {
+            var entry = buffer.AsSpan(0, length);
+            return Recognized(entry) is { } gmac && TagMatches(gmac, moduleHash, entry) ? entry[Header..].ToArray() : null;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>
-    /// Deserializes <paramref name="verified"/> the fast way (Wasmtime maps a file) without mapping a file anyone else
-    /// could change: the bytes go into a file created here (O_EXCL, 0600) whose name is removed at once, and Wasmtime
-    /// opens it through this process's descriptor. Null where that cannot be done (no <c>/proc/self/fd</c>, or the temp
-    /// folder refuses the file); the caller then deserializes from memory.
+    /// The whole entry, read once into a pooled buffer (a compiled module is megabytes: a fresh array per load would be
+    /// a large-object allocation), or null. Bounded: its length is checked on the open file before a byte is read, and
+    /// no more than that length is read even if it grows. On Linux a FIFO or device planted under the entry's name is
+    /// refused by its type after a non-blocking open, so it cannot hang the load.
     /// </summary>
-    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-    private static Module? MapPrivately(Engine engine, string name, ReadOnlySpan<byte> verified)
+    private (byte[] Buffer, int Length)? ReadEntry(string path)
     {
-        if (!ProcFileDescriptors) return null;
-        var temp = Path.Combine(Path.GetTempPath(), "vyra-module-" + Guid.NewGuid().ToString("N"));
-        FileStream copy;
         try
         {
-            copy = new FileStream(temp, new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.ReadWrite,
-                Share = FileShare.None,
-                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            });
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-        using (copy)
-        {
+            using var entry = BoundedFile.OpenRegular(path) ?? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+            var size = entry.Length;
+            if (size <= Header || size > MaxEntryBytes) return null;
+            BeforeEntryRead?.Invoke(path);
+            var length = (int)size;
+            var buffer = ArrayPool<byte>.Shared.Rent(length);
             try
             {
-                File.Delete(temp); // from now on only the descriptor reaches it
-                copy.Write(verified);
-                copy.Flush();
+                entry.ReadExactly(buffer, 0, length);
+                return (buffer, length);
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            catch
             {
-                return null;
+                ArrayPool<byte>.Shared.Return(buffer);
+                throw;
             }
-            // Wasmtime maps the file and keeps the mapping; closing the descriptor afterwards does not unmap it.
-            return Module.DeserializeFile(engine, name, "/proc/self/fd/" + copy.SafeFileHandle.DangerousGetHandle().ToInt64().ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or PluginLoadException)
+        {
+            return null; // missing, unreadable, not a regular file, or shrunk while read (a short read is a miss)
+        }
+    }
+
+    /// <summary>Whether the entry's MAC is AES-GMAC (true) or HMAC-SHA256 (false); null for an unknown magic, or GMAC where AES-GCM is missing.</summary>
+    private static bool? Recognized(ReadOnlySpan<byte> entry)
+    {
+        var magic = entry[..8];
+        if (magic.SequenceEqual(GmacMagic)) return AesGcm.IsSupported ? true : null;
+        return magic.SequenceEqual(HmacMagic) ? false : null;
+    }
+
+    private bool TagMatches(bool gmac, string moduleHash, ReadOnlySpan<byte> entry)
+    {
+        Span<byte> tag = stackalloc byte[TagSize];
+        Mac(gmac, moduleHash, entry.Slice(8, NonceSize), entry[Header..], tag);
+        return CryptographicOperations.FixedTimeEquals(tag, entry.Slice(8 + NonceSize, TagSize));
     }
 
     private static readonly bool ProcFileDescriptors = Directory.Exists("/proc/self/fd");
