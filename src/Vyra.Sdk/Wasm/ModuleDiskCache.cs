@@ -17,11 +17,12 @@ namespace Vyra.Sdk;
 /// AES-GCM is not available): it reads a compiled module five times faster than HMAC-SHA256. Another module's entry
 /// copied over a victim's, a tampered or truncated entry, or one written with another key is a miss: the module is
 /// compiled again and the entry rewritten, never an error.</item>
-/// <item>What Wasmtime maps is never the entry itself: the verified bytes are copied into a file this process just
-/// created (mode 0600, unlinked at once) and mapped through its descriptor (<c>/proc/self/fd</c>), so nobody can swap
-/// or rewrite what was verified before or while it is mapped. Mapping a file is what makes Wasmtime's own
-/// <c>DeserializeFile</c> fast; deserializing from memory copies and costs ~10× more. Where there is no
-/// <c>/proc/self/fd</c> (not Linux), the verified bytes are deserialized from memory.</item>
+/// <item>What Wasmtime maps is never the entry itself: the entry is read once into a private buffer, and what is mapped
+/// is a copy of that buffer in a file only this process reaches (<see cref="PrivateModuleFile"/>: an anonymous memory
+/// file, else an unlinked 0600 temp file), opened by Wasmtime through <c>/proc/self/fd</c> and mapped only after the MAC
+/// matched. So nobody can swap or rewrite what was verified before or while it is mapped. Mapping a file is what makes
+/// Wasmtime's own <c>DeserializeFile</c> fast; deserializing from memory copies and costs ~10× more, and is the fallback
+/// where there is no <c>/proc/self/fd</c> (not Linux) or no private file.</item>
 /// <item>A folder everyone can write (the world write bit) is not used at all; the caller warns once.</item>
 /// </list>
 /// Writes go to a temp file first and are renamed into place, so concurrent writers never leave a torn entry.
