@@ -90,6 +90,9 @@ public sealed class InProcessBus : IInterfaceFactory
     /// <summary>How many subscriptions <paramref name="address"/> has now (diagnostics and tests).</summary>
     internal int SubscriberCount(InterfaceAddress address) => _topics.TryGetValue(address, out var topic) ? topic.Subscribers.Length : 0;
 
+    /// <summary>The subscriptions of <paramref name="address"/> now (tests).</summary>
+    internal InProcessSubscription[] SubscriptionsOf(InterfaceAddress address) => _topics.TryGetValue(address, out var topic) ? topic.Subscribers : [];
+
     /// <summary>The service at <paramref name="address"/>, or null when nobody serves it.</summary>
     internal InProcessService? FindService(InterfaceAddress address) => _services.TryGetValue(address, out var service) ? service : null;
 
