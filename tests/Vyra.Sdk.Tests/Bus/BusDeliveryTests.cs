@@ -18,10 +18,11 @@ public class BusDeliveryTests
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(15);
     private static readonly InterfaceAddress Topic = new("local", null, "t");
 
-    private static PluginRuntimeOptions Options(GuestConcurrency? cap = null) => new()
+    private static PluginRuntimeOptions Options(GuestConcurrency? cap = null, bool guestThreads = true) => new()
     {
         Bus = PluginBusOptions.Default,
         GuestConcurrency = cap,
+        GuestThreads = guestThreads,
         Timeout = TimeSpan.FromSeconds(15),
     };
 
@@ -193,6 +194,34 @@ public class BusDeliveryTests
         Assert.Equal("t", lines[0]);
         Assert.DoesNotContain(lines, line => line.Contains("\"n\":2", StringComparison.Ordinal) || line.Contains("\"n\":3", StringComparison.Ordinal) || line.Contains("\"n\":4", StringComparison.Ordinal));
         await subscriber.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Without_guest_threads_a_plugins_events_go_through_the_pump_in_order_off_the_publishers_thread()
+    {
+        // A delivery without guest threads runs the guest on whoever starts it, so it must never be started by a publish.
+        var bus = new InProcessBus();
+        var host = new DeliveryHost(bus, gated: false);
+        using var plugin = BusPlugin.Create("inline");
+        await using var subscriber = await StartAsync(plugin, "inline", host, Options(guestThreads: false));
+        await subscriber.CallAsync("subscribe_to", BusPlugin.Args(("topic", "t")));
+        var subscription = Assert.Single(bus.SubscriptionsOf(Topic));
+        await using var publisher = await bus.CreatePublisherAsync(Topic);
+
+        var publisherThread = Environment.CurrentManagedThreadId;
+        Marker.Value = "publisher";
+        for (var i = 0; i < 20; i++) await publisher.PublishAsync(Event("a", i));
+
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal("t", (await host.NextAsync()).Line);
+            var data = await host.NextAsync();
+            using var json = JsonDocument.Parse(data.Line);
+            Assert.Equal(i, json.RootElement.GetProperty("n").GetInt32());
+            Assert.NotEqual(publisherThread, data.Thread);
+            Assert.Null(data.Marker);
+        }
+        Assert.Equal(0, subscription.HandedOff);
     }
 
     /// <summary>
