@@ -9,9 +9,10 @@ namespace Vyra.Sdk;
 /// <see cref="BaseHostFunctions"/> uses by default; create your own to keep a group of plugins apart.
 /// <para>
 /// Topics fan out to every subscription of the exact address. Each subscription has its own bounded queue and
-/// delivers in order on the thread pool, never on the publisher's thread and without the publisher's execution context
-/// (a delivery is not a nested call of the publisher); when its queue is full an event is dropped for that subscriber
-/// only, counted (<c>vyra.bus.dropped</c>) and logged. Services may have several servers, which share the requests
+/// delivers in order, never on the publisher's thread and without the publisher's execution context (a delivery is not
+/// a nested call of the publisher): a plugin's <c>on_event</c> is handed to its guest thread straight from the publish
+/// when nothing is queued for it, any other handler runs on the thread pool. When its queue is full an event is
+/// dropped for that subscriber only, counted (<c>vyra.bus.dropped</c>) and logged. Services may have several servers, which share the requests
 /// round-robin; a request to an address nobody serves fails at once (<c>no server for '…'</c>) instead of waiting
 /// out its timeout. docs/bus.md ("Transports") has the design.
 /// </para>
@@ -89,6 +90,9 @@ public sealed class InProcessBus : IInterfaceFactory
 
     /// <summary>How many subscriptions <paramref name="address"/> has now (diagnostics and tests).</summary>
     internal int SubscriberCount(InterfaceAddress address) => _topics.TryGetValue(address, out var topic) ? topic.Subscribers.Length : 0;
+
+    /// <summary>The subscriptions of <paramref name="address"/> now (tests).</summary>
+    internal InProcessSubscription[] SubscriptionsOf(InterfaceAddress address) => _topics.TryGetValue(address, out var topic) ? topic.Subscribers : [];
 
     /// <summary>The service at <paramref name="address"/>, or null when nobody serves it.</summary>
     internal InProcessService? FindService(InterfaceAddress address) => _services.TryGetValue(address, out var service) ? service : null;

@@ -88,6 +88,20 @@ internal sealed class CallFrame
     }
 
     /// <summary>
+    /// Sets the current thread's frames aside (returned for <see cref="Restore"/>): work this thread starts for someone
+    /// else (a bus event handed off from a publisher inside its own call) must not look like a nested call of it.
+    /// </summary>
+    public static CallFrame? SetAside()
+    {
+        var frames = t_current;
+        t_current = null;
+        return frames;
+    }
+
+    /// <summary>Puts back the frames <see cref="SetAside"/> returned.</summary>
+    public static void Restore(CallFrame? frames) => t_current = frames;
+
+    /// <summary>
     /// Marks the current thread as inside a call of <paramref name="runtime"/>, linked below <paramref name="parent"/>
     /// (the current thread's frames, or for a hand-off the asking thread's).
     /// </summary>

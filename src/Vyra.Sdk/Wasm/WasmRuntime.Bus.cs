@@ -65,7 +65,7 @@ public sealed partial class WasmRuntime
         }
         // Not under the lock: the transport may take a while, and the wait lends the guest slot out.
         var topicUtf8 = Encoding.UTF8.GetBytes(topic); // once per subscription, not per event
-        var subscription = HeldGuestSlot.WaitReleased(Facade.SubscribeAsync(topic, (message, token) => DeliverEventAsync(topic, topicUtf8, message, token), GateFor(contract), cancellationToken).AsTask(), cancellationToken);
+        var subscription = HeldGuestSlot.WaitReleased(Facade.SubscribeAsync(topic, EventHandler(topic, topicUtf8), GateFor(contract), cancellationToken).AsTask(), cancellationToken);
         lock (_busGate)
         {
             if (!_busOpen) throw BusClosed("subscribe", subscription);
