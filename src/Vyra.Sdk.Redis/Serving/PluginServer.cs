@@ -43,6 +43,7 @@ public sealed class PluginServer : IAsyncDisposable
     // The guard is per plugin, so a genuine request copied into another plugin's stream guards nothing here.
     // Only a plain sender and request id and a deadline in (now, now + the longest accepted] are guarded; any other
     // entry is returned unchecked and the host answers or refuses it before its guard would matter.
+    // The guard key is derived from the entry read, so it cannot be declared in KEYS (one Redis, not Cluster: docs/redis.md).
     // KEYS[1] stream; ARGV: group, consumer, guard key prefix, now (ms), longest deadline ahead (ms), reply TTL (ms),
     // longest sender id, longest request id. Returns nil, or {entry id, fields, verdict (0 unchecked, 1 taken,
     // 2 a replay), the guard key set or ''}.
