@@ -186,6 +186,13 @@ public sealed class WireScopeTests(RedisServerFixture redis) : IClassFixture<Red
         Assert.True(await probe.Db.KeyExistsAsync(guard));
         await probe.AddAsync("math", genuine);
         await EventuallyAsync(() => server.RefusedCount == 3, what: "the replay refused");
+
+        // 4. A forged entry naming it now: refused, removed, and the genuine request's guard is not its to release.
+        await probe.AddAsync("math", forger.Entry("math", "mul", Args(("a", 2), ("b", 2)), requestId: requestId));
+        await EventuallyAsync(() => server.RefusedCount == 4, what: "the late forgery refused");
+        Assert.Equal(0, await probe.StreamLengthAsync("math"));
+        Assert.Equal(0, await probe.StreamLengthAsync("other"));
+        Assert.True(await probe.Db.KeyExistsAsync(guard));
         Assert.Equal(1, runs());
         Assert.Equal(0, otherRuns());
         Assert.Single(probe.RawReplies);

@@ -639,24 +639,19 @@ public sealed class PluginServer : IAsyncDisposable
     }
 
     /// <summary>Drops an entry that gets no answer (forged, unauthenticated, replayed or misdirected), logs and counts it.</summary>
-    private async Task RefuseAsync(Served served, RedisValue entryId, string problem, RedisKey? releaseGuard = null)
+    private async Task RefuseAsync(Served served, RedisValue entryId, string problem, string? releaseGuard = null)
     {
         if (_refusals.TryEnter(out var suppressed))
         {
             _logger.LogWarning("Host {Host}: refused entry {Entry} of {Plugin} without an answer: {Problem} ({Suppressed} more refused since the last report)",
                 HostName, entryId, served.Runtime.PluginId, problem, suppressed);
         }
-        try
-        {
-            await (releaseGuard is { } guard
-                ? Db.ScriptEvaluateAsync(AckScript, [served.Stream, guard], [_keys.Group, entryId])
-                : AckAsync(served, entryId)).ConfigureAwait(false);
-        }
-        finally
-        {
-            // Counted once the entry is gone (and its guard released): whoever reads the count finds the stream without it.
-            Interlocked.Increment(ref _refused);
-        }
+        await (releaseGuard is { } guard
+            ? Db.ScriptEvaluateAsync(AckScript, [served.Stream, guard], [_keys.Group, entryId])
+            : AckAsync(served, entryId)).ConfigureAwait(false);
+        // Counted once the entry is gone (and its guard released): whoever reads the count finds the stream without it.
+        // An entry whose acknowledgement failed stays pending; it is claimed, refused and counted again later.
+        Interlocked.Increment(ref _refused);
     }
 
     /// <summary>A request delivered too often (its hosts kept dying): recorded in the dead-letter stream and answered with an error.</summary>
