@@ -8,7 +8,7 @@ namespace Vyra.Sdk.Redis;
 /// The Redis names one deployment uses, all under one prefix (default <c>vyra</c>) so several deployments can share a
 /// server: <c>{prefix}:req:{plugin}</c> (request stream), consumer group <c>{prefix}:hosts</c>,
 /// <c>{prefix}:wake:{plugin}</c> (new-request signal), <c>{prefix}:reply:{sender}</c> (a sender's reply channel),
-/// <c>{prefix}:reply:{sender}:{request}</c> (kept reply), <c>{prefix}:seen:{sender}:{request}</c> (replay guard),
+/// <c>{prefix}:reply:{sender}:{request}</c> (kept reply), <c>{prefix}:seen:{plugin}:{sender}:{request}</c> (replay guard),
 /// <c>{prefix}:idem:{sender}:{plugin}:{function}:{hash}</c> (idempotent results), <c>{prefix}:dead:{plugin}</c>
 /// (dead letters) and <c>{prefix}:plugin/logic_event</c> (events). The interface factory (<see cref="RedisInterfaceFactory"/>)
 /// adds <c>{prefix}:bus:topic:{address}</c> (a topic's channel), <c>{prefix}:bus:svc:{address}</c> (a service's request
@@ -50,8 +50,13 @@ public sealed class RedisKeyspace
     /// <summary>Where the reply to a request is kept (for a retry or a caller that missed the message).</summary>
     public string ReplyKey(string senderId, string requestId) => $"{Prefix}:reply:{senderId}:{requestId}";
 
-    /// <summary>Marks a request as taken (by stream entry) so a copy of it added again is not run again.</summary>
-    public RedisKey SeenKey(string senderId, string requestId) => $"{Prefix}:seen:{senderId}:{requestId}";
+    /// <summary>
+    /// Marks a request to a plugin as taken (by stream entry) so a copy of it added again is not run again. Per plugin:
+    /// a copy in another plugin's stream is refused there (the signed body names its plugin) and guards nothing here.
+    /// </summary>
+    public RedisKey SeenKey(string pluginId, string senderId, string requestId) => $"{SeenKeyPrefix(pluginId)}{senderId}:{requestId}";
+
+    internal string SeenKeyPrefix(string pluginId) => $"{Prefix}:seen:{pluginId}:";
 
     /// <summary>Where the result of an idempotent call is cached: scoped by sender, plugin and function; the caller's key is hashed.</summary>
     public RedisKey IdempotencyKey(string senderId, string pluginId, string function, string key) =>

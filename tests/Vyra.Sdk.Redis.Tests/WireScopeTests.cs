@@ -154,4 +154,47 @@ public sealed class WireScopeTests(RedisServerFixture redis) : IClassFixture<Red
         Assert.Equal(0, otherRuns());
         Assert.Single(probe.RawReplies);
     }
+
+    [Fact]
+    public async Task A_forged_or_misplaced_copy_taken_first_does_not_block_the_genuine_request()
+    {
+        await using var bench = Create(redis);
+        var (math, runs) = await MulAsync(bench, "math");
+        var (other, otherRuns) = await MulAsync(bench, "other");
+        var server = await bench.ServeAsync(null, math, other);
+        var probe = await WireProbe.CreateAsync(bench, bench.Security("caller"));
+        // Same sender and key id, another secret: its MACs do not verify.
+        var forger = await WireProbe.CreateAsync(bench, RedisWireSecurity.Signed("caller", new RedisWireKey(bench.Key.Id, RandomNumberGenerator.GetBytes(32))));
+        var requestId = WireProbe.NewRequestId();
+        var guard = bench.Keys.SeenKey("math", "caller", requestId);
+
+        // 1. A forged entry naming the request id of a genuine request, taken before it: refused, and its take's
+        //    replay guard (set before the MAC is checked, in the same round trip as the take) is released with its
+        //    acknowledgement, before it is counted.
+        await probe.AddAsync("math", forger.Entry("math", "mul", Args(("a", 1), ("b", 1)), requestId: requestId));
+        await EventuallyAsync(() => server.RefusedCount == 1, what: "the forged entry refused");
+        Assert.False(await probe.Db.KeyExistsAsync(guard));
+
+        // 2. The genuine request copied into another plugin's stream and taken there first: refused there; the guard is per plugin.
+        var genuine = probe.Entry("math", "mul", Args(("a", 6), ("b", 7)), requestId: requestId);
+        await probe.AddAsync("other", genuine);
+        await EventuallyAsync(() => server.RefusedCount == 2, what: "the misplaced copy refused");
+
+        // 3. The genuine entry runs once and is answered; its guard stays, so a replay of it is still refused.
+        await probe.AddAsync("math", genuine);
+        Assert.Equal(42, (await probe.ReplyAsync(requestId)).Data!.Value.GetProperty("result").GetInt32());
+        Assert.True(await probe.Db.KeyExistsAsync(guard));
+        await probe.AddAsync("math", genuine);
+        await EventuallyAsync(() => server.RefusedCount == 3, what: "the replay refused");
+
+        // 4. A forged entry naming it now: refused, removed, and the genuine request's guard is not its to release.
+        await probe.AddAsync("math", forger.Entry("math", "mul", Args(("a", 2), ("b", 2)), requestId: requestId));
+        await EventuallyAsync(() => server.RefusedCount == 4, what: "the late forgery refused");
+        Assert.Equal(0, await probe.StreamLengthAsync("math"));
+        Assert.Equal(0, await probe.StreamLengthAsync("other"));
+        Assert.True(await probe.Db.KeyExistsAsync(guard));
+        Assert.Equal(1, runs());
+        Assert.Equal(0, otherRuns());
+        Assert.Single(probe.RawReplies);
+    }
 }

@@ -27,6 +27,19 @@ public sealed class RedisWireKey
 
     internal byte[] Secret { get; }
 
+    // One keyed HMAC kept for reuse (GetHashAndReset returns it to the keyed start): making one costs more than the
+    // MAC of a typical message. Concurrent signers that find it taken make their own; only one is kept.
+    private System.Security.Cryptography.IncrementalHash? _spareHmac;
+
+    internal System.Security.Cryptography.IncrementalHash RentHmac() =>
+        Interlocked.Exchange(ref _spareHmac, null)
+        ?? System.Security.Cryptography.IncrementalHash.CreateHMAC(System.Security.Cryptography.HashAlgorithmName.SHA256, Secret);
+
+    internal void ReturnHmac(System.Security.Cryptography.IncrementalHash hmac)
+    {
+        if (Interlocked.CompareExchange(ref _spareHmac, hmac, null) is not null) hmac.Dispose();
+    }
+
     /// <summary>A key from a base64 secret (as kept in configuration).</summary>
     public static RedisWireKey FromBase64(string id, string secretBase64, IReadOnlyList<string>? senders = null) =>
         new(id, Convert.FromBase64String(secretBase64), senders);

@@ -27,10 +27,53 @@ public sealed class PluginServer : IAsyncDisposable
         return 1
         """;
 
+    // A refused entry is acknowledged and deleted; the replay guard its take set (KEYS[2], when given) is released.
     private const string AckScript = """
         redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
         redis.call('XDEL', KEYS[1], ARGV[2])
+        if #KEYS >= 2 and redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('DEL', KEYS[2]) end
         return 1
+        """;
+
+    // Takes the next new entry for this host and, in the same round trip, sets its replay guard (what SeenScript does
+    // after the MAC check, for a claimed entry or one the script could not check). The guard is set before the host has
+    // verified the entry: a forged entry can only guard a request id it names, and a request id is a fresh random id
+    // of its sender that no one can know before its genuine entry is in the stream, which the group hands out first
+    // (entries are taken in id order, atomically with this check). A refused entry releases its guard (AckScript).
+    // The guard is per plugin, so a genuine request copied into another plugin's stream guards nothing here.
+    // Only a plain sender and request id and a deadline in (now, now + the longest accepted] are guarded; any other
+    // entry is returned unchecked and the host answers or refuses it before its guard would matter.
+    // The guard key is derived from the entry read, so it cannot be declared in KEYS (one Redis, not Cluster: docs/redis.md).
+    // KEYS[1] stream; ARGV: group, consumer, guard key prefix, now (ms), longest deadline ahead (ms), reply TTL (ms),
+    // longest sender id, longest request id. Returns nil, or {entry id, fields, verdict (0 unchecked, 1 taken,
+    // 2 a replay), the guard key set or ''}.
+    private const string TakeScript = """
+        local r = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', 1, 'STREAMS', KEYS[1], '>')
+        if not r then return false end
+        local entry = r[1][2][1]
+        local id, f = entry[1], entry[2]
+        local sender, req, deadline
+        for i = 1, #f - 1, 2 do
+            local n = f[i]
+            if n == 'sender' then sender = f[i + 1]
+            elseif n == 'request_id' then req = f[i + 1]
+            elseif n == 'deadline' then deadline = f[i + 1] end
+        end
+        if not sender or #sender > tonumber(ARGV[7]) or not string.match(sender, '^[%w%._%-]+$')
+            or not req or #req > tonumber(ARGV[8]) or not string.match(req, '^[%w%._%-]+$')
+            or not deadline or #deadline > 15 or not string.match(deadline, '^%d+$') then
+            return {id, f, 0, ''}
+        end
+        local d, now = tonumber(deadline), tonumber(ARGV[4])
+        if d <= now or d > now + tonumber(ARGV[5]) then return {id, f, 0, ''} end
+        local key = ARGV[3] .. sender .. ':' .. req
+        local v = redis.call('GET', key)
+        if not v then
+            redis.call('SET', key, id, 'PX', d - now + tonumber(ARGV[6]))
+            return {id, f, 1, key}
+        end
+        if v == id then return {id, f, 1, ''} end
+        return {id, f, 2, ''}
         """;
 
     private const string ReleaseMarkerScript = """
@@ -126,7 +169,7 @@ public sealed class PluginServer : IAsyncDisposable
         {
             if (_started) throw new InvalidOperationException("Serve runtimes before the server starts.");
             if (_served.ContainsKey(runtime.PluginId)) throw new ArgumentException($"plugin '{runtime.PluginId}' is already served", nameof(runtime));
-            _served[runtime.PluginId] = new Served(runtime, _keys.RequestStream(runtime.PluginId));
+            _served[runtime.PluginId] = new Served(runtime, _keys.RequestStream(runtime.PluginId), _keys.SeenKeyPrefix(runtime.PluginId));
         }
         return this;
     }
@@ -250,11 +293,11 @@ public sealed class PluginServer : IAsyncDisposable
             var failed = false;
             try
             {
-                var entries = await Db.StreamReadGroupAsync(served.Stream, _keys.Group, HostName, StreamPosition.NewMessages, count: 1).ConfigureAwait(false);
-                if (entries.Length > 0)
+                var taken = await TakeAsync(served).ConfigureAwait(false);
+                if (taken is not null)
                 {
                     dispatched = true;
-                    Dispatch(served, entries[0], claimed: false, deliveries: 1);
+                    Dispatch(served, taken, claimed: false, deliveries: 1);
                 }
             }
             catch (RedisServerException ex) when (ex.Message.Contains("NOGROUP", StringComparison.Ordinal))
@@ -323,7 +366,7 @@ public sealed class PluginServer : IAsyncDisposable
                     }
                     Interlocked.Increment(ref _claimed);
                     _logger.LogInformation("Host {Host} claimed request {Entry} of {Plugin} from a host that stopped answering", HostName, entry.Id, served.Runtime.PluginId);
-                    Dispatch(served, entry, claimed: true, deliveries);
+                    Dispatch(served, new Taken(entry, Guard.Unchecked, null), claimed: true, deliveries);
                 }
             }
             catch (RedisServerException ex) when (ex.Message.Contains("NOGROUP", StringComparison.Ordinal))
@@ -382,15 +425,35 @@ public sealed class PluginServer : IAsyncDisposable
         }
     }
 
-    private void Dispatch(Served served, StreamEntry entry, bool claimed, long deliveries)
+    /// <summary>The next new entry for this host with its replay-guard verdict (see <see cref="TakeScript"/>), or null.</summary>
+    private async Task<Taken?> TakeAsync(Served served)
     {
+        var result = await Db.ScriptEvaluateAsync(TakeScript, [served.Stream],
+        [
+            _keys.Group, HostName, served.GuardPrefix, NowMs(),
+            (long)_options.MaxDeadline.TotalMilliseconds + ClockSkewMs, (long)_options.ReplyTtl.TotalMilliseconds,
+            WireNames.MaxSenderId, WireNames.MaxRequestId,
+        ]).ConfigureAwait(false);
+        if (result.IsNull || result.Resp2Type != ResultType.Array) return null;
+        var parts = (RedisResult[])result!;
+        var flat = (RedisValue[])parts[1]!;
+        var fields = new NameValueEntry[flat.Length / 2];
+        for (var i = 0; i < fields.Length; i++) fields[i] = new NameValueEntry(flat[2 * i], flat[2 * i + 1]);
+        var verdict = (int)parts[2] switch { 1 => Guard.Taken, 2 => Guard.Replay, _ => Guard.Unchecked };
+        var guardKey = (string?)parts[3];
+        return new Taken(new StreamEntry((RedisValue)parts[0], fields), verdict, string.IsNullOrEmpty(guardKey) ? null : guardKey);
+    }
+
+    private void Dispatch(Served served, Taken taken, bool claimed, long deliveries)
+    {
+        var entry = taken.Entry;
         var work = new Work(served, entry.Id);
         _inFlight[work] = 0;
         _ = Task.Run(async () =>
         {
             try
             {
-                await ProcessAsync(work, entry, claimed, deliveries).ConfigureAwait(false);
+                await ProcessAsync(work, taken, claimed, deliveries).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
@@ -404,8 +467,9 @@ public sealed class PluginServer : IAsyncDisposable
         });
     }
 
-    private async Task ProcessAsync(Work work, StreamEntry entry, bool claimed, long deliveries)
+    private async Task ProcessAsync(Work work, Taken taken, bool claimed, long deliveries)
     {
+        var entry = taken.Entry;
         var served = work.Served;
         var pluginId = served.Runtime.PluginId;
 
@@ -414,7 +478,7 @@ public sealed class PluginServer : IAsyncDisposable
         var raw = Authenticate(entry, out var problem);
         if (raw is null)
         {
-            await RefuseAsync(served, entry.Id, problem!).ConfigureAwait(false);
+            await RefuseAsync(served, entry.Id, problem!, taken.GuardSet).ConfigureAwait(false);
             return;
         }
         var to = new ReplyTo(raw.Sender, raw.RequestId, pluginId);
@@ -434,7 +498,7 @@ public sealed class PluginServer : IAsyncDisposable
         if (request.PluginId != pluginId)
         {
             // A signed request copied into another plugin's stream: answering would race the real reply.
-            await RefuseAsync(served, entry.Id, $"the request names plugin '{request.PluginId}' but came on the stream of '{pluginId}'").ConfigureAwait(false);
+            await RefuseAsync(served, entry.Id, $"the request names plugin '{request.PluginId}' but came on the stream of '{pluginId}'", taken.GuardSet).ConfigureAwait(false);
             return;
         }
 
@@ -452,8 +516,16 @@ public sealed class PluginServer : IAsyncDisposable
         }
 
         // 4. Replays: a request id is run from one stream entry only (a re-claim is the same entry).
-        var seenFor = TimeSpan.FromMilliseconds(raw.DeadlineUnixMs - now) + _options.ReplyTtl;
-        if ((int)await Db.ScriptEvaluateAsync(SeenScript, [_keys.SeenKey(raw.Sender, raw.RequestId)], [entry.Id, (long)seenFor.TotalMilliseconds]).ConfigureAwait(false) == 0)
+        //    The take usually checked it already (TakeScript); a claimed entry, or one it could not check, is checked here.
+        var guard = taken.Guard;
+        if (guard == Guard.Unchecked)
+        {
+            var seenFor = TimeSpan.FromMilliseconds(raw.DeadlineUnixMs - now) + _options.ReplyTtl;
+            guard = (int)await Db.ScriptEvaluateAsync(SeenScript, [served.GuardKey(raw.Sender, raw.RequestId)], [entry.Id, (long)seenFor.TotalMilliseconds]).ConfigureAwait(false) == 0
+                ? Guard.Replay
+                : Guard.Taken;
+        }
+        if (guard == Guard.Replay)
         {
             await RefuseAsync(served, entry.Id, $"request '{raw.RequestId}' of '{raw.Sender}' was added again (a replay)").ConfigureAwait(false);
             return;
@@ -567,15 +639,19 @@ public sealed class PluginServer : IAsyncDisposable
     }
 
     /// <summary>Drops an entry that gets no answer (forged, unauthenticated, replayed or misdirected), logs and counts it.</summary>
-    private async Task RefuseAsync(Served served, RedisValue entryId, string problem)
+    private async Task RefuseAsync(Served served, RedisValue entryId, string problem, string? releaseGuard = null)
     {
-        Interlocked.Increment(ref _refused);
         if (_refusals.TryEnter(out var suppressed))
         {
             _logger.LogWarning("Host {Host}: refused entry {Entry} of {Plugin} without an answer: {Problem} ({Suppressed} more refused since the last report)",
                 HostName, entryId, served.Runtime.PluginId, problem, suppressed);
         }
-        await AckAsync(served, entryId).ConfigureAwait(false);
+        await (releaseGuard is { } guard
+            ? Db.ScriptEvaluateAsync(AckScript, [served.Stream, guard], [_keys.Group, entryId])
+            : AckAsync(served, entryId)).ConfigureAwait(false);
+        // Counted once the entry is gone (and its guard released): whoever reads the count finds the stream without it.
+        // An entry whose acknowledgement failed stays pending; it is claimed, refused and counted again later.
+        Interlocked.Increment(ref _refused);
     }
 
     /// <summary>A request delivered too often (its hosts kept dying): recorded in the dead-letter stream and answered with an error.</summary>
@@ -649,12 +725,27 @@ public sealed class PluginServer : IAsyncDisposable
 
     private static long NowMs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
-    private sealed class Served(PluginRuntime runtime, RedisKey stream)
+    private sealed class Served(PluginRuntime runtime, RedisKey stream, string guardPrefix)
     {
         public PluginRuntime Runtime { get; } = runtime;
         public RedisKey Stream { get; } = stream;
         public Signal Wake { get; } = new();
+
+        /// <summary>The start of this plugin's replay-guard keys (<see cref="RedisKeyspace.SeenKey"/> without sender and request).</summary>
+        public string GuardPrefix { get; } = guardPrefix;
+
+        public RedisKey GuardKey(string sender, string requestId) => $"{GuardPrefix}{sender}:{requestId}";
     }
+
+    private enum Guard
+    {
+        Unchecked,
+        Taken,
+        Replay,
+    }
+
+    /// <summary>An entry taken for this host, with its replay-guard verdict and the guard key its take set (released if the entry is refused).</summary>
+    private sealed record Taken(StreamEntry Entry, Guard Guard, string? GuardSet);
 
     private sealed record Work(Served Served, RedisValue EntryId);
 

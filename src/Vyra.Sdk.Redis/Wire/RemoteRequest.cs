@@ -30,7 +30,7 @@ internal sealed class RemoteRequest
     public required string Function { get; init; }
     public Dictionary<string, object?> Data { get; init; } = new();
 
-    /// <summary>SHA-256 of the arguments with top-level names in ordinal order: what an idempotency key is bound to.</summary>
+    /// <summary>SHA-256 of the arguments with top-level names in ordinal order: what an idempotency key is bound to (empty without a key).</summary>
     public required string ArgumentsHash { get; init; }
 
     public string Sender => Raw.Sender;
@@ -188,7 +188,8 @@ internal sealed class RemoteRequest
                     PluginId = pluginId,
                     Function = function,
                     Data = WireJson.ReadArguments(data),
-                    ArgumentsHash = HashArguments(data),
+                    // Only a call with an idempotency key is bound to its arguments; the hash is not paid for otherwise.
+                    ArgumentsHash = IdempotencyKey is null ? "" : HashArguments(data),
                 };
             }
             catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException)
