@@ -4,7 +4,8 @@ using System.Text;
 namespace Vyra.Sdk;
 
 /// <summary>
-/// One <c>stat(2)</c> of a path (links followed), read straight from the C library: its type, length and write time.
+/// One <c>stat(2)</c> of a path (links followed), read straight from the C library: its type, length, write time and
+/// identity (device and inode).
 /// Every start asks this of its manifest files and its module (are they unchanged since they were read?), and .NET's
 /// <see cref="FileInfo"/> costs twice the system call itself for that (a full path, an object, a second status check
 /// when the path is a link); on a virtual machine where a system call is already 1–2 µs, the three stamps of a start
@@ -14,9 +15,11 @@ namespace Vyra.Sdk;
 /// </summary>
 internal static class UnixFileStatus
 {
-    // Offsets in struct stat. x64: st_mode at 24; arm64 (the generic layout): st_mode at 16. Both: st_size at 48,
-    // st_mtim (seconds, nanoseconds) at 88 and 96.
+    // Offsets in struct stat. x64: st_mode at 24; arm64 (the generic layout): st_mode at 16. Both: st_dev at 0, st_ino
+    // at 8, st_size at 48, st_mtim (seconds, nanoseconds) at 88 and 96.
     private static readonly int ModeOffset = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 24 : 16;
+    private const int DeviceOffset = 0;
+    private const int InodeOffset = 8;
     private const int SizeOffset = 48;
     private const int MtimeSecondsOffset = 88;
     private const int MtimeNanosecondsOffset = 96;
@@ -28,8 +31,8 @@ internal static class UnixFileStatus
     /// <summary>Whether <see cref="TryStat"/> can answer here at all (false: use <see cref="FileInfo"/>).</summary>
     public static bool Available => !Volatile.Read(ref s_unavailable);
 
-    /// <summary>What one stat said: whether the path exists, is a folder or a regular file, its length and write time.</summary>
-    public readonly record struct Status(bool Exists, bool IsDirectory, bool IsRegular, long Length, DateTime LastWriteUtc);
+    /// <summary>What one stat said: whether the path exists, is a folder or a regular file, its length, write time and identity.</summary>
+    public readonly record struct Status(bool Exists, bool IsDirectory, bool IsRegular, long Length, DateTime LastWriteUtc, ulong Device, ulong Inode);
 
     /// <summary>
     /// Stats <paramref name="path"/>; false when this is not available here (then nothing was asked). A path that does
@@ -70,13 +73,14 @@ internal static class UnixFileStatus
             IsDirectory: (mode & 0xF000) == 0x4000,
             IsRegular: (mode & 0xF000) == 0x8000,
             Length: BitConverter.ToInt64(buffer[SizeOffset..]),
-            LastWriteUtc: FromUnixTime(seconds, nanoseconds));
+            LastWriteUtc: FromUnixTime(seconds, nanoseconds),
+            Device: BitConverter.ToUInt64(buffer[DeviceOffset..]),
+            Inode: BitConverter.ToUInt64(buffer[InodeOffset..]));
         return true;
     }
 
     /// <summary>
-    /// The value <see cref="FileSystemInfo.LastWriteTimeUtc"/> gives (ticks are 100 ns), so either way of asking compares
-    /// equal. Whoever writes the folder sets the time: one outside what <see cref="DateTime"/> holds is clamped, not thrown.
+    /// The value <see cref="FileSystemInfo.LastWriteTimeUtc"/> gives for a regular file (ticks are 100 ns). Whoever writes the folder sets the time: one outside what <see cref="DateTime"/> holds is clamped, not thrown.
     /// </summary>
     private static DateTime FromUnixTime(long seconds, long nanoseconds)
     {
