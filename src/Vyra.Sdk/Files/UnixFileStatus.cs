@@ -32,13 +32,13 @@ internal static class UnixFileStatus
     public static bool Available => !Volatile.Read(ref s_unavailable);
 
     /// <summary>What one stat said: whether the path exists, is a folder or a regular file, its length, write time and identity.</summary>
-    public readonly record struct Status(bool Exists, bool IsDirectory, bool IsRegular, long Length, DateTime LastWriteUtc, ulong Device, ulong Inode);
+    public readonly record struct PathStatus(bool Exists, bool IsDirectory, bool IsRegular, long Length, DateTime LastWriteUtc, ulong Device, ulong Inode);
 
     /// <summary>
     /// Stats <paramref name="path"/>; false when this is not available here (then nothing was asked). A path that does
-    /// not exist, or cannot be reached, answers true with <see cref="Status.Exists"/> false, as <see cref="FileInfo.Exists"/> does.
+    /// not exist, or cannot be reached, answers true with <see cref="PathStatus.Exists"/> false, as <see cref="FileInfo.Exists"/> does.
     /// </summary>
-    public static unsafe bool TryStat(string path, out Status status)
+    public static unsafe bool TryStat(string path, out PathStatus status)
     {
         status = default;
         if (!Available) return false;
@@ -68,7 +68,7 @@ internal static class UnixFileStatus
         var mode = BitConverter.ToUInt32(buffer[ModeOffset..]);
         var seconds = BitConverter.ToInt64(buffer[MtimeSecondsOffset..]);
         var nanoseconds = BitConverter.ToInt64(buffer[MtimeNanosecondsOffset..]);
-        status = new Status(
+        status = new PathStatus(
             Exists: true,
             IsDirectory: (mode & 0xF000) == 0x4000,
             IsRegular: (mode & 0xF000) == 0x8000,
