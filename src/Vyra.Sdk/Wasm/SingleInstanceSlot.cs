@@ -144,6 +144,14 @@ internal sealed class SingleInstanceSlot(WasmInstance instance, int maxWaiters) 
     private void Revoke()
     {
         Volatile.Write(ref _biasRevoked, 1);
+        // A slot never leased (closed before its first call, as every idle runtime's is): once no thread can become the
+        // owner, none can hold the bias, so the barrier (several microseconds, most of a short-lived runtime's dispose)
+        // is not needed. A thread racing for the ownership loses its compare-exchange and takes the locked path.
+        if (Interlocked.CompareExchange(ref _biasOwner, Revoked, 0) == 0)
+        {
+            Volatile.Write(ref _unbiased, 1);
+            return;
+        }
         Volatile.Write(ref _biasOwner, Revoked);
         Interlocked.MemoryBarrierProcessWide();
         if (Volatile.Read(ref _biasHeld) != 0)
