@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Wasmtime;
 
 namespace Vyra.Sdk;
@@ -38,8 +39,16 @@ public sealed class TypedExport<TDelegate>
     /// </summary>
     public GuestCall<TDelegate> Enter(CancellationToken cancellationToken = default)
     {
-        var instance = _runtime.Lease(Name, cancellationToken, out var slots, out var waitedMs);
-        return Open(slots, instance, cancellationToken, waitedMs, CallFrame.Current);
+        var thread = CallingThread.Current;
+        // The fast path: a thread inside no call at all (so no re-entrancy to refuse) takes a single instance on its
+        // bias. Anything else (a pool, a contended or revoked lease, a closed slot, a nested call) takes the full path.
+        var slots = _runtime.Slots;
+        if (slots is SingleInstanceSlot single && thread.Frame is null && single.TryEnterOnBias(thread) is { } instance)
+        {
+            return Open(single, instance, cancellationToken, 0, null, thread);
+        }
+        instance = _runtime.Lease(Name, cancellationToken, out var leased, out var waitedMs);
+        return Open(leased, instance, cancellationToken, waitedMs, thread.Frame, thread);
     }
 
     /// <summary>
@@ -68,7 +77,7 @@ public sealed class TypedExport<TDelegate>
     private Task<TResult> RunLeased<TState, TResult>(WasmRuntime.AsyncLease lease, TState state, Func<GuestCall<TDelegate>, TState, TResult> body, CallFrame? caller, CancellationToken cancellationToken) =>
         lease.Workers.Run(() =>
         {
-            using var call = Open(lease.Slots, lease.Instance, cancellationToken, lease.WaitedMs, caller);
+            using var call = Open(lease.Slots, lease.Instance, cancellationToken, lease.WaitedMs, caller, CallingThread.Current);
             return CallFrame.RunFlowing(_runtime, () => body(call, state));
         }, lease.Slot);
 
@@ -85,18 +94,25 @@ public sealed class TypedExport<TDelegate>
     }
 
     /// <summary>Binds the delegate for the leased instance, arms the limits and marks the thread as inside the call.</summary>
-    private GuestCall<TDelegate> Open(InstanceSlots slots, WasmInstance instance, CancellationToken cancellationToken, long waitedMs, CallFrame? caller)
+    private GuestCall<TDelegate> Open(InstanceSlots slots, WasmInstance instance, CancellationToken cancellationToken, long waitedMs, CallFrame? caller, CallingThread thread)
     {
         try
         {
-            var function = instance.Bound(_slot, Name, _bind) ?? throw BindFailure(instance);
+            // The bound delegate is read here, where TDelegate is the class's own type argument (a check through a
+            // generic method's dictionary costs a runtime lookup), by its exact type (a compare, where `is` calls a
+            // cast helper). The slot holds what this export's own bind made, so the exact type is the usual answer.
+            var typed = instance.TypedDelegates;
+            var candidate = (uint)_slot < (uint)typed.Length ? typed[_slot] : null;
+            var function = candidate is not null && candidate.GetType() == typeof(TDelegate)
+                ? Unsafe.As<TDelegate>(candidate)
+                : candidate as TDelegate ?? instance.BindTyped(_slot, Name, _bind) ?? throw BindFailure(instance);
             if (cancellationToken.IsCancellationRequested)
             {
                 throw new PluginCallException(_runtime.PluginId, Name, "the call was cancelled", PluginErrorKind.Cancelled, new OperationCanceledException(cancellationToken));
             }
             instance.BeginCall(cancellationToken, waitedMs);
             instance.ObserveTypedCall(Name);
-            instance.Frame.Enter(_runtime, caller);
+            instance.Frame.Enter(_runtime, caller, thread);
             return new GuestCall<TDelegate>(_runtime, slots, instance, function, Name);
         }
         catch
