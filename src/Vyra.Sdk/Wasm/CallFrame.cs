@@ -120,7 +120,12 @@ internal sealed class CallFrame
     public void Exit()
     {
         _active = false;
-        if (_thread is { } thread && ReferenceEquals(thread.Frame, this)) thread.Frame = _restore;
+        if (_thread is { } thread && ReferenceEquals(thread.Frame, this))
+        {
+            // Storing a constant null needs no GC write barrier; the usual outermost call has nothing to restore.
+            if (_restore is { } outer) thread.Frame = outer;
+            else thread.Frame = null;
+        }
         _parent = null;
         _restore = null;
     }

@@ -96,16 +96,37 @@ public sealed class TypedExport<TDelegate>
     /// <summary>Binds the delegate for the leased instance, arms the limits and marks the thread as inside the call.</summary>
     private GuestCall<TDelegate> Open(InstanceSlots slots, WasmInstance instance, CancellationToken cancellationToken, long waitedMs, CallFrame? caller, CallingThread thread)
     {
+        // The usual call (delegate bound, not cancelled, nobody listening to telemetry, limits armed by field writes
+        // alone) runs nothing that can throw, so it needs no handler to return the lease: a method with one costs the
+        // fast path a frame and spills, a few ns of its budget. Anything else takes OpenGuarded.
+        if (BoundFor(instance) is { } function && !cancellationToken.IsCancellationRequested && instance.ArmsWithoutNativeCalls && !VyraTelemetry.CallsObserved)
+        {
+            instance.BeginCall(cancellationToken, waitedMs);
+            instance.Frame.Enter(_runtime, caller, thread);
+            return new GuestCall<TDelegate>(_runtime, slots, instance, function, Name);
+        }
+        return OpenGuarded(slots, instance, cancellationToken, waitedMs, caller, thread);
+    }
+
+    /// <summary>
+    /// The bound delegate when this instance has one, read here, where TDelegate is the class's own type argument (a
+    /// check through a generic method's dictionary costs a runtime lookup), by its exact type (a compare, where `is`
+    /// calls a cast helper). The slot holds only what this export's own bind made, so the exact type is the answer
+    /// once bound; null before the first call on this instance.
+    /// </summary>
+    private TDelegate? BoundFor(WasmInstance instance)
+    {
+        var typed = instance.TypedDelegates;
+        var candidate = (uint)_slot < (uint)typed.Length ? typed[_slot] : null;
+        return candidate is not null && candidate.GetType() == typeof(TDelegate) ? Unsafe.As<TDelegate>(candidate) : null;
+    }
+
+    /// <summary><see cref="Open"/> for the first call on an instance, a cancelled token, an observed call or fuel: returns the lease on any failure.</summary>
+    private GuestCall<TDelegate> OpenGuarded(InstanceSlots slots, WasmInstance instance, CancellationToken cancellationToken, long waitedMs, CallFrame? caller, CallingThread thread)
+    {
         try
         {
-            // The bound delegate is read here, where TDelegate is the class's own type argument (a check through a
-            // generic method's dictionary costs a runtime lookup), by its exact type (a compare, where `is` calls a
-            // cast helper). The slot holds what this export's own bind made, so the exact type is the usual answer.
-            var typed = instance.TypedDelegates;
-            var candidate = (uint)_slot < (uint)typed.Length ? typed[_slot] : null;
-            var function = candidate is not null && candidate.GetType() == typeof(TDelegate)
-                ? Unsafe.As<TDelegate>(candidate)
-                : candidate as TDelegate ?? instance.BindTyped(_slot, Name, _bind) ?? throw BindFailure(instance);
+            var function = BoundFor(instance) ?? instance.BindTyped(_slot, Name, _bind) ?? throw BindFailure(instance);
             if (cancellationToken.IsCancellationRequested)
             {
                 throw new PluginCallException(_runtime.PluginId, Name, "the call was cancelled", PluginErrorKind.Cancelled, new OperationCanceledException(cancellationToken));

@@ -228,6 +228,12 @@ internal sealed class WasmInstance : CallingGuest, IDisposable
         _observedActivity = null;
     }
 
+    /// <summary>
+    /// True when <see cref="BeginCall"/> only writes fields (no fuel to set and no memory size to read: each is a call
+    /// into Wasmtime), so it cannot fail: the typed fast path then needs no handler around it.
+    /// </summary>
+    public bool ArmsWithoutNativeCalls => _fuelBudget is null && Memory is null;
+
     /// <summary>Starts a call: arms the limits and, when memory is capped, notes its size (to judge a later trap).</summary>
     public void BeginCall(CancellationToken cancellationToken, long waitedMs = 0)
     {
