@@ -161,6 +161,19 @@ internal sealed class WasmInstance : CallingGuest, IDisposable
         return (pointer, bytes.Length);
     }
 
+    /// <summary>
+    /// Encodes a string argument as strict UTF-8 straight into a fresh guest buffer, as a hand-written copy would: counted
+    /// first (a lone surrogate throws <see cref="System.Text.EncoderFallbackException"/> and a value over the host's cap
+    /// is refused, both before the guest allocates anything), with no UTF-8 array on the host in between. It is freed
+    /// with <c>vyra_free</c> when the call ends.
+    /// </summary>
+    public (int Pointer, int Length) WriteTextArgument(string text, AbiSite what)
+    {
+        var (pointer, length) = GuestMemory.Unpack(GuestMemory.WriteText(Memory, Alloc, text, MemoryValues.StrictUtf8, what, MaxMemoryValueBytes));
+        if (Free is not null) (_pendingFrees ??= []).Add((pointer, length));
+        return (pointer, length);
+    }
+
     /// <summary>Reads a returned memory value and releases the guest's buffer.</summary>
     public object? ReadResult(long packed, PluginValueType type, AbiSite what)
     {
