@@ -126,7 +126,12 @@ public sealed class TypedExport<TDelegate>
     {
         try
         {
-            var function = BoundFor(instance) ?? instance.BindTyped(_slot, Name, _bind) ?? throw BindFailure(instance);
+            // `as` for a TDelegate that is a base type (Delegate itself), whose bound delegates never match exactly.
+            var typed = instance.TypedDelegates;
+            var function = BoundFor(instance)
+                ?? ((uint)_slot < (uint)typed.Length ? typed[_slot] as TDelegate : null)
+                ?? instance.BindTyped(_slot, Name, _bind)
+                ?? throw BindFailure(instance);
             if (cancellationToken.IsCancellationRequested)
             {
                 throw new PluginCallException(_runtime.PluginId, Name, "the call was cancelled", PluginErrorKind.Cancelled, new OperationCanceledException(cancellationToken));
