@@ -40,7 +40,8 @@ internal static class MemoryValues
         }
     }
 
-    private static readonly UTF8Encoding StrictUtf8 = new(false, true);
+    /// <summary>UTF-8 that refuses what is not valid (a lone surrogate, bytes that are not UTF-8) instead of replacing it.</summary>
+    internal static readonly UTF8Encoding StrictUtf8 = new(false, true);
 
     /// <summary>UTF-8 of text that must be valid: a lone surrogate is refused, not silently replaced.</summary>
     private static byte[] ToUtf8(string text)
@@ -51,9 +52,12 @@ internal static class MemoryValues
         }
         catch (EncoderFallbackException ex)
         {
-            throw new FormatException($"the text is not valid Unicode (a lone surrogate at index {ex.Index})");
+            throw NotUnicode(ex);
         }
     }
+
+    /// <summary>What a string argument with a lone surrogate fails with (its encoding by <see cref="StrictUtf8"/> threw <paramref name="ex"/>).</summary>
+    internal static FormatException NotUnicode(EncoderFallbackException ex) => new($"the text is not valid Unicode (a lone surrogate at index {ex.Index})");
 
     /// <summary>The text of a JSON string, or a <see cref="FormatException"/> when it is not valid (bad UTF-8, a lone surrogate escape).</summary>
     internal static string JsonText(JsonElement element)

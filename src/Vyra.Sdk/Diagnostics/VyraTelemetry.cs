@@ -51,7 +51,11 @@ public static class VyraTelemetry
     internal static readonly Counter<long> CacheMisses = Meter.CreateCounter<long>("vyra.module.cache.misses", "{module}", "Modules compiled");
 
     /// <summary>True when anything listens to call metrics or traces.</summary>
-    internal static bool CallsObserved => Calls.Enabled || CallDuration.Enabled || Failures.Enabled || Source.HasListeners();
+    internal static bool CallsObserved
+    {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        get => Calls.Enabled || CallDuration.Enabled || Failures.Enabled || Source.HasListeners();
+    }
 
     /// <summary>Starts observing a call; returns the start timestamp (0 when nobody listens).</summary>
     internal static long BeginCall(string pluginId, string function, string backend, out Activity? activity)

@@ -54,7 +54,9 @@ internal sealed class CallGuard
     /// <summary>Arms the limits for a call that already waited <paramref name="waitedMs"/> for its instance (the timeout covers both).</summary>
     public void Arm(CancellationToken cancellationToken, long waitedMs = 0)
     {
-        _token = cancellationToken;
+        // Disarm leaves the default token, so a call without a token (the usual typed call) writes nothing here: a
+        // token holds a reference, and writing one to the heap costs a GC write barrier.
+        if (cancellationToken.CanBeCanceled || _token.CanBeCanceled) _token = cancellationToken;
         _waitedMs = waitedMs;
         // The clock is read by the first epoch callback of the call, not here: the callback runs within one tick of the
         // call's start (the deadline is one tick ahead), so the timeout is as exact as the ticker, and the typed fast

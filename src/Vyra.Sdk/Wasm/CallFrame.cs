@@ -68,21 +68,29 @@ internal sealed class CallFrame
         }
     }
 
-    [ThreadStatic]
-    private static CallFrame? t_current;
+    private const int MaxDepth = 1024;
 
-    private object? _runtime;
+    private object? _runtime; // the instance's runtime: written on the first entry only (an instance belongs to one runtime)
+    private bool _active; // inside a call now; a frame that left still holds its runtime, so the walk checks this
     private CallFrame? _parent;
+    private CallFrame? _restore;
+    private CallingThread? _thread; // the thread that entered (written when it changes: the fast path keeps one caller)
 
     /// <summary>The frames of the current thread (null outside any call): what a hand-off passes to the worker.</summary>
-    public static CallFrame? Current => t_current;
+    public static CallFrame? Current => CallingThread.Current.Frame;
 
     /// <summary>True when the current thread (or the thread that handed it work) is inside a call of <paramref name="runtime"/>.</summary>
-    public static bool IsInside(object runtime)
+    public static bool IsInside(object runtime) => IsInside(CallingThread.Current.Frame, runtime);
+
+    /// <summary>True when <paramref name="frames"/> (a thread's innermost frame and its parents) include a call of <paramref name="runtime"/>.</summary>
+    public static bool IsInside(CallFrame? frames, object runtime)
     {
-        for (var frame = t_current; frame is not null; frame = frame._parent)
+        // Bounded: frames are reused per instance, so a frame that left while a call it handed off still runs can be
+        // entered again below that call, and the links then form a cycle. No real nesting is this deep.
+        var depth = 0;
+        for (var frame = frames; frame is not null && depth < MaxDepth; frame = frame._parent, depth++)
         {
-            if (ReferenceEquals(frame._runtime, runtime)) return true;
+            if (frame._active && ReferenceEquals(frame._runtime, runtime)) return true;
         }
         return false;
     }
@@ -105,22 +113,34 @@ internal sealed class CallFrame
     /// Marks the current thread as inside a call of <paramref name="runtime"/>, linked below <paramref name="parent"/>
     /// (the current thread's frames, or for a hand-off the asking thread's).
     /// </summary>
-    public void Enter(object runtime, CallFrame? parent)
+    public void Enter(object runtime, CallFrame? parent) => Enter(runtime, parent, CallingThread.Current);
+
+    /// <summary>
+    /// <see cref="Enter(object, CallFrame?)"/> for a caller that already holds the current thread's record. Writes only
+    /// what changed since the frame's last call (each reference written to the heap costs a GC write barrier): on the
+    /// typed fast path, one caller and no parent, that is the thread's frame and the flag.
+    /// </summary>
+    public void Enter(object runtime, CallFrame? parent, CallingThread thread)
     {
-        _runtime = runtime;
-        _parent = parent;
-        _restore = t_current;
-        t_current = this;
+        if (!ReferenceEquals(_runtime, runtime)) _runtime = runtime;
+        if (parent is not null) _parent = parent; // Exit left both links null
+        if (thread.Frame is { } outer) _restore = outer;
+        if (!ReferenceEquals(_thread, thread)) _thread = thread;
+        _active = true;
+        thread.Frame = this;
     }
 
-    /// <summary>Leaves the call: the thread's marker goes back to what it was (leave on the thread that entered).</summary>
+    /// <summary>Leaves the call: the entering thread's marker goes back to what it was (leave on the thread that entered).</summary>
     public void Exit()
     {
-        if (t_current == this) t_current = _restore;
-        _runtime = null;
+        _active = false;
+        if (_thread is { } thread && ReferenceEquals(thread.Frame, this))
+        {
+            // Storing a constant null needs no GC write barrier; the usual outermost call has nothing to restore.
+            if (_restore is { } outer) thread.Frame = outer;
+            else thread.Frame = null;
+        }
         _parent = null;
         _restore = null;
     }
-
-    private CallFrame? _restore;
 }

@@ -1,3 +1,4 @@
+using System.Text;
 using Wasmtime;
 
 namespace Vyra.Sdk;
@@ -29,6 +30,7 @@ public readonly struct GuestCall<TDelegate> : IDisposable
     /// <summary>Copies a string, bytes or json argument into the guest; it is freed when the call ends.</summary>
     public (int Pointer, int Length) Write(object? value, PluginValueType type)
     {
+        if (type == PluginValueType.String && value is string text) return WriteText(text);
         byte[] bytes;
         try
         {
@@ -39,6 +41,20 @@ public readonly struct GuestCall<TDelegate> : IDisposable
             throw new PluginCallException(_runtime.PluginId, _name, ex.Message, PluginErrorKind.InvalidArgument, ex);
         }
         return _instance.WriteArgument(bytes, AbiSite.Argument(_name));
+    }
+
+    /// <summary>A string argument, encoded straight into guest memory (no UTF-8 array on the host in between).</summary>
+    private (int Pointer, int Length) WriteText(string text)
+    {
+        try
+        {
+            return _instance.WriteTextArgument(text, AbiSite.Argument(_name));
+        }
+        catch (EncoderFallbackException ex)
+        {
+            var invalid = MemoryValues.NotUnicode(ex);
+            throw new PluginCallException(_runtime.PluginId, _name, invalid.Message, PluginErrorKind.InvalidArgument, invalid);
+        }
     }
 
     /// <summary>Reads a returned memory value <c>(ptr &lt;&lt; 32) | len</c> as <paramref name="type"/> and frees the guest's buffer.</summary>

@@ -18,7 +18,7 @@ internal sealed class SingleInstanceSlot(WasmInstance instance, int maxWaiters) 
 {
     private const int Free = 0, Held = 1, HeldWithWaiters = 2;
     private const int Biased = 1, Locked = 2;
-    private const int Revoked = -1; // _biasOwner once the bias is gone: matches no thread
+    private static readonly object s_revoked = new(); // _biasOwner once the bias is gone: matches no thread
 
     private readonly object _gate = new();
     private readonly LinkedList<Waiter> _waiters = new();
@@ -27,7 +27,9 @@ internal sealed class SingleInstanceSlot(WasmInstance instance, int maxWaiters) 
     private volatile WasmInstance? _instance = instance;
 
     // The bias. Only the owner thread sets _biasHeld to 1; whoever returns its lease (any thread) sets it back to 0.
-    private int _biasOwner; // 0 until the first lease, then that thread's id, Revoked once revoked
+    // Null until the first lease, then that thread's record (a CallingThread: unlike a managed thread id, never reused
+    // by a later thread), s_revoked once revoked.
+    private object? _biasOwner;
     private int _biasHeld;
     private int _biasRevoked; // set once, under _gate, before the process-wide barrier
     private int _unbiased; // set once, under _gate, after the revocation is complete: the lock word is in force
@@ -50,7 +52,7 @@ internal sealed class SingleInstanceSlot(WasmInstance instance, int maxWaiters) 
     public override WasmInstance? Acquire(int waitMs, CancellationToken cancellationToken, out LeaseRefusal refusal, out long waitedMs)
     {
         waitedMs = 0;
-        if (TryTake()) return CurrentOrExit(out refusal);
+        if (TryTake(CallingThread.Current)) return CurrentOrExit(out refusal);
         var asked = Environment.TickCount64;
         var waiter = Enqueue(bypassClosing: false, out refusal);
         if (waiter is null) return refusal == LeaseRefusal.None ? CurrentOrExit(out refusal) : null;
@@ -69,7 +71,7 @@ internal sealed class SingleInstanceSlot(WasmInstance instance, int maxWaiters) 
 
     public override ValueTask<(WasmInstance? Instance, LeaseRefusal Refusal)> AcquireAsync(int waitMs, CancellationToken cancellationToken)
     {
-        if (TryTake()) return new((CurrentOrExit(out var refusal), refusal));
+        if (TryTake(CallingThread.Current)) return new((CurrentOrExit(out var refusal), refusal));
         var waiter = Enqueue(bypassClosing: false, out var queued);
         if (waiter is null) return new(queued == LeaseRefusal.None ? (CurrentOrExit(out var r), r) : (null, queued));
         return WaitAsync(waiter, waitMs, cancellationToken);
@@ -95,9 +97,9 @@ internal sealed class SingleInstanceSlot(WasmInstance instance, int maxWaiters) 
     }
 
     /// <summary>The uncontended lease: on the bias (owner thread), or one compare-exchange once the bias is gone.</summary>
-    private bool TryTake()
+    private bool TryTake(CallingThread thread)
     {
-        if (TryTakeBiased())
+        if (TryTakeBiased(thread))
         {
             _leaseKind = Biased;
             return true;
@@ -110,11 +112,24 @@ internal sealed class SingleInstanceSlot(WasmInstance instance, int maxWaiters) 
         return false;
     }
 
-    private bool TryTakeBiased()
+    /// <summary>
+    /// The typed fast path's lease (TypedExport.Enter): on the bias only, for the thread whose record is
+    /// <paramref name="thread"/>; null when that is not possible now (another thread has asked, the lease is out, or the
+    /// slot is closed), and the caller takes the ordinary path, which waits, refuses or revokes as it must.
+    /// </summary>
+    public WasmInstance? TryEnterOnBias(CallingThread thread)
     {
-        var thread = Environment.CurrentManagedThreadId;
+        if (!TryTakeBiased(thread)) return null;
+        _leaseKind = Biased;
+        if (_instance is { } current) return current;
+        EndBiased();
+        return null;
+    }
+
+    private bool TryTakeBiased(CallingThread thread)
+    {
         var owner = Volatile.Read(ref _biasOwner);
-        if (owner != thread && (owner != 0 || Interlocked.CompareExchange(ref _biasOwner, thread, 0) != 0)) return false;
+        if (!ReferenceEquals(owner, thread) && (owner is not null || Interlocked.CompareExchange(ref _biasOwner, thread, null) is not null)) return false;
         // Held already: the owner's own asynchronous call still runs (its lease is returned on a guest thread). The
         // contended path revokes the bias and waits for it like anyone else.
         if (Volatile.Read(ref _biasHeld) != 0) return false;
@@ -147,12 +162,12 @@ internal sealed class SingleInstanceSlot(WasmInstance instance, int maxWaiters) 
         // A slot never leased (closed before its first call, as every idle runtime's is): once no thread can become the
         // owner, none can hold the bias, so the barrier (several microseconds, most of a short-lived runtime's dispose)
         // is not needed. A thread racing for the ownership loses its compare-exchange and takes the locked path.
-        if (Interlocked.CompareExchange(ref _biasOwner, Revoked, 0) == 0)
+        if (Interlocked.CompareExchange(ref _biasOwner, s_revoked, null) is null)
         {
             Volatile.Write(ref _unbiased, 1);
             return;
         }
-        Volatile.Write(ref _biasOwner, Revoked);
+        Volatile.Write(ref _biasOwner, s_revoked);
         Interlocked.MemoryBarrierProcessWide();
         if (Volatile.Read(ref _biasHeld) != 0)
         {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Wasmtime;
 
 namespace Vyra.Sdk;
@@ -38,8 +39,16 @@ public sealed class TypedExport<TDelegate>
     /// </summary>
     public GuestCall<TDelegate> Enter(CancellationToken cancellationToken = default)
     {
-        var instance = _runtime.Lease(Name, cancellationToken, out var slots, out var waitedMs);
-        return Open(slots, instance, cancellationToken, waitedMs, CallFrame.Current);
+        var thread = CallingThread.Current;
+        // The fast path: a thread inside no call at all (so no re-entrancy to refuse) takes a single instance on its
+        // bias. Anything else (a pool, a contended or revoked lease, a closed slot, a nested call) takes the full path.
+        var slots = _runtime.Slots;
+        if (slots is SingleInstanceSlot single && thread.Frame is null && single.TryEnterOnBias(thread) is { } instance)
+        {
+            return Open(single, instance, cancellationToken, 0, null, thread);
+        }
+        instance = _runtime.Lease(Name, cancellationToken, out var leased, out var waitedMs);
+        return Open(leased, instance, cancellationToken, waitedMs, thread.Frame, thread);
     }
 
     /// <summary>
@@ -68,7 +77,7 @@ public sealed class TypedExport<TDelegate>
     private Task<TResult> RunLeased<TState, TResult>(WasmRuntime.AsyncLease lease, TState state, Func<GuestCall<TDelegate>, TState, TResult> body, CallFrame? caller, CancellationToken cancellationToken) =>
         lease.Workers.Run(() =>
         {
-            using var call = Open(lease.Slots, lease.Instance, cancellationToken, lease.WaitedMs, caller);
+            using var call = Open(lease.Slots, lease.Instance, cancellationToken, lease.WaitedMs, caller, CallingThread.Current);
             return CallFrame.RunFlowing(_runtime, () => body(call, state));
         }, lease.Slot);
 
@@ -85,18 +94,51 @@ public sealed class TypedExport<TDelegate>
     }
 
     /// <summary>Binds the delegate for the leased instance, arms the limits and marks the thread as inside the call.</summary>
-    private GuestCall<TDelegate> Open(InstanceSlots slots, WasmInstance instance, CancellationToken cancellationToken, long waitedMs, CallFrame? caller)
+    private GuestCall<TDelegate> Open(InstanceSlots slots, WasmInstance instance, CancellationToken cancellationToken, long waitedMs, CallFrame? caller, CallingThread thread)
+    {
+        // The usual call (delegate bound, not cancelled, nobody listening to telemetry, limits armed by field writes
+        // alone) runs nothing that can throw, so it needs no handler to return the lease: a method with one costs the
+        // fast path a frame and spills, a few ns of its budget. Anything else takes OpenGuarded.
+        if (BoundFor(instance) is { } function && !cancellationToken.IsCancellationRequested && instance.ArmsWithoutNativeCalls && !VyraTelemetry.CallsObserved)
+        {
+            instance.BeginCall(cancellationToken, waitedMs);
+            instance.Frame.Enter(_runtime, caller, thread);
+            return new GuestCall<TDelegate>(_runtime, slots, instance, function, Name);
+        }
+        return OpenGuarded(slots, instance, cancellationToken, waitedMs, caller, thread);
+    }
+
+    /// <summary>
+    /// The bound delegate when this instance has one, read here, where TDelegate is the class's own type argument (a
+    /// check through a generic method's dictionary costs a runtime lookup), by its exact type (a compare, where `is`
+    /// calls a cast helper). The slot holds only what this export's own bind made, so the exact type is the answer
+    /// once bound; null before the first call on this instance.
+    /// </summary>
+    private TDelegate? BoundFor(WasmInstance instance)
+    {
+        var typed = instance.TypedDelegates;
+        var candidate = (uint)_slot < (uint)typed.Length ? typed[_slot] : null;
+        return candidate is not null && candidate.GetType() == typeof(TDelegate) ? Unsafe.As<TDelegate>(candidate) : null;
+    }
+
+    /// <summary><see cref="Open"/> for the first call on an instance, a cancelled token, an observed call or fuel: returns the lease on any failure.</summary>
+    private GuestCall<TDelegate> OpenGuarded(InstanceSlots slots, WasmInstance instance, CancellationToken cancellationToken, long waitedMs, CallFrame? caller, CallingThread thread)
     {
         try
         {
-            var function = instance.Bound(_slot, Name, _bind) ?? throw BindFailure(instance);
+            // `as` for a TDelegate that is a base type (Delegate itself), whose bound delegates never match exactly.
+            var typed = instance.TypedDelegates;
+            var function = BoundFor(instance)
+                ?? ((uint)_slot < (uint)typed.Length ? typed[_slot] as TDelegate : null)
+                ?? instance.BindTyped(_slot, Name, _bind)
+                ?? throw BindFailure(instance);
             if (cancellationToken.IsCancellationRequested)
             {
                 throw new PluginCallException(_runtime.PluginId, Name, "the call was cancelled", PluginErrorKind.Cancelled, new OperationCanceledException(cancellationToken));
             }
             instance.BeginCall(cancellationToken, waitedMs);
             instance.ObserveTypedCall(Name);
-            instance.Frame.Enter(_runtime, caller);
+            instance.Frame.Enter(_runtime, caller, thread);
             return new GuestCall<TDelegate>(_runtime, slots, instance, function, Name);
         }
         catch

@@ -107,14 +107,19 @@ internal sealed class WasmInstance : CallingGuest, IDisposable
     public WasmInstance? Replacement { get; set; }
 
     /// <summary>
-    /// The typed delegate of a <see cref="TypedExport{TDelegate}"/> for this instance, bound on first use; null when the
-    /// export is not callable (not declared) or its signature does not fit. Indexed by the typed export's number, so a
-    /// call after the first costs an array read, not a lookup.
+    /// The typed delegates of this instance's <see cref="TypedExport{TDelegate}"/>s, indexed by the typed export's number
+    /// and bound on first use (<see cref="BindTyped"/>), so a call after the first costs an array read, not a lookup.
+    /// Read by the typed export itself on every call.
     /// </summary>
-    public TDelegate? Bound<TDelegate>(int slot, string name, Func<Function, TDelegate?> bind)
+    public object?[] TypedDelegates => _typed;
+
+    /// <summary>
+    /// Binds a typed export's delegate for this instance (its first call here); null when the export is not callable (not
+    /// declared) or its signature does not fit. Used while leased, so one thread at a time fills the table.
+    /// </summary>
+    public TDelegate? BindTyped<TDelegate>(int slot, string name, Func<Function, TDelegate?> bind)
         where TDelegate : Delegate
     {
-        if (slot < _typed.Length && _typed[slot] is TDelegate bound) return bound;
         if (!Contract.Exports.ContainsKey(name) || TryGetFunction(name) is not { } function) return null;
         if (slot >= _typed.Length) Array.Resize(ref _typed, Math.Max(Math.Max(slot + 1, 4), _typed.Length * 2));
         var fresh = bind(function);
@@ -156,6 +161,19 @@ internal sealed class WasmInstance : CallingGuest, IDisposable
         return (pointer, bytes.Length);
     }
 
+    /// <summary>
+    /// Encodes a string argument as strict UTF-8 straight into a fresh guest buffer, as a hand-written copy would: counted
+    /// first (a lone surrogate throws <see cref="System.Text.EncoderFallbackException"/> and a value over the host's cap
+    /// is refused, both before the guest allocates anything), with no UTF-8 array on the host in between. It is freed
+    /// with <c>vyra_free</c> when the call ends.
+    /// </summary>
+    public (int Pointer, int Length) WriteTextArgument(string text, AbiSite what)
+    {
+        var (pointer, length) = GuestMemory.Unpack(GuestMemory.WriteText(Memory, Alloc, text, MemoryValues.StrictUtf8, what, MaxMemoryValueBytes));
+        if (Free is not null) (_pendingFrees ??= []).Add((pointer, length));
+        return (pointer, length);
+    }
+
     /// <summary>Reads a returned memory value and releases the guest's buffer.</summary>
     public object? ReadResult(long packed, PluginValueType type, AbiSite what)
     {
@@ -167,6 +185,17 @@ internal sealed class WasmInstance : CallingGuest, IDisposable
 
     /// <summary>Ends a call: frees the call's arguments (still under the call's limits) and disarms the guard.</summary>
     public void EndCall()
+    {
+        // The typed fast path's usual call wrote no argument and meters no fuel: disarm only, with no exception frame.
+        if (_pendingFrees is not { Count: > 0 } && _fuelBudget is null)
+        {
+            Guard.Disarm();
+            return;
+        }
+        EndCallFreeing();
+    }
+
+    private void EndCallFreeing()
     {
         try
         {
@@ -193,6 +222,9 @@ internal sealed class WasmInstance : CallingGuest, IDisposable
     /// <summary>Starts telemetry for a typed call (CallAsync is observed by <see cref="PluginRuntime"/>).</summary>
     public void ObserveTypedCall(string function)
     {
+        // Nothing is written when nobody listens (the fields are clear between observed calls; a failure mark left by
+        // an unobserved call is cleared by the next observed one).
+        if (!VyraTelemetry.CallsObserved) return;
         _observedFailure = null;
         _observedStart = VyraTelemetry.BeginCall(PluginId, function, "wasm", out _observedActivity);
     }
@@ -208,6 +240,12 @@ internal sealed class WasmInstance : CallingGuest, IDisposable
         _observedStart = 0;
         _observedActivity = null;
     }
+
+    /// <summary>
+    /// True when <see cref="BeginCall"/> only writes fields (no fuel to set and no memory size to read: each is a call
+    /// into Wasmtime), so it cannot fail: the typed fast path then needs no handler around it.
+    /// </summary>
+    public bool ArmsWithoutNativeCalls => _fuelBudget is null && Memory is null;
 
     /// <summary>Starts a call: arms the limits and, when memory is capped, notes its size (to judge a later trap).</summary>
     public void BeginCall(CancellationToken cancellationToken, long waitedMs = 0)

@@ -34,6 +34,38 @@ public class AllocationTests
         Assert.Equal(11_000, (await runtime.CallAsync("get_count"))["result"]);
     }
 
+    [Fact]
+    public async Task A_typed_string_export_allocates_only_the_decoded_result()
+    {
+        // The generated method's path for echo(text: string) -> string: the argument is encoded straight into the
+        // guest's vyra_alloc buffer (no UTF-8 array on the host), the result decoded from guest memory, both buffers
+        // freed. What is left is the returned string, as in a hand-written copy.
+        await using var runtime = new WasmRuntime("text-tools", SamplePlugins.TextTools);
+        await runtime.StartAsync();
+        var echo = runtime.GetTypedExport("echo", static f => f.WrapFunc<int, int, long>());
+        var text = new string('a', 1024);
+        string Call()
+        {
+            using var call = echo.Enter();
+            try
+            {
+                var (pointer, length) = call.Write(text, PluginValueType.String);
+                return (string)call.Read(call.Function(pointer, length), PluginValueType.String)!;
+            }
+            catch (Exception ex)
+            {
+                throw call.Fail(ex);
+            }
+        }
+        for (var i = 0; i < 1_000; i++) Assert.Equal(text, Call()); // warm up
+        const int Calls = 2_000;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < Calls; i++) Call();
+        var perCall = (GC.GetAllocatedBytesForCurrentThread() - before) / Calls;
+        var decoded = 2 * 1024 + 32; // a 1,024-character string: two bytes a character plus the object header and length
+        Assert.InRange(perCall, decoded - 32, decoded);
+    }
+
     /// <summary>A guest that passes 1 KiB at offset 16 to host_echo and frees the answer (bump allocator).</summary>
     private static readonly string EchoWat = $$"""
         (module
