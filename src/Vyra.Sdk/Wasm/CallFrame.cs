@@ -101,13 +101,14 @@ internal sealed class CallFrame
     /// </summary>
     public static CallFrame? SetAside()
     {
-        var frames = t_current;
-        t_current = null;
+        var thread = CallingThread.Current;
+        var frames = thread.Frame;
+        thread.Frame = null;
         return frames;
     }
 
     /// <summary>Puts back the frames <see cref="SetAside"/> returned.</summary>
-    public static void Restore(CallFrame? frames) => t_current = frames;
+    public static void Restore(CallFrame? frames) => CallingThread.Current.Frame = frames;
 
     /// <summary>
     /// Marks the current thread as inside a call of <paramref name="runtime"/>, linked below <paramref name="parent"/>
