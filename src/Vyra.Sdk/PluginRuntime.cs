@@ -113,10 +113,11 @@ public abstract partial class PluginRuntime : IAsyncDisposable
     /// </summary>
     public ValueTask<IReadOnlyDictionary<string, object?>> CallAsync(string function, IReadOnlyDictionary<string, object?>? data = null, CancellationToken cancellationToken = default)
     {
-        // When nobody observes calls and there is no host to tell the result, nothing runs after the backend's call: its
-        // task is returned as it is, with no async frame of this method in between, so a caller blocked on it is woken by
-        // the thread that ran the call rather than through a pool thread. Failures still come back through the task.
-        if (function is null || VyraTelemetry.CallsObserved || Host.GetType() != typeof(NullHostFunctions) || ServiceExports is not null)
+        // When nobody observes calls, nothing runs after the backend's call but the result's notification, which the
+        // backend may run on the thread that ran the call (InvokeNotifyingAsync): its task is returned as it is, with no
+        // async frame of this method in between, so a caller blocked on it is woken by the thread that ran the call rather
+        // than through a pool thread. Failures still come back through the task.
+        if (function is null || VyraTelemetry.CallsObserved || ServiceExports is not null)
         {
             return CallObservedAsync(function!, data, cancellationToken);
         }
@@ -126,7 +127,8 @@ public abstract partial class PluginRuntime : IAsyncDisposable
             if (function == "ping") return new(Ping());
             data ??= EmptyData;
             ArgumentText.Check(PluginId, function, data);
-            return InvokeAsync(function, data, cancellationToken);
+            // Exactly the null host has nobody to tell (a subclass may override NotifyUiAsync), as NotifyResultAsync decides.
+            return Host.GetType() == typeof(NullHostFunctions) ? InvokeAsync(function, data, cancellationToken) : InvokeNotifyingAsync(function, data, cancellationToken);
         }
         catch (Exception ex)
         {
@@ -168,6 +170,18 @@ public abstract partial class PluginRuntime : IAsyncDisposable
 
     /// <summary>Runs a declared function; <paramref name="function"/> is never <c>ping</c>.</summary>
     protected abstract ValueTask<IReadOnlyDictionary<string, object?>> InvokeAsync(string function, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Runs a declared function (never <c>ping</c>), then tells the host its result (<see cref="NotifyResultAsync"/>);
+    /// the returned task completes after the notification did, and a failed call notifies nothing. A backend may run
+    /// the notification where the call ran, once the call no longer holds anything the host could need.
+    /// </summary>
+    private protected virtual async ValueTask<IReadOnlyDictionary<string, object?>> InvokeNotifyingAsync(string function, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken)
+    {
+        var result = await InvokeAsync(function, data, cancellationToken).ConfigureAwait(false);
+        await NotifyResultAsync(function, result).ConfigureAwait(false);
+        return result;
+    }
 
     /// <summary>Stops the runtime and frees what it holds.</summary>
     public virtual async ValueTask DisposeAsync()

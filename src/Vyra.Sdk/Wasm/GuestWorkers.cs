@@ -10,28 +10,117 @@ namespace Vyra.Sdk;
 /// </remarks>
 internal sealed class GuestWork<T>(Func<T> work) : TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously), IGuestWork
 {
+    private static readonly ContextCallback RunWorkInContext = static state => ((GuestWork<T>)state!).RunWork();
+    private static readonly ContextCallback RunAfterInContext = static state => ((GuestWork<T>)state!).RunAfter();
+
     // The caller's execution context (Activity.Current, logging scopes) is what host functions see during the call.
     private readonly ExecutionContext? _context = ExecutionContext.Capture();
+    private readonly Func<T> _work = work;
+    private T _result = default!;
+    private bool _failed;
+    private ValueTask _after;
+
+    /// <summary>
+    /// Runs on the same thread once the work returned (its lease and guest slot given back), before the task completes;
+    /// the task completes when what it returns does. Never on a failure. See <see cref="GuestWorkers.Run{T}"/>.
+    /// </summary>
+    public Func<object?, T, ValueTask>? After { get; init; }
+
+    /// <summary>The state <see cref="After"/> is called with.</summary>
+    public object? AfterState { get; init; }
+
+    /// <summary>The workers whose thread runs this (null inline): told while <see cref="After"/> runs.</summary>
+    public GuestWorkers? Owner { get; init; }
 
     public void Execute()
     {
-        if (_context is null) Run(this);
-        else ExecutionContext.Run(_context, static state => Run((GuestWork<T>)state!), this);
+        InContext(RunWorkInContext);
+        if (_failed) return;
+        if (After is null)
+        {
+            SetResult(_result);
+            return;
+        }
+        // The lease and the slot are back: the after step is host code that may call this runtime again, or block on
+        // something that needs another of its calls; the workers start a thread for such a call rather than queue it
+        // behind this one (GuestWorkers.StepAway).
+        Owner?.StepAway();
+        try
+        {
+            InContext(RunAfterInContext);
+        }
+        finally
+        {
+            Owner?.StepBack();
+        }
+        if (_after.IsCompleted)
+        {
+            Observe(_after);
+            SetResult(_result);
+        }
+        else
+        {
+            _ = CompleteAfterAsync(_after);
+        }
     }
 
-    private static void Run(GuestWork<T> item)
+    private void InContext(ContextCallback callback)
+    {
+        // Each step runs in the caller's context as captured: what the guest's host functions changed in it stays out
+        // of the after step, as it stays out of an await's continuation.
+        if (_context is null) callback(this);
+        else ExecutionContext.Run(_context, callback, this);
+    }
+
+    private void RunWork()
     {
         try
         {
-            item.SetResult(item._work());
+            _result = _work();
         }
         catch (Exception ex)
         {
-            item.SetException(ex);
+            _failed = true;
+            SetException(ex);
         }
     }
 
-    private readonly Func<T> _work = work;
+    private void RunAfter()
+    {
+        try
+        {
+            _after = After!(AfterState, _result);
+        }
+        catch (Exception ex)
+        {
+            _after = ValueTask.FromException(ex);
+        }
+    }
+
+    private async Task CompleteAfterAsync(ValueTask after)
+    {
+        try
+        {
+            await after.ConfigureAwait(false);
+        }
+        catch
+        {
+            // The after step reports its own failures (a notification is best effort); the call's result stands.
+        }
+        SetResult(_result);
+    }
+
+    private static void Observe(ValueTask after)
+    {
+        try
+        {
+            after.GetAwaiter().GetResult();
+        }
+        catch
+        {
+            // As above: the after step reports its own failures.
+        }
+    }
 }
 
 /// <summary>Work a guest worker thread runs.</summary>
@@ -55,6 +144,10 @@ internal interface IGuestWork
 /// <para>Work is handed over only while its instance is leased, so there are never more items than threads for long;
 /// the few that arrive while every worker is still finishing its previous item wait in a short backlog, taken first by
 /// the next worker that frees up.</para>
+/// <para>Work may have an after step (the result notification of <c>CallAsync</c>), run by the same thread once the
+/// lease is back and before the caller is woken. While a worker runs one it is away: a call handed over meanwhile, or
+/// waiting in the backlog, gets a thread of its own (at most one more per worker away), so host code in an after step
+/// may call the runtime again and wait for it. Threads beyond twice the instances end when they find nothing to do.</para>
 /// <para>With zero threads (<see cref="PluginRuntimeOptions.GuestThreads"/> off) work runs inline on the calling thread.</para>
 /// </remarks>
 internal sealed class GuestWorkers(string pluginId, int threads)
@@ -76,6 +169,7 @@ internal sealed class GuestWorkers(string pluginId, int threads)
     private readonly Stack<Worker> _idle = new(); // under _gate
     private readonly Queue<IGuestWork> _backlog = new(); // under _gate
     private int _started; // under _gate
+    private int _away; // under _gate: workers running an after step
     private bool _completed; // under _gate
     private int _parked;
     private long _parks;
@@ -112,7 +206,7 @@ internal sealed class GuestWorkers(string pluginId, int threads)
     /// <summary>How many worker threads are running (started and not yet ended by the stop). For tests.</summary>
     internal int Alive => Volatile.Read(ref _alive);
 
-    /// <summary>How many worker threads were started.</summary>
+    /// <summary>How many worker threads were started (less those that ended as surplus, see <see cref="StepAway"/>).</summary>
     internal int Started
     {
         get
@@ -121,8 +215,12 @@ internal sealed class GuestWorkers(string pluginId, int threads)
         }
     }
 
-    /// <summary>Runs <paramref name="work"/>; <paramref name="held"/> (a guest slot taken for it) is given back when it ends.</summary>
-    public Task<T> Run<T>(Func<T> work, GuestConcurrency? held = null)
+    /// <summary>
+    /// Runs <paramref name="work"/>; <paramref name="held"/> (a guest slot taken for it) is given back when it ends. Then,
+    /// unless it failed, <paramref name="after"/> (with <paramref name="afterState"/> and the result) runs on the same
+    /// thread, outside the slot, and the task completes once what it returns completes.
+    /// </summary>
+    public Task<T> Run<T>(Func<T> work, GuestConcurrency? held = null, Func<object?, T, ValueTask>? after = null, object? afterState = null)
     {
         if (held is not null)
         {
@@ -141,22 +239,55 @@ internal sealed class GuestWorkers(string pluginId, int threads)
                 }
             };
         }
-        if (threads == 0) return Inline(work);
-        var item = new GuestWork<T>(work);
+        if (threads == 0) return Inline(work, after, afterState);
+        var item = new GuestWork<T>(work) { After = after, AfterState = afterState, Owner = this };
         Dispatch(item);
         return item.Task;
     }
 
-    private static Task<T> Inline<T>(Func<T> work)
+    private static Task<T> Inline<T>(Func<T> work, Func<object?, T, ValueTask>? after, object? afterState)
     {
+        T result;
         try
         {
-            return Task.FromResult(work());
+            result = work();
         }
         catch (Exception ex)
         {
             return Task.FromException<T>(ex);
         }
+        if (after is null) return Task.FromResult(result);
+        var item = new GuestWork<T>(() => result) { After = after, AfterState = afterState };
+        item.Execute();
+        return item.Task;
+    }
+
+    /// <summary>
+    /// The calling worker starts an after step: until <see cref="StepBack"/> it does not count as one of the threads
+    /// serving calls. Work already in the backlog gets a thread now (the step may wait for it).
+    /// </summary>
+    internal void StepAway()
+    {
+        IGuestWork? queued = null;
+        lock (_gate)
+        {
+            _away++;
+            if (!_completed && _started - _away < threads && _backlog.TryDequeue(out queued)) _started++;
+        }
+        if (queued is not null) StartWorker(queued);
+    }
+
+    /// <summary>The calling worker's after step ended: it counts as serving calls again.</summary>
+    internal void StepBack()
+    {
+        lock (_gate) _away--;
+    }
+
+    private void StartWorker(IGuestWork first)
+    {
+        var fresh = new Worker(this, first);
+        Interlocked.Increment(ref _alive);
+        new Thread(fresh.Loop) { IsBackground = true, Name = $"Vyra guest {pluginId}" }.Start();
     }
 
     private void Dispatch(IGuestWork item)
@@ -169,7 +300,8 @@ internal sealed class GuestWorkers(string pluginId, int threads)
             if (_completed) completed = true;
             else if (!_idle.TryPop(out worker))
             {
-                if (_started < threads)
+                // A worker running an after step is away: the work gets a thread rather than wait behind the step.
+                if (_started - _away < threads)
                 {
                     _started++;
                     start = true;
@@ -186,9 +318,7 @@ internal sealed class GuestWorkers(string pluginId, int threads)
         }
         else if (start)
         {
-            var fresh = new Worker(this, item);
-            Interlocked.Increment(ref _alive);
-            new Thread(fresh.Loop) { IsBackground = true, Name = $"Vyra guest {pluginId}" }.Start();
+            StartWorker(item);
         }
         else if (completed)
         {
@@ -221,6 +351,14 @@ internal sealed class GuestWorkers(string pluginId, int threads)
         {
             if (_backlog.TryDequeue(out var queued)) return queued;
             if (_completed) return null;
+            if (_started > threads + _away && _started > 2 * threads)
+            {
+                // More threads than the instances and the workers away need, and more than twice the instances: this one
+                // ends. Up to twice are kept, so a runtime whose calls overlap their notifications does not start a
+                // thread per call.
+                _started--;
+                return null;
+            }
             worker.Idle();
             _idle.Push(worker);
         }
