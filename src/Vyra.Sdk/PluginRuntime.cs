@@ -200,19 +200,52 @@ public abstract partial class PluginRuntime : IAsyncDisposable
     };
 
     /// <summary>Tells the host about a call's result (<c>plugin.{fn}.result</c>). Best effort: a failing host is logged, never thrown.</summary>
-    protected internal async ValueTask NotifyResultAsync(string function, IReadOnlyDictionary<string, object?> result)
+    protected internal ValueTask NotifyResultAsync(string function, IReadOnlyDictionary<string, object?> result)
     {
         // Nobody to tell: skip building the payload on every call. Exactly the null host: a subclass may override NotifyUiAsync.
-        if (Host.GetType() == typeof(NullHostFunctions)) return;
+        if (Host.GetType() == typeof(NullHostFunctions)) return default;
         try
         {
             var payload = new Dictionary<string, object?> { ["plugin_id"] = PluginId, ["result"] = result };
-            await Host.NotifyUiAsync($"plugin.{function}.result", payload).ConfigureAwait(false);
+            var notifying = Host.NotifyUiAsync(ResultEvent(function), payload);
+            // Not an async method: a notification that completes at once (the default's does) costs no state machine.
+            if (!notifying.IsCompleted) return ObserveNotificationAsync(notifying, function);
+            notifying.GetAwaiter().GetResult();
         }
         catch (Exception ex)
         {
-            Logger.LogWarning(ex, "Plugin {PluginId}: notifying the result of '{Function}' failed", PluginId, function);
+            NotificationFailed(ex, function);
         }
+        return default;
+    }
+
+    private async ValueTask ObserveNotificationAsync(ValueTask notifying, string function)
+    {
+        try
+        {
+            await notifying.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            NotificationFailed(ex, function);
+        }
+    }
+
+    private void NotificationFailed(Exception ex, string function) =>
+        Logger.LogWarning(ex, "Plugin {PluginId}: notifying the result of '{Function}' failed", PluginId, function);
+
+    private volatile ResultEventName? _resultEvent;
+
+    /// <summary>The last function's result event name, kept so back-to-back calls of one function do not format it each time.</summary>
+    private sealed record ResultEventName(string Function, string Event);
+
+    /// <summary><c>plugin.{function}.result</c>.</summary>
+    private string ResultEvent(string function)
+    {
+        if (_resultEvent is { } last && (ReferenceEquals(last.Function, function) || last.Function == function)) return last.Event;
+        var fresh = new ResultEventName(function, $"plugin.{function}.result");
+        _resultEvent = fresh;
+        return fresh.Event;
     }
 
     /// <summary>The exception for a call on a runtime that is not running.</summary>

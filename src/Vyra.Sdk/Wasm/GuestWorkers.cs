@@ -8,88 +8,103 @@ namespace Vyra.Sdk;
 /// A caller that blocks on the task (sync over async) is different: its wait is not arbitrary code, and the task wakes
 /// it from the guest thread directly, so such a caller needs no pool thread (docs/architecture.md, "Completions").
 /// </remarks>
-internal sealed class GuestWork<T>(Func<T> work) : TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously), IGuestWork
+internal class GuestWork<T>(Func<T> work) : TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously), IGuestWork
 {
-    private static readonly ContextCallback RunWorkInContext = static state => ((GuestWork<T>)state!).RunWork();
-    private static readonly ContextCallback RunAfterInContext = static state => ((GuestWork<T>)state!).RunAfter();
+    private static readonly ContextCallback RunInContext = static state => Run((GuestWork<T>)state!);
 
     // The caller's execution context (Activity.Current, logging scopes) is what host functions see during the call.
     private readonly ExecutionContext? _context = ExecutionContext.Capture();
     private readonly Func<T> _work = work;
-    private T _result = default!;
-    private bool _failed;
-    private ValueTask _after;
 
-    /// <summary>
-    /// Runs on the same thread once the work returned (its lease and guest slot given back), before the task completes;
-    /// the task completes when what it returns does. Never on a failure. See <see cref="GuestWorkers.Run{T}"/>.
-    /// </summary>
-    public Func<object?, T, ValueTask>? After { get; init; }
-
-    /// <summary>The state <see cref="After"/> is called with.</summary>
-    public object? AfterState { get; init; }
-
-    /// <summary>The workers whose thread runs this (null inline): told while <see cref="After"/> runs.</summary>
-    public GuestWorkers? Owner { get; init; }
+    /// <summary>The caller's execution context as captured (null when its flow was suppressed).</summary>
+    protected ExecutionContext? Context => _context;
 
     public void Execute()
     {
-        InContext(RunWorkInContext);
-        if (_failed) return;
-        if (After is null)
-        {
-            SetResult(_result);
-            return;
-        }
-        // The lease and the slot are back: the after step is host code that may call this runtime again, or block on
-        // something that needs another of its calls; the workers start a thread for such a call rather than queue it
-        // behind this one (GuestWorkers.StepAway).
-        Owner?.StepAway();
-        try
-        {
-            InContext(RunAfterInContext);
-        }
-        finally
-        {
-            Owner?.StepBack();
-        }
-        if (_after.IsCompleted)
-        {
-            Observe(_after);
-            SetResult(_result);
-        }
-        else
-        {
-            _ = CompleteAfterAsync(_after);
-        }
+        if (_context is null) Run(this);
+        else ExecutionContext.Run(_context, RunInContext, this);
+        Finish();
     }
 
-    private void InContext(ContextCallback callback)
+    /// <summary>The work returned <paramref name="result"/> (still inside the caller's context): completes the task.</summary>
+    protected virtual void Complete(T result) => SetResult(result);
+
+    /// <summary>Runs after the work, outside the caller's context (see <see cref="GuestWorkThen{T}"/>).</summary>
+    protected virtual void Finish()
     {
-        // Each step runs in the caller's context as captured: what the guest's host functions changed in it stays out
-        // of the after step, as it stays out of an await's continuation.
-        if (_context is null) callback(this);
-        else ExecutionContext.Run(_context, callback, this);
     }
 
-    private void RunWork()
+    private static void Run(GuestWork<T> item)
     {
         try
         {
-            _result = _work();
+            item.Complete(item._work());
         }
         catch (Exception ex)
         {
-            _failed = true;
-            SetException(ex);
+            item.SetException(ex);
         }
+    }
+}
+
+/// <summary>
+/// Guest work with an after step: run on the same thread once the work returned (its lease and guest slot given
+/// back), in the caller's context as captured, before the task completes; the task completes when what the step
+/// returns does. Never after a failure. See <see cref="GuestWorkers.Run{T}"/>.
+/// </summary>
+internal sealed class GuestWorkThen<T>(Func<T> work, Func<object?, T, ValueTask> after, object? afterState, GuestWorkers? owner) : GuestWork<T>(work)
+{
+    private static readonly ContextCallback RunAfterInContext = static state => ((GuestWorkThen<T>)state!).RunAfter();
+
+    private T _result = default!;
+    private bool _succeeded;
+    private ValueTask _after;
+
+    protected override void Complete(T result)
+    {
+        _result = result;
+        _succeeded = true;
+    }
+
+    protected override void Finish()
+    {
+        if (!_succeeded) return;
+        // The lease and the slot are back: the step is host code that may call this runtime again, or block on
+        // something that needs another of its calls; the workers start a thread for such a call rather than queue it
+        // behind this one (GuestWorkers.StepAway).
+        owner?.StepAway();
+        try
+        {
+            // A context of its own: what the guest's host functions changed in the call's stays out of the step, as it
+            // stays out of an await's continuation.
+            if (Context is null) RunAfter();
+            else ExecutionContext.Run(Context, RunAfterInContext, this);
+        }
+        finally
+        {
+            owner?.StepBack();
+        }
+        if (!_after.IsCompleted)
+        {
+            _ = CompleteAfterAsync(_after);
+            return;
+        }
+        try
+        {
+            _after.GetAwaiter().GetResult();
+        }
+        catch
+        {
+            // The step reports its own failures (a notification is best effort); the call's result stands.
+        }
+        SetResult(_result);
     }
 
     private void RunAfter()
     {
         try
         {
-            _after = After!(AfterState, _result);
+            _after = after(afterState, _result);
         }
         catch (Exception ex)
         {
@@ -97,29 +112,17 @@ internal sealed class GuestWork<T>(Func<T> work) : TaskCompletionSource<T>(TaskC
         }
     }
 
-    private async Task CompleteAfterAsync(ValueTask after)
+    private async Task CompleteAfterAsync(ValueTask pending)
     {
         try
         {
-            await after.ConfigureAwait(false);
+            await pending.ConfigureAwait(false);
         }
         catch
         {
-            // The after step reports its own failures (a notification is best effort); the call's result stands.
+            // As above: the step reports its own failures.
         }
         SetResult(_result);
-    }
-
-    private static void Observe(ValueTask after)
-    {
-        try
-        {
-            after.GetAwaiter().GetResult();
-        }
-        catch
-        {
-            // As above: the after step reports its own failures.
-        }
     }
 }
 
@@ -240,7 +243,7 @@ internal sealed class GuestWorkers(string pluginId, int threads)
             };
         }
         if (threads == 0) return Inline(work, after, afterState);
-        var item = new GuestWork<T>(work) { After = after, AfterState = afterState, Owner = this };
+        var item = after is null ? new GuestWork<T>(work) : new GuestWorkThen<T>(work, after, afterState, this);
         Dispatch(item);
         return item.Task;
     }
@@ -257,7 +260,7 @@ internal sealed class GuestWorkers(string pluginId, int threads)
             return Task.FromException<T>(ex);
         }
         if (after is null) return Task.FromResult(result);
-        var item = new GuestWork<T>(() => result) { After = after, AfterState = afterState };
+        var item = new GuestWorkThen<T>(() => result, after, afterState, null);
         item.Execute();
         return item.Task;
     }

@@ -267,7 +267,8 @@ public sealed partial class WasmRuntime : PluginRuntime
             {
                 // A hot swap between resolving the export and leasing: the call runs on the new version, as it sees it.
                 var (spec, arguments) = ReferenceEquals(instance.Contract, contract) ? (export, prepared) : Reprepare(instance.Contract, export, prepared, data);
-                return CallFrame.RunFlowing(this, () => Invoke(lease.Slots, instance, spec, arguments, cancellationToken, lease.WaitedMs));
+                return CallFrame.RunFlowing(this, (Runtime: this, lease.Slots, Instance: instance, Spec: spec, Arguments: arguments, Token: cancellationToken, lease.WaitedMs),
+                    static call => call.Runtime.Invoke(call.Slots, call.Instance, call.Spec, call.Arguments, call.Token, call.WaitedMs));
             }
             finally
             {
