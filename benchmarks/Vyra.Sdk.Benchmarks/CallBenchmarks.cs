@@ -57,7 +57,8 @@ public class TypedCallBenchmarks
 
 /// <summary>
 /// Case 2: <c>CallAsync</c> with a one-argument dictionary against raw Wasmtime's untyped
-/// <c>Function.Invoke(ValueBox)</c>. Target ≤ 2×.
+/// <c>Function.Invoke(ValueBox)</c>. Target ≤ 2×. Also with a host (every default of <see cref="BaseHostFunctions"/>),
+/// which is told each result (<c>plugin.increment.result</c>).
 /// </summary>
 [MemoryDiagnoser]
 public class UntypedCallBenchmarks
@@ -66,6 +67,7 @@ public class UntypedCallBenchmarks
     private Store _store = null!;
     private Function _rawIncrement = null!;
     private PluginRuntime _runtime = null!;
+    private PluginRuntime _hosted = null!;
     private Dictionary<string, object?> _args = null!;
 
     [GlobalSetup]
@@ -77,6 +79,7 @@ public class UntypedCallBenchmarks
         var instance = new Linker(_raw.Engine).Instantiate(_store, module);
         _rawIncrement = instance.GetFunction("increment") ?? throw new InvalidOperationException("no increment");
         _runtime = BenchPlugins.Started(PluginRuntime.Create("counter-widget", BenchPlugins.CounterWidget), r => r.StartAsync());
+        _hosted = BenchPlugins.Started(PluginRuntime.Create("counter-widget", BenchPlugins.CounterWidget, new DefaultHost()), r => r.StartAsync());
         _args = new Dictionary<string, object?> { ["step"] = 1 };
     }
 
@@ -84,6 +87,7 @@ public class UntypedCallBenchmarks
     public void Cleanup()
     {
         _runtime.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _hosted.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _store.Dispose();
         _raw.Dispose();
     }
@@ -93,4 +97,10 @@ public class UntypedCallBenchmarks
 
     [Benchmark(Description = "CallAsync, 1-arg dictionary")]
     public object? CallAsync() => _runtime.CallAsync("increment", _args).GetAwaiter().GetResult()["result"];
+
+    [Benchmark(Description = "CallAsync, 1-arg dictionary, default host")]
+    public object? CallAsyncWithHost() => _hosted.CallAsync("increment", _args).GetAwaiter().GetResult()["result"];
+
+    /// <summary>A host with every default: its NotifyUiAsync logs at debug level (no logger here) and completes.</summary>
+    private sealed class DefaultHost : BaseHostFunctions;
 }

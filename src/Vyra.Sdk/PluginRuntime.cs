@@ -113,10 +113,11 @@ public abstract partial class PluginRuntime : IAsyncDisposable
     /// </summary>
     public ValueTask<IReadOnlyDictionary<string, object?>> CallAsync(string function, IReadOnlyDictionary<string, object?>? data = null, CancellationToken cancellationToken = default)
     {
-        // When nobody observes calls and there is no host to tell the result, nothing runs after the backend's call: its
-        // task is returned as it is, with no async frame of this method in between, so a caller blocked on it is woken by
-        // the thread that ran the call rather than through a pool thread. Failures still come back through the task.
-        if (function is null || VyraTelemetry.CallsObserved || Host.GetType() != typeof(NullHostFunctions) || ServiceExports is not null)
+        // When nobody observes calls, nothing runs after the backend's call but the result's notification, which the
+        // backend may run on the thread that ran the call (InvokeNotifyingAsync): its task is returned as it is, with no
+        // async frame of this method in between, so a caller blocked on it is woken by the thread that ran the call rather
+        // than through a pool thread. Failures still come back through the task.
+        if (function is null || VyraTelemetry.CallsObserved || ServiceExports is not null)
         {
             return CallObservedAsync(function!, data, cancellationToken);
         }
@@ -126,7 +127,8 @@ public abstract partial class PluginRuntime : IAsyncDisposable
             if (function == "ping") return new(Ping());
             data ??= EmptyData;
             ArgumentText.Check(PluginId, function, data);
-            return InvokeAsync(function, data, cancellationToken);
+            // Exactly the null host has nobody to tell (a subclass may override NotifyUiAsync), as NotifyResultAsync decides.
+            return Host.GetType() == typeof(NullHostFunctions) ? InvokeAsync(function, data, cancellationToken) : InvokeNotifyingAsync(function, data, cancellationToken);
         }
         catch (Exception ex)
         {
@@ -169,6 +171,18 @@ public abstract partial class PluginRuntime : IAsyncDisposable
     /// <summary>Runs a declared function; <paramref name="function"/> is never <c>ping</c>.</summary>
     protected abstract ValueTask<IReadOnlyDictionary<string, object?>> InvokeAsync(string function, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Runs a declared function (never <c>ping</c>), then tells the host its result (<see cref="NotifyResultAsync"/>);
+    /// the returned task completes after the notification did, and a failed call notifies nothing. A backend may run
+    /// the notification where the call ran, once the call no longer holds anything the host could need.
+    /// </summary>
+    private protected virtual async ValueTask<IReadOnlyDictionary<string, object?>> InvokeNotifyingAsync(string function, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken)
+    {
+        var result = await InvokeAsync(function, data, cancellationToken).ConfigureAwait(false);
+        await NotifyResultAsync(function, result).ConfigureAwait(false);
+        return result;
+    }
+
     /// <summary>Stops the runtime and frees what it holds.</summary>
     public virtual async ValueTask DisposeAsync()
     {
@@ -186,19 +200,52 @@ public abstract partial class PluginRuntime : IAsyncDisposable
     };
 
     /// <summary>Tells the host about a call's result (<c>plugin.{fn}.result</c>). Best effort: a failing host is logged, never thrown.</summary>
-    protected internal async ValueTask NotifyResultAsync(string function, IReadOnlyDictionary<string, object?> result)
+    protected internal ValueTask NotifyResultAsync(string function, IReadOnlyDictionary<string, object?> result)
     {
         // Nobody to tell: skip building the payload on every call. Exactly the null host: a subclass may override NotifyUiAsync.
-        if (Host.GetType() == typeof(NullHostFunctions)) return;
+        if (Host.GetType() == typeof(NullHostFunctions)) return default;
         try
         {
             var payload = new Dictionary<string, object?> { ["plugin_id"] = PluginId, ["result"] = result };
-            await Host.NotifyUiAsync($"plugin.{function}.result", payload).ConfigureAwait(false);
+            var notifying = Host.NotifyUiAsync(ResultEvent(function), payload);
+            // Not an async method: a notification that completes at once (the default's does) costs no state machine.
+            if (!notifying.IsCompleted) return ObserveNotificationAsync(notifying, function);
+            notifying.GetAwaiter().GetResult();
         }
         catch (Exception ex)
         {
-            Logger.LogWarning(ex, "Plugin {PluginId}: notifying the result of '{Function}' failed", PluginId, function);
+            NotificationFailed(ex, function);
         }
+        return default;
+    }
+
+    private async ValueTask ObserveNotificationAsync(ValueTask notifying, string function)
+    {
+        try
+        {
+            await notifying.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            NotificationFailed(ex, function);
+        }
+    }
+
+    private void NotificationFailed(Exception ex, string function) =>
+        Logger.LogWarning(ex, "Plugin {PluginId}: notifying the result of '{Function}' failed", PluginId, function);
+
+    private volatile ResultEventName? _resultEvent;
+
+    /// <summary>The last function's result event name, kept so back-to-back calls of one function do not format it each time.</summary>
+    private sealed record ResultEventName(string Function, string Event);
+
+    /// <summary><c>plugin.{function}.result</c>.</summary>
+    private string ResultEvent(string function)
+    {
+        if (_resultEvent is { } last && (ReferenceEquals(last.Function, function) || last.Function == function)) return last.Event;
+        var fresh = new ResultEventName(function, $"plugin.{function}.result");
+        _resultEvent = fresh;
+        return fresh.Event;
     }
 
     /// <summary>The exception for a call on a runtime that is not running.</summary>

@@ -31,7 +31,8 @@ public abstract class BaseHostFunctions : IHostFunctions
     /// <summary>Pushes an event to the UI. The default logs the event name at debug level and completes.</summary>
     public virtual ValueTask NotifyUiAsync(string eventName, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken = default)
     {
-        Logger.LogDebug("notify_ui {EventName} (not handled by {Host})", eventName, GetType().Name);
+        // Checked first: the runtime calls this after every call, and the arguments' array is allocated even when debug is off.
+        if (Logger.IsEnabled(LogLevel.Debug)) Logger.LogDebug("notify_ui {EventName} (not handled by {Host})", eventName, GetType().Name);
         return ValueTask.CompletedTask;
     }
 

@@ -17,7 +17,7 @@ public class NullHostFunctions : BaseHostFunctions
     /// <inheritdoc />
     public override ValueTask NotifyUiAsync(string eventName, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken = default)
     {
-        Logger.LogDebug("notify_ui {EventName} (no host)", eventName);
+        if (Logger.IsEnabled(LogLevel.Debug)) Logger.LogDebug("notify_ui {EventName} (no host)", eventName); // as the base class's
         return ValueTask.CompletedTask;
     }
 }

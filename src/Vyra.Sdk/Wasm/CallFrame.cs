@@ -52,14 +52,20 @@ internal sealed class CallFrame
     /// Runs <paramref name="call"/> (on a guest thread, inside the caller's execution context) marked as a call of
     /// <paramref name="runtime"/> for anything that flows from it; the marker is inert once the call returns.
     /// </summary>
-    public static T RunFlowing<T>(object runtime, Func<T> call)
+    public static T RunFlowing<T>(object runtime, Func<T> call) => RunFlowing(runtime, call, static call => call());
+
+    /// <summary>
+    /// <see cref="RunFlowing{T}(object, Func{T})"/> with the call's state passed in, so a per-call path can use a static
+    /// lambda and allocate no closure.
+    /// </summary>
+    public static T RunFlowing<TState, T>(object runtime, TState state, Func<TState, T> call)
     {
         var outer = s_flow.Value;
         var flow = new Flow(runtime, outer);
         s_flow.Value = flow;
         try
         {
-            return call();
+            return call(state);
         }
         finally
         {

@@ -8,30 +8,122 @@ namespace Vyra.Sdk;
 /// A caller that blocks on the task (sync over async) is different: its wait is not arbitrary code, and the task wakes
 /// it from the guest thread directly, so such a caller needs no pool thread (docs/architecture.md, "Completions").
 /// </remarks>
-internal sealed class GuestWork<T>(Func<T> work) : TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously), IGuestWork
+internal class GuestWork<T>(Func<T> work) : TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously), IGuestWork
 {
+    private static readonly ContextCallback RunInContext = static state => Run((GuestWork<T>)state!);
+
     // The caller's execution context (Activity.Current, logging scopes) is what host functions see during the call.
     private readonly ExecutionContext? _context = ExecutionContext.Capture();
+    private readonly Func<T> _work = work;
+
+    /// <summary>The caller's execution context as captured (null when its flow was suppressed).</summary>
+    protected ExecutionContext? Context => _context;
 
     public void Execute()
     {
         if (_context is null) Run(this);
-        else ExecutionContext.Run(_context, static state => Run((GuestWork<T>)state!), this);
+        else ExecutionContext.Run(_context, RunInContext, this);
+        Finish();
+    }
+
+    /// <summary>The work returned <paramref name="result"/> (still inside the caller's context): completes the task.</summary>
+    protected virtual void Complete(T result) => SetResult(result);
+
+    /// <summary>Runs after the work, outside the caller's context (see <see cref="GuestWorkThen{T}"/>).</summary>
+    protected virtual void Finish()
+    {
     }
 
     private static void Run(GuestWork<T> item)
     {
         try
         {
-            item.SetResult(item._work());
+            item.Complete(item._work());
         }
         catch (Exception ex)
         {
             item.SetException(ex);
         }
     }
+}
 
-    private readonly Func<T> _work = work;
+/// <summary>
+/// Guest work with an after step: run on the same thread once the work returned (its lease and guest slot given
+/// back), in the caller's context as captured, before the task completes; the task completes when what the step
+/// returns does. Never after a failure. See <see cref="GuestWorkers.Run{T}"/>.
+/// </summary>
+internal sealed class GuestWorkThen<T>(Func<T> work, Func<object?, T, ValueTask> after, object? afterState, GuestWorkers? owner) : GuestWork<T>(work)
+{
+    private static readonly ContextCallback RunAfterInContext = static state => ((GuestWorkThen<T>)state!).RunAfter();
+
+    private T _result = default!;
+    private bool _succeeded;
+    private ValueTask _after;
+
+    protected override void Complete(T result)
+    {
+        _result = result;
+        _succeeded = true;
+    }
+
+    protected override void Finish()
+    {
+        if (!_succeeded) return;
+        // The lease and the slot are back: the step is host code that may call this runtime again, or block on
+        // something that needs another of its calls; the workers start a thread for such a call rather than queue it
+        // behind this one (GuestWorkers.StepAway).
+        owner?.StepAway();
+        try
+        {
+            // A context of its own: what the guest's host functions changed in the call's stays out of the step, as it
+            // stays out of an await's continuation.
+            if (Context is null) RunAfter();
+            else ExecutionContext.Run(Context, RunAfterInContext, this);
+        }
+        finally
+        {
+            owner?.StepBack();
+        }
+        if (!_after.IsCompleted)
+        {
+            _ = CompleteAfterAsync(_after);
+            return;
+        }
+        try
+        {
+            _after.GetAwaiter().GetResult();
+        }
+        catch
+        {
+            // The step reports its own failures (a notification is best effort); the call's result stands.
+        }
+        SetResult(_result);
+    }
+
+    private void RunAfter()
+    {
+        try
+        {
+            _after = after(afterState, _result);
+        }
+        catch (Exception ex)
+        {
+            _after = ValueTask.FromException(ex);
+        }
+    }
+
+    private async Task CompleteAfterAsync(ValueTask pending)
+    {
+        try
+        {
+            await pending.ConfigureAwait(false);
+        }
+        catch
+        {
+            // As above: the step reports its own failures.
+        }
+        SetResult(_result);
+    }
 }
 
 /// <summary>Work a guest worker thread runs.</summary>
@@ -55,6 +147,10 @@ internal interface IGuestWork
 /// <para>Work is handed over only while its instance is leased, so there are never more items than threads for long;
 /// the few that arrive while every worker is still finishing its previous item wait in a short backlog, taken first by
 /// the next worker that frees up.</para>
+/// <para>Work may have an after step (the result notification of <c>CallAsync</c>), run by the same thread once the
+/// lease is back and before the caller is woken. While a worker runs one it is away: a call handed over meanwhile, or
+/// waiting in the backlog, gets a thread of its own (at most one more per worker away), so host code in an after step
+/// may call the runtime again and wait for it. Threads beyond twice the instances end when they find nothing to do.</para>
 /// <para>With zero threads (<see cref="PluginRuntimeOptions.GuestThreads"/> off) work runs inline on the calling thread.</para>
 /// </remarks>
 internal sealed class GuestWorkers(string pluginId, int threads)
@@ -76,6 +172,7 @@ internal sealed class GuestWorkers(string pluginId, int threads)
     private readonly Stack<Worker> _idle = new(); // under _gate
     private readonly Queue<IGuestWork> _backlog = new(); // under _gate
     private int _started; // under _gate
+    private int _away; // under _gate: workers running an after step
     private bool _completed; // under _gate
     private int _parked;
     private long _parks;
@@ -112,7 +209,7 @@ internal sealed class GuestWorkers(string pluginId, int threads)
     /// <summary>How many worker threads are running (started and not yet ended by the stop). For tests.</summary>
     internal int Alive => Volatile.Read(ref _alive);
 
-    /// <summary>How many worker threads were started.</summary>
+    /// <summary>How many worker threads were started (less those that ended as surplus, see <see cref="StepAway"/>).</summary>
     internal int Started
     {
         get
@@ -121,8 +218,12 @@ internal sealed class GuestWorkers(string pluginId, int threads)
         }
     }
 
-    /// <summary>Runs <paramref name="work"/>; <paramref name="held"/> (a guest slot taken for it) is given back when it ends.</summary>
-    public Task<T> Run<T>(Func<T> work, GuestConcurrency? held = null)
+    /// <summary>
+    /// Runs <paramref name="work"/>; <paramref name="held"/> (a guest slot taken for it) is given back when it ends. Then,
+    /// unless it failed, <paramref name="after"/> (with <paramref name="afterState"/> and the result) runs on the same
+    /// thread, outside the slot, and the task completes once what it returns completes.
+    /// </summary>
+    public Task<T> Run<T>(Func<T> work, GuestConcurrency? held = null, Func<object?, T, ValueTask>? after = null, object? afterState = null)
     {
         if (held is not null)
         {
@@ -141,22 +242,55 @@ internal sealed class GuestWorkers(string pluginId, int threads)
                 }
             };
         }
-        if (threads == 0) return Inline(work);
-        var item = new GuestWork<T>(work);
+        if (threads == 0) return Inline(work, after, afterState);
+        var item = after is null ? new GuestWork<T>(work) : new GuestWorkThen<T>(work, after, afterState, this);
         Dispatch(item);
         return item.Task;
     }
 
-    private static Task<T> Inline<T>(Func<T> work)
+    private static Task<T> Inline<T>(Func<T> work, Func<object?, T, ValueTask>? after, object? afterState)
     {
+        T result;
         try
         {
-            return Task.FromResult(work());
+            result = work();
         }
         catch (Exception ex)
         {
             return Task.FromException<T>(ex);
         }
+        if (after is null) return Task.FromResult(result);
+        var item = new GuestWorkThen<T>(() => result, after, afterState, null);
+        item.Execute();
+        return item.Task;
+    }
+
+    /// <summary>
+    /// The calling worker starts an after step: until <see cref="StepBack"/> it does not count as one of the threads
+    /// serving calls. Work already in the backlog gets a thread now (the step may wait for it).
+    /// </summary>
+    internal void StepAway()
+    {
+        IGuestWork? queued = null;
+        lock (_gate)
+        {
+            _away++;
+            if (!_completed && _started - _away < threads && _backlog.TryDequeue(out queued)) _started++;
+        }
+        if (queued is not null) StartWorker(queued);
+    }
+
+    /// <summary>The calling worker's after step ended: it counts as serving calls again.</summary>
+    internal void StepBack()
+    {
+        lock (_gate) _away--;
+    }
+
+    private void StartWorker(IGuestWork first)
+    {
+        var fresh = new Worker(this, first);
+        Interlocked.Increment(ref _alive);
+        new Thread(fresh.Loop) { IsBackground = true, Name = $"Vyra guest {pluginId}" }.Start();
     }
 
     private void Dispatch(IGuestWork item)
@@ -169,7 +303,8 @@ internal sealed class GuestWorkers(string pluginId, int threads)
             if (_completed) completed = true;
             else if (!_idle.TryPop(out worker))
             {
-                if (_started < threads)
+                // A worker running an after step is away: the work gets a thread rather than wait behind the step.
+                if (_started - _away < threads)
                 {
                     _started++;
                     start = true;
@@ -186,9 +321,7 @@ internal sealed class GuestWorkers(string pluginId, int threads)
         }
         else if (start)
         {
-            var fresh = new Worker(this, item);
-            Interlocked.Increment(ref _alive);
-            new Thread(fresh.Loop) { IsBackground = true, Name = $"Vyra guest {pluginId}" }.Start();
+            StartWorker(item);
         }
         else if (completed)
         {
@@ -221,6 +354,14 @@ internal sealed class GuestWorkers(string pluginId, int threads)
         {
             if (_backlog.TryDequeue(out var queued)) return queued;
             if (_completed) return null;
+            if (_started > threads + _away && _started > 2 * threads)
+            {
+                // More threads than the instances and the workers away need, and more than twice the instances: this one
+                // ends. Up to twice are kept, so a runtime whose calls overlap their notifications does not start a
+                // thread per call.
+                _started--;
+                return null;
+            }
             worker.Idle();
             _idle.Push(worker);
         }

@@ -9,6 +9,26 @@ namespace Vyra.Sdk;
 /// </summary>
 public sealed partial class WasmRuntime
 {
+    private Func<object?, IReadOnlyDictionary<string, object?>, ValueTask>? _notifyResultStep;
+
+    /// <summary>
+    /// <see cref="PluginRuntime.NotifyResultAsync"/> as the guest work's after step (the state is the function's name):
+    /// one delegate per runtime, so a call allocates nothing for it.
+    /// </summary>
+    private Func<object?, IReadOnlyDictionary<string, object?>, ValueTask> NotifyResultStep =>
+        _notifyResultStep ??= (function, result) => NotifyResultAsync((string)function!, result);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The notification runs on the guest thread that ran the call, once the lease and the guest slot are back and
+    /// outside the call's frame (so the host may call this runtime from it), before the task completes: a caller
+    /// blocked on the task is woken by that thread, as without a host, instead of through a pool thread. A notification
+    /// that completes asynchronously frees the thread at once; the task completes when the notification does. While
+    /// the thread runs it, calls handed to the runtime's workers get another thread (GuestWorkers.StepAway).
+    /// </remarks>
+    private protected override ValueTask<IReadOnlyDictionary<string, object?>> InvokeNotifyingAsync(string function, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken) =>
+        InvokeAsync(function, data, cancellationToken, notify: true);
+
     /// <summary>A call's arguments, coerced and encoded before the instance is leased and the limits armed.</summary>
     private readonly record struct PreparedArguments(ValueBox[] Values, byte[]?[]? MemoryValues);
 

@@ -218,7 +218,11 @@ public sealed partial class WasmRuntime : PluginRuntime
         where TDelegate : Delegate => new(this, name, bind, Interlocked.Increment(ref _typedExports) - 1);
 
     /// <inheritdoc />
-    protected override ValueTask<IReadOnlyDictionary<string, object?>> InvokeAsync(string function, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken)
+    protected override ValueTask<IReadOnlyDictionary<string, object?>> InvokeAsync(string function, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken) =>
+        InvokeAsync(function, data, cancellationToken, notify: false);
+
+    /// <summary>A declared function through the asynchronous call path; <paramref name="notify"/>: see <see cref="InvokeNotifyingAsync"/>.</summary>
+    private ValueTask<IReadOnlyDictionary<string, object?>> InvokeAsync(string function, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken, bool notify)
     {
         var contract = _version?.Contract ?? throw NotStarted(function);
         if (!contract.Exports.TryGetValue(function, out var export))
@@ -229,7 +233,7 @@ public sealed partial class WasmRuntime : PluginRuntime
                     ? "the module exports no such function (or it is internal to the plugin ABI)"
                     : "the manifest declares no exports, so only ping answers (PluginRuntimeOptions.AllowUndeclaredExports opens undeclared exports for development)");
         }
-        return InvokeLeasedAsync(contract, export, data, cancellationToken);
+        return InvokeLeasedAsync(contract, export, data, cancellationToken, notify);
     }
 
     /// <summary>
@@ -238,23 +242,23 @@ public sealed partial class WasmRuntime : PluginRuntime
     /// When the lease is had at once (no contention), the guest work's own task is returned: no async frame sits in
     /// between, so a caller blocked on it is woken by the guest thread itself instead of through a pool thread.
     /// </summary>
-    private ValueTask<IReadOnlyDictionary<string, object?>> InvokeLeasedAsync(ModuleContract contract, ExportSpec export, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken)
+    private ValueTask<IReadOnlyDictionary<string, object?>> InvokeLeasedAsync(ModuleContract contract, ExportSpec export, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken, bool notify = false)
     {
         if (_slots is null) throw NotStarted(export.Name);
         var caller = CallFrame.Current;
         var prepared = Prepare(export, data);
         var leasing = LeaseAsync(export.Name, cancellationToken);
-        if (leasing.IsCompletedSuccessfully) return new(RunLeased(leasing.Result, contract, export, prepared, data, caller, cancellationToken));
-        return AwaitLeaseAsync(leasing, contract, export, prepared, data, caller, cancellationToken);
+        if (leasing.IsCompletedSuccessfully) return new(RunLeased(leasing.Result, contract, export, prepared, data, caller, cancellationToken, notify));
+        return AwaitLeaseAsync(leasing, contract, export, prepared, data, caller, cancellationToken, notify);
     }
 
-    private async ValueTask<IReadOnlyDictionary<string, object?>> AwaitLeaseAsync(ValueTask<AsyncLease> leasing, ModuleContract contract, ExportSpec export, PreparedArguments prepared, IReadOnlyDictionary<string, object?> data, CallFrame? caller, CancellationToken cancellationToken)
+    private async ValueTask<IReadOnlyDictionary<string, object?>> AwaitLeaseAsync(ValueTask<AsyncLease> leasing, ModuleContract contract, ExportSpec export, PreparedArguments prepared, IReadOnlyDictionary<string, object?> data, CallFrame? caller, CancellationToken cancellationToken, bool notify)
     {
         var lease = await leasing.ConfigureAwait(false);
-        return await RunLeased(lease, contract, export, prepared, data, caller, cancellationToken).ConfigureAwait(false);
+        return await RunLeased(lease, contract, export, prepared, data, caller, cancellationToken, notify).ConfigureAwait(false);
     }
 
-    private Task<IReadOnlyDictionary<string, object?>> RunLeased(AsyncLease lease, ModuleContract contract, ExportSpec export, PreparedArguments prepared, IReadOnlyDictionary<string, object?> data, CallFrame? caller, CancellationToken cancellationToken) =>
+    private Task<IReadOnlyDictionary<string, object?>> RunLeased(AsyncLease lease, ModuleContract contract, ExportSpec export, PreparedArguments prepared, IReadOnlyDictionary<string, object?> data, CallFrame? caller, CancellationToken cancellationToken, bool notify = false) =>
         lease.Workers.Run(() =>
         {
             var instance = lease.Instance;
@@ -263,14 +267,15 @@ public sealed partial class WasmRuntime : PluginRuntime
             {
                 // A hot swap between resolving the export and leasing: the call runs on the new version, as it sees it.
                 var (spec, arguments) = ReferenceEquals(instance.Contract, contract) ? (export, prepared) : Reprepare(instance.Contract, export, prepared, data);
-                return CallFrame.RunFlowing(this, () => Invoke(lease.Slots, instance, spec, arguments, cancellationToken, lease.WaitedMs));
+                return CallFrame.RunFlowing(this, (Runtime: this, lease.Slots, Instance: instance, Spec: spec, Arguments: arguments, Token: cancellationToken, lease.WaitedMs),
+                    static call => call.Runtime.Invoke(call.Slots, call.Instance, call.Spec, call.Arguments, call.Token, call.WaitedMs));
             }
             finally
             {
                 instance.Frame.Exit();
                 lease.Slots.Release(instance);
             }
-        }, lease.Slot);
+        }, lease.Slot, notify ? NotifyResultStep : null, export.Name);
 
     /// <summary>An instance leased for an asynchronous call, the time it took, and the workers to run the call on.</summary>
     /// <remarks><see cref="Slot"/> is the guest slot taken for the call (null when uncapped or nested); the workers give it back.</remarks>

@@ -120,7 +120,8 @@ public class GuestHandOffTests
         await runtime.StartAsync();
         var workers = Workers(runtime);
         await Task.WhenAll(Enumerable.Range(0, 4 * instances).Select(i => runtime.CallAsync("hook", HookPlugin.N(i)).AsTask()));
-        Assert.InRange(workers.Started, 1, instances);
+        // One thread per instance, and one more for a call handed over while a worker runs a result notification.
+        Assert.InRange(workers.Started, 1, 2 * instances);
         await runtime.StopAsync();
         Assert.True(SpinWait.SpinUntil(() => workers.Alive == 0, Bound), $"{workers.Alive} workers still alive after the stop");
 
