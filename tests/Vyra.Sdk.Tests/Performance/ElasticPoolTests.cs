@@ -271,10 +271,12 @@ public class ElasticPoolTests
     {
         using var plugin = HookPlugin.Create();
         var host = new HookHost();
-        using var spinning = new CountdownEvent(3);
+        // Awaited, not waited for: a test blocking a pool thread for seconds starves the thread pool this pool grows on.
+        var started = 0;
+        var allSpinning = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         host.OnHook = n =>
         {
-            spinning.Signal();
+            if (Interlocked.Increment(ref started) == 3) allSpinning.TrySetResult();
             return n;
         };
         var options = new PluginRuntimeOptions { MinInstances = 1, MaxInstances = 3, Timeout = Timeout.InfiniteTimeSpan };
@@ -282,7 +284,7 @@ public class ElasticPoolTests
         await runtime.StartAsync();
         var pool = Pool(runtime);
         var running = Enumerable.Range(0, 3).Select(i => runtime.CallAsync("hook_then_spin", HookPlugin.N(i)).AsTask()).ToArray();
-        Assert.True(spinning.Wait(TimeSpan.FromSeconds(15)), "the endless calls never started on three instances");
+        Assert.True(await Task.WhenAny(allSpinning.Task, Task.Delay(TimeSpan.FromSeconds(15))) == allSpinning.Task, "the endless calls never started on three instances");
         Assert.Equal(3, pool.Count);
         var queued = Enumerable.Range(0, 4).Select(i => runtime.CallAsync("double", SamplePlugins.Args(("x", i))).AsTask()).ToArray();
 
