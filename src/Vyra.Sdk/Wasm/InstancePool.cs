@@ -275,7 +275,11 @@ internal sealed class InstancePool : InstanceSlots
             while (Wanted() && AddOne())
             {
             }
-            Volatile.Write(ref _growing, 0);
+            // A full fence, not a release write: a caller increments the waiters and then tries to start a growth; this
+            // thread clears the flag and then reads the waiters. A release write may pass the read that follows it, and
+            // then both sides miss each other (the caller sees the flag still set, this thread the old count) and the
+            // caller waits for a growth nobody runs.
+            Interlocked.Exchange(ref _growing, 0);
             // A caller that queued after the last look found this growth running and left the work to it: look again.
             if (!Wanted() || Interlocked.CompareExchange(ref _growing, 1, 0) != 0) return;
         }
