@@ -58,8 +58,18 @@ public sealed class JsGuestFixture : IAsyncLifetime
     /// <summary>Where the first start's compiled component came from.</summary>
     public ModuleSource FirstSource { get; private set; }
 
-    /// <summary>The fuel of a call unless a test gives less: far more than any call of shop.js needs.</summary>
+    /// <summary>
+    /// The fuel of a call unless a test gives another: far more than any finishing call of shop.js needs, but not a
+    /// long time: the JavaScript busy loop (<c>spin</c>) burns it in about 0.6 s on a 2-core CI machine (50 M fuel in
+    /// ~6 ms, 500 M in ~30 ms: linear, about 16 fuel per ns, since cheap wasm operators cost fuel but little time).
+    /// </summary>
     public const ulong AmpleFuel = 10_000_000_000;
+
+    /// <summary>
+    /// Fuel that no call can burn (about 35 years of the busy loop), for tests where another limit (a timeout, a
+    /// cancellation) must end the call: the runtime stays metered, so it reuses the fixture's compiled component.
+    /// </summary>
+    public const ulong Inexhaustible = ulong.MaxValue;
 
     /// <summary>Options for a runtime of this component: metered, the shared disk cache, no stub fallback, and the given limits.</summary>
     public PluginRuntimeOptions Options(TimeSpan? timeout = null, ulong fuel = AmpleFuel) => new()

@@ -87,8 +87,9 @@ public class JsGuestTests(JsGuestFixture shop, ITestOutputHelper output) : IClas
     [Fact]
     public async Task The_timeout_ends_a_javascript_busy_loop()
     {
-        await using var runtime = Assert.IsType<ComponentRuntime>(PluginRuntime.Create("shop", JsGuestFixture.ComponentPath, options: shop.Options(timeout: TimeSpan.FromMilliseconds(200))));
+        await using var runtime = Assert.IsType<ComponentRuntime>(PluginRuntime.Create("shop", JsGuestFixture.ComponentPath, options: shop.Options(timeout: TimeSpan.FromMilliseconds(200), fuel: JsGuestFixture.Inexhaustible)));
         await runtime.StartAsync();
+        // Fuel that cannot run out, so only the timeout can end the loop (AmpleFuel lasts ~0.6 s of it here, less on a faster CPU).
         // The fixture's runtime holds the compiled component: this start compiles nothing.
         Assert.NotEqual(ModuleSource.Compiled, runtime.ComponentSource);
         var ex = await Assert.ThrowsAsync<PluginCallException>(async () => await runtime.CallAsync("spin"));
@@ -111,8 +112,11 @@ public class JsGuestTests(JsGuestFixture shop, ITestOutputHelper output) : IClas
     [Fact]
     public async Task Cancelling_ends_a_javascript_busy_loop_as_cancelled()
     {
-        await using var runtime = Assert.IsType<ComponentRuntime>(PluginRuntime.Create("shop", JsGuestFixture.ComponentPath, options: shop.Options(timeout: TimeSpan.FromSeconds(20))));
+        await using var runtime = Assert.IsType<ComponentRuntime>(PluginRuntime.Create("shop", JsGuestFixture.ComponentPath, options: shop.Options(timeout: TimeSpan.FromSeconds(20), fuel: JsGuestFixture.Inexhaustible)));
         await runtime.StartAsync();
+        // Fuel that cannot run out: the busy loop burns AmpleFuel in about 0.6 s here, and CancelAfter fires on a
+        // thread-pool timer, which a busy suite (2 cores, tests blocking pool threads) delays by that much, so with
+        // AmpleFuel the fuel trap could win the race and the call rightly end as OutOfFuel, not Cancelled.
         using var cts = new CancellationTokenSource();
         // Guest code runs on the calling thread: cancel from another one while it spins.
         var spinning = Task.Run(async () => await runtime.CallAsync("spin", cancellationToken: cts.Token));
