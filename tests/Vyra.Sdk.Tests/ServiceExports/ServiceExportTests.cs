@@ -166,8 +166,18 @@ public class ServiceExportTests
         var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var service = new VyraServiceMethods().Add("forecast", async (_, ct) =>
         {
-            using var registration = ct.Register(() => cancelled.TrySetResult());
-            await Task.Delay(Timeout.Infinite, ct);
+            // Observed where the service sees it: the token's cancellation ends the delay. (A registration on the token
+            // was not reliable: the delay's own callback can run first and end this method, disposing the registration
+            // before its callback ran.)
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                cancelled.TrySetResult();
+                throw;
+            }
             return null;
         });
         await using var runtime = PluginRuntime.Create("svc", plugin.ModulePath, options: With(service));
