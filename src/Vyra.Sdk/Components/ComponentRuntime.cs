@@ -246,10 +246,8 @@ public sealed class ComponentRuntime : PluginRuntime
         {
             switch (e)
             {
-                case GuestInterruptedException interrupted when interrupted.Reason is Interruption.Cancelled or Interruption.Stopped:
-                    return new(PluginId, name, interrupted.Message, PluginErrorKind.Cancelled, new OperationCanceledException(interrupted.Message, ex, interrupted.Token));
-                case GuestInterruptedException:
-                    return new(PluginId, name, "the call timed out", PluginErrorKind.Timeout, ex);
+                case GuestInterruptedException interrupted:
+                    return GuestFailure.Interrupted(PluginId, name, interrupted, ex);
                 case ImportMissingException missing:
                     return new(PluginId, name, missing.Message, PluginErrorKind.HostFunction, missing);
                 case PluginCallException nested:

@@ -5,6 +5,15 @@ namespace Vyra.Sdk;
 /// <summary>Turns whatever a guest call threw into the one <see cref="PluginCallException"/> with the right kind.</summary>
 internal static class GuestFailure
 {
+    /// <summary>
+    /// A call the guard interrupted (<see cref="CallGuard"/>): cancelled or stopped → Cancelled, carrying the caller's token;
+    /// otherwise its deadline → Timeout. Core modules and components map it the same way.
+    /// </summary>
+    public static PluginCallException Interrupted(string pluginId, string function, GuestInterruptedException interrupted, Exception exception) =>
+        interrupted.Reason is Interruption.Cancelled or Interruption.Stopped
+            ? new(pluginId, function, interrupted.Message, PluginErrorKind.Cancelled, new OperationCanceledException(interrupted.Message, exception, interrupted.Token))
+            : new(pluginId, function, "the call timed out", PluginErrorKind.Timeout, exception);
+
     public static PluginCallException ToCallException(string pluginId, string function, Exception exception, WasmInstance? instance)
     {
         if (exception is PluginCallException call) return call;
@@ -12,10 +21,8 @@ internal static class GuestFailure
         {
             switch (e)
             {
-                case GuestInterruptedException interrupted when interrupted.Reason is Interruption.Cancelled or Interruption.Stopped:
-                    return new(pluginId, function, interrupted.Message, PluginErrorKind.Cancelled, new OperationCanceledException(interrupted.Message, exception, interrupted.Token));
-                case GuestInterruptedException:
-                    return new(pluginId, function, "the call timed out", PluginErrorKind.Timeout, exception);
+                case GuestInterruptedException interrupted:
+                    return Interrupted(pluginId, function, interrupted, exception);
                 case AbiViolationException abi:
                     return new(pluginId, function, abi.Message, PluginErrorKind.Abi, abi);
                 case PluginCallException nested:

@@ -14,52 +14,14 @@ namespace Vyra.Sdk.Tests.Serving;
 [Collection(HeavySandboxCollection.Name)]
 public class BiasedLeaseTests
 {
-    private const string CounterWat = """
-        (module
-          (global $count (mut i32) (i32.const 0))
-          (global $busy (mut i32) (i32.const 0))
-          (global $overlaps (mut i32) (i32.const 0))
-          (func (export "tick") (param $n i32) (result i32)
-            (if (global.get $busy) (then (global.set $overlaps (i32.add (global.get $overlaps) (i32.const 1)))))
-            (global.set $busy (i32.const 1))
-            (block $done (loop $spin
-              (br_if $done (i32.eqz (local.get $n)))
-              (local.set $n (i32.sub (local.get $n) (i32.const 1)))
-              (br $spin)))
-            (global.set $count (i32.add (global.get $count) (i32.const 1)))
-            (global.set $busy (i32.const 0))
-            (global.get $count))
-          (func (export "count") (result i32) (global.get $count))
-          (func (export "overlaps") (result i32) (global.get $overlaps)))
-        """;
-
-    private const string CounterManifest = """
-        {"id":"biased","exports":[
-          {"name":"tick","args":[{"name":"n","type":"i32"}],"returns":"i32"},
-          {"name":"count","args":[],"returns":"i32"},
-          {"name":"overlaps","args":[],"returns":"i32"}]}
-        """;
-
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(15);
 
     private static SingleInstanceSlot Slot(WasmRuntime runtime) => Assert.IsType<SingleInstanceSlot>(runtime.Slots);
 
-    private static int Tick(in GuestCall<Func<int, int>> call, int n)
-    {
-        try
-        {
-            return call.Function(n);
-        }
-        catch (Exception ex)
-        {
-            throw call.Fail(ex);
-        }
-    }
-
     [Fact]
     public async Task Calls_on_the_bias_then_many_threads_at_once_never_overlap_and_every_call_counts_once()
     {
-        using var plugin = TempPlugin.FromWat(CounterWat, CounterManifest);
+        using var plugin = TempPlugin.FromWat(CountingGuest.Wat, CountingGuest.Manifest("biased"));
         await using var runtime = new WasmRuntime("biased", plugin.ModulePath, options: new PluginRuntimeOptions { MaxQueueWait = TimeSpan.FromMilliseconds(5), Timeout = TimeSpan.FromSeconds(30) });
         await runtime.StartAsync();
         var tick = runtime.GetTypedExport("tick", static f => f.WrapFunc<int, int>());
@@ -94,7 +56,7 @@ public class BiasedLeaseTests
                 Count(() =>
                 {
                     using var call = tick.Enter();
-                    Tick(call, 50);
+                    CountingGuest.Tick(call, 50);
                 });
             }
         }, TaskCreationOptions.LongRunning);
@@ -110,7 +72,7 @@ public class BiasedLeaseTests
                     Count(() =>
                     {
                         using var call = tick.Enter(cts?.Token ?? default);
-                        Tick(call, 50);
+                        CountingGuest.Tick(call, 50);
                     });
                 }
                 else
@@ -119,7 +81,7 @@ public class BiasedLeaseTests
                     {
                         Task pending = t % 3 == 1
                             ? runtime.CallAsync("tick", SamplePlugins.Args(("n", 50)), cts?.Token ?? default).AsTask()
-                            : tick.RunAsync(50, static (c, n) => Tick(c, n), cts?.Token ?? default).AsTask();
+                            : tick.RunAsync(50, static (c, n) => CountingGuest.Tick(c, n), cts?.Token ?? default).AsTask();
                         cts?.Cancel();
                         pending.GetAwaiter().GetResult();
                     });
@@ -137,7 +99,7 @@ public class BiasedLeaseTests
     [Fact]
     public async Task Another_thread_arriving_while_the_owner_holds_the_lease_waits_for_it_and_is_handed_the_instance()
     {
-        using var plugin = TempPlugin.FromWat(CounterWat, CounterManifest);
+        using var plugin = TempPlugin.FromWat(CountingGuest.Wat, CountingGuest.Manifest("biased"));
         await using var runtime = new WasmRuntime("biased", plugin.ModulePath, options: new PluginRuntimeOptions { Timeout = Timeout.InfiniteTimeSpan });
         await runtime.StartAsync();
         var tick = runtime.GetTypedExport("tick", static f => f.WrapFunc<int, int>());
@@ -146,17 +108,17 @@ public class BiasedLeaseTests
         Task<IReadOnlyDictionary<string, object?>> other;
         using (var call = tick.Enter()) // the first lease: this thread owns the bias, and holds the lease now
         {
-            Assert.Equal(1, Tick(call, 1));
+            Assert.Equal(1, CountingGuest.Tick(call, 1));
             other = Task.Run(async () => await runtime.CallAsync("tick", SamplePlugins.Args(("n", 1))));
             Assert.True(SpinWait.SpinUntil(() => slot.BiasRevoked, Bound), "the other caller never revoked the bias");
             Assert.False(other.IsCompleted); // it cannot run while this lease is held
-            Assert.Equal(2, Tick(call, 1));
+            Assert.Equal(2, CountingGuest.Tick(call, 1));
         }
         Assert.Equal(3, (await other.WaitAsync(Bound))["result"]);
         // After the revocation the owner takes the lock like everyone else.
         using (var call = tick.Enter())
         {
-            Assert.Equal(4, Tick(call, 1));
+            Assert.Equal(4, CountingGuest.Tick(call, 1));
         }
         Assert.Equal(0, (await runtime.CallAsync("overlaps"))["result"]);
     }
@@ -201,7 +163,7 @@ public class BiasedLeaseTests
     [Fact]
     public async Task Waiters_behind_a_lease_on_the_bias_can_be_cancelled_time_out_and_are_failed_by_a_stop()
     {
-        using var plugin = TempPlugin.FromWat(CounterWat, CounterManifest);
+        using var plugin = TempPlugin.FromWat(CountingGuest.Wat, CountingGuest.Manifest("biased"));
         var runtime = new WasmRuntime("biased", plugin.ModulePath, options: new PluginRuntimeOptions { Timeout = Timeout.InfiniteTimeSpan });
         await runtime.StartAsync();
         var tick = runtime.GetTypedExport("tick", static f => f.WrapFunc<int, int>());
@@ -214,7 +176,7 @@ public class BiasedLeaseTests
             var cancelled = Task.Run(() =>
             {
                 using var other = tick.Enter(cts.Token);
-                return Tick(other, 1);
+                return CountingGuest.Tick(other, 1);
             });
             Assert.True(SpinWait.SpinUntil(() => slot.BiasRevoked, Bound));
             cts.Cancel();

@@ -12,57 +12,12 @@ namespace Vyra.Sdk.Tests.Serving;
 [Collection(HeavySandboxCollection.Name)]
 public class LeaseStressTests
 {
-    // The busy window is straight-line code: Wasmtime checks for an interruption only at function entry and at loop
-    // back-edges, so a call cancelled while it runs is interrupted before it raised the flag, never inside the window.
-    // (With a loop inside the window, a cancellation that landed mid-loop left the flag raised, and the next call counted
-    // an overlap that never happened.) The window is as long as the old loop: 200 dependent additions.
-    private static readonly string Wat = """
-        (module
-          (global $count (mut i32) (i32.const 0))
-          (global $busy (mut i32) (i32.const 0))
-          (global $overlaps (mut i32) (i32.const 0))
-          (global $scratch (mut i32) (i32.const 0))
-          (func (export "tick") (param $n i32) (result i32)
-            (if (global.get $busy) (then (global.set $overlaps (i32.add (global.get $overlaps) (i32.const 1)))))
-            (global.set $busy (i32.const 1))
-        """ + string.Concat(Enumerable.Repeat("    (global.set $scratch (i32.add (global.get $scratch) (local.get $n)))\n", 200)) + """
-            (global.set $count (i32.add (global.get $count) (i32.const 1)))
-            (global.set $busy (i32.const 0))
-            (global.get $count))
-          (func (export "count") (result i32) (global.get $count))
-          (func (export "overlaps") (result i32) (global.get $overlaps)))
-        """;
-
-    private const string Manifest = """
-        {"id":"stress","exports":[
-          {"name":"tick","args":[{"name":"n","type":"i32"}],"returns":"i32"},
-          {"name":"count","args":[],"returns":"i32"},
-          {"name":"overlaps","args":[],"returns":"i32"}]}
-        """;
-
-    /// <summary>
-    /// A typed call as generated proxies make it: the bound delegate is Wasmtime's own, so a cancellation that lands
-    /// while the guest runs surfaces from it as Wasmtime's exception, which <see cref="GuestCall{TDelegate}.Fail"/>
-    /// turns into the call's <see cref="PluginCallException"/> (here <see cref="PluginErrorKind.Cancelled"/>).
-    /// </summary>
-    private static int Tick(in GuestCall<Func<int, int>> call, int n)
-    {
-        try
-        {
-            return call.Function(n);
-        }
-        catch (Exception ex)
-        {
-            throw call.Fail(ex);
-        }
-    }
-
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
     public async Task Mixed_sync_async_cancelled_and_timed_out_callers_never_share_an_instance_and_every_call_is_accounted_for(int instances)
     {
-        using var plugin = TempPlugin.FromWat(Wat, Manifest);
+        using var plugin = TempPlugin.FromWat(CountingGuest.Wat, CountingGuest.Manifest("stress"));
         // A short wait bound, so some waiters give up; the timeout itself is generous.
         await using var runtime = new WasmRuntime("stress", plugin.ModulePath, options: new PluginRuntimeOptions { Instances = instances, MaxQueueWait = TimeSpan.FromMilliseconds(2), Timeout = TimeSpan.FromSeconds(30) });
         await runtime.StartAsync();
@@ -92,7 +47,7 @@ public class LeaseStressTests
                 Count(() =>
                 {
                     using var call = tick.Enter(cts?.Token ?? default);
-                    Tick(call, 200);
+                    CountingGuest.Tick(call, 200);
                 });
             }
         }, TaskCreationOptions.LongRunning));
@@ -103,7 +58,7 @@ public class LeaseStressTests
                 using var cts = i % 5 == 0 ? new CancellationTokenSource() : null;
                 Task call = t % 2 == 0
                     ? runtime.CallAsync("tick", SamplePlugins.Args(("n", 200)), cts?.Token ?? default).AsTask()
-                    : tick.RunAsync(200, static (c, n) => Tick(c, n), cts?.Token ?? default).AsTask();
+                    : tick.RunAsync(200, static (c, n) => CountingGuest.Tick(c, n), cts?.Token ?? default).AsTask();
                 cts?.Cancel();
                 try
                 {
