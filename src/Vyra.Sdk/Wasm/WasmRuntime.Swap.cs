@@ -77,6 +77,7 @@ public sealed partial class WasmRuntime
         {
             // Stopped: nothing to drain and no state to carry; the next start runs the new version.
             _version = fresh;
+            _image = null; // the next start loads the swapped-in path from its files
             Volatile.Write(ref _path, fresh.WasmPath);
             Manifest = fresh.Manifest;
             return Result(PluginSwapStatus.Swapped, $"swapped from {Label(old)} to {fresh.Label} while stopped: the next start runs it", to, breaking,
@@ -130,6 +131,7 @@ public sealed partial class WasmRuntime
         }
 
         Publish(fresh, next);
+        _image = null; // a restart loads the swapped-in path from its files, as any swapped runtime does
         ServiceExports = freshServices;
         // The new manifest's permissions apply from now on, and what they no longer allow ends (docs/bus.md).
         ReplacePermissions(fresh.Manifest?.Permissions);

@@ -23,6 +23,8 @@ public sealed partial class WasmRuntime : PluginRuntime
     private int _waitLimitMs = -1;
     private volatile CancellationTokenSource _stopping = new(); // cancelled by a stop: ends waits for a guest slot at once
     private int _typedExports;
+    // The image this runtime starts from (null: it loads from its files at each start); a hot swap to a path clears it.
+    private volatile PluginImage? _image;
 
     /// <summary>Creates a runtime for the module at <paramref name="wasmPath"/> (<c>.wasm</c> or <c>.wat</c>); <c>metadata.json</c> is read from its folder.</summary>
     public WasmRuntime(string pluginId, string wasmPath, IHostFunctions? host = null, IReadOnlyDictionary<string, object?>? initialState = null, PluginRuntimeOptions? options = null)
@@ -30,11 +32,29 @@ public sealed partial class WasmRuntime : PluginRuntime
     {
         ArgumentException.ThrowIfNullOrEmpty(wasmPath);
         _path = wasmPath;
-        if (Options.Instances < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.Instances, "PluginRuntimeOptions.Instances must be at least 1");
-        Options.Validate();
-        if (Options.MaxQueueLength < 0) throw new ArgumentOutOfRangeException(nameof(options), Options.MaxQueueLength, "PluginRuntimeOptions.MaxQueueLength must not be negative");
+        ValidateOptions(Options);
         // Copied (the caller may change theirs); none is the shared empty one, so an idle runtime holds nothing for it.
         _initialState = initialState is null or { Count: 0 } ? NoInitialState : new Dictionary<string, object?>(initialState);
+    }
+
+    /// <summary>A runtime that starts from <paramref name="image"/> (see <see cref="PluginImage.CreateRuntime"/>), under the image's options.</summary>
+    internal WasmRuntime(string pluginId, PluginImage image, IHostFunctions? host, IReadOnlyDictionary<string, object?>? initialState)
+        : this(pluginId, image.WasmPath, host, initialState, image.Options)
+    {
+        _image = image;
+        DiscoveredSignatures = image.DiscoveredSignatures;
+        if (image.Manifest is { } manifest && manifest.Id != pluginId)
+        {
+            Logger.LogWarning("Plugin {PluginId}: the manifest's id is '{ManifestId}'", pluginId, manifest.Id);
+        }
+    }
+
+    /// <summary>The checks of the options a Wasmtime runtime (or an image) is made with.</summary>
+    internal static void ValidateOptions(PluginRuntimeOptions options)
+    {
+        if (options.Instances < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Instances, "PluginRuntimeOptions.Instances must be at least 1");
+        options.Validate();
+        if (options.MaxQueueLength < 0) throw new ArgumentOutOfRangeException(nameof(options), options.MaxQueueLength, "PluginRuntimeOptions.MaxQueueLength must not be negative");
     }
 
     /// <inheritdoc />
@@ -71,7 +91,7 @@ public sealed partial class WasmRuntime : PluginRuntime
     /// <summary>The plugin folder: the module's directory, where its manifest is read from.</summary>
     public string PluginDirectory => DirectoryOf(WasmPath);
 
-    private static string DirectoryOf(string wasmPath) => Path.GetDirectoryName(Path.GetFullPath(wasmPath)) ?? ".";
+    internal static string DirectoryOf(string wasmPath) => Path.GetDirectoryName(Path.GetFullPath(wasmPath)) ?? ".";
 
     /// <inheritdoc />
     public override async ValueTask StartAsync(CancellationToken cancellationToken = default)
@@ -88,7 +108,8 @@ public sealed partial class WasmRuntime : PluginRuntime
         {
             if (IsRunning) return;
             if (_slots is not null) await CloseSlotsAsync().ConfigureAwait(false); // closed by a failed replacement
-            var version = await LoadAsync(WasmPath, cancellationToken).ConfigureAwait(false);
+            // From an image: its manifest and module as they are, no file read or checked; else from the files.
+            var version = _image is { } image ? Prepare(image) : await LoadAsync(WasmPath, cancellationToken).ConfigureAwait(false);
             // Before init runs: init may subscribe or serve, through the facade of the manifest just read.
             await RenewFacadeAsync(version.Manifest?.Permissions).ConfigureAwait(false);
             OpenBus();
@@ -388,87 +409,22 @@ public sealed partial class WasmRuntime : PluginRuntime
     }
 
     /// <summary>
-    /// Reads a version's manifest, resolves its limits, and compiles (or finds) its module on a worker thread, so a
-    /// cancelled start stops waiting at once. Cranelift itself cannot be interrupted: a compile already running finishes
-    /// in the background, bounded by the checks of <see cref="PluginRuntimeOptions.ModuleLimits"/> made before it began,
-    /// and its result stays in the process cache. Then checks the module against its manifest and the host.
+    /// Loads the plugin at <paramref name="wasmPath"/> from its files (see <see cref="PluginImage"/>: manifest, limits,
+    /// module, verified), then prepares its start with this runtime's host.
     /// </summary>
-    private async ValueTask<WasmVersion> LoadAsync(string wasmPath, CancellationToken cancellationToken)
-    {
-        var (manifest, limits, engine, verified) = ReadManifest(wasmPath);
-        cancellationToken.ThrowIfCancellationRequested();
-        Module module;
-        ModuleSource source;
-        // A module compiled earlier in the process (its file unchanged) is taken here: a worker thread is only worth its
-        // hand-off when there is something to compile or read.
-        if (engine.TryLoadFromMemory(wasmPath, Options, out var known, out var knownSha256))
-        {
-            (module, source) = (Verified(known, ModuleSource.MemoryCache, knownSha256), ModuleSource.MemoryCache);
-        }
-        else
-        {
-            var compile = Task.Run(() =>
-            {
-                var loaded = engine.LoadModule(wasmPath, Options, Logger, out var from, out var compiledSha256);
-                return (Verified(loaded, from, compiledSha256), from);
-            }, CancellationToken.None);
-            (module, source) = await compile.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        var prepared = StartPreparations.For(engine, module, wasmPath, manifest, () => HostImportRegistry.For(Host, Logger, imports => BusImports.Register(imports, this)),
-            wasiGranted: Options.Wasi is not null, Options.AllowUndeclaredExports, out var contract);
-        return new WasmVersion(wasmPath, manifest, limits, engine, module, source, contract, prepared);
-
-        Module Verified(Module loaded, ModuleSource from, string compiledSha256)
-        {
-            // The file was hashed to verify it, then read again to compile it: whoever could write the folder in
-            // between would slip in unverified bytes. The engine hashes what it compiles, so compare the two.
-            if (verified is not null && !Convert.FromHexString(compiledSha256).AsSpan().SequenceEqual(verified))
-            {
-                throw new PluginLoadException($"{wasmPath}: the module changed while it was loaded (the bytes compiled are sha256:{compiledSha256.ToLowerInvariant()}, not the verified ones)", wasmPath);
-            }
-            return loaded;
-        }
-    }
+    private async ValueTask<WasmVersion> LoadAsync(string wasmPath, CancellationToken cancellationToken) =>
+        Prepare(await PluginImage.LoadFilesAsync(wasmPath, Options, DiscoveredSignatures, Logger, PluginId, cancellationToken).ConfigureAwait(false));
 
     /// <summary>
-    /// Checks the folder's signature (by the policy), reads the manifest next to <paramref name="wasmPath"/>, resolves the
-    /// limits and picks the engine they need; returns the module hash the signature or checksum vouches for, if any.
+    /// A version of <paramref name="image"/> for this runtime: the module checked against the manifest and this runtime's
+    /// host (the preparation is built once per module, manifest and host signatures, then reused), with this host's
+    /// handlers. Touches no file.
     /// </summary>
-    private (PluginManifest? Manifest, EffectiveLimits Limits, WasmEngine Engine, byte[]? VerifiedModuleSha256) ReadManifest(string wasmPath)
+    private WasmVersion Prepare(PluginImage image)
     {
-        var directory = DirectoryOf(wasmPath);
-        // The signature first: a manifest that was tampered with is reported as tampered, not parsed as hostile input.
-        var policy = Options.Signatures.Mode != SignatureMode.Off ? Options.Signatures : DiscoveredSignatures ?? SignaturePolicy.Off;
-        var signed = PluginSignatures.Check(directory, Path.GetFullPath(wasmPath), policy, Logger, PluginId);
-        var verified = signed?.ModuleSha256;
-        // A signed plugin runs with the manifest bytes that were verified (its permissions, limits and exports).
-        var manifest = ManifestReader.ReadFolder(directory, signed?.ManifestBytes);
-        if (manifest is null)
-        {
-            Logger.LogWarning(Options.AllowUndeclaredExports
-                ? "Plugin {PluginId} has no {Manifest} next to {Module}: every function the module exports is callable with its wasm signature (AllowUndeclaredExports)"
-                : "Plugin {PluginId} has no {Manifest} next to {Module}: it declares no exports, so only ping answers", PluginId, ManifestReader.FileName, wasmPath);
-        }
-        else if (!manifest.HasBackend)
-        {
-            throw new PluginLoadException($"{manifest.SourcePath}: plugin '{manifest.Id}' is frontend-only: its manifest has no backend entry point, so there is nothing to run", manifest.SourcePath, field: "$.entry_points.backend");
-        }
-        else if (manifest.Id != PluginId)
-        {
-            Logger.LogWarning("Plugin {PluginId}: the manifest's id is '{ManifestId}'", PluginId, manifest.Id);
-        }
-        foreach (var warning in manifest?.Warnings ?? [])
-        {
-            Logger.LogWarning("Plugin {PluginId}: {ManifestWarning}", PluginId, warning);
-        }
-        // A set checksum must hold at every start, not only at discovery: a module swapped afterwards is refused.
-        if (ModuleChecksum.Mismatch(manifest, wasmPath) is { } mismatch)
-        {
-            throw new PluginLoadException($"{wasmPath}: {mismatch}", manifest?.SourcePath, field: "$.checksum");
-        }
-        if (verified is null && manifest?.Checksum is { } checksum) verified = ModuleChecksum.Digest(checksum);
-        var limits = EffectiveLimits.Resolve(Options, manifest?.Limits);
-        return (manifest, limits, WasmEngine.For(fuel: limits.Fuel is not null), verified);
+        var prepared = StartPreparations.For(image.Engine, image.Module, image.WasmPath, image.Manifest, () => HostImportRegistry.For(Host, Logger, imports => BusImports.Register(imports, this)),
+            wasiGranted: Options.Wasi is not null, Options.AllowUndeclaredExports, out var contract);
+        return new WasmVersion(image.WasmPath, image.Manifest, image.Limits, image.Engine, image.Module, image.ModuleSource, contract, prepared);
     }
 
     private IReadOnlyDictionary<string, object?>? StartCore(WasmVersion version)
