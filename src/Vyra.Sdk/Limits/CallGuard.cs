@@ -40,20 +40,32 @@ internal sealed class CallGuard
     private long _waitedMs;
     private volatile bool _stopping;
 
-    public CallGuard(Store store, TimeSpan timeout, ulong? fuel)
+    // watchNow false: the epoch callback is installed by the first Arm instead (a store that never runs guest code pays
+    // none). Wasmtime's binding makes a new native thunk and handle for every installation, the largest part of a start
+    // beyond the store itself; guest code only ever runs armed, so it never runs unwatched.
+    public CallGuard(Store store, TimeSpan timeout, ulong? fuel, bool watchNow = true)
     {
         _store = store;
         // Timeout.InfiniteTimeSpan (the options' explicit opt-out; other negatives are refused there) or absurdly long
         // (beyond ~30 years, where the clock arithmetic would overflow) means no deadline.
         _timeoutMs = timeout < TimeSpan.Zero || timeout.TotalMilliseconds > 1e12 ? -1 : (long)Math.Ceiling(timeout.TotalMilliseconds);
         _fuel = fuel;
-        store.SetEpochDeadlineCallback(OnEpochDeadline);
-        store.SetEpochDeadline(1);
+        if (watchNow) Watch();
+    }
+
+    private bool _watching;
+
+    private void Watch()
+    {
+        _store.SetEpochDeadlineCallback(OnEpochDeadline);
+        _store.SetEpochDeadline(1);
+        _watching = true;
     }
 
     /// <summary>Arms the limits for a call that already waited <paramref name="waitedMs"/> for its instance (the timeout covers both).</summary>
     public void Arm(CancellationToken cancellationToken, long waitedMs = 0)
     {
+        if (!_watching) Watch(); // the first call on this store (a typed call's first one takes the guarded path)
         // Disarm leaves the default token, so a call without a token (the usual typed call) writes nothing here: a
         // token holds a reference, and writing one to the heap costs a GC write barrier.
         if (cancellationToken.CanBeCanceled || _token.CanBeCanceled) _token = cancellationToken;

@@ -58,6 +58,7 @@ internal static class ModuleBounds
                 case SectionFunction: shape.Functions = count; break;
                 case SectionExport: shape.Exports = count; break;
                 case SectionCode: break;
+                case 8: shape.HasStart = true; break;
                 default: shape.OtherEntries = Math.Max(shape.OtherEntries, count); break;
             }
         }
@@ -157,6 +158,9 @@ internal sealed class ModuleShape
     public long MostLocals { get; set; }
 
     public long OtherEntries { get; set; }
+
+    /// <summary>Whether the module has a start function: guest code that runs while it is instantiated.</summary>
+    public bool HasStart { get; set; }
 
     /// <summary>The first bound the module breaks, or null.</summary>
     public string? Violation(ModuleLimits limits)

@@ -63,8 +63,9 @@ internal sealed class StartPreparation
 /// </summary>
 internal sealed class ModuleFacts
 {
-    public ModuleFacts(Module module)
+    public ModuleFacts(Module module, bool hasStart)
     {
+        HasStart = hasStart;
         var hostImports = new List<string>();
         foreach (var import in module.Imports)
         {
@@ -87,6 +88,9 @@ internal sealed class ModuleFacts
     public string[] HostImports { get; }
 
     public bool HasInitialize { get; }
+
+    /// <summary>Whether the module has a start function (true when not known: it is then instantiated under the guard).</summary>
+    public bool HasStart { get; }
 
     public bool HasAlloc { get; }
 

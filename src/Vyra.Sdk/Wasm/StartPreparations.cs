@@ -25,9 +25,9 @@ internal static class StartPreparations
     /// <summary>How many preparations were built in this process (tests: reuse builds none).</summary>
     internal static long Built => Interlocked.Read(ref _built);
 
-    private sealed class Table(Module module)
+    private sealed class Table(Module module, bool hasStart)
     {
-        public readonly ModuleFacts Facts = new(module);
+        public readonly ModuleFacts Facts = new(module, hasStart);
         public readonly List<(PreparationKey PreparationKey, StartPreparation Preparation)> Entries = [];
     }
 
@@ -48,7 +48,7 @@ internal static class StartPreparations
     public static StartPreparation For(WasmEngine engine, Module module, string modulePath, PluginManifest? manifest, Func<HostImportRegistry> host,
         bool wasiGranted, bool allowUndeclaredExports, out ModuleContract contract)
     {
-        var table = Tables.GetValue(module, static m => new Table(m));
+        if (!Tables.TryGetValue(module, out var table)) table = Tables.GetValue(module, m => new Table(m, engine.MayHaveStartFunction(m)));
         var registry = table.Facts.HostImports.Length == 0 ? null : host();
         var key = new PreparationKey(manifest, wasiGranted, allowUndeclaredExports, ImportKey(table.Facts.HostImports, registry));
         StartPreparation? preparation = null;

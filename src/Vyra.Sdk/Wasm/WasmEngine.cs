@@ -29,6 +29,9 @@ internal sealed class WasmEngine
     // because runtimes sharing a module may set different bounds.
     private readonly ConcurrentDictionary<string, ModuleShape> _shapes = new(StringComparer.Ordinal);
 
+    // The shape of each module this engine loaded, by the module: whether it has a start function (ModuleFacts).
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<Module, ModuleShape> _shapeOf = new();
+
     // Cache folders already warned about (once per process each).
     private static readonly ConcurrentDictionary<string, bool> WarnedCaches = new(StringComparer.Ordinal);
 
@@ -178,13 +181,15 @@ internal sealed class WasmEngine
             return Hit(same, out source);
         }
         var binary = ModuleFile.IsText(path) ? TextToBinary(path, bytes) : bytes;
-        _shapes[key] = ModuleBounds.Check(binary, limits, path);
+        var shape = ModuleBounds.Check(binary, limits, path);
+        _shapes[key] = shape;
         _keysByPath[path] = (stamp, key);
         // One compile per module at a time; different modules compile in parallel. A failed compile caches nothing.
         lock (_compiling.GetOrAdd(key, static _ => new object()))
         {
             if (Cached(key) is { } raced) return Hit(raced, out source);
             var module = LoadOrCompile(path, binary, key, DiskCacheFor(options, logger), out source);
+            _shapeOf.AddOrUpdate(module, shape);
             PruneCollected();
             _modules[key] = new WeakReference<Module>(module);
             if (source == ModuleSource.Compiled) VyraTelemetry.CacheMisses.Add(1);
@@ -224,6 +229,12 @@ internal sealed class WasmEngine
         }
         return null;
     }
+
+    /// <summary>
+    /// Whether instantiating <paramref name="module"/> may run guest code before any call (a start function): false only
+    /// when this engine scanned its bytes and found none.
+    /// </summary>
+    public bool MayHaveStartFunction(Module module) => !_shapeOf.TryGetValue(module, out var shape) || shape.HasStart;
 
     private Module? Cached(string key) => _modules.TryGetValue(key, out var weak) && weak.TryGetTarget(out var module) ? module : null;
 

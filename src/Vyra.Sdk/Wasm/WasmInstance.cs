@@ -34,7 +34,9 @@ internal sealed class WasmInstance : CallingGuest, IDisposable
             // memorySize caps each memory, so the others bound the rest of the store: one instance, one memory (the engine
             // refuses multi-memory modules anyway), a few tables and their elements together.
             Store.SetLimits(memorySize: limits.MemoryBytes, tableElements: limits.TableElements, instances: 1, tables: MaxTables, memories: 1);
-            Guard = new CallGuard(Store, limits.Timeout, engine.FuelEnabled ? limits.Fuel : null);
+            // The guard starts watching the store's epoch at its first call: a start that runs no guest code (no start
+            // function, no _initialize, no init) leaves it to the first call, which arms it anyway.
+            Guard = new CallGuard(Store, limits.Timeout, engine.FuelEnabled ? limits.Fuel : null, watchNow: false);
             if (wasi is not null)
             {
                 Store.SetWasiConfiguration(wasi.ToConfiguration());
@@ -43,16 +45,23 @@ internal sealed class WasmInstance : CallingGuest, IDisposable
             var linker = prepared?.Linker ?? engine.LinkerFor(contract.Imports, wasi is not null);
             // Each lookup by name is a call into Wasmtime: a prepared start skips those the module cannot answer.
             var facts = prepared?.Facts;
-            // The start function and _initialize run under the same timeout and fuel as a call.
-            Guard.Arm(CancellationToken.None);
-            try
+            if (facts is { HasStart: false, HasInitialize: false })
             {
-                Instance = linker.Instantiate(Store, module);
-                if (facts?.HasInitialize != false) Instance.GetAction("_initialize")?.Invoke();
+                Instance = linker.Instantiate(Store, module); // runs no guest code: nothing to guard
             }
-            finally
+            else
             {
-                Guard.Disarm();
+                // The start function and _initialize run under the same timeout and fuel as a call.
+                Guard.Arm(CancellationToken.None);
+                try
+                {
+                    Instance = linker.Instantiate(Store, module);
+                    if (facts?.HasInitialize != false) Instance.GetAction("_initialize")?.Invoke();
+                }
+                finally
+                {
+                    Guard.Disarm();
+                }
             }
             if (facts?.HasMemory != false) Memory = Instance.GetMemory("memory");
             if (facts?.HasAlloc != false) Alloc = Instance.GetFunction("vyra_alloc")?.WrapFunc<int, int>();
