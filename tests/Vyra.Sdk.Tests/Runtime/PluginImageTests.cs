@@ -185,6 +185,30 @@ public class PluginImageTests
     }
 
     [Fact]
+    public async Task Guest_code_stays_guarded_a_start_function_and_a_first_call_time_out()
+    {
+        var unique = Unique();
+        var options = new PluginRuntimeOptions { Timeout = TimeSpan.FromMilliseconds(200) };
+        // A start function that never ends: it runs at every instantiation, so under the guard from the image too.
+        var looping = $$"""(module (func $spin (loop $l (br $l))) (start $spin) (func (export "answer") (result i32) i32.const {{unique}}))""";
+        using var endless = TempPlugin.FromWat(looping, """{ "id": "imaged", "version": "1.0.0", "exports": [{ "name": "answer", "args": [], "returns": "i32" }] }""");
+        var image = await PluginImage.LoadAsync(endless.ModulePath, options); // loading instantiates nothing
+        await using var starting = image.CreateRuntime();
+        var failed = await Assert.ThrowsAsync<PluginLoadException>(() => starting.StartAsync().AsTask());
+        Assert.Equal(PluginErrorKind.Timeout, Assert.IsType<PluginCallException>(failed.InnerException).Kind);
+
+        // A module whose start runs no guest code: its store is watched from its first call on, which still times out,
+        // and a stop still interrupts a call in flight.
+        using var plugin = TempPlugin.FromWat(Wat(unique), Manifest());
+        var quiet = await PluginImage.LoadAsync(plugin.ModulePath, options);
+        await using var runtime = quiet.CreateRuntime(host: new TwiceHost(2));
+        await runtime.StartAsync();
+        var timedOut = await Assert.ThrowsAsync<PluginCallException>(() => runtime.CallAsync("spin").AsTask());
+        Assert.Equal(PluginErrorKind.Timeout, timedOut.Kind);
+        Assert.Equal(unique + 2, await Call(runtime, "answer", 1));
+    }
+
+    [Fact]
     public async Task Each_host_gets_its_own_contract_check_and_a_missing_import_fails_as_from_the_folder()
     {
         var unique = Unique();
