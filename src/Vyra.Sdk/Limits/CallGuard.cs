@@ -42,7 +42,8 @@ internal sealed class CallGuard
 
     // watchNow false: the epoch callback is installed by the first Arm instead (a store that never runs guest code pays
     // none). Wasmtime's binding makes a new native thunk and handle for every installation, the largest part of a start
-    // beyond the store itself; guest code only ever runs armed, so it never runs unwatched.
+    // beyond the store itself; guest code only ever runs armed, so it never runs unwatched. (Guest code run unarmed on
+    // such a store would meet a deadline of zero with no callback and trap at once as interrupted: loud, never unbounded.)
     public CallGuard(Store store, TimeSpan timeout, ulong? fuel, bool watchNow = true)
     {
         _store = store;
