@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Wasmtime;
 
@@ -169,27 +168,52 @@ internal sealed class WasmEngine
         {
             throw new PluginLoadException($"{path}: cannot read the module: {ex.Message}", path, innerException: ex);
         }
-        var key = Convert.ToHexString(SHA256.HashData(bytes)) + (ModuleFile.IsText(path) ? ".wat" : ".wasm");
+        var text = ModuleFile.IsText(path);
+        // With a disk cache, a hint beside its entries names the key this path had: the entry is read, checked and
+        // mapped while the bytes are hashed, and used only if the hash is that key (ModuleDiskCache.LoadBesideHash).
+        var disk = DiskCacheFor(options, logger);
+        var hinted = disk is null
+            ? new HintedLoad(ModuleDiskCache.KeyOf(bytes, text), null, EntryRefused: false)
+            : disk.LoadBesideHash(Engine, path, stamp, bytes, text, k => Cached(k) is not null);
+        var key = hinted.Key;
+        var speculative = hinted.Module;
         sha256Hex = key[..64];
-        if (Cached(key) is { } same)
+        try
         {
-            CheckShape(key, limits, path);
+            if (Cached(key) is { } same)
+            {
+                CheckShape(key, limits, path);
+                _keysByPath[path] = (stamp, key);
+                return Hit(same, out source);
+            }
+            var binary = text ? TextToBinary(path, bytes) : bytes;
+            _shapes[key] = ModuleBounds.Check(binary, limits, path);
             _keysByPath[path] = (stamp, key);
-            return Hit(same, out source);
+            // One compile per module at a time; different modules compile in parallel. A failed compile caches nothing.
+            lock (_compiling.GetOrAdd(key, static _ => new object()))
+            {
+                if (Cached(key) is { } raced) return Hit(raced, out source);
+                Module module;
+                if (speculative is not null)
+                {
+                    (module, speculative) = (speculative, null);
+                    source = ModuleSource.DiskCache;
+                }
+                else
+                {
+                    module = LoadOrCompile(path, stamp, binary, key, disk, tryDisk: !hinted.EntryRefused, out source);
+                }
+                PruneCollected();
+                _modules[key] = new WeakReference<Module>(module);
+                if (source == ModuleSource.Compiled) VyraTelemetry.CacheMisses.Add(1);
+                else VyraTelemetry.CacheHits.Add(1, new KeyValuePair<string, object?>(VyraTelemetry.CacheTag, "disk"));
+                return module;
+            }
         }
-        var binary = ModuleFile.IsText(path) ? TextToBinary(path, bytes) : bytes;
-        _shapes[key] = ModuleBounds.Check(binary, limits, path);
-        _keysByPath[path] = (stamp, key);
-        // One compile per module at a time; different modules compile in parallel. A failed compile caches nothing.
-        lock (_compiling.GetOrAdd(key, static _ => new object()))
+        finally
         {
-            if (Cached(key) is { } raced) return Hit(raced, out source);
-            var module = LoadOrCompile(path, binary, key, DiskCacheFor(options, logger), out source);
-            PruneCollected();
-            _modules[key] = new WeakReference<Module>(module);
-            if (source == ModuleSource.Compiled) VyraTelemetry.CacheMisses.Add(1);
-            else VyraTelemetry.CacheHits.Add(1, new KeyValuePair<string, object?>(VyraTelemetry.CacheTag, "disk"));
-            return module;
+            // Not handed out: another start of the same module got there first, or the module broke a bound.
+            speculative?.Dispose();
         }
     }
 
@@ -242,15 +266,21 @@ internal sealed class WasmEngine
         }
     }
 
-    private Module LoadOrCompile(string path, byte[] bytes, string key, ModuleDiskCache? disk, out ModuleSource source)
+    private Module LoadOrCompile(string path, FileStamp stamp, byte[] bytes, string key, ModuleDiskCache? disk, bool tryDisk, out ModuleSource source)
     {
-        if (disk?.TryLoad(Engine, key, Path.GetFileName(path)) is { } cached)
+        if (tryDisk && disk?.TryLoad(Engine, key, Path.GetFileName(path)) is { } cached)
         {
+            // Found without a (right) hint: the next process finds it beside its hash.
+            disk.WriteHint(path, stamp, key);
             source = ModuleSource.DiskCache;
             return cached;
         }
         var module = Compile(path, bytes);
-        disk?.Store(key, module);
+        if (disk is not null)
+        {
+            disk.Store(key, module);
+            disk.WriteHint(path, stamp, key);
+        }
         source = ModuleSource.Compiled;
         return module;
     }
