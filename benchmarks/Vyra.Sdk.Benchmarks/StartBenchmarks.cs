@@ -86,13 +86,20 @@ public class ModuleLoadBenchmarks
         return module;
     }
 
-    // What WasmEngine.LoadModule does on a memory miss with a disk cache: the module's stamp, its bytes, then the hash
+    // What WasmEngine.LoadModule does on a memory miss with a disk cache: the module's stamp, its bytes (pooled), then the hash
     // on one thread while this one reads, copies and maps the entry the hint names (used only if the hash is its key).
     private Module DiskCache()
     {
         var stamp = FileStamp.Of(_modulePath);
-        var bytes = File.ReadAllBytes(_modulePath);
-        return _cache.LoadBesideHash(_engine, _modulePath, stamp, bytes, text: false).Module ?? throw new InvalidOperationException("disk cache miss through the hint");
+        var (buffer, length) = WasmEngine.ReadModule(_modulePath, long.MaxValue);
+        try
+        {
+            return _cache.LoadBesideHash(_engine, _modulePath, stamp, buffer.AsMemory(0, length), text: false).Module ?? throw new InvalidOperationException("disk cache miss through the hint");
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 }
 

@@ -27,7 +27,7 @@ internal readonly record struct HintedLoad(string Key, Module? Module, bool Entr
 internal sealed partial class ModuleDiskCache
 {
     /// <summary>The key <see cref="WasmEngine"/> caches a module under: its bytes' sha256 (uppercase hex) and its kind.</summary>
-    internal static string KeyOf(byte[] bytes, bool text) => Convert.ToHexString(SHA256.HashData(bytes)) + (text ? ".wat" : ".wasm");
+    internal static string KeyOf(ReadOnlySpan<byte> bytes, bool text) => Convert.ToHexString(SHA256.HashData(bytes)) + (text ? ".wat" : ".wasm");
 
     /// <summary>
     /// The hint file for the module at <paramref name="modulePath"/> under this engine: named by a hash of the full path
@@ -54,20 +54,20 @@ internal sealed partial class ModuleDiskCache
     /// otherwise it is disposed and the caller takes the sequential path with <see cref="HintedLoad.Key"/>.
     /// </summary>
     /// <remarks><paramref name="inMemory"/> says whether a key is loaded in this process already (then no entry is read).</remarks>
-    public HintedLoad LoadBesideHash(Engine engine, string modulePath, FileStamp stamp, byte[] bytes, bool text, Func<string, bool>? inMemory = null)
+    public HintedLoad LoadBesideHash(Engine engine, string modulePath, FileStamp stamp, ReadOnlyMemory<byte> bytes, bool text, Func<string, bool>? inMemory = null)
     {
         var hinted = ModuleCacheHint.Read(HintPathFor(modulePath), stamp);
         if (hinted is null || !hinted.EndsWith(text ? ".wat" : ".wasm", StringComparison.Ordinal))
         {
             LastHint = HintOutcome.None;
-            return new HintedLoad(KeyOf(bytes, text), null, EntryRefused: false);
+            return new HintedLoad(KeyOf(bytes.Span, text), null, EntryRefused: false);
         }
         if (inMemory?.Invoke(hinted) == true)
         {
             LastHint = HintOutcome.InMemory;
-            return new HintedLoad(KeyOf(bytes, text), null, EntryRefused: false);
+            return new HintedLoad(KeyOf(bytes.Span, text), null, EntryRefused: false);
         }
-        var hash = WorkAlongside<string>.Later(() => KeyOf(bytes, text));
+        var hash = WorkAlongside<string>.Later(() => KeyOf(bytes.Span, text));
         Module? module = null;
         string key;
         try
@@ -87,7 +87,7 @@ internal sealed partial class ModuleDiskCache
         }
         catch
         {
-            hash.Drop(); // a pool thread may be hashing: it only reads the module's bytes, a managed array
+            hash.Drop(); // a pool thread may be hashing: wait for it, the caller gives the module's buffer back
             module?.Dispose();
             throw;
         }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Wasmtime;
@@ -156,24 +157,55 @@ internal sealed class WasmEngine
             return hit;
         }
         var stamp = FileStamp.Of(path);
-        byte[] bytes;
+        var (buffer, read) = ReadModule(path, limits.MaxModuleBytes);
         try
         {
-            // Bounded before reading: a huge file is refused by its length, not by running out of memory.
-            var length = new FileInfo(path).Length;
-            if (length > limits.MaxModuleBytes) throw ModuleBounds.Refused(path, ModuleBounds.Over("bytes", length, nameof(ModuleLimits.MaxModuleBytes), limits.MaxModuleBytes));
-            bytes = File.ReadAllBytes(path);
+            return LoadModule(path, options, logger, stamp, buffer.AsMemory(0, read), out source, out sha256Hex);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer); // nothing keeps the bytes: the hash, bounds and compile are done with them
+        }
+    }
+
+    /// <summary>
+    /// The module's bytes in a pooled buffer (a module is up to megabytes: a fresh array per start is a large-object
+    /// allocation, and their collections showed in the disk cache's start), bounded before a byte is read and read only
+    /// to the length checked on the open file; only a regular file is opened (a FIFO swapped in cannot hang the start).
+    /// </summary>
+    internal static (byte[] Buffer, int Length) ReadModule(string path, long maxBytes)
+    {
+        try
+        {
+            using var stream = BoundedFile.OpenRegular(path) ?? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+            var length = stream.Length;
+            if (length > maxBytes) throw ModuleBounds.Refused(path, ModuleBounds.Over("bytes", length, nameof(ModuleLimits.MaxModuleBytes), maxBytes));
+            var buffer = ArrayPool<byte>.Shared.Rent((int)length);
+            try
+            {
+                return (buffer, stream.ReadAtLeast(buffer.AsSpan(0, (int)length), (int)length, throwOnEndOfStream: false));
+            }
+            catch
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                throw;
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new PluginLoadException($"{path}: cannot read the module: {ex.Message}", path, innerException: ex);
         }
+    }
+
+    private Module LoadModule(string path, PluginRuntimeOptions options, ILogger logger, FileStamp stamp, ReadOnlyMemory<byte> bytes, out ModuleSource source, out string sha256Hex)
+    {
+        var limits = options.ModuleLimits;
         var text = ModuleFile.IsText(path);
         // With a disk cache, a hint beside its entries names the key this path had: the entry is read, checked and
         // mapped while the bytes are hashed, and used only if the hash is that key (ModuleDiskCache.LoadBesideHash).
         var disk = DiskCacheFor(options, logger);
         var hinted = disk is null
-            ? new HintedLoad(ModuleDiskCache.KeyOf(bytes, text), null, EntryRefused: false)
+            ? new HintedLoad(ModuleDiskCache.KeyOf(bytes.Span, text), null, EntryRefused: false)
             : disk.LoadBesideHash(Engine, path, stamp, bytes, text, k => Cached(k) is not null);
         var key = hinted.Key;
         var speculative = hinted.Module;
@@ -186,8 +218,8 @@ internal sealed class WasmEngine
                 _keysByPath[path] = (stamp, key);
                 return Hit(same, out source);
             }
-            var binary = text ? TextToBinary(path, bytes) : bytes;
-            _shapes[key] = ModuleBounds.Check(binary, limits, path);
+            var binary = text ? TextToBinary(path, bytes.Span) : bytes;
+            _shapes[key] = ModuleBounds.Check(binary.Span, limits, path);
             _keysByPath[path] = (stamp, key);
             // One compile per module at a time; different modules compile in parallel. A failed compile caches nothing.
             lock (_compiling.GetOrAdd(key, static _ => new object()))
@@ -201,7 +233,7 @@ internal sealed class WasmEngine
                 }
                 else
                 {
-                    module = LoadOrCompile(path, stamp, binary, key, disk, tryDisk: !hinted.EntryRefused, out source);
+                    module = LoadOrCompile(path, stamp, binary.Span, key, disk, tryDisk: !hinted.EntryRefused, out source);
                 }
                 PruneCollected();
                 _modules[key] = new WeakReference<Module>(module);
@@ -223,7 +255,7 @@ internal sealed class WasmEngine
     }
 
     /// <summary>The text format is turned into bytes first (parsing is linear), so the same bounds apply to both.</summary>
-    private static byte[] TextToBinary(string path, byte[] text)
+    private static byte[] TextToBinary(string path, ReadOnlySpan<byte> text)
     {
         try
         {
@@ -266,7 +298,7 @@ internal sealed class WasmEngine
         }
     }
 
-    private Module LoadOrCompile(string path, FileStamp stamp, byte[] bytes, string key, ModuleDiskCache? disk, bool tryDisk, out ModuleSource source)
+    private Module LoadOrCompile(string path, FileStamp stamp, ReadOnlySpan<byte> bytes, string key, ModuleDiskCache? disk, bool tryDisk, out ModuleSource source)
     {
         if (tryDisk && disk?.TryLoad(Engine, key, Path.GetFileName(path)) is { } cached)
         {
@@ -285,7 +317,7 @@ internal sealed class WasmEngine
         return module;
     }
 
-    private Module Compile(string path, byte[] bytes)
+    private Module Compile(string path, ReadOnlySpan<byte> bytes)
     {
         var name = Path.GetFileName(path);
         try
