@@ -26,6 +26,12 @@ internal static class ModuleCacheHint
     internal const string Extension = ".vyrahint";
     private const string Header = "vyra-module-hint 1";
 
+    /// <summary>
+    /// Whether hints are read here (Linux x64 and arm64: the open flags and <c>struct stat</c> layout are the ABI's).
+    /// Elsewhere none is written either, and a start takes the sequential path.
+    /// </summary>
+    internal static bool Supported { get; } = OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64;
+
     /// <summary>The file's text for <paramref name="key"/> and <paramref name="stamp"/>.</summary>
     internal static string Format(string key, FileStamp stamp) =>
         string.Create(CultureInfo.InvariantCulture, $"{Header}\n{key}\n{stamp.Device} {stamp.Inode} {stamp.Length} {stamp.LastWriteUtc.Ticks}\n");
@@ -91,7 +97,7 @@ internal static class ModuleCacheHint
     /// </summary>
     public static void Write(string hintPath, string key, FileStamp stamp)
     {
-        if (stamp == FileStamp.None || !IsKey(key)) return;
+        if (!Supported || stamp == FileStamp.None || !IsKey(key)) return;
         var temp = hintPath + "." + Guid.NewGuid().ToString("N") + ".tmp";
         try
         {
@@ -108,12 +114,11 @@ internal static class ModuleCacheHint
 
     /// <summary>
     /// Reads a regular file of at most <see cref="MaxBytes"/> bytes into <paramref name="buffer"/> (one byte longer, to
-    /// see a file that grew), or null. Linux x64 and arm64 only (the open flags and <c>struct stat</c> layout are the
-    /// ABI's); elsewhere there is no hint and a start takes the sequential path.
+    /// see a file that grew), or null; only where hints are <see cref="Supported"/>.
     /// </summary>
     private static unsafe int? ReadRegular(string path, Span<byte> buffer)
     {
-        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture is not (Architecture.X64 or Architecture.Arm64)) return null;
+        if (!Supported) return null;
         // O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW: a FIFO cannot block the open, a link is refused (ELOOP).
         var noFollow = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 0x20000 : 0x8000;
         var flags = 0x800 | 0x80000 | noFollow;

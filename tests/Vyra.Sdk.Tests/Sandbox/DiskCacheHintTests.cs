@@ -78,7 +78,7 @@ public class DiskCacheHintTests : IDisposable
     private static HintedLoad LoadBesideHash(ModuleDiskCache disk, Engine engine, TempPlugin plugin) =>
         disk.LoadBesideHash(engine, plugin.ModulePath, FileStamp.Of(plugin.ModulePath), File.ReadAllBytes(plugin.ModulePath), plugin.ModulePath.EndsWith(".wat", StringComparison.Ordinal));
 
-    private static bool HintsWork => OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture is System.Runtime.InteropServices.Architecture.X64 or System.Runtime.InteropServices.Architecture.Arm64;
+    private static bool HintsWork => ModuleCacheHint.Supported;
 
     [Theory]
     [InlineData(true)]
