@@ -23,6 +23,8 @@ namespace Vyra.Sdk;
 /// matched. So nobody can swap or rewrite what was verified before or while it is mapped. Mapping a file is what makes
 /// Wasmtime's own <c>DeserializeFile</c> fast; deserializing from memory copies and costs ~10× more, and is the fallback
 /// where there is no <c>/proc/self/fd</c> (not Linux) or no private file.</item>
+/// <item>A hint per (module path, engine) names the key the module there had, so a start can read and map the entry while
+/// it hashes the module (ModuleDiskCache.Hinted.cs); the module is used only when the hash is the hint's key.</item>
 /// <item>A folder everyone can write (the world write bit) is not used at all; the caller warns once.</item>
 /// </list>
 /// Writes go to a temp file first and are renamed into place, so concurrent writers never leave a torn entry.
