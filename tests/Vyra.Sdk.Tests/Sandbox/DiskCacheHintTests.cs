@@ -95,6 +95,7 @@ public class DiskCacheHintTests : IDisposable
         }
         var hint = Assert.Single(Directory.GetFiles(CacheFolder, "*" + ModuleCacheHint.Extension));
         Assert.Equal(Disk().HintPathFor(plugin.ModulePath), hint);
+        Assert.NotEqual(hint, new ModuleDiskCache(CacheFolder, WasmEngine.For(fuel: true).Fingerprint, _key).HintPathFor(plugin.ModulePath));
         if (OperatingSystem.IsLinux()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(hint));
         Assert.Equal((KeyOf(plugin), FileStamp.Of(plugin.ModulePath)), ModuleCacheHint.Parse(File.ReadAllBytes(hint)));
 
@@ -388,5 +389,40 @@ public class DiskCacheHintTests : IDisposable
         await Task.WhenAll(writers);
         Assert.Equal(key, ModuleCacheHint.Read(hint, stamp));
         Assert.Empty(Directory.GetFiles(CacheFolder, "*.tmp"));
+    }
+
+    [Fact]
+    public async Task Loads_through_the_hint_while_a_compile_rewrites_the_entry_and_hint_get_the_right_module_or_a_miss()
+    {
+        if (!HintsWork) return;
+        var value = UniqueValue();
+        var plugin = Plugin(value);
+        var key = Cached(plugin);
+        var stamp = FileStamp.Of(plugin.ModulePath);
+        using var engine = NewEngine();
+        using var compiled = Module.FromText(engine, "m", File.ReadAllText(plugin.ModulePath));
+        using var stop = new CancellationTokenSource();
+        var writer = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                Disk().Store(key, compiled); // a new nonce and tag each time, renamed over the entry
+                Disk().WriteHint(plugin.ModulePath, stamp, key);
+            }
+        });
+        var outcomes = new List<HintOutcome>();
+        for (var i = 0; i < 20; i++)
+        {
+            var disk = Disk();
+            var loaded = LoadBesideHash(disk, engine, plugin);
+            using var module = loaded.Module;
+            outcomes.Add(disk.LastHint);
+            Assert.Equal(key, loaded.Key);
+            if (module is not null) Assert.Equal(value, Answer(engine, module));
+        }
+        stop.Cancel();
+        await writer;
+        Assert.All(outcomes, o => Assert.True(o is HintOutcome.Used or HintOutcome.None, o.ToString()));
+        Assert.Contains(HintOutcome.Used, outcomes);
     }
 }
