@@ -180,6 +180,7 @@ internal sealed class WasmEngine
             using var stream = BoundedFile.OpenRegular(path) ?? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
             var length = stream.Length;
             if (length > maxBytes) throw ModuleBounds.Refused(path, ModuleBounds.Over("bytes", length, nameof(ModuleLimits.MaxModuleBytes), maxBytes));
+            if (length > Array.MaxLength) throw new IOException($"the file is {length} bytes, more than one array holds");
             var buffer = ArrayPool<byte>.Shared.Rent((int)length);
             try
             {
