@@ -23,11 +23,13 @@ namespace Vyra.Sdk;
 /// matched. So nobody can swap or rewrite what was verified before or while it is mapped. Mapping a file is what makes
 /// Wasmtime's own <c>DeserializeFile</c> fast; deserializing from memory copies and costs ~10× more, and is the fallback
 /// where there is no <c>/proc/self/fd</c> (not Linux) or no private file.</item>
+/// <item>A hint per (module path, engine) names the key the module there had, so a start can read and map the entry while
+/// it hashes the module (ModuleDiskCache.Hinted.cs); the module is used only when the hash is the hint's key.</item>
 /// <item>A folder everyone can write (the world write bit) is not used at all; the caller warns once.</item>
 /// </list>
 /// Writes go to a temp file first and are renamed into place, so concurrent writers never leave a torn entry.
 /// </summary>
-internal sealed class ModuleDiskCache
+internal sealed partial class ModuleDiskCache
 {
     // The entry: magic (which MAC), nonce, tag, payload. Version 2 entries (an HMAC over the payload) are misses, rewritten.
     private static readonly byte[] GmacMagic = "VYRAMOG3"u8.ToArray();
@@ -100,44 +102,54 @@ internal sealed class ModuleDiskCache
         if (ReadEntry(PathFor(moduleHash)) is not var (buffer, length)) return null;
         try
         {
-            if (Recognized(buffer.AsSpan(0, length)) is not { } gmac) return null;
-            var payload = buffer.AsSpan(Header, length - Header);
-            if (OperatingSystem.IsLinux() && ProcFileDescriptors)
-            {
-                var check = WorkAlongside<bool>.Start(() => TagMatches(gmac, moduleHash, buffer.AsSpan(0, length)));
-                FileStream? copy;
-                PrivateCopyKind kind;
-                try
-                {
-                    copy = PrivateModuleFile.Create(payload, UseMemoryFile, TempFolder, out kind);
-                }
-                catch
-                {
-                    check.Drop(); // it reads the pooled buffer, given back below
-                    throw;
-                }
-                using (copy)
-                {
-                    if (!check.Result()) return null;
-                    var path = copy is null ? null : PrivateModuleFile.PathOf(copy);
-                    if (path is not null && Deserialized(() => Module.DeserializeFile(engine, name, path)) is { } mapped)
-                    {
-                        // Wasmtime keeps its own mapping; closing the descriptor afterwards does not unmap it.
-                        LastCopy = kind;
-                        return mapped;
-                    }
-                }
-            }
-            else if (!TagMatches(gmac, moduleHash, buffer.AsSpan(0, length))) return null;
-            // No private file (or it could not be mapped as code): the verified bytes, from memory.
-            var loaded = Deserialized(() => Module.Deserialize(engine, name, buffer.AsSpan(Header, length - Header)));
-            if (loaded is not null) LastCopy = PrivateCopyKind.Memory;
-            return loaded;
+            return LoadEntry(engine, moduleHash, buffer, length, name, afterMac: null);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>
+    /// The module of an entry read into <paramref name="buffer"/>, verified under <paramref name="moduleHash"/>, or null.
+    /// The pool thread that checks the MAC runs <paramref name="afterMac"/> next (the module's hash, when the entry was
+    /// found through a hint). Every path out has the MAC's work ended, so the caller may give the buffer back.
+    /// </summary>
+    private Module? LoadEntry(Engine engine, string moduleHash, byte[] buffer, int length, string name, Action? afterMac)
+    {
+        if (Recognized(buffer.AsSpan(0, length)) is not { } gmac) return null;
+        var payload = buffer.AsSpan(Header, length - Header);
+        if (OperatingSystem.IsLinux() && ProcFileDescriptors)
+        {
+            var check = WorkAlongside<bool>.Start(() => TagMatches(gmac, moduleHash, buffer.AsSpan(0, length)), afterMac);
+            FileStream? copy;
+            PrivateCopyKind kind;
+            try
+            {
+                copy = PrivateModuleFile.Create(payload, UseMemoryFile, TempFolder, out kind);
+            }
+            catch
+            {
+                check.Drop(); // it reads the pooled buffer, given back by the caller
+                throw;
+            }
+            using (copy)
+            {
+                if (!check.Result()) return null;
+                var path = copy is null ? null : PrivateModuleFile.PathOf(copy);
+                if (path is not null && Deserialized(() => Module.DeserializeFile(engine, name, path)) is { } mapped)
+                {
+                    // Wasmtime keeps its own mapping; closing the descriptor afterwards does not unmap it.
+                    LastCopy = kind;
+                    return mapped;
+                }
+            }
+        }
+        else if (!TagMatches(gmac, moduleHash, buffer.AsSpan(0, length))) return null;
+        // No private file (or it could not be mapped as code): the verified bytes, from memory.
+        var loaded = Deserialized(() => Module.Deserialize(engine, name, buffer.AsSpan(Header, length - Header)));
+        if (loaded is not null) LastCopy = PrivateCopyKind.Memory;
+        return loaded;
     }
 
     private static Module? Deserialized(Func<Module> load)

@@ -1,5 +1,5 @@
+using System.Buffers;
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Wasmtime;
 
@@ -160,41 +160,98 @@ internal sealed class WasmEngine
             return hit;
         }
         var stamp = FileStamp.Of(path);
-        byte[] bytes;
+        var (buffer, read) = ReadModule(path, limits.MaxModuleBytes);
         try
         {
-            // Bounded before reading: a huge file is refused by its length, not by running out of memory.
-            var length = new FileInfo(path).Length;
-            if (length > limits.MaxModuleBytes) throw ModuleBounds.Refused(path, ModuleBounds.Over("bytes", length, nameof(ModuleLimits.MaxModuleBytes), limits.MaxModuleBytes));
-            bytes = File.ReadAllBytes(path);
+            return LoadModule(path, options, logger, stamp, buffer.AsMemory(0, read), out source, out sha256Hex);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer); // nothing keeps the bytes: the hash, bounds and compile are done with them
+        }
+    }
+
+    /// <summary>
+    /// The module's bytes in a pooled buffer (a module is up to megabytes: a fresh array per start is a large-object
+    /// allocation, and their collections showed in the disk cache's start), bounded before a byte is read and read only
+    /// to the length checked on the open file; only a regular file is opened (a FIFO swapped in cannot hang the start).
+    /// </summary>
+    internal static (byte[] Buffer, int Length) ReadModule(string path, long maxBytes)
+    {
+        try
+        {
+            using var stream = BoundedFile.OpenRegular(path) ?? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+            var length = stream.Length;
+            if (length > maxBytes) throw ModuleBounds.Refused(path, ModuleBounds.Over("bytes", length, nameof(ModuleLimits.MaxModuleBytes), maxBytes));
+            if (length > Array.MaxLength) throw new IOException($"the file is {length} bytes, more than one array holds");
+            var buffer = ArrayPool<byte>.Shared.Rent((int)length);
+            try
+            {
+                return (buffer, stream.ReadAtLeast(buffer.AsSpan(0, (int)length), (int)length, throwOnEndOfStream: false));
+            }
+            catch
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                throw;
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new PluginLoadException($"{path}: cannot read the module: {ex.Message}", path, innerException: ex);
         }
-        var key = Convert.ToHexString(SHA256.HashData(bytes)) + (ModuleFile.IsText(path) ? ".wat" : ".wasm");
+    }
+
+    private Module LoadModule(string path, PluginRuntimeOptions options, ILogger logger, FileStamp stamp, ReadOnlyMemory<byte> bytes, out ModuleSource source, out string sha256Hex)
+    {
+        var limits = options.ModuleLimits;
+        var text = ModuleFile.IsText(path);
+        // With a disk cache, a hint beside its entries names the key this path had: the entry is read, checked and
+        // mapped while the bytes are hashed, and used only if the hash is that key (ModuleDiskCache.LoadBesideHash).
+        var disk = DiskCacheFor(options, logger);
+        var hinted = disk is null
+            ? new HintedLoad(ModuleDiskCache.KeyOf(bytes.Span, text), null, EntryRefused: false)
+            : disk.LoadBesideHash(Engine, path, stamp, bytes, text, k => Cached(k) is not null);
+        var key = hinted.Key;
+        var speculative = hinted.Module;
         sha256Hex = key[..64];
-        if (Cached(key) is { } same)
+        try
         {
-            CheckShape(key, limits, path);
+            if (Cached(key) is { } same)
+            {
+                CheckShape(key, limits, path);
+                _keysByPath[path] = (stamp, key);
+                return Hit(same, out source);
+            }
+            var binary = text ? TextToBinary(path, bytes.Span) : bytes;
+            var shape = ModuleBounds.Check(binary.Span, limits, path);
+            _shapes[key] = shape;
             _keysByPath[path] = (stamp, key);
-            return Hit(same, out source);
+            // One compile per module at a time; different modules compile in parallel. A failed compile caches nothing.
+            lock (_compiling.GetOrAdd(key, static _ => new object()))
+            {
+                if (Cached(key) is { } raced) return Hit(raced, out source);
+                Module module;
+                if (speculative is not null)
+                {
+                    (module, speculative) = (speculative, null);
+                    source = ModuleSource.DiskCache;
+                }
+                else
+                {
+                    module = LoadOrCompile(path, stamp, binary.Span, key, disk, tryDisk: !hinted.EntryRefused, out source);
+                }
+                _shapeOf.AddOrUpdate(module, shape);
+                PruneCollected();
+                _modules[key] = new WeakReference<Module>(module);
+                if (source == ModuleSource.Compiled) VyraTelemetry.CacheMisses.Add(1);
+                else VyraTelemetry.CacheHits.Add(1, new KeyValuePair<string, object?>(VyraTelemetry.CacheTag, "disk"));
+                return module;
+            }
         }
-        var binary = ModuleFile.IsText(path) ? TextToBinary(path, bytes) : bytes;
-        var shape = ModuleBounds.Check(binary, limits, path);
-        _shapes[key] = shape;
-        _keysByPath[path] = (stamp, key);
-        // One compile per module at a time; different modules compile in parallel. A failed compile caches nothing.
-        lock (_compiling.GetOrAdd(key, static _ => new object()))
+        finally
         {
-            if (Cached(key) is { } raced) return Hit(raced, out source);
-            var module = LoadOrCompile(path, binary, key, DiskCacheFor(options, logger), out source);
-            _shapeOf.AddOrUpdate(module, shape);
-            PruneCollected();
-            _modules[key] = new WeakReference<Module>(module);
-            if (source == ModuleSource.Compiled) VyraTelemetry.CacheMisses.Add(1);
-            else VyraTelemetry.CacheHits.Add(1, new KeyValuePair<string, object?>(VyraTelemetry.CacheTag, "disk"));
-            return module;
+            // Not handed out: another start of the same module got there first, or the module broke a bound.
+            speculative?.Dispose();
         }
     }
 
@@ -204,7 +261,7 @@ internal sealed class WasmEngine
     }
 
     /// <summary>The text format is turned into bytes first (parsing is linear), so the same bounds apply to both.</summary>
-    private static byte[] TextToBinary(string path, byte[] text)
+    private static byte[] TextToBinary(string path, ReadOnlySpan<byte> text)
     {
         try
         {
@@ -253,20 +310,26 @@ internal sealed class WasmEngine
         }
     }
 
-    private Module LoadOrCompile(string path, byte[] bytes, string key, ModuleDiskCache? disk, out ModuleSource source)
+    private Module LoadOrCompile(string path, FileStamp stamp, ReadOnlySpan<byte> bytes, string key, ModuleDiskCache? disk, bool tryDisk, out ModuleSource source)
     {
-        if (disk?.TryLoad(Engine, key, Path.GetFileName(path)) is { } cached)
+        if (tryDisk && disk?.TryLoad(Engine, key, Path.GetFileName(path)) is { } cached)
         {
+            // Found without a (right) hint: the next process finds it beside its hash.
+            disk.WriteHint(path, stamp, key);
             source = ModuleSource.DiskCache;
             return cached;
         }
         var module = Compile(path, bytes);
-        disk?.Store(key, module);
+        if (disk is not null)
+        {
+            disk.Store(key, module);
+            disk.WriteHint(path, stamp, key);
+        }
         source = ModuleSource.Compiled;
         return module;
     }
 
-    private Module Compile(string path, byte[] bytes)
+    private Module Compile(string path, ReadOnlySpan<byte> bytes)
     {
         var name = Path.GetFileName(path);
         try

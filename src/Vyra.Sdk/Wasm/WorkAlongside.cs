@@ -11,22 +11,41 @@ internal sealed class WorkAlongside<T> : IThreadPoolWorkItem
 {
     private const int Pending = 0, Running = 1, Finished = 2, Dropped = 3;
     private readonly Func<T> _work;
+    private readonly Action? _then;
     private readonly ManualResetEventSlim _finished = new();
     private int _state;
     private T? _result;
     private ExceptionDispatchInfo? _failure;
 
-    private WorkAlongside(Func<T> work) => _work = work;
-
-    /// <summary>Queues <paramref name="work"/> to the pool (without the caller's execution context: it needs none).</summary>
-    public static WorkAlongside<T> Start(Func<T> work)
+    private WorkAlongside(Func<T> work, Action? then)
     {
-        var alongside = new WorkAlongside<T>(work);
+        _work = work;
+        _then = then;
+    }
+
+    /// <summary>
+    /// Queues <paramref name="work"/> to the pool (without the caller's execution context: it needs none). The pool
+    /// thread that takes it then runs <paramref name="then"/> (whether or not the caller ran the work first): the disk
+    /// cache chains the module's hash, unqueued (<see cref="Later"/>), after the entry's MAC this way.
+    /// </summary>
+    public static WorkAlongside<T> Start(Func<T> work, Action? then = null)
+    {
+        var alongside = new WorkAlongside<T>(work, then);
         ThreadPool.UnsafeQueueUserWorkItem(alongside, preferLocal: false);
         return alongside;
     }
 
+    /// <summary>Work nobody queued: run by whoever calls <see cref="Help"/> or <see cref="Result"/> first.</summary>
+    public static WorkAlongside<T> Later(Func<T> work) => new(work, then: null);
+
     void IThreadPoolWorkItem.Execute()
+    {
+        Help();
+        _then?.Invoke();
+    }
+
+    /// <summary>Runs the work here when nobody has started it (or dropped it); otherwise returns at once.</summary>
+    public void Help()
     {
         if (Interlocked.CompareExchange(ref _state, Running, Pending) == Pending) Run();
     }
