@@ -92,6 +92,11 @@ public sealed class PluginServer : IAsyncDisposable
         return 0
         """;
 
+    // A failed blocking read is retried after 50 ms, then twice as long each time up to a second (Redis down or
+    // reconnecting: never a hot loop, and back within about a second of Redis).
+    private static readonly TimeSpan MinReadBackOff = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan MaxReadBackOff = TimeSpan.FromSeconds(1);
+
     // Clocks of callers and hosts differ a little: a deadline this much beyond the maximum is still accepted.
     private const long ClockSkewMs = 60_000;
 
@@ -298,7 +303,7 @@ public sealed class PluginServer : IAsyncDisposable
     /// Takes entries with a blocking read on the plugin's own connection: an entry reaches the host with the read, not
     /// after a wake-up message and a take. A read returns empty after <see cref="PluginServerOptions.PollInterval"/> (at
     /// most half the connection's async timeout), so the loop never waits on a read the client library would time out.
-    /// Failures (Redis down, the connection dropped, the group gone) back off from 50 ms up to the poll interval.
+    /// Failures (Redis down, the connection dropped, the group gone) back off from 50 ms up to a second.
     /// </summary>
     private async Task BlockingReadLoopAsync(Served served, BlockingReader reader, CancellationToken stop)
     {
@@ -332,7 +337,7 @@ public sealed class PluginServer : IAsyncDisposable
             if (entry is { } taken)
             {
                 // The guard is set after the MAC check (a blocking read cannot run in the take script), as for a claim.
-                Dispatch(served, new Taken(taken, Guard.Unchecked, null), claimed: false, deliveries: 1, inline: true);
+                Dispatch(served, new Taken(taken, Guard.Unchecked, null), claimed: false, deliveries: 1);
             }
             else
             {
@@ -343,7 +348,7 @@ public sealed class PluginServer : IAsyncDisposable
                 backOff = TimeSpan.Zero;
                 continue;
             }
-            backOff = backOff == TimeSpan.Zero ? TimeSpan.FromMilliseconds(50) : TimeSpan.FromTicks(Math.Min(backOff.Ticks * 2, Math.Max(_options.PollInterval.Ticks, TimeSpan.FromMilliseconds(50).Ticks)));
+            backOff = backOff == TimeSpan.Zero ? MinReadBackOff : TimeSpan.FromTicks(Math.Min(backOff.Ticks * 2, MaxReadBackOff.Ticks));
             Interlocked.Increment(ref _readFailures);
             try
             {
@@ -536,29 +541,22 @@ public sealed class PluginServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Runs a taken entry: on a pool thread, or (<paramref name="inline"/>) on the caller's thread until its first
-    /// wait, which saves a thread hop on the blocking read's path; the entry then returns the thread to the read loop
-    /// before it runs the plugin (<see cref="InlineStart"/>), so a runtime that completes synchronously never stalls reading.
+    /// Runs a taken entry on a pool thread, never on the read loop's (a runtime that completes synchronously would stall
+    /// reading). Starting it on the read loop's thread until its first wait measured no faster (docs/benchmarks.md,
+    /// "Remote calls, second pass"), so the hop stays.
     /// </summary>
-    private void Dispatch(Served served, Taken taken, bool claimed, long deliveries, bool inline = false)
+    private void Dispatch(Served served, Taken taken, bool claimed, long deliveries)
     {
         var work = new Work(served, taken.Entry.Id);
         _inFlight[work] = 0;
-        if (!inline)
-        {
-            _ = Task.Run(() => RunAsync(work, taken, claimed, deliveries, null));
-            return;
-        }
-        var start = new InlineStart();
-        _ = RunAsync(work, taken, claimed, deliveries, start);
-        start.Returned();
+        _ = Task.Run(() => RunAsync(work, taken, claimed, deliveries));
     }
 
-    private async Task RunAsync(Work work, Taken taken, bool claimed, long deliveries, InlineStart? inline)
+    private async Task RunAsync(Work work, Taken taken, bool claimed, long deliveries)
     {
         try
         {
-            await ProcessAsync(work, taken, claimed, deliveries, inline).ConfigureAwait(false);
+            await ProcessAsync(work, taken, claimed, deliveries).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -571,7 +569,7 @@ public sealed class PluginServer : IAsyncDisposable
         }
     }
 
-    private async Task ProcessAsync(Work work, Taken taken, bool claimed, long deliveries, InlineStart? inline)
+    private async Task ProcessAsync(Work work, Taken taken, bool claimed, long deliveries)
     {
         var entry = taken.Entry;
         var served = work.Served;
@@ -686,9 +684,6 @@ public sealed class PluginServer : IAsyncDisposable
                 await Task.Delay(50, CancellationToken.None).ConfigureAwait(false);
             }
         }
-
-        // Still on the read loop's thread (nothing above waited): hand it back before the plugin runs.
-        if (inline is { HasReturned: false }) await Task.Yield();
 
         string answer;
         using (var call = CancellationTokenSource.CreateLinkedTokenSource(abort))
