@@ -329,8 +329,9 @@ public sealed class PluginServer : IAsyncDisposable
                 failed = true;
                 await TryAsync(() => EnsureGroupAsync(served)).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is RedisException or ObjectDisposedException or TimeoutException)
+            catch (Exception ex) when (ex is RedisException or ObjectDisposedException or TimeoutException or InvalidCastException or IndexOutOfRangeException)
             {
+                // A reply of a shape a Redis server does not send (the last two) is a failed read too: the loop goes on.
                 failed = true;
                 _logger.LogDebug(ex, "Host {Host}: the blocking read of {Plugin} failed", HostName, served.Runtime.PluginId);
             }
