@@ -27,6 +27,7 @@ public class RemoteBenchmarks
     private ConnectionMultiplexer? _caller;
     private readonly List<(ConnectionMultiplexer Connection, PluginServer Server, PluginRuntime Runtime)> _hosts = [];
     private RemotePluginRuntime? _remote;
+    private RemotePluginRuntime? _remoteBlocking;
     private RedisValue _payload;
 
     /// <summary>How many hosts serve the plugin.</summary>
@@ -62,9 +63,23 @@ public class RemoteBenchmarks
             var server = new PluginServer(connection, new PluginServerOptions { Security = RedisWireSecurity.Signed("bench-host", WireKey) }).Serve(runtime);
             await server.StartAsync();
             _hosts.Add((connection, server, runtime));
+            // The same plugin under another id, served by hosts that take requests with a blocking read on a
+            // connection of their own (docs/redis.md), on the same shared connection otherwise.
+            var blockingRuntime = PluginRuntime.Create("counter-widget-blocking", BenchPlugins.CounterWidget);
+            await blockingRuntime.StartAsync();
+            var blockingServer = new PluginServer(connection, new PluginServerOptions
+            {
+                Security = RedisWireSecurity.Signed("bench-host", WireKey),
+                ReadConfiguration = VyraRedis.Configure(address),
+            }).Serve(blockingRuntime);
+            await blockingServer.StartAsync();
+            _hosts.Add((connection, blockingServer, blockingRuntime));
         }
         _remote = new RemotePluginRuntime("counter-widget", _caller, new RemotePluginRuntimeOptions { Security = RedisWireSecurity.Signed("bench", WireKey) });
         await _remote.StartAsync();
+        _remoteBlocking = new RemotePluginRuntime("counter-widget-blocking", _caller, new RemotePluginRuntimeOptions { Security = RedisWireSecurity.Signed("bench", WireKey) });
+        await _remoteBlocking.StartAsync();
+        await _remoteBlocking.CallAsync("increment", Step);
         // The payload a call puts on the wire, for the raw round trip.
         _payload = """{"plugin_id":"counter-widget","function_name":"increment","data":{"step":1}}""";
         await _remote.CallAsync("increment", Step); // warm the path once
@@ -76,12 +91,13 @@ public class RemoteBenchmarks
     private async Task CleanupAsync()
     {
         if (_remote is not null) await _remote.DisposeAsync();
-        foreach (var (connection, server, runtime) in _hosts)
+        if (_remoteBlocking is not null) await _remoteBlocking.DisposeAsync();
+        foreach (var (_, server, runtime) in _hosts)
         {
             await server.DisposeAsync();
             await runtime.DisposeAsync();
-            await connection.DisposeAsync();
         }
+        foreach (var connection in _hosts.Select(h => h.Connection).Distinct()) await connection.DisposeAsync();
         _hosts.Clear();
         if (_caller is not null) await _caller.DisposeAsync();
         if (_redis is { HasExited: false }) _redis.Kill();
@@ -96,6 +112,10 @@ public class RemoteBenchmarks
     /// <summary>One remote call, waited for before the next.</summary>
     [Benchmark]
     public async Task<object?> RemoteCall() => (await _remote!.CallAsync("increment", Step))["result"];
+
+    /// <summary>One remote call to hosts that read blocking on connections of their own (<see cref="PluginServerOptions.ReadConfiguration"/>).</summary>
+    [Benchmark]
+    public async Task<object?> RemoteCallBlockingRead() => (await _remoteBlocking!.CallAsync("increment", Step))["result"];
 
     /// <summary>Raw round trips, <see cref="Concurrent"/> in flight.</summary>
     [Benchmark(OperationsPerInvoke = Concurrent)]

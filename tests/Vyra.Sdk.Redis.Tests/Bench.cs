@@ -57,8 +57,11 @@ internal sealed class Bench : IAsyncDisposable
     }
 
     public PluginServerOptions ServerOptions(TimeSpan? claimTimeout = null, TimeSpan? shutdownGrace = null, string? hostName = null,
-        RedisWireSecurity? security = null, RedisAuthorization? authorization = null, int maxDeliveries = 5, int maxRequestBytes = 1 << 20) => new()
+        RedisWireSecurity? security = null, RedisAuthorization? authorization = null, int maxDeliveries = 5, int maxRequestBytes = 1 << 20,
+        bool blockingRead = false) => new()
     {
+        // The blocking read's own connection, made from the same options as the fixture's connections.
+        ReadConfiguration = blockingRead ? VyraRedis.Configure(Redis.Configuration) : null,
         Keyspace = Keys,
         Security = security ?? Security("host"),
         Authorization = authorization,

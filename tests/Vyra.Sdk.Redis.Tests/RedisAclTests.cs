@@ -37,6 +37,21 @@ public sealed class RedisAclTests(RedisServerFixture redis) : IClassFixture<Redi
         Assert.Equal("hi", (await remote.CallAsync("echo", Args(("text", "hi"))))["result"]);
         Assert.Equal("idem", (await remote.CallAsync("echo", Args(("text", "idem")), new RemoteCallOptions { IdempotencyKey = "k" }))["result"]);
 
+        // A host reading blocking on a connection of its own, as the same user: XREADGROUP with BLOCK needs nothing more.
+        var blocking = await bench.StartStubAsync("acl-block");
+        blocking.RegisterHandler("echo", (data, _) => ValueTask.FromResult<IReadOnlyDictionary<string, object?>>(new Dictionary<string, object?> { ["result"] = data["text"] }));
+        var options = bench.ServerOptions();
+        await bench.ServeOnAsync(limited, new PluginServerOptions
+        {
+            Keyspace = options.Keyspace,
+            Security = options.Security,
+            ReadConfiguration = VyraRedis.Configure($"{redis.Configuration},user={user},password={password},name=reader-{bench.Keys.Prefix}"),
+        }, blocking);
+        var blockingRemote = await bench.RemoteAsync("acl-block", connection: limited);
+        Assert.Equal("blocked", (await blockingRemote.CallAsync("echo", Args(("text", "blocked"))))["result"]);
+        var clients = (string?)await (await bench.ConnectAsync("allowAdmin=true")).GetDatabase().ExecuteAsync("CLIENT", "LIST") ?? "";
+        Assert.Contains(clients.Split('\n'), line => line.Contains($" name=reader-{bench.Keys.Prefix} ", StringComparison.Ordinal) && line.Contains($" user={user} ", StringComparison.Ordinal));
+
         // Outside its prefix, and for commands the wire does not use, the user is refused by Redis itself.
         var db = limited.GetDatabase();
         Assert.Contains("NOPERM", (await Assert.ThrowsAsync<RedisServerException>(() => db.StringSetAsync("elsewhere:key", "x"))).Message);

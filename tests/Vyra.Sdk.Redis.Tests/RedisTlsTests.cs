@@ -97,4 +97,32 @@ public sealed class RedisTlsTests(RedisTlsServerFixture redis) : IClassFixture<R
         bench.Defer(async () => await plain.DisposeAsync());
         Assert.False(plain.IsConnected);
     }
+
+    [Fact]
+    public async Task A_blocking_read_connects_with_the_users_TLS_options_and_certificate_check()
+    {
+        await using var bench = Create(redis);
+        var shared = await ConnectionMultiplexer.ConnectAsync(redis.TlsOptions());
+        bench.Defer(async () => await shared.DisposeAsync());
+        await EventuallyAsync(() => shared.IsConnected, what: "the TLS connection is up");
+        var stub = await bench.StartStubAsync("tls-block");
+        stub.RegisterHandler("echo", (data, _) => ValueTask.FromResult<IReadOnlyDictionary<string, object?>>(new Dictionary<string, object?> { ["result"] = data["text"] }));
+        // The same options as the shared connection: the copy the host connects keeps the private CA's check
+        // (without it, the server's certificate does not verify and the read never connects).
+        var read = redis.TlsOptions();
+        read.ClientName = "reader-" + bench.Keys.Prefix;
+        var options = bench.ServerOptions();
+        var server = await bench.ServeOnAsync(shared, new PluginServerOptions { Keyspace = options.Keyspace, Security = options.Security, ReadConfiguration = read }, stub);
+        var remote = await bench.RemoteAsync("tls-block", connection: shared);
+        Assert.Equal("read over tls", (await remote.CallAsync("echo", Args(("text", "read over tls"))))["result"]);
+
+        var admin = await bench.ConnectAsync("allowAdmin=true");
+        await EventuallyAsync(async () => (await BlockingReadTests.BlockedReadersAsync(admin, read.ClientName)).Count == 1, what: "the read blocked");
+        var list = (string?)await admin.GetDatabase().ExecuteAsync("CLIENT", "LIST") ?? "";
+        // Every link of the read's connection (commands and subscriptions) is on the TLS port.
+        var lines = list.Split('\n').Where(l => l.Contains($" name={read.ClientName} ", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(lines);
+        Assert.All(lines, line => Assert.Contains($"laddr=127.0.0.1:{redis.TlsPort} ", line));
+        Assert.Equal(0, server.ReadFailureCount);
+    }
 }

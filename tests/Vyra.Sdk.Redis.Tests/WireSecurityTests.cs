@@ -26,12 +26,14 @@ public sealed class WireSecurityTests(RedisServerFixture redis) : IClassFixture<
         return (stub, () => Volatile.Read(ref runs));
     }
 
-    [Fact]
-    public async Task Unsigned_forged_and_foreign_key_requests_are_not_run_and_not_answered()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Unsigned_forged_and_foreign_key_requests_are_not_run_and_not_answered(bool blockingRead)
     {
         await using var bench = Create(redis);
         var (stub, runs) = await CountingStubAsync(bench, "target");
-        var server = await bench.ServeAsync(null, stub);
+        var server = await bench.ServeAsync(bench.ServerOptions(blockingRead: blockingRead), stub);
         var probe = await WireProbe.CreateAsync(bench, bench.Security("caller"));
         var stranger = NewKey(bench.Key.Id); // same key id, another secret: a forged MAC
 

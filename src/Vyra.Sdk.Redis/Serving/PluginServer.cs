@@ -92,6 +92,11 @@ public sealed class PluginServer : IAsyncDisposable
         return 0
         """;
 
+    // A failed blocking read is retried after 50 ms, then twice as long each time up to a second (Redis down or
+    // reconnecting: never a hot loop, and back within about a second of Redis).
+    private static readonly TimeSpan MinReadBackOff = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan MaxReadBackOff = TimeSpan.FromSeconds(1);
+
     // Clocks of callers and hosts differ a little: a deadline this much beyond the maximum is still accepted.
     private const long ClockSkewMs = 60_000;
 
@@ -112,6 +117,7 @@ public sealed class PluginServer : IAsyncDisposable
     private long _claimed;
     private long _refused;
     private long _deadLettered;
+    private long _readFailures;
     private bool _started;
 
     /// <summary>Creates a server on <paramref name="redis"/> (see <see cref="VyraRedis.ConnectAsync"/>).</summary>
@@ -158,6 +164,9 @@ public sealed class PluginServer : IAsyncDisposable
     /// <summary>Requests delivered more than <see cref="PluginServerOptions.MaxDeliveries"/> times, answered with an error and recorded.</summary>
     public long DeadLetteredCount => Interlocked.Read(ref _deadLettered);
 
+    /// <summary>Blocking reads that failed (Redis down, the read connection dropped, the group gone); each is retried after a back-off.</summary>
+    public long ReadFailureCount => Interlocked.Read(ref _readFailures);
+
     /// <summary>Requests running now.</summary>
     public int InFlightCount => _inFlight.Count;
 
@@ -189,11 +198,21 @@ public sealed class PluginServer : IAsyncDisposable
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 await VyraRedis.RetryWhileConnectingAsync(() => EnsureGroupAsync(served), VyraRedis.StartPatience, cancellationToken).ConfigureAwait(false);
-                await VyraRedis.RetryWhileConnectingAsync(() => subscriber.SubscribeAsync(_keys.WakeChannel(served.Runtime.PluginId), (_, _) => served.Wake.Set()), VyraRedis.StartPatience, cancellationToken).ConfigureAwait(false);
+                if (_options.ReadConfiguration is { } readConfiguration)
+                {
+                    // Entries arrive with the blocking read itself: no wake-up subscription (callers still publish
+                    // the wake-up for hosts of earlier versions).
+                    served.Reader = await BlockingReader.ConnectAsync(readConfiguration).ConfigureAwait(false);
+                }
+                else
+                {
+                    await VyraRedis.RetryWhileConnectingAsync(() => subscriber.SubscribeAsync(_keys.WakeChannel(served.Runtime.PluginId), (_, _) => served.Wake.Set()), VyraRedis.StartPatience, cancellationToken).ConfigureAwait(false);
+                }
             }
         }
         catch
         {
+            await CloseReadersAsync().ConfigureAwait(false);
             lock (_gate) _started = false;
             throw;
         }
@@ -201,8 +220,11 @@ public sealed class PluginServer : IAsyncDisposable
         _abort = new CancellationTokenSource();
         foreach (var served in _served.Values)
         {
-            _loops.Add(Task.Run(() => ReadLoopAsync(served, _stopReading.Token)));
-            _loops.Add(Task.Run(() => ClaimLoopAsync(served, _stopReading.Token)));
+            var stop = _stopReading.Token;
+            _loops.Add(served.Reader is { } reader
+                ? Task.Run(() => BlockingReadLoopAsync(served, reader, stop))
+                : Task.Run(() => ReadLoopAsync(served, stop)));
+            _loops.Add(Task.Run(() => ClaimLoopAsync(served, stop)));
         }
         _loops.Add(Task.Run(() => HeartbeatLoopAsync(_stopReading.Token)));
         _logger.LogInformation("Host {Host} serves {Plugins} on Redis", HostName, string.Join(", ", _served.Keys));
@@ -225,6 +247,8 @@ public sealed class PluginServer : IAsyncDisposable
             _abort = null;
         }
         stop?.Cancel();
+        // A blocking read ends when its connection closes, not when the token is cancelled: close them first.
+        await CloseReadersAsync().ConfigureAwait(false);
         try
         {
             await Task.WhenAll(_loops).ConfigureAwait(false);
@@ -264,6 +288,79 @@ public sealed class PluginServer : IAsyncDisposable
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
 
     private IDatabase Db => _redis.GetDatabase();
+
+    private async Task CloseReadersAsync()
+    {
+        foreach (var served in _served.Values)
+        {
+            if (served.Reader is not { } reader) continue;
+            served.Reader = null;
+            await reader.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Takes entries with a blocking read on the plugin's own connection: an entry reaches the host with the read, not
+    /// after a wake-up message and a take. A read returns empty after <see cref="PluginServerOptions.PollInterval"/> (at
+    /// most half the connection's async timeout), so the loop never waits on a read the client library would time out.
+    /// Failures (Redis down, the connection dropped, the group gone) back off from 50 ms up to a second.
+    /// </summary>
+    private async Task BlockingReadLoopAsync(Served served, BlockingReader reader, CancellationToken stop)
+    {
+        var backOff = TimeSpan.Zero;
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await _slots.WaitAsync(stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            StreamEntry? entry = null;
+            var failed = false;
+            try
+            {
+                entry = await reader.ReadAsync(served.Stream, _keys.Group, HostName, _options.PollInterval).ConfigureAwait(false);
+            }
+            catch (RedisServerException ex) when (ex.Message.Contains("NOGROUP", StringComparison.Ordinal))
+            {
+                failed = true;
+                await TryAsync(() => EnsureGroupAsync(served)).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RedisException or ObjectDisposedException or TimeoutException or InvalidCastException or IndexOutOfRangeException)
+            {
+                // A reply of a shape a Redis server does not send (the last two) is a failed read too: the loop goes on.
+                failed = true;
+                _logger.LogDebug(ex, "Host {Host}: the blocking read of {Plugin} failed", HostName, served.Runtime.PluginId);
+            }
+            if (entry is { } taken)
+            {
+                // The guard is set after the MAC check (a blocking read cannot run in the take script), as for a claim.
+                Dispatch(served, new Taken(taken, Guard.Unchecked, null), claimed: false, deliveries: 1);
+            }
+            else
+            {
+                _slots.Release();
+            }
+            if (!failed)
+            {
+                backOff = TimeSpan.Zero;
+                continue;
+            }
+            backOff = backOff == TimeSpan.Zero ? MinReadBackOff : TimeSpan.FromTicks(Math.Min(backOff.Ticks * 2, MaxReadBackOff.Ticks));
+            Interlocked.Increment(ref _readFailures);
+            try
+            {
+                await Task.Delay(backOff, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
 
     private async Task EnsureGroupAsync(Served served)
     {
@@ -444,27 +541,33 @@ public sealed class PluginServer : IAsyncDisposable
         return new Taken(new StreamEntry((RedisValue)parts[0], fields), verdict, string.IsNullOrEmpty(guardKey) ? null : guardKey);
     }
 
+    /// <summary>
+    /// Runs a taken entry on a pool thread, never on the read loop's (a runtime that completes synchronously would stall
+    /// reading). Starting it on the read loop's thread until its first wait measured no faster (docs/benchmarks.md,
+    /// "Remote calls, second pass"), so the hop stays.
+    /// </summary>
     private void Dispatch(Served served, Taken taken, bool claimed, long deliveries)
     {
-        var entry = taken.Entry;
-        var work = new Work(served, entry.Id);
+        var work = new Work(served, taken.Entry.Id);
         _inFlight[work] = 0;
-        _ = Task.Run(async () =>
+        _ = Task.Run(() => RunAsync(work, taken, claimed, deliveries));
+    }
+
+    private async Task RunAsync(Work work, Taken taken, bool claimed, long deliveries)
+    {
+        try
         {
-            try
-            {
-                await ProcessAsync(work, taken, claimed, deliveries).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                _logger.LogWarning(ex, "Host {Host}: request {Entry} of {Plugin} was not answered; it stays pending", HostName, entry.Id, served.Runtime.PluginId);
-            }
-            finally
-            {
-                _inFlight.TryRemove(work, out _);
-                _slots.Release();
-            }
-        });
+            await ProcessAsync(work, taken, claimed, deliveries).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "Host {Host}: request {Entry} of {Plugin} was not answered; it stays pending", HostName, work.EntryId, work.Served.Runtime.PluginId);
+        }
+        finally
+        {
+            _inFlight.TryRemove(work, out _);
+            _slots.Release();
+        }
     }
 
     private async Task ProcessAsync(Work work, Taken taken, bool claimed, long deliveries)
@@ -730,6 +833,9 @@ public sealed class PluginServer : IAsyncDisposable
         public PluginRuntime Runtime { get; } = runtime;
         public RedisKey Stream { get; } = stream;
         public Signal Wake { get; } = new();
+
+        /// <summary>The plugin's own connection for blocking reads (<see cref="PluginServerOptions.ReadConfiguration"/>), while started.</summary>
+        public BlockingReader? Reader { get; set; }
 
         /// <summary>The start of this plugin's replay-guard keys (<see cref="RedisKeyspace.SeenKey"/> without sender and request).</summary>
         public string GuardPrefix { get; } = guardPrefix;

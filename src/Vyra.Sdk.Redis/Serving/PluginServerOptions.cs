@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
 
 namespace Vyra.Sdk.Redis;
 
@@ -56,6 +57,17 @@ public sealed class PluginServerOptions
     /// and stay pending, so another host claims them after <see cref="ClaimTimeout"/>.
     /// </summary>
     public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The configuration of a connection of the server's own for blocking reads (<c>XREADGROUP … BLOCK</c>), one per
+    /// served plugin; null: requests are taken on the shared connection after a wake-up message (the path of earlier
+    /// versions). A blocking read cannot run on the shared, multiplexed connection, and the server cannot rebuild the
+    /// user's connection from it (a multiplexer's configuration string loses certificate callbacks), so pass the same
+    /// options the shared connection was made with (e.g. <see cref="VyraRedis.Configure"/>'s, with any
+    /// <see cref="ConfigurationOptions.CertificateValidation"/> set on them): the server connects a copy, owns it and
+    /// closes it on stop. See docs/redis.md ("A blocking read").
+    /// </summary>
+    public ConfigurationOptions? ReadConfiguration { get; init; }
 
     /// <summary>Where the server logs.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
