@@ -130,6 +130,39 @@ public sealed class BlockingReadTests(RedisServerFixture redis) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_host_whose_only_slot_is_held_by_a_blocking_read_still_claims_a_dead_hosts_request()
+    {
+        await using var bench = Create(redis);
+        var name = "reader-" + bench.Keys.Prefix;
+        var probe = await WireProbe.CreateAsync(bench, bench.Security("caller"));
+        var stream = bench.Keys.RequestStream("echo");
+        // A host that took a request and died: the entry is pending for its consumer and nobody refreshes it.
+        await probe.Db.StreamCreateConsumerGroupAsync(stream, bench.Keys.Group, "0-0", createStream: true);
+        var entry = probe.Entry("echo", "echo", Args(("text", "orphan")));
+        await probe.Db.StreamAddAsync(stream, entry);
+        Assert.Single(await probe.Db.StreamReadGroupAsync(stream, bench.Keys.Group, "dead-host", ">", count: 1));
+
+        // One slot, one plugin: the read holds the slot while it blocks (a minute, were it not bounded by the claim
+        // period), so a claim loop that only looks for a free slot would never find one.
+        var options = LongBlockOptions(bench, name);
+        var server = await bench.ServeAsync(new PluginServerOptions
+        {
+            Keyspace = options.Keyspace,
+            Security = options.Security,
+            PollInterval = options.PollInterval,
+            ReadConfiguration = options.ReadConfiguration,
+            MaxConcurrentCalls = 1,
+            ClaimTimeout = TimeSpan.FromSeconds(1),
+        }, await EchoAsync(bench, "echo"));
+
+        var reply = await probe.ReplyAsync(WireProbe.RequestId(entry));
+        Assert.True(reply.Success, reply.Error);
+        Assert.Equal(1, server.ClaimedCount);
+        // The read still serves new requests afterwards.
+        Assert.Equal("next", await CallWithoutWakeAsync(bench, probe, "echo", "next"));
+    }
+
+    [Fact]
     public async Task Without_a_read_configuration_the_host_takes_requests_after_wake_ups()
     {
         await using var bench = Create(redis);

@@ -302,12 +302,14 @@ public sealed class PluginServer : IAsyncDisposable
     /// <summary>
     /// Takes entries with a blocking read on the plugin's own connection: an entry reaches the host with the read, not
     /// after a wake-up message and a take. A read returns empty after <see cref="PluginServerOptions.PollInterval"/> (at
-    /// most half the connection's async timeout), so the loop never waits on a read the client library would time out.
+    /// most half the connection's async timeout, so the loop never waits on a read the client library would time out,
+    /// and at most half the claim timeout, so the claim loop waiting for the read's slot gets it in time).
     /// Failures (Redis down, the connection dropped, the group gone) back off from 50 ms up to a second.
     /// </summary>
     private async Task BlockingReadLoopAsync(Served served, BlockingReader reader, CancellationToken stop)
     {
         var backOff = TimeSpan.Zero;
+        var readBlock = _options.PollInterval < ClaimPeriod ? _options.PollInterval : ClaimPeriod;
         while (!stop.IsCancellationRequested)
         {
             try
@@ -322,7 +324,8 @@ public sealed class PluginServer : IAsyncDisposable
             var failed = false;
             try
             {
-                entry = await reader.ReadAsync(served.Stream, _keys.Group, HostName, _options.PollInterval).ConfigureAwait(false);
+                // At most a claim period: the read holds a slot meanwhile, which the claim loop may be waiting for.
+                entry = await reader.ReadAsync(served.Stream, _keys.Group, HostName, readBlock).ConfigureAwait(false);
             }
             catch (RedisServerException ex) when (ex.Message.Contains("NOGROUP", StringComparison.Ordinal))
             {
@@ -432,9 +435,12 @@ public sealed class PluginServer : IAsyncDisposable
         }
     }
 
+    /// <summary>How often the claim loop looks for requests of dead hosts (half the claim timeout, at least 50 ms).</summary>
+    private TimeSpan ClaimPeriod => TimeSpan.FromTicks(Math.Max(_options.ClaimTimeout.Ticks / 2, TimeSpan.FromMilliseconds(50).Ticks));
+
     private async Task ClaimLoopAsync(Served served, CancellationToken stop)
     {
-        var period = TimeSpan.FromTicks(Math.Max(_options.ClaimTimeout.Ticks / 2, TimeSpan.FromMilliseconds(50).Ticks));
+        var period = ClaimPeriod;
         var minIdle = (long)_options.ClaimTimeout.TotalMilliseconds;
         while (!stop.IsCancellationRequested)
         {
@@ -447,7 +453,24 @@ public sealed class PluginServer : IAsyncDisposable
                 return;
             }
             var free = _slots.CurrentCount;
-            if (free == 0) continue;
+            var held = false;
+            if (free == 0)
+            {
+                if (_options.ReadConfiguration is null) continue;
+                // Blocking reads hold a slot each for as long as they block: a host with no more slots than plugins has
+                // none free at idle, so looking for a free one would never claim a dead host's requests. Wait for one
+                // instead (a read gives its slot back within a claim period, BlockingReadLoopAsync) and use it first.
+                try
+                {
+                    await _slots.WaitAsync(stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                held = true;
+                free = 1 + _slots.CurrentCount;
+            }
             try
             {
                 var result = await Db.StreamAutoClaimAsync(served.Stream, _keys.Group, HostName, minIdle, "0-0", free).ConfigureAwait(false);
@@ -456,7 +479,11 @@ public sealed class PluginServer : IAsyncDisposable
                     if (entry.IsNull) continue;
                     if (_inFlight.Keys.Any(w => w.Served == served && w.EntryId == entry.Id)) continue;
                     var deliveries = await DeliveriesAsync(served, entry.Id).ConfigureAwait(false);
-                    if (!await _slots.WaitAsync(0, CancellationToken.None).ConfigureAwait(false))
+                    if (held)
+                    {
+                        held = false; // the slot waited for above is this entry's
+                    }
+                    else if (!await _slots.WaitAsync(0, CancellationToken.None).ConfigureAwait(false))
                     {
                         // No room after all: leave it pending (idle again from now), it is claimed on a later round.
                         continue;
@@ -473,6 +500,10 @@ public sealed class PluginServer : IAsyncDisposable
             catch (Exception ex) when (ex is RedisException or ObjectDisposedException or TimeoutException)
             {
                 _logger.LogDebug(ex, "Host {Host}: claiming requests of {Plugin} failed", HostName, served.Runtime.PluginId);
+            }
+            finally
+            {
+                if (held) _slots.Release(); // nothing claimed took it
             }
         }
     }
