@@ -13,7 +13,10 @@ namespace Vyra.Sdk.Redis.Tests;
 /// </summary>
 public sealed class BlockingReadTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
 {
-    /// <summary>Options whose reads block for 60 s (half the client timeout) on a connection named <paramref name="readerName"/>.</summary>
+    /// <summary>
+    /// Options whose reads block for 60 s (half the client timeout; the claim timeout is long enough not to cut them) on a
+    /// connection named <paramref name="readerName"/>.
+    /// </summary>
     internal static PluginServerOptions LongBlockOptions(Bench bench, string readerName)
     {
         var read = VyraRedis.Configure(bench.Redis.Configuration);
@@ -26,6 +29,7 @@ public sealed class BlockingReadTests(RedisServerFixture redis) : IClassFixture<
             Keyspace = options.Keyspace,
             Security = options.Security,
             PollInterval = TimeSpan.FromHours(1),
+            ClaimTimeout = TimeSpan.FromMinutes(10), // a read blocks at most half of it
             ReadConfiguration = read,
         };
     }
