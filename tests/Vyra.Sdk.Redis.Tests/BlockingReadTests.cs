@@ -166,6 +166,20 @@ public sealed class BlockingReadTests(RedisServerFixture redis) : IClassFixture<
         Assert.Equal("next", await CallWithoutWakeAsync(bench, probe, "echo", "next"));
     }
 
+    [Theory]
+    [InlineData(RedisProtocol.Resp2)]
+    [InlineData(RedisProtocol.Resp3)]
+    public async Task A_blocking_read_takes_requests_under_either_protocol(RedisProtocol protocol)
+    {
+        await using var bench = Create(redis);
+        var options = LongBlockOptions(bench, "reader-" + bench.Keys.Prefix);
+        options.ReadConfiguration!.Protocol = protocol;
+        var server = await bench.ServeAsync(options, await EchoAsync(bench, "echo"));
+        var probe = await WireProbe.CreateAsync(bench, bench.Security("caller"));
+        Assert.Equal("hi", await CallWithoutWakeAsync(bench, probe, "echo", "hi"));
+        Assert.Equal(0, server.ReadFailureCount);
+    }
+
     [Fact]
     public async Task Without_a_read_configuration_the_host_takes_requests_after_wake_ups()
     {
