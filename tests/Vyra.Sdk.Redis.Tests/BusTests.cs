@@ -374,10 +374,16 @@ public sealed class BusTests(RedisServerFixture redis) : IClassFixture<RedisServ
 
         await publisher.PublishAsync(new PluginEvent("temperature", "thermo", Json("0")));
         await EventuallyAsync(() => Volatile.Read(ref slow) == 1, what: "the slow subscriber is in its first event");
-        for (var i = 1; i < 20; i++) await publisher.PublishAsync(new PluginEvent("temperature", "thermo", Json(i.ToString())));
-
-        // The fast subscriber got all of them while the slow one was stuck in its first: the connection was never blocked.
-        await EventuallyAsync(() => fast.Count == 20, what: "the fast subscriber got every event");
+        // The fast subscriber gets each event while the slow one is stuck in its first: the connection is never blocked.
+        // Each is awaited before the next is sent, so the fast one's own inbox (4 too) cannot overflow on a machine too
+        // busy to run its worker between two publishes; the slow one's inbox fills all the same.
+        await EventuallyAsync(() => fast.Count == 1, what: "the fast subscriber got event 0");
+        for (var i = 1; i < 20; i++)
+        {
+            await publisher.PublishAsync(new PluginEvent("temperature", "thermo", Json(i.ToString())));
+            var expected = i + 1;
+            await EventuallyAsync(() => fast.Count == expected, what: $"the fast subscriber got event {i}");
+        }
         // The stuck one holds 1 in its handler and 4 in its inbox; 15 were dropped.
         await EventuallyAsync(() => b.DroppedCount == 15, what: "the overflow dropped");
         gate.SetResult();

@@ -106,6 +106,8 @@ public sealed class PluginServer : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly WireSigner _signer;
     private readonly LogThrottle _refusals = new(TimeSpan.FromSeconds(1));
+    // A blocking read that keeps failing (Redis down, an ACL without XREADGROUP) is worth a warning, but not one a second.
+    private readonly LogThrottle _readFailureWarnings = new(TimeSpan.FromSeconds(30));
     private readonly Dictionary<string, Served> _served = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Work, byte> _inFlight = new();
     private readonly SemaphoreSlim _slots;
@@ -332,11 +334,21 @@ public sealed class PluginServer : IAsyncDisposable
                 failed = true;
                 await TryAsync(() => EnsureGroupAsync(served)).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is RedisException or ObjectDisposedException or TimeoutException or InvalidCastException or IndexOutOfRangeException)
+            catch (Exception ex)
             {
-                // A reply of a shape a Redis server does not send (the last two) is a failed read too: the loop goes on.
+                // Any failure, a reply of a shape no Redis server sends included, is a failed read: the loop goes on (an
+                // exception leaving it would end this plugin's serving and keep its slot). While stopping, the read
+                // connection is closed under the read on purpose.
                 failed = true;
-                _logger.LogDebug(ex, "Host {Host}: the blocking read of {Plugin} failed", HostName, served.Runtime.PluginId);
+                if (!stop.IsCancellationRequested && _readFailureWarnings.TryEnter(out var suppressed))
+                {
+                    _logger.LogWarning(ex, "Host {Host}: the blocking read of {Plugin} failed; retrying with a back-off ({Suppressed} more failed since the last report)",
+                        HostName, served.Runtime.PluginId, suppressed);
+                }
+                else
+                {
+                    _logger.LogDebug(ex, "Host {Host}: the blocking read of {Plugin} failed", HostName, served.Runtime.PluginId);
+                }
             }
             if (entry is { } taken)
             {
