@@ -68,6 +68,7 @@ public class UntypedCallBenchmarks
     private Function _rawIncrement = null!;
     private PluginRuntime _runtime = null!;
     private PluginRuntime _hosted = null!;
+    private PluginRuntime _inline = null!;
     private Dictionary<string, object?> _args = null!;
 
     [GlobalSetup]
@@ -80,6 +81,8 @@ public class UntypedCallBenchmarks
         _rawIncrement = instance.GetFunction("increment") ?? throw new InvalidOperationException("no increment");
         _runtime = BenchPlugins.Started(PluginRuntime.Create("counter-widget", BenchPlugins.CounterWidget), r => r.StartAsync());
         _hosted = BenchPlugins.Started(PluginRuntime.Create("counter-widget", BenchPlugins.CounterWidget, new DefaultHost()), r => r.StartAsync());
+        // GuestThreads = false: CallAsync runs the guest on the caller's thread (no hand-off either way).
+        _inline = BenchPlugins.Started(new WasmRuntime("counter-widget", BenchPlugins.CounterWidget, options: new PluginRuntimeOptions { GuestThreads = false }), r => r.StartAsync());
         _args = new Dictionary<string, object?> { ["step"] = 1 };
     }
 
@@ -88,6 +91,7 @@ public class UntypedCallBenchmarks
     {
         _runtime.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _hosted.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _inline.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _store.Dispose();
         _raw.Dispose();
     }
@@ -100,6 +104,9 @@ public class UntypedCallBenchmarks
 
     [Benchmark(Description = "CallAsync, 1-arg dictionary, default host")]
     public object? CallAsyncWithHost() => _hosted.CallAsync("increment", _args).GetAwaiter().GetResult()["result"];
+
+    [Benchmark(Description = "CallAsync, 1-arg dictionary, GuestThreads = false")]
+    public object? CallAsyncInline() => _inline.CallAsync("increment", _args).GetAwaiter().GetResult()["result"];
 
     /// <summary>A host with every default: its NotifyUiAsync logs at debug level (no logger here) and completes.</summary>
     private sealed class DefaultHost : BaseHostFunctions;
