@@ -111,6 +111,31 @@ public sealed class BlockingReadTests(RedisServerFixture redis) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_stop_that_lands_while_the_start_is_connecting_cancels_it_and_leaves_no_read_behind()
+    {
+        await using var bench = Create(redis);
+        var name = "reader-" + bench.Keys.Prefix;
+        var server = new PluginServer(await bench.ConnectAsync(), LongBlockOptions(bench, name));
+        for (var i = 0; i < 4; i++) server.Serve(await EchoAsync(bench, $"echo-{i}"));
+
+        // The start returns at its first Redis round trip (the first plugin's consumer group): the stop lands mid-start.
+        var starting = server.StartAsync();
+        Assert.False(starting.IsCompleted);
+        await server.StopAsync().WaitAsync(TimeSpan.FromSeconds(15));
+
+        // The start gave up, and closed the read connections it had opened: nothing serves, nothing is left blocked.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => starting.WaitAsync(TimeSpan.FromSeconds(15)));
+        var admin = await bench.ConnectAsync("allowAdmin=true");
+        Assert.Empty(await BlockedReadersAsync(admin, name));
+
+        // The server can be started again, and then serves.
+        await server.StartAsync().WaitAsync(TimeSpan.FromSeconds(15));
+        var probe = await WireProbe.CreateAsync(bench, bench.Security("caller"));
+        Assert.Equal("served", await CallWithoutWakeAsync(bench, probe, "echo-3", "served"));
+        await server.DisposeAsync();
+    }
+
+    [Fact]
     public async Task The_read_comes_back_when_its_connection_is_dropped()
     {
         await using var bench = Create(redis);

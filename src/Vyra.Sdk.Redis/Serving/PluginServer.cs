@@ -112,6 +112,10 @@ public sealed class PluginServer : IAsyncDisposable
     private readonly ConcurrentDictionary<Work, byte> _inFlight = new();
     private readonly SemaphoreSlim _slots;
     private readonly object _gate = new();
+    // Start and stop take turns: a stop that lands while a start is still connecting cancels that start and waits for it
+    // to undo what it made, instead of returning while the start goes on to open connections and loops nobody stops.
+    private readonly SemaphoreSlim _lifecycle = new(1, 1);
+    private CancellationTokenSource? _starting;
     private CancellationTokenSource? _stopReading;
     private CancellationTokenSource? _abort;
     private readonly List<Task> _loops = [];
@@ -188,6 +192,28 @@ public sealed class PluginServer : IAsyncDisposable
     /// <summary>Creates the consumer groups and starts taking requests. Fails when Redis cannot be reached.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
+        await _lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var starting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            Volatile.Write(ref _starting, starting);
+            try
+            {
+                await StartLockedAsync(starting.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                Volatile.Write(ref _starting, null);
+            }
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    private async Task StartLockedAsync(CancellationToken cancellationToken)
+    {
         lock (_gate)
         {
             if (_started) return;
@@ -234,9 +260,31 @@ public sealed class PluginServer : IAsyncDisposable
 
     /// <summary>
     /// Stops taking requests, lets running calls finish for <see cref="PluginServerOptions.ShutdownGrace"/>, then
-    /// abandons the rest unanswered (they stay pending and another host claims them).
+    /// abandons the rest unanswered (they stay pending and another host claims them). A start still connecting is
+    /// cancelled (it throws <see cref="OperationCanceledException"/> and closes what it opened) before the stop runs.
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            Volatile.Read(ref _starting)?.Cancel(); // a start still connecting gives up; it undoes what it made
+        }
+        catch (ObjectDisposedException)
+        {
+            // that start has just ended
+        }
+        await _lifecycle.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            await StopLockedAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    private async Task StopLockedAsync(CancellationToken cancellationToken)
     {
         CancellationTokenSource? stop, abort;
         lock (_gate)
