@@ -15,24 +15,33 @@ internal static class ArgumentText
 {
     public static void Check(string pluginId, string function, IReadOnlyDictionary<string, object?> data)
     {
-        foreach (var (name, value) in data)
+        // The usual argument bag, walked with its struct enumerator: through the interface the enumerator is boxed, an
+        // allocation on every call.
+        if (data is Dictionary<string, object?> dictionary)
         {
-            if (name is null) continue;
-            if (FirstInvalid(name) is { } at)
-            {
-                throw new PluginCallException(pluginId, function, $"an argument name is not valid Unicode (a lone surrogate at index {at}): '{Printable(name)}'", PluginErrorKind.InvalidArgument);
-            }
-            var problem = value switch
-            {
-                string text => TextProblem(text),
-                JsonElement element => ElementProblem(element),
-                JsonNode node => NodeProblem(node),
-                _ => null,
-            };
-            if (problem is not null)
-            {
-                throw new PluginCallException(pluginId, function, $"argument '{Printable(name)}': the text is not valid Unicode ({problem})", PluginErrorKind.InvalidArgument);
-            }
+            foreach (var (name, value) in dictionary) CheckOne(pluginId, function, name, value);
+            return;
+        }
+        foreach (var (name, value) in data) CheckOne(pluginId, function, name, value);
+    }
+
+    private static void CheckOne(string pluginId, string function, string? name, object? value)
+    {
+        if (name is null) return;
+        if (FirstInvalid(name) is { } at)
+        {
+            throw new PluginCallException(pluginId, function, $"an argument name is not valid Unicode (a lone surrogate at index {at}): '{Printable(name)}'", PluginErrorKind.InvalidArgument);
+        }
+        var problem = value switch
+        {
+            string text => TextProblem(text),
+            JsonElement element => ElementProblem(element),
+            JsonNode node => NodeProblem(node),
+            _ => null,
+        };
+        if (problem is not null)
+        {
+            throw new PluginCallException(pluginId, function, $"argument '{Printable(name)}': the text is not valid Unicode ({problem})", PluginErrorKind.InvalidArgument);
         }
     }
 

@@ -259,7 +259,15 @@ internal sealed class GuestWorkers(string pluginId, int threads)
         {
             return Task.FromException<T>(ex);
         }
-        if (after is null) return Task.FromResult(result);
+        return after is null ? Task.FromResult(result) : Then(result, after, afterState);
+    }
+
+    /// <summary>
+    /// The after step of work that already ran on the calling thread (no guest threads): run as a worker runs it, in a
+    /// context of its own; the task completes when the step does.
+    /// </summary>
+    internal static Task<T> Then<T>(T result, Func<object?, T, ValueTask> after, object? afterState)
+    {
         var item = new GuestWorkThen<T>(() => result, after, afterState, null);
         item.Execute();
         return item.Task;

@@ -265,9 +265,11 @@ public sealed partial class WasmRuntime : PluginRuntime
     /// </summary>
     private ValueTask<IReadOnlyDictionary<string, object?>> InvokeLeasedAsync(ModuleContract contract, ExportSpec export, IReadOnlyDictionary<string, object?> data, CancellationToken cancellationToken, bool notify = false)
     {
-        if (_slots is null) throw NotStarted(export.Name);
+        if (_slots is not { } slots) throw NotStarted(export.Name);
         var caller = CallFrame.Current;
         var prepared = Prepare(export, data);
+        // Without guest threads the call runs here anyway: no hand-off to take, so none is paid for (CallHere).
+        if (!slots.Workers.Threaded) return CallHere(slots, contract, export, prepared, data, caller, cancellationToken, notify);
         var leasing = LeaseAsync(export.Name, cancellationToken);
         if (leasing.IsCompletedSuccessfully) return new(RunLeased(leasing.Result, contract, export, prepared, data, caller, cancellationToken, notify));
         return AwaitLeaseAsync(leasing, contract, export, prepared, data, caller, cancellationToken, notify);

@@ -1,0 +1,58 @@
+namespace Vyra.Sdk;
+
+/// <summary>
+/// The dictionary call path of a runtime without guest threads (<see cref="PluginRuntimeOptions.GuestThreads"/> false):
+/// the guest runs on the caller's thread, so the lease, the frame and the call are taken here, synchronously, when the
+/// instance is free at once. No closure, no task and no async lease frame per call; the guards are the ones the
+/// handed-off path has (re-entrancy seen by the frame and the flowing marker, the bounded wait, the limits armed by
+/// <see cref="Invoke"/>, a swap's drain through the lease). A caller that has to wait takes the asynchronous lease.
+/// </summary>
+public sealed partial class WasmRuntime
+{
+    private ValueTask<IReadOnlyDictionary<string, object?>> CallHere(InstanceSlots slots, ModuleContract contract, ExportSpec export, PreparedArguments prepared, IReadOnlyDictionary<string, object?> data, CallFrame? caller, CancellationToken cancellationToken, bool notify)
+    {
+        // A nested or flowing call goes the usual way, where LeaseAsync refuses it (Reentrant) through the task.
+        if (CallFrame.IsInsideOrFlowing(this)) return AwaitLeaseAsync(LeaseAsync(export.Name, cancellationToken), contract, export, prepared, data, caller, cancellationToken, notify);
+        var acquiring = slots.AcquireAsync(slots.WaitLimitMs, cancellationToken);
+        if (!acquiring.IsCompletedSuccessfully || acquiring.Result.Instance is not { } instance)
+        {
+            // Busy (a wait), or refused (a swap's successor, a stop, a full queue): the asynchronous lease finishes it.
+            return AwaitLeaseAsync(LeaseAfterAsync(slots, acquiring, export.Name, Environment.TickCount64, cancellationToken), contract, export, prepared, data, caller, cancellationToken, notify);
+        }
+        IReadOnlyDictionary<string, object?> result;
+        try
+        {
+            instance.Frame.Enter(this, caller);
+            try
+            {
+                // A hot swap between resolving the export and leasing: the call runs on the new version, as it sees it.
+                var (spec, arguments) = ReferenceEquals(instance.Contract, contract) ? (export, prepared) : Reprepare(instance.Contract, export, prepared, data);
+                result = CallFrame.RunFlowing(this, (Runtime: this, Slots: slots, Instance: instance, Spec: spec, Arguments: arguments, Token: cancellationToken),
+                    static call => call.Runtime.Invoke(call.Slots, call.Instance, call.Spec, call.Arguments, call.Token));
+            }
+            finally
+            {
+                instance.Frame.Exit();
+                slots.Release(instance);
+            }
+        }
+        catch (Exception ex)
+        {
+            return ValueTask.FromException<IReadOnlyDictionary<string, object?>>(ex);
+        }
+        return notify ? new(GuestWorkers.Then(result, NotifyResultStep, export.Name)) : new(result);
+    }
+
+    /// <summary><see cref="LeaseAsync"/> after its first acquire did not lease at once (no guest threads, so no guest slot).</summary>
+    private async ValueTask<AsyncLease> LeaseAfterAsync(InstanceSlots slots, ValueTask<(WasmInstance? Instance, LeaseRefusal Refusal)> acquiring, string function, long asked, CancellationToken cancellationToken)
+    {
+        var (instance, refusal) = await acquiring.ConfigureAwait(false);
+        while (instance is null && Successor(slots, refusal) is { } next)
+        {
+            slots = next;
+            (instance, refusal) = await slots.AcquireAsync(slots.WaitLimitMs, cancellationToken).ConfigureAwait(false);
+        }
+        if (instance is null) throw Refused(function, refusal, cancellationToken);
+        return new AsyncLease(slots, instance, Environment.TickCount64 - asked, slots.Workers, null);
+    }
+}
