@@ -14,10 +14,17 @@ public sealed partial class WasmRuntime
         // A nested or flowing call goes the usual way, where LeaseAsync refuses it (Reentrant) through the task.
         if (CallFrame.IsInsideOrFlowing(this)) return AwaitLeaseAsync(LeaseAsync(export.Name, cancellationToken), contract, export, prepared, data, caller, cancellationToken, notify);
         var acquiring = slots.AcquireAsync(slots.WaitLimitMs, cancellationToken);
-        if (!acquiring.IsCompletedSuccessfully || acquiring.Result.Instance is not { } instance)
+        if (!acquiring.IsCompletedSuccessfully)
         {
-            // Busy (a wait), or refused (a swap's successor, a stop, a full queue): the asynchronous lease finishes it.
+            // Busy: the asynchronous lease waits (bounded, cancellable) and finishes it.
             return AwaitLeaseAsync(LeaseAfterAsync(slots, acquiring, export.Name, Environment.TickCount64, cancellationToken), contract, export, prepared, data, caller, cancellationToken, notify);
+        }
+        // Its result is read once (a ValueTask is consumed once): a refusal (a swap's successor, a stop, a full queue)
+        // goes on as a value.
+        var acquired = acquiring.Result;
+        if (acquired.Instance is not { } instance)
+        {
+            return AwaitLeaseAsync(LeaseAfterAsync(slots, new(acquired), export.Name, Environment.TickCount64, cancellationToken), contract, export, prepared, data, caller, cancellationToken, notify);
         }
         IReadOnlyDictionary<string, object?> result;
         try

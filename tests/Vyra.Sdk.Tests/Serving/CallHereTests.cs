@@ -115,6 +115,27 @@ public class CallHereTests
     }
 
     [Fact]
+    public async Task A_hot_swap_drains_the_held_call_and_its_waiter_runs()
+    {
+        using var plugin = HookPlugin.Create();
+        using var next = TempPlugin.FromWat(HookPlugin.Wat.Replace("(i32.const 2)", "(i32.const 3)"), HookPlugin.Manifest);
+        var host = new HookHost();
+        await using var runtime = new WasmRuntime("hook", plugin.ModulePath, host, options: NoGuestThreads());
+        await runtime.StartAsync();
+        var (holder, _, release) = Hold(runtime, host);
+        var waiting = runtime.CallAsync("double", SamplePlugins.Args(("x", 5))).AsTask();
+        var swapping = runtime.SwapAsync(next.ModulePath).AsTask();
+        Assert.False(waiting.IsCompleted);
+        // The swap lets the held call finish on the old version. The waiter runs on the version it finds: the old one
+        // when the held call is done before the new version is published, else the new one (moved by the swap's close).
+        release.Set();
+        Assert.True((await swapping).Succeeded);
+        Assert.Contains((await waiting)["result"], new object?[] { 10, 15 });
+        Assert.Equal(15, (await runtime.CallAsync("double", SamplePlugins.Args(("x", 5))))["result"]);
+        Assert.True(holder.Join(TimeSpan.FromSeconds(15)));
+    }
+
+    [Fact]
     public async Task A_call_from_work_a_host_function_moved_to_another_thread_is_refused_as_reentrant()
     {
         using var plugin = HookPlugin.Create();
@@ -172,7 +193,8 @@ public class CallHereTests
     {
         // Measured per call on this path: the ValueBox array (32 B), the flowing re-entrancy marker with its two
         // execution contexts (136 B), Wasmtime's boxed result (88 B, as a raw Function.Invoke), the result dictionary and
-        // its boxed int (~210 B): 480 B. Handed through the guest-work machinery it was 848 B.
+        // its boxed int (~210 B): 480 B in a Release build, 616 B in the Debug build the tests run by default. Handed
+        // through the guest-work machinery it was 848 B in Release and 1,264 B in Debug.
         await using var runtime = new WasmRuntime("counter-widget", SamplePlugins.Counter, options: NoGuestThreads());
         await runtime.StartAsync();
         var step = SamplePlugins.Args(("step", 1));
@@ -181,7 +203,7 @@ public class CallHereTests
         var before = GC.GetAllocatedBytesForCurrentThread();
         for (var i = 0; i < Calls; i++) CallNow(runtime, step);
         var perCall = (GC.GetAllocatedBytesForCurrentThread() - before) / Calls;
-        Assert.InRange(perCall, 1, 512);
+        Assert.InRange(perCall, 1, 640);
     }
 
     /// <summary>A call the way a synchronous caller makes it (the path completes on this thread, so nothing blocks).</summary>
