@@ -55,10 +55,7 @@ internal sealed class BlockingReader : IAsyncDisposable
         if (list.Length == 0) return null;
         var entry = (RedisResult[])list[0]!;
         if (entry[1].IsNull) return null;
-        var flat = (RedisValue[])entry[1]!;
-        var fields = new NameValueEntry[flat.Length / 2];
-        for (var i = 0; i < fields.Length; i++) fields[i] = new NameValueEntry(flat[2 * i], flat[2 * i + 1]);
-        return new StreamEntry((RedisValue)entry[0], fields);
+        return StreamEntries.FromFlat((RedisValue)entry[0], (RedisValue[])entry[1]!);
     }
 
     public async ValueTask DisposeAsync()

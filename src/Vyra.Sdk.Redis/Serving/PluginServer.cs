@@ -624,12 +624,9 @@ public sealed class PluginServer : IAsyncDisposable
         ]).ConfigureAwait(false);
         if (result.IsNull || result.Resp2Type != ResultType.Array) return null;
         var parts = (RedisResult[])result!;
-        var flat = (RedisValue[])parts[1]!;
-        var fields = new NameValueEntry[flat.Length / 2];
-        for (var i = 0; i < fields.Length; i++) fields[i] = new NameValueEntry(flat[2 * i], flat[2 * i + 1]);
         var verdict = (int)parts[2] switch { 1 => Guard.Taken, 2 => Guard.Replay, _ => Guard.Unchecked };
         var guardKey = (string?)parts[3];
-        return new Taken(new StreamEntry((RedisValue)parts[0], fields), verdict, string.IsNullOrEmpty(guardKey) ? null : guardKey);
+        return new Taken(StreamEntries.FromFlat((RedisValue)parts[0], (RedisValue[])parts[1]!), verdict, string.IsNullOrEmpty(guardKey) ? null : guardKey);
     }
 
     /// <summary>
@@ -715,7 +712,7 @@ public sealed class PluginServer : IAsyncDisposable
         if (guard == Guard.Unchecked)
         {
             var seenFor = TimeSpan.FromMilliseconds(raw.DeadlineUnixMs - now) + _options.ReplyTtl;
-            guard = (int)await Db.ScriptEvaluateAsync(SeenScript, [served.GuardKey(raw.Sender, raw.RequestId)], [entry.Id, (long)seenFor.TotalMilliseconds]).ConfigureAwait(false) == 0
+            guard = (int)await Db.ScriptEvaluateAsync(SeenScript, [_keys.SeenKey(pluginId, raw.Sender, raw.RequestId)], [entry.Id, (long)seenFor.TotalMilliseconds]).ConfigureAwait(false) == 0
                 ? Guard.Replay
                 : Guard.Taken;
         }
@@ -930,8 +927,6 @@ public sealed class PluginServer : IAsyncDisposable
 
         /// <summary>The start of this plugin's replay-guard keys (<see cref="RedisKeyspace.SeenKey"/> without sender and request).</summary>
         public string GuardPrefix { get; } = guardPrefix;
-
-        public RedisKey GuardKey(string sender, string requestId) => $"{GuardPrefix}{sender}:{requestId}";
     }
 
     private enum Guard
