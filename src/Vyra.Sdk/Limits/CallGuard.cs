@@ -40,18 +40,17 @@ internal sealed class CallGuard
     private long _waitedMs;
     private volatile bool _stopping;
 
-    // watchNow false: the epoch callback is installed by the first Arm instead (a store that never runs guest code pays
-    // none). Wasmtime's binding makes a new native thunk and handle for every installation, the largest part of a start
-    // beyond the store itself; guest code only ever runs armed, so it never runs unwatched. (Guest code run unarmed on
-    // such a store would meet a deadline of zero with no callback and trap at once as interrupted: loud, never unbounded.)
-    public CallGuard(Store store, TimeSpan timeout, ulong? fuel, bool watchNow = true)
+    // The epoch callback is installed by the first Arm, not here (a store that never runs guest code pays none).
+    // Wasmtime's binding makes a new native thunk and handle for every installation, the largest part of a start
+    // beyond the store itself; guest code only ever runs armed, so it never runs unwatched. (Guest code run unarmed
+    // would meet a deadline of zero with no callback and trap at once as interrupted: loud, never unbounded.)
+    public CallGuard(Store store, TimeSpan timeout, ulong? fuel)
     {
         _store = store;
         // Timeout.InfiniteTimeSpan (the options' explicit opt-out; other negatives are refused there) or absurdly long
         // (beyond ~30 years, where the clock arithmetic would overflow) means no deadline.
         _timeoutMs = timeout < TimeSpan.Zero || timeout.TotalMilliseconds > 1e12 ? -1 : (long)Math.Ceiling(timeout.TotalMilliseconds);
         _fuel = fuel;
-        if (watchNow) Watch();
     }
 
     private bool _watching;

@@ -30,7 +30,11 @@ internal static class ModuleCacheHint
     /// Whether hints are read here (Linux x64 and arm64: the open flags and <c>struct stat</c> layout are the ABI's).
     /// Elsewhere none is written either, and a start takes the sequential path.
     /// </summary>
-    internal static bool Supported { get; } = OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64;
+    internal static bool Supported => Volatile.Read(ref s_supported);
+
+    // Cleared for good when the C library lacks open/fstat as symbols (glibc before 2.33 exports fstat only as an inline
+    // wrapper): then no hint is read or written again, instead of a caught failure and a rewritten hint at every start.
+    private static bool s_supported = OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64;
 
     /// <summary>The file's text for <paramref name="key"/> and <paramref name="stamp"/>.</summary>
     internal static string Format(string key, FileStamp stamp) =>
@@ -129,6 +133,7 @@ internal static class ModuleCacheHint
         }
         catch (Exception ex) when (ex is EntryPointNotFoundException or DllNotFoundException)
         {
+            Volatile.Write(ref s_supported, false);
             return null;
         }
         if (fd < 0) return null; // missing (the common case for a first start), a link, unreadable
@@ -141,6 +146,7 @@ internal static class ModuleCacheHint
         }
         catch (Exception ex) when (ex is EntryPointNotFoundException or DllNotFoundException)
         {
+            Volatile.Write(ref s_supported, false);
             return null;
         }
         var modeOffset = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 24 : 16;

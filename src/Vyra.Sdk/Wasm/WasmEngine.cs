@@ -25,11 +25,9 @@ internal sealed class WasmEngine
     // Path → content key while the file is unchanged, so a restart does not re-read and re-hash the module.
     private readonly ConcurrentDictionary<string, (FileStamp Stamp, string Key)> _keysByPath = new(StringComparer.Ordinal);
 
-    // What each module holds, by content key: the compile bounds are checked on every load, also on a cache hit,
-    // because runtimes sharing a module may set different bounds.
-    private readonly ConcurrentDictionary<string, ModuleShape> _shapes = new(StringComparer.Ordinal);
-
-    // The shape of each module this engine loaded, by the module: whether it has a start function (ModuleFacts).
+    // What each module this engine loaded holds (ModuleFacts: its start function; the compile bounds, checked on every
+    // load, also on a cache hit, because runtimes sharing a module may set different bounds). Kept with the module: it
+    // goes when the module does.
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<Module, ModuleShape> _shapeOf = new();
 
     // Cache folders already warned about (once per process each).
@@ -144,7 +142,7 @@ internal sealed class WasmEngine
         if (!_keysByPath.TryGetValue(path, out var known)) return false;
         var stamp = FileStamp.Of(path);
         if (known.Stamp != stamp || stamp == FileStamp.None || Cached(known.Key) is not { } hit) return false;
-        CheckShape(known.Key, options.ModuleLimits, path);
+        CheckShape(hit, options.ModuleLimits, path);
         sha256Hex = known.Key[..64];
         module = Hit(hit, out _);
         return true;
@@ -218,13 +216,12 @@ internal sealed class WasmEngine
         {
             if (Cached(key) is { } same)
             {
-                CheckShape(key, limits, path);
+                CheckShape(same, limits, path);
                 _keysByPath[path] = (stamp, key);
                 return Hit(same, out source);
             }
             var binary = text ? TextToBinary(path, bytes.Span) : bytes;
             var shape = ModuleBounds.Check(binary.Span, limits, path);
-            _shapes[key] = shape;
             _keysByPath[path] = (stamp, key);
             // One compile per module at a time; different modules compile in parallel. A failed compile caches nothing.
             lock (_compiling.GetOrAdd(key, static _ => new object()))
@@ -255,9 +252,9 @@ internal sealed class WasmEngine
         }
     }
 
-    private void CheckShape(string key, ModuleLimits limits, string path)
+    private void CheckShape(Module module, ModuleLimits limits, string path)
     {
-        if (_shapes.TryGetValue(key, out var shape) && shape.Violation(limits) is { } problem) throw ModuleBounds.Refused(path, problem);
+        if (_shapeOf.TryGetValue(module, out var shape) && shape.Violation(limits) is { } problem) throw ModuleBounds.Refused(path, problem);
     }
 
     /// <summary>The text format is turned into bytes first (parsing is linear), so the same bounds apply to both.</summary>

@@ -36,7 +36,7 @@ internal sealed class WasmInstance : CallingGuest, IDisposable
             Store.SetLimits(memorySize: limits.MemoryBytes, tableElements: limits.TableElements, instances: 1, tables: MaxTables, memories: 1);
             // The guard starts watching the store's epoch at its first call: a start that runs no guest code (no start
             // function, no _initialize, no init) leaves it to the first call, which arms it anyway.
-            Guard = new CallGuard(Store, limits.Timeout, engine.FuelEnabled ? limits.Fuel : null, watchNow: false);
+            Guard = new CallGuard(Store, limits.Timeout, engine.FuelEnabled ? limits.Fuel : null);
             if (wasi is not null)
             {
                 Store.SetWasiConfiguration(wasi.ToConfiguration());

@@ -11,8 +11,8 @@ public sealed partial class WasmRuntime
 {
     private ValueTask<IReadOnlyDictionary<string, object?>> CallHere(InstanceSlots slots, ModuleContract contract, ExportSpec export, PreparedArguments prepared, IReadOnlyDictionary<string, object?> data, CallFrame? caller, CancellationToken cancellationToken, bool notify)
     {
-        // A nested or flowing call goes the usual way, where LeaseAsync refuses it (Reentrant) through the task.
-        if (CallFrame.IsInsideOrFlowing(this)) return AwaitLeaseAsync(LeaseAsync(export.Name, cancellationToken), contract, export, prepared, data, caller, cancellationToken, notify);
+        // A nested or flowing call is refused through the task, as LeaseAsync refuses it.
+        if (CallFrame.IsInsideOrFlowing(this)) return ValueTask.FromException<IReadOnlyDictionary<string, object?>>(Reentrant(export.Name));
         var acquiring = slots.AcquireAsync(slots.WaitLimitMs, cancellationToken);
         if (!acquiring.IsCompletedSuccessfully)
         {
@@ -29,19 +29,7 @@ public sealed partial class WasmRuntime
         IReadOnlyDictionary<string, object?> result;
         try
         {
-            instance.Frame.Enter(this, caller);
-            try
-            {
-                // A hot swap between resolving the export and leasing: the call runs on the new version, as it sees it.
-                var (spec, arguments) = ReferenceEquals(instance.Contract, contract) ? (export, prepared) : Reprepare(instance.Contract, export, prepared, data);
-                result = CallFrame.RunFlowing(this, (Runtime: this, Slots: slots, Instance: instance, Spec: spec, Arguments: arguments, Token: cancellationToken),
-                    static call => call.Runtime.Invoke(call.Slots, call.Instance, call.Spec, call.Arguments, call.Token));
-            }
-            finally
-            {
-                instance.Frame.Exit();
-                slots.Release(instance);
-            }
+            result = RunOn(slots, instance, contract, export, prepared, data, caller, cancellationToken, waitedMs: 0);
         }
         catch (Exception ex)
         {

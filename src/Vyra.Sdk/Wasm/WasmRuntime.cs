@@ -282,23 +282,30 @@ public sealed partial class WasmRuntime : PluginRuntime
     }
 
     private Task<IReadOnlyDictionary<string, object?>> RunLeased(AsyncLease lease, ModuleContract contract, ExportSpec export, PreparedArguments prepared, IReadOnlyDictionary<string, object?> data, CallFrame? caller, CancellationToken cancellationToken, bool notify = false) =>
-        lease.Workers.Run(() =>
+        lease.Workers.Run(() => RunOn(lease.Slots, lease.Instance, contract, export, prepared, data, caller, cancellationToken, lease.WaitedMs),
+            lease.Slot, notify ? NotifyResultStep : null, export.Name);
+
+    /// <summary>
+    /// A dictionary call on a leased instance, on the thread that runs it: inside the call's frame, then the lease given
+    /// back. Both the guest workers and the direct path without them (<see cref="CallHere"/>) run a call this way.
+    /// </summary>
+    private IReadOnlyDictionary<string, object?> RunOn(InstanceSlots slots, WasmInstance instance, ModuleContract contract, ExportSpec export, PreparedArguments prepared,
+        IReadOnlyDictionary<string, object?> data, CallFrame? caller, CancellationToken cancellationToken, long waitedMs)
+    {
+        instance.Frame.Enter(this, caller);
+        try
         {
-            var instance = lease.Instance;
-            instance.Frame.Enter(this, caller);
-            try
-            {
-                // A hot swap between resolving the export and leasing: the call runs on the new version, as it sees it.
-                var (spec, arguments) = ReferenceEquals(instance.Contract, contract) ? (export, prepared) : Reprepare(instance.Contract, export, prepared, data);
-                return CallFrame.RunFlowing(this, (Runtime: this, lease.Slots, Instance: instance, Spec: spec, Arguments: arguments, Token: cancellationToken, lease.WaitedMs),
-                    static call => call.Runtime.Invoke(call.Slots, call.Instance, call.Spec, call.Arguments, call.Token, call.WaitedMs));
-            }
-            finally
-            {
-                instance.Frame.Exit();
-                lease.Slots.Release(instance);
-            }
-        }, lease.Slot, notify ? NotifyResultStep : null, export.Name);
+            // A hot swap between resolving the export and leasing: the call runs on the new version, as it sees it.
+            var (spec, arguments) = ReferenceEquals(instance.Contract, contract) ? (export, prepared) : Reprepare(instance.Contract, export, prepared, data);
+            return CallFrame.RunFlowing(this, (Runtime: this, Slots: slots, Instance: instance, Spec: spec, Arguments: arguments, Token: cancellationToken, WaitedMs: waitedMs),
+                static call => call.Runtime.Invoke(call.Slots, call.Instance, call.Spec, call.Arguments, call.Token, call.WaitedMs));
+        }
+        finally
+        {
+            instance.Frame.Exit();
+            slots.Release(instance);
+        }
+    }
 
     /// <summary>An instance leased for an asynchronous call, the time it took, and the workers to run the call on.</summary>
     /// <remarks><see cref="Slot"/> is the guest slot taken for the call (null when uncapped or nested); the workers give it back.</remarks>
